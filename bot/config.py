@@ -1,0 +1,55 @@
+"""Configuration: defaults, then environment variables, then the caller's overrides."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+# Every setting the app reads, with its default. Each can be set by an environment
+# variable of the same name; README lists them.
+DEFAULTS: dict[str, Any] = {
+    "LINE_CHANNEL_SECRET": "",
+    "LINE_CHANNEL_ACCESS_TOKEN": "",
+    # Empty means the SDK's own hosts (api.line.me, api-data.line.me).
+    "LINE_API_BASE_URL": "",
+    # Empty means an SQLite file in the instance folder.
+    "DATABASE_URL": "",
+    # Serve the browser simulator and an in-process fake LINE platform. Never in production.
+    "SIMULATOR": False,
+    # Threads per process that deliver queued LINE messages.
+    "SENDER_THREADS": 16,
+    # How often each process looks for queued messages that are due (retries, crashed peers).
+    "SENDER_POLL_SECONDS": 2.0,
+    "LINE_TIMEOUT_SECONDS": 10.0,
+    "LOG_LEVEL": "INFO",
+}
+
+
+def _coerce(raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    return raw
+
+
+def load(overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> dict[str, Any]:
+    environ = os.environ if environ is None else environ
+    settings = dict(DEFAULTS)
+    for key, default in DEFAULTS.items():
+        if key in environ:
+            settings[key] = _coerce(environ[key], default)
+    settings.update(overrides or {})
+    return settings
+
+
+def database_url(url: str, instance_path: str) -> str:
+    """Normalise DATABASE_URL: default to SQLite, and use psycopg 3 for PostgreSQL."""
+    if not url:
+        os.makedirs(instance_path, exist_ok=True)
+        return f"sqlite:///{os.path.join(instance_path, 'bot.sqlite3')}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

@@ -1,0 +1,200 @@
+"""Routes each webhook event to the handler for what the user did, once.
+
+Each event gets its own transaction: the event id is recorded, the handler runs, and the
+messages it returns are queued in the outbox, all committed together. A redelivered event
+finds its id already recorded and is skipped, so nothing is done twice.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs
+
+from linebot.v3.messaging import Message, TextMessage
+from linebot.v3.webhooks import (
+    Event,
+    FollowEvent,
+    ImageMessageContent,
+    JoinEvent,
+    LocationMessageContent,
+    MessageEvent,
+    PostbackEvent,
+    StickerMessageContent,
+    TextMessageContent,
+    UnfollowEvent,
+)
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from models import InboundEvent, User, utcnow
+
+from .db import Database
+from .outbox import queue_messages
+
+log = logging.getLogger(__name__)
+
+# The console's "Verify" button sends these; LINE refuses any reply to them.
+DUMMY_REPLY_TOKENS = {"0" * 32, "f" * 32}
+
+Reply = list[Message] | None
+
+
+@dataclass
+class Context:
+    """What a handler needs: the event, who sent it, and the transaction to work in."""
+
+    session: Session
+    event: Event
+    kind: str
+    user: User | None
+    now: datetime
+    config: dict[str, Any]
+    # Messages a handler wants sent after its reply (they go by push, in order).
+    later: list[Message] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return normalize_text(self.event.message.text) if self.kind == "text" else ""
+
+    @property
+    def postback(self) -> dict[str, str]:
+        if self.kind != "postback":
+            return {}
+        return {k: v[0] for k, v in parse_qs(self.event.postback.data or "").items()}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One line of the routing table: an event kind, an optional condition, a handler."""
+
+    kind: str  # follow | unfollow | join | text | location | image | sticker | postback | *
+    handler: Callable[[Context], Reply]
+    texts: frozenset[str] = frozenset()
+    action: str | None = None
+    when: Callable[[Context], bool] | None = None
+
+    def matches(self, ctx: Context) -> bool:
+        if self.kind not in ("*", ctx.kind):
+            return False
+        if self.texts and ctx.text not in self.texts:
+            return False
+        if self.action and ctx.postback.get("action") != self.action:
+            return False
+        return self.when is None or self.when(ctx)
+
+
+def texts(*words: str) -> frozenset[str]:
+    return frozenset(normalize_text(w) for w in words)
+
+
+def normalize_text(text: str) -> str:
+    return re.sub(r"\s+", " ", text or "").strip()
+
+
+_MESSAGE_KINDS = {
+    TextMessageContent: "text",
+    LocationMessageContent: "location",
+    ImageMessageContent: "image",
+    StickerMessageContent: "sticker",
+}
+
+
+def event_kind(event: Event) -> str | None:
+    if isinstance(event, MessageEvent):
+        return _MESSAGE_KINDS.get(type(event.message))
+    return {FollowEvent: "follow", UnfollowEvent: "unfollow", JoinEvent: "join",
+            PostbackEvent: "postback"}.get(type(event))
+
+
+def _sender_id(event: Event) -> str | None:
+    source = getattr(event, "source", None)
+    return getattr(source, "user_id", None) if getattr(source, "type", None) == "user" else None
+
+
+class Dispatcher:
+    def __init__(self, routes: Iterable[Route], db: Database, config: dict[str, Any]):
+        self.routes = list(routes)
+        self.db = db
+        self.config = config
+
+    def handle(self, event: Event) -> list[int]:
+        """Handle one event; return the outbox ids it queued. DB errors propagate (LINE retries)."""
+        kind = event_kind(event)
+        user_id = _sender_id(event)
+        reply_token = getattr(event, "reply_token", None)
+        # Group chats only get an answer when the bot is added (join), not for every message.
+        if kind is None or (user_id is None and kind != "join") or reply_token in DUMMY_REPLY_TOKENS:
+            log.info("ignored %s event", getattr(event, "type", "unknown"))
+            return []
+        try:
+            with self.db.transaction() as session:
+                if not self._record(session, event, user_id):
+                    log.info("skipped redelivered event %s", event.webhook_event_id)
+                    return []
+                ctx = Context(session, event, kind, self._user(session, user_id), utcnow(), self.config)
+                return self._reply(session, ctx, self._route(ctx), reply_token)
+        except DBAPIError:
+            raise
+        except Exception as exc:
+            log.exception("handler failed for %s event %s", kind, event.webhook_event_id)
+            return self._apologise(event, user_id, reply_token, exc)
+
+    def _record(self, session: Session, event: Event, user_id: str | None) -> bool:
+        redelivery = bool(event.delivery_context and event.delivery_context.is_redelivery)
+        inserted = session.scalar(
+            self.db.insert(InboundEvent)
+            .values(webhook_event_id=event.webhook_event_id, event_type=event.type,
+                    line_user_id=user_id, redelivery=redelivery, received_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["webhook_event_id"])
+            .returning(InboundEvent.id)
+        )
+        return inserted is not None
+
+    def _user(self, session: Session, user_id: str | None) -> User | None:
+        if user_id is None:
+            return None
+        user = session.scalar(select(User).where(User.line_user_id == user_id))
+        if user is None:
+            session.execute(
+                self.db.insert(User).values(line_user_id=user_id, created_at=utcnow())
+                .on_conflict_do_nothing(index_elements=["line_user_id"])
+            )
+            user = session.scalar(select(User).where(User.line_user_id == user_id))
+        return user
+
+    def _route(self, ctx: Context) -> Reply:
+        for route in self.routes:
+            if route.matches(ctx):
+                return route.handler(ctx)
+        return None
+
+    def _reply(self, session: Session, ctx: Context, reply: Reply, reply_token: str | None) -> list[int]:
+        messages = list(reply or []) + ctx.later
+        target = ctx.user.line_user_id if ctx.user else _group_id(ctx.event)
+        if not messages or target is None:
+            return []
+        return [queue_messages(session, target, messages, reply_token).id]
+
+    def _apologise(self, event: Event, user_id: str | None, reply_token: str | None, exc: Exception) -> list[int]:
+        with self.db.transaction() as session:
+            if not self._record(session, event, user_id):
+                return []
+            session.execute(
+                InboundEvent.__table__.update()
+                .where(InboundEvent.webhook_event_id == event.webhook_event_id)
+                .values(status="failed", error=type(exc).__name__)
+            )
+            if user_id is None:
+                return []
+            sorry = TextMessage(text="ขออภัย ระบบขัดข้องชั่วคราว ข้อมูลที่กรอกไว้ยังอยู่ครบ กรุณาลองส่งข้อความอีกครั้งในอีกสักครู่")
+            return [queue_messages(session, user_id, [sorry], reply_token).id]
+
+
+def _group_id(event: Event) -> str | None:
+    source = event.source
+    return getattr(source, "group_id", None) or getattr(source, "room_id", None)

@@ -1,0 +1,73 @@
+"""The one place that talks HTTP to LINE, through line-bot-sdk's MessagingApi."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from linebot.v3.messaging import (
+    ApiClient,
+    ApiException,
+    Configuration,
+    Message,
+    MessagingApi,
+    MessagingApiBlob,
+    PushMessageRequest,
+    ReplyMessageRequest,
+    ShowLoadingAnimationRequest,
+)
+from urllib3.exceptions import HTTPError
+
+
+@dataclass
+class LineError(Exception):
+    """A LINE call that did not succeed. status is None when LINE never answered."""
+
+    status: int | None
+    message: str
+    retry_after: float | None = None
+
+    def __str__(self) -> str:
+        return f"LINE {self.status or 'unreachable'}: {self.message}"
+
+
+class LineClient:
+    def __init__(self, access_token: str, base_url: str = "", timeout: float = 10.0, pool_size: int = 32):
+        self.configuration = Configuration(access_token=access_token, host=base_url or None)
+        # We retry through the outbox with a retry key; urllib3 must not resend a POST itself.
+        self.configuration.retries = 0
+        self.configuration.connection_pool_maxsize = pool_size
+        self.timeout = timeout
+        self._local = threading.local()
+
+    def _client(self) -> ApiClient:
+        # One ApiClient (and connection pool) per thread: the generated client is not
+        # documented as thread-safe.
+        if not hasattr(self._local, "client"):
+            self._local.client = ApiClient(self.configuration)
+        return self._local.client
+
+    def _call(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, _request_timeout=self.timeout, **kwargs)
+        except ApiException as exc:
+            headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
+            retry_after = headers.get("retry-after")
+            body = exc.body.decode("utf-8", "replace") if isinstance(exc.body, bytes) else str(exc.body)
+            raise LineError(exc.status, body[:500], float(retry_after) if retry_after else None) from exc
+        except HTTPError as exc:
+            raise LineError(None, type(exc).__name__) from exc
+
+    def reply(self, reply_token: str, messages: list[dict]) -> None:
+        request = ReplyMessageRequest(replyToken=reply_token, messages=[Message.from_dict(m) for m in messages])
+        self._call(MessagingApi(self._client()).reply_message_with_http_info, request)
+
+    def push(self, to: str, messages: list[dict], retry_key: str) -> None:
+        request = PushMessageRequest(to=to, messages=[Message.from_dict(m) for m in messages])
+        self._call(MessagingApi(self._client()).push_message_with_http_info, request, x_line_retry_key=retry_key)
+
+    def show_loading(self, user_id: str, seconds: int = 20) -> None:
+        request = ShowLoadingAnimationRequest(chatId=user_id, loadingSeconds=seconds)
+        self._call(MessagingApi(self._client()).show_loading_animation_with_http_info, request)
+
+    def message_content(self, message_id: str) -> bytes:
+        return self._call(MessagingApiBlob(self._client()).get_message_content, message_id)

@@ -1,0 +1,78 @@
+"""POST /callback, the endpoint LINE calls, and GET /healthz."""
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Blueprint, current_app, jsonify, request
+from linebot.v3 import WebhookParser
+from linebot.v3.exceptions import InvalidSignatureError
+from linebot.v3.webhooks import Event
+from sqlalchemy.exc import DBAPIError
+
+from .db import get_db
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("webhook", __name__)
+
+
+def parse_events(parser: WebhookParser, body: str, signature: str) -> list[Event]:
+    """Events of a correctly signed body; InvalidSignatureError otherwise.
+
+    The SDK verifies the signature before it reads the JSON, so once it gets past that,
+    a body it cannot parse is well-signed but odd: keep whatever events do parse.
+    """
+    try:
+        return parser.parse(body, signature)
+    except InvalidSignatureError:
+        raise
+    except Exception:
+        try:
+            raw_events = json.loads(body).get("events", [])
+        except (ValueError, AttributeError):
+            log.warning("webhook body is not a JSON object (%d bytes); ignored", len(body))
+            return []
+        events = []
+        for raw in raw_events if isinstance(raw_events, list) else []:
+            try:
+                events.append(Event.from_dict(raw))
+            except Exception:
+                log.warning("unparseable webhook event ignored")
+        return events
+
+
+@bp.post("/callback")
+def callback():
+    ext = current_app.extensions
+    ext["sender"].ensure_started()
+    signature = request.headers.get("X-Line-Signature", "")
+    body = request.get_data(as_text=True)
+    try:
+        events = parse_events(ext["webhook_parser"], body, signature)
+    except InvalidSignatureError:
+        log.warning("webhook refused: bad or missing signature from %s", request.remote_addr)
+        return jsonify(message="invalid signature"), 400
+
+    queued: list[int] = []
+    unrecorded = 0
+    for event in events:
+        try:
+            queued += ext["dispatcher"].handle(event)
+        except DBAPIError:
+            # Not recorded, so answering 5xx makes LINE redeliver it; the rest are deduplicated.
+            log.exception("could not record event %s", getattr(event, "webhook_event_id", "?"))
+            unrecorded += 1
+    ext["sender"].kick(queued)
+    if unrecorded:
+        return jsonify(message="temporarily unavailable"), 503
+    return jsonify(message="ok")
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        get_db().ping()
+    except DBAPIError:
+        return jsonify(status="database unreachable"), 503
+    return jsonify(status="ok")

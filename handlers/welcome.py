@@ -1,0 +1,69 @@
+"""Saying hello: following the bot, greeting it, asking for help, and anything it does not understand."""
+from __future__ import annotations
+
+from bot.dispatcher import Context, Reply
+
+from bot.messages import text
+
+from .common import main_menu
+
+WELCOME = (
+    "สวัสดีค่ะ 🙏 ยินดีต้อนรับสู่ \"พาน้องกลับมาเรียน\"\n"
+    "ผู้ช่วยสำหรับผู้ใหญ่บ้าน กำนัน เจ้าหน้าที่ท้องถิ่น และครู "
+    "ในการติดตามเด็กที่ไม่ได้เรียนหรือหลุดออกจากระบบการศึกษา ให้ได้กลับมาเรียนอีกครั้ง\n\n"
+    "เลือกเมนูด้านล่างได้เลยค่ะ"
+)
+
+ABOUT = (
+    "โครงการ \"พาน้องกลับมาเรียน\" เป็นความร่วมมือของกระทรวงศึกษาธิการ กระทรวงมหาดไทย "
+    "และหน่วยงานภาคี เพื่อค้นหาเด็กที่ไม่เคยเข้าเรียนหรือออกกลางคัน "
+    "แล้วช่วยให้ได้กลับเข้าสู่การศึกษาในรูปแบบที่เหมาะกับเด็กแต่ละคน "
+    "ทั้งโรงเรียนในระบบ การศึกษานอกระบบ (สกร./กศน.) และสายอาชีพ"
+)
+
+HELP = (
+    "วิธีใช้งาน\n"
+    "• พิมพ์ \"สวัสดี\" เพื่อกลับมาที่เมนูหลัก\n"
+    "• เลือก \"เกี่ยวกับโครงการ\" เพื่ออ่านรายละเอียดโครงการ\n"
+    "• ระหว่างกรอกข้อมูล พิมพ์ \"ยกเลิก\" เพื่อยกเลิก หรือ \"ย้อนกลับ\" เพื่อแก้ข้อก่อนหน้า"
+)
+
+NOT_UNDERSTOOD = "ขออภัยค่ะ ยังไม่เข้าใจข้อความนี้ ลองเลือกจากเมนูด้านล่าง หรือพิมพ์ \"ช่วยเหลือ\" ค่ะ"
+
+GROUPS_NOT_SUPPORTED = (
+    "ขอบคุณที่เชิญเข้ากลุ่มค่ะ เพื่อคุ้มครองข้อมูลส่วนบุคคลของเด็ก "
+    "บอทนี้รับแจ้งข้อมูลเฉพาะในแชทส่วนตัวเท่านั้น กรุณาเพิ่มเพื่อนแล้วคุยกับบอทโดยตรงค่ะ"
+)
+
+
+def start_following(ctx: Context) -> Reply:
+    ctx.user.following = True
+    ctx.user.unfollowed_at = None
+    return [text(WELCOME, *main_menu())]
+
+
+def stop_following(ctx: Context) -> Reply:
+    # Kept, not deleted: the audit trail still needs to know who this was.
+    ctx.user.following = False
+    ctx.user.unfollowed_at = ctx.now
+    return None
+
+
+def say_hello(ctx: Context) -> Reply:
+    return [text(WELCOME, *main_menu())]
+
+
+def read_about(ctx: Context) -> Reply:
+    return [text(ABOUT, *main_menu())]
+
+
+def ask_for_help(ctx: Context) -> Reply:
+    return [text(HELP, *main_menu())]
+
+
+def explain_private_chat_only(ctx: Context) -> Reply:
+    return [text(GROUPS_NOT_SUPPORTED)]
+
+
+def say_not_understood(ctx: Context) -> Reply:
+    return [text(NOT_UNDERSTOOD, *main_menu())]

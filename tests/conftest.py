@@ -1,0 +1,158 @@
+"""Fixtures: the app on SQLite and on PostgreSQL, the fake LINE platform, and a chatting user."""
+from __future__ import annotations
+
+import os
+import uuid
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+from sqlalchemy import delete
+
+from bot import create_app
+from bot.cli import upgrade_database
+from bot.fakeline import FakeLine
+from helpers import SECRET, TOKEN, app_config
+from models import Base
+
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_database():
+    """Create a database with a random name on the local server; skip when there is none."""
+    try:
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        host = urlsplit(PG_ADMIN_URL).hostname
+        pytest.skip(f"PostgreSQL not reachable at {host} (set TEST_POSTGRES_URL): {str(exc).strip()[:120]}")
+    name = f"test_bot_{uuid.uuid4().hex[:12]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlsplit(PG_ADMIN_URL)._replace(path=f"/{name}").geturl()
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        _migrate(url)
+        yield url
+    else:
+        for url in _postgres_database():
+            _migrate(url)
+            yield url
+
+
+def _migrate(url: str) -> None:
+    app = create_app({"DATABASE_URL": url})
+    with app.app_context():
+        upgrade_database()
+    app.extensions["db"].dispose()
+
+
+@pytest.fixture(scope="session")
+def line_server():
+    fake = FakeLine(SECRET, TOKEN)
+    base_url = fake.serve()
+    yield fake, base_url
+    fake.shutdown()
+
+
+@pytest.fixture
+def line(line_server):
+    fake, _ = line_server
+    fake.reset()
+    yield fake
+    fake.reset()
+
+
+@pytest.fixture
+def make_app(line_server):
+    """Build further apps (another worker, a broken database); each is shut down after the test."""
+    made = []
+
+    def make(database_url: str, **extra):
+        made.append(create_app(app_config(database_url, line_server[1], **extra)))
+        return made[-1]
+
+    yield make
+    for app in made:
+        app.extensions["sender"].stop()
+        app.extensions["db"].dispose()
+
+
+@pytest.fixture
+def app(database_url, make_app, line):
+    app = make_app(database_url)
+    db = app.extensions["db"]
+    with db.transaction() as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            session.execute(delete(table))
+    return app
+
+
+@pytest.fixture
+def db(app):
+    return app.extensions["db"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Chat:
+    """One LINE user talking to the bot through signed webhooks, as LINE would send them."""
+
+    def __init__(self, app, client, line: FakeLine, user_id: str):
+        self.app, self.client, self.line, self.user_id = app, client, line, user_id
+
+    def post(self, *events: dict):
+        body, headers = self.line.webhook_request(list(events))
+        response = self.client.post("/callback", data=body, headers=headers)
+        assert self.app.extensions["sender"].wait_idle(10), "sender did not finish"
+        return response
+
+    def send(self, event: dict) -> list[dict]:
+        """Send one event; return the messages the user received because of it."""
+        before = len(self.line.messages_to(self.user_id))
+        response = self.post(event)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return self.line.messages_to(self.user_id)[before:]
+
+    def says(self, text: str) -> list[dict]:
+        return self.send(self.line.text_event(self.user_id, text))
+
+    def follows(self) -> list[dict]:
+        return self.send(self.line.follow_event(self.user_id))
+
+    def unfollows(self) -> list[dict]:
+        return self.send(self.line.unfollow_event(self.user_id))
+
+    def taps(self, data: str, params: dict | None = None) -> list[dict]:
+        return self.send(self.line.postback_event(self.user_id, data, params))
+
+    def shares_location(self, latitude: float, longitude: float, address: str | None = None) -> list[dict]:
+        return self.send(self.line.location_event(self.user_id, latitude, longitude, address=address))
+
+    def sends_image(self, data: bytes | None = None) -> list[dict]:
+        event = self.line.image_event(self.user_id, data) if data else self.line.image_event(self.user_id)
+        return self.send(event)
+
+    def sends_sticker(self) -> list[dict]:
+        return self.send(self.line.sticker_event(self.user_id))
+
+
+@pytest.fixture
+def chat(app, client, line):
+    return Chat(app, client, line, "U" + uuid.uuid4().hex)
+
+
+@pytest.fixture
+def new_chat(app, client, line):
+    """Make further users: new_chat() -> Chat."""
+    return lambda user_id=None: Chat(app, client, line, user_id or "U" + uuid.uuid4().hex)
+

@@ -1,0 +1,27 @@
+"""Test settings and small readers of the messages the fake LINE platform recorded."""
+from __future__ import annotations
+
+SECRET = "test-channel-secret"
+TOKEN = "test-channel-access-token"
+
+
+def app_config(database_url: str, line_base_url: str, **extra) -> dict:
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "LINE_CHANNEL_SECRET": SECRET,
+        "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
+        "LINE_API_BASE_URL": line_base_url,
+        "SENDER_THREADS": 4,
+        "SENDER_POLL_SECONDS": 0.05,
+        "LINE_TIMEOUT_SECONDS": 2.0,
+        **extra,
+    }
+
+
+def texts_of(messages: list[dict]) -> list[str]:
+    return [m.get("text", "") for m in messages]
+
+
+def quick_reply_labels(message: dict) -> list[str]:
+    return [item["action"]["label"] for item in (message.get("quickReply") or {}).get("items", [])]

@@ -1,0 +1,93 @@
+"""Delivery through LINE's failures: retries, Retry-After, refused reply tokens, long answers."""
+from __future__ import annotations
+
+import time
+
+from linebot.v3.messaging import TextMessage
+from sqlalchemy import select
+
+from bot.outbox import queue_messages
+from models import OutboxMessage
+
+
+def queue(app, user_id, count, reply_token=None) -> int:
+    with app.extensions["db"].transaction() as session:
+        row = queue_messages(session, user_id, [TextMessage(text=f"ข้อความ {i}") for i in range(count)], reply_token)
+        return row.id
+
+
+def deliver(app, outbox_id):
+    app.extensions["sender"].kick([outbox_id])
+    assert app.extensions["sender"].wait_idle(10)
+
+
+def row(app, outbox_id) -> OutboxMessage:
+    with app.extensions["db"].transaction() as session:
+        return session.scalar(select(OutboxMessage).where(OutboxMessage.id == outbox_id))
+
+
+def wait_for_status(app, outbox_id, status, timeout=10.0) -> OutboxMessage:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        current = row(app, outbox_id)
+        if current.status == status:
+            return current
+        time.sleep(0.05)
+    raise AssertionError(f"outbox {outbox_id} stayed {current.status}: {current.last_error}")
+
+
+def test_seven_messages_go_as_reply_of_five_then_push_of_two(app, line):
+    token = line.issue_reply_token("Ulong")
+    deliver(app, queue(app, "Ulong", 7, token))
+    assert [len(c.json["messages"]) for c in line.replies()] == [5]
+    assert [len(c.json["messages"]) for c in line.pushes()] == [2]
+    assert [m["text"] for m in line.messages_to("Ulong")] == [f"ข้อความ {i}" for i in range(7)]
+
+
+def test_refused_reply_token_falls_back_to_push(app, line):
+    outbox_id = queue(app, "Uexpired", 1, "not-a-token-line-issued")
+    deliver(app, outbox_id)
+    assert [m["text"] for m in line.messages_to("Uexpired")] == ["ข้อความ 0"]
+    assert row(app, outbox_id).status == "sent"
+
+
+def test_server_errors_are_retried_until_delivered_once(app, line):
+    line.fail_next(2, status=500)
+    outbox_id = queue(app, "Uretry", 1)
+    deliver(app, outbox_id)
+    with app.extensions["db"].transaction() as session:  # skip the backoff wait
+        session.get(OutboxMessage, outbox_id).not_before = row(app, outbox_id).created_at
+    sent = wait_for_status(app, outbox_id, "sent")
+    assert sent.attempts >= 2
+    assert [m["text"] for m in line.messages_to("Uretry")] == ["ข้อความ 0"]
+
+
+def test_rate_limit_waits_for_retry_after(app, line):
+    line.fail_next(1, status=429, retry_after=1)
+    outbox_id = queue(app, "Ulimited", 1)
+    deliver(app, outbox_id)
+    pending = row(app, outbox_id)
+    assert pending.status == "pending" and "429" in pending.last_error
+    assert 0.5 < (pending.not_before - pending.created_at).total_seconds() < 3
+    wait_for_status(app, outbox_id, "sent")
+    assert len(line.messages_to("Ulimited")) == 1
+
+
+def test_client_errors_are_not_retried(app, line):
+    line.fail_next(1, status=400)
+    outbox_id = queue(app, "Ubad", 1)
+    deliver(app, outbox_id)
+    failed = row(app, outbox_id)
+    assert failed.status == "failed" and "400" in failed.last_error
+
+
+def test_a_retried_push_is_never_delivered_twice(app, line):
+    outbox_id = queue(app, "Udup", 1)
+    deliver(app, outbox_id)
+    with app.extensions["db"].transaction() as session:  # as if the process died before recording success
+        stuck = session.get(OutboxMessage, outbox_id)
+        stuck.status, stuck.chunks_sent = "pending", 0
+    deliver(app, outbox_id)
+    assert row(app, outbox_id).status == "sent"
+    assert len(line.messages_to("Udup")) == 1
+    assert [c.status for c in line.calls if c.path.endswith("/push")] == [200, 409]

@@ -1,0 +1,54 @@
+"""Transcript: a LINE user says hello, follows, asks for help, blocks and comes back."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from helpers import quick_reply_labels, texts_of
+from models import User
+
+
+def user_row(db, line_user_id) -> User:
+    with db.transaction() as session:
+        return session.scalar(select(User).where(User.line_user_id == line_user_id))
+
+
+def test_hello_gets_a_thai_welcome_with_quick_replies(chat):
+    [welcome] = chat.says("สวัสดี")
+    assert "ยินดีต้อนรับ" in welcome["text"] and "พาน้องกลับมาเรียน" in welcome["text"]
+    labels = quick_reply_labels(welcome)
+    assert "ช่วยเหลือ" in labels and 1 <= len(labels) <= 13
+
+
+def test_hello_with_extra_spaces_still_matches(chat):
+    assert "ยินดีต้อนรับ" in texts_of(chat.says("  สวัสดี  "))[0]
+
+
+def test_new_follower_is_welcomed_and_stored(chat, db):
+    [welcome] = chat.follows()
+    assert "ยินดีต้อนรับ" in welcome["text"]
+    assert user_row(db, chat.user_id).following
+
+
+def test_unfollow_keeps_the_user_marked_inactive_and_refollow_restores(chat, db, line):
+    chat.follows()
+    assert chat.unfollows() == []
+    row = user_row(db, chat.user_id)
+    assert not row.following and row.unfollowed_at is not None
+    chat.follows()
+    assert user_row(db, chat.user_id).following
+
+
+def test_help_and_about(chat):
+    assert "วิธีใช้งาน" in chat.says("ช่วยเหลือ")[0]["text"]
+    assert "กระทรวงศึกษาธิการ" in chat.says("เกี่ยวกับโครงการ")[0]["text"]
+
+
+def test_anything_else_gets_a_gentle_pointer_not_an_error(chat):
+    for reply in (chat.says("อะไรนะ"), chat.sends_sticker(), chat.shares_location(13.75, 100.5),
+                  chat.sends_image(), chat.taps("action=unknown")):
+        assert len(reply) == 1 and "ยังไม่เข้าใจ" in reply[0]["text"]
+
+
+def test_reply_uses_the_reply_token_once(chat, line):
+    chat.says("สวัสดี")
+    assert len(line.replies()) == 1 and line.pushes() == []
