@@ -57,6 +57,7 @@ class Sender:
         self.poll_seconds = poll_seconds
         self._pid: int | None = None
         self._executor: ThreadPoolExecutor | None = None
+        self._poller: threading.Thread | None = None
         self._stop = threading.Event()
         self._busy = 0
         self._idle = threading.Condition()
@@ -68,10 +69,13 @@ class Sender:
         self._pid = os.getpid()
         self._stop.clear()
         self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="line-sender")
-        threading.Thread(target=self._poll_forever, name="line-sender-poll", daemon=True).start()
+        self._poller = threading.Thread(target=self._poll_forever, name="line-sender-poll", daemon=True)
+        self._poller.start()
 
     def stop(self) -> None:
         self._stop.set()
+        if self._poller:
+            self._poller.join()
         if self._executor:
             self._executor.shutdown(wait=True)
         self._pid = None

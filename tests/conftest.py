@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import psycopg
 import pytest
+from hypothesis import settings
 from sqlalchemy import delete
 
 from bot import create_app
@@ -14,6 +15,10 @@ from bot.cli import upgrade_database
 from bot.fakeline import FakeLine
 from helpers import SECRET, TOKEN, app_config
 from models import Base
+
+# Background sender threads share the CPU with the tests: time limits per example would flake.
+settings.register_profile("default", deadline=None)
+settings.load_profile("default")
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
