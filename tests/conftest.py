@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 from hypothesis import settings
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from bot import create_app
 from bot.cli import upgrade_database
@@ -161,3 +161,53 @@ def new_chat(app, client, line):
     """Make further users: new_chat() -> Chat."""
     return lambda user_id=None: Chat(app, client, line, user_id or "U" + uuid.uuid4().hex)
 
+
+
+# A small real-looking area tree: Khon Kaen province, two districts, three subdistricts, villages.
+AREA_TREE = [
+    ("40", "province", "ขอนแก่น", None),
+    ("4001", "district", "เมืองขอนแก่น", "40"),
+    ("4002", "district", "บ้านฝาง", "40"),
+    ("400101", "subdistrict", "ในเมือง", "4001"),
+    ("400102", "subdistrict", "สำราญ", "4001"),
+    ("400201", "subdistrict", "บ้านฝาง", "4002"),
+    ("40010101", "village", "บ้านโนนทัน หมู่ที่ 1", "400101"),
+    ("40010201", "village", "บ้านสำราญ หมู่ที่ 1", "400102"),
+    ("40010202", "village", "บ้านโคกสี หมู่ที่ 2", "400102"),
+    ("40020101", "village", "บ้านฝาง หมู่ที่ 1", "400201"),
+]
+
+
+@pytest.fixture
+def areas(db) -> dict[str, int]:
+    """The sample area tree in the database; returns area ids by code."""
+    from models import Area
+
+    ids: dict[str, int] = {}
+    with db.transaction() as session:
+        for code, level, name, parent in AREA_TREE:
+            area = Area(code=code, level=level, name=name, parent_id=ids.get(parent))
+            session.add(area)
+            session.flush()
+            ids[code] = area.id
+    return ids
+
+
+@pytest.fixture
+def registered(db, areas):
+    """Make a chat's user a registered, active user with `role` for the area `area_code` (None: national)."""
+    from models import User, utcnow
+
+    def register(chat: Chat, role: str = "reporter", area_code: str | None = "400101",
+                 real_name: str = "สมชาย ใจดี", phone: str = "0812345678") -> Chat:
+        with db.transaction() as session:
+            user = session.scalar(select(User).where(User.line_user_id == chat.user_id))
+            if user is None:
+                user = User(line_user_id=chat.user_id)
+                session.add(user)
+            user.role, user.real_name, user.phone = role, real_name, phone
+            user.area_id = areas[area_code] if area_code else None
+            user.pdpa_accepted_at = user.registered_at = utcnow()
+        return chat
+
+    return register

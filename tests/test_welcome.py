@@ -52,3 +52,9 @@ def test_anything_else_gets_a_gentle_pointer_not_an_error(chat):
 def test_reply_uses_the_reply_token_once(chat, line):
     chat.says("สวัสดี")
     assert len(line.replies()) == 1 and line.pushes() == []
+
+
+def test_fixtures_register_users_in_the_area_tree(chat, registered, db):
+    registered(chat, "coordinator", "4001")
+    row = user_row(db, chat.user_id)
+    assert row.role == "coordinator" and row.registered_at is not None
