@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -54,8 +54,6 @@ class Context:
     user: User | None
     now: datetime
     config: dict[str, Any]
-    # Messages a handler wants sent after its reply (they go by push, in order).
-    later: list[Message] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -137,7 +135,8 @@ class Dispatcher:
                     log.info("skipped redelivered event %s", event.webhook_event_id)
                     return []
                 ctx = Context(session, event, kind, self._user(session, user_id), utcnow(), self.config)
-                return self._reply(session, ctx, self._route(ctx), reply_token)
+                self._reply(session, ctx, self._route(ctx), reply_token)
+                return session.info.get("outbox_ids", [])
         except DBAPIError:
             raise
         except Exception as exc:
@@ -173,12 +172,11 @@ class Dispatcher:
                 return route.handler(ctx)
         return None
 
-    def _reply(self, session: Session, ctx: Context, reply: Reply, reply_token: str | None) -> list[int]:
-        messages = list(reply or []) + ctx.later
+    def _reply(self, session: Session, ctx: Context, reply: Reply, reply_token: str | None) -> None:
+        messages = list(reply or [])
         target = ctx.user.line_user_id if ctx.user else _group_id(ctx.event)
-        if not messages or target is None:
-            return []
-        return [queue_messages(session, target, messages, reply_token).id]
+        if messages and target is not None:
+            queue_messages(session, target, messages, reply_token)
 
     def _apologise(self, event: Event, user_id: str | None, reply_token: str | None, exc: Exception) -> list[int]:
         with self.db.transaction() as session:
@@ -192,7 +190,8 @@ class Dispatcher:
             if user_id is None:
                 return []
             sorry = TextMessage(text="ขออภัย ระบบขัดข้องชั่วคราว ข้อมูลที่กรอกไว้ยังอยู่ครบ กรุณาลองส่งข้อความอีกครั้งในอีกสักครู่")
-            return [queue_messages(session, user_id, [sorry], reply_token).id]
+            queue_messages(session, user_id, [sorry], reply_token)
+            return session.info["outbox_ids"]
 
 
 def _group_id(event: Event) -> str | None:

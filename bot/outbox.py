@@ -42,6 +42,8 @@ def queue_messages(session: Session, line_user_id: str, messages: list[Message |
     )
     session.add(row)
     session.flush()
+    # The webhook hands every row queued in its transaction to the sender once it commits.
+    session.info.setdefault("outbox_ids", []).append(row.id)
     return row
 
 
