@@ -1,4 +1,5 @@
 """SQLAlchemy models. Importing this package registers every table on Base.metadata."""
+from .audit import AuditEntry
 from .base import Base, utcnow
 from .conversation import Conversation
 from .events import InboundEvent
@@ -6,6 +7,6 @@ from .outbox import OutboxMessage
 from .people import AREA_LEVELS, ORGANISATION_KINDS, ROLES, Area, Organisation, User, organisation_areas
 
 __all__ = [
-    "AREA_LEVELS", "ORGANISATION_KINDS", "ROLES", "Area", "Base", "Conversation", "InboundEvent",
+    "AREA_LEVELS", "ORGANISATION_KINDS", "ROLES", "Area", "AuditEntry", "Base", "Conversation", "InboundEvent",
     "Organisation", "OutboxMessage", "User", "organisation_areas", "utcnow",
 ]

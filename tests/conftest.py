@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from urllib.parse import urlsplit
 
 import psycopg
 import pytest
 from hypothesis import settings
-from sqlalchemy import delete, select
+from sqlalchemy import create_engine, select, text
 
 from bot import create_app
 from bot.cli import upgrade_database
@@ -40,15 +41,34 @@ def _postgres_database():
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request, tmp_path_factory):
+def migrated_database(request, tmp_path_factory):
+    """One migrated database per backend for the whole run."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'template.sqlite3'}"
         _migrate(url)
         yield url
     else:
         for url in _postgres_database():
             _migrate(url)
             yield url
+
+
+@pytest.fixture
+def database_url(migrated_database, tmp_path):
+    """A clean, migrated database for one test: a copy of the SQLite template, or PostgreSQL truncated.
+
+    Emptying by copy or TRUNCATE also works for the append-only audit log, whose triggers refuse DELETE.
+    """
+    if migrated_database.startswith("sqlite"):
+        copy = tmp_path / "test.sqlite3"
+        shutil.copyfile(migrated_database.removeprefix("sqlite:///"), copy)
+        return f"sqlite:///{copy}"
+    engine = create_engine(migrated_database.replace("postgresql://", "postgresql+psycopg://"))
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return migrated_database
 
 
 def _migrate(url: str) -> None:
@@ -91,12 +111,7 @@ def make_app(line_server):
 
 @pytest.fixture
 def app(database_url, make_app, line):
-    app = make_app(database_url)
-    db = app.extensions["db"]
-    with db.transaction() as session:
-        for table in reversed(Base.metadata.sorted_tables):
-            session.execute(delete(table))
-    return app
+    return make_app(database_url)
 
 
 @pytest.fixture
