@@ -11,6 +11,7 @@ from . import config as config_module
 from .cli import db_cli
 from .db import Database
 from .dispatcher import Dispatcher
+from .downloads import bp as downloads_bp
 from .line_client import LineClient
 from .outbox import Sender
 from .webhook import bp as webhook_bp
@@ -36,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         sender=Sender(db, line, app.config["SENDER_THREADS"], app.config["SENDER_POLL_SECONDS"]),
     )
     app.register_blueprint(webhook_bp)
+    app.register_blueprint(downloads_bp)
     app.cli.add_command(db_cli)
     if app.config["SIMULATOR"]:
         from .simulator import enable_simulator

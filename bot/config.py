@@ -13,6 +13,8 @@ DEFAULTS: dict[str, Any] = {
     "LINE_API_BASE_URL": "",
     # Empty means an SQLite file in the instance folder.
     "DATABASE_URL": "",
+    # The address users reach this server at (https://bot.example.go.th); used in download links.
+    "PUBLIC_BASE_URL": "",
     # Serve the browser simulator and an in-process fake LINE platform. Never in production.
     "SIMULATOR": False,
     # Threads per process that deliver queued LINE messages.

@@ -1,0 +1,29 @@
+"""Download links: work once, expire, and reveal nothing when wrong."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.downloads import create_link
+
+
+def make_link(app, db, lifetime=timedelta(minutes=15), base="https://bot.example.go.th") -> str:
+    app.config["PUBLIC_BASE_URL"] = base
+    with app.app_context(), db.transaction() as session:
+        return create_link(session, "รายงาน.csv", "text/csv; charset=utf-8", "ก,ข\n".encode(), lifetime=lifetime)
+
+
+def test_link_downloads_once(app, db, client):
+    url = make_link(app, db)
+    assert url.startswith("https://bot.example.go.th/download/") and len(url.rsplit("/", 1)[1]) >= 40
+    path = url.removeprefix("https://bot.example.go.th")
+    first = client.get(path)
+    assert first.status_code == 200 and first.data == "ก,ข\n".encode()
+    assert "attachment" in first.headers["Content-Disposition"] and first.headers["Cache-Control"] == "no-store"
+    second = client.get(path)
+    assert second.status_code == 410 and "หมดอายุ" in second.get_data(as_text=True)
+
+
+def test_expired_and_unknown_links_are_gone(app, db, client):
+    url = make_link(app, db, lifetime=timedelta(seconds=-1))
+    assert client.get(url.removeprefix("https://bot.example.go.th")).status_code == 410
+    assert client.get("/download/not-a-token").status_code == 410
