@@ -13,6 +13,7 @@ from .db import Database
 from .dispatcher import Dispatcher
 from .line_client import LineClient
 from .outbox import Sender
+from .people_cli import COMMANDS as PEOPLE_COMMANDS
 from .webhook import bp as webhook_bp
 
 
@@ -36,7 +37,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         sender=Sender(db, line, app.config["SENDER_THREADS"], app.config["SENDER_POLL_SECONDS"]),
     )
     app.register_blueprint(webhook_bp)
-    app.cli.add_command(db_cli)
+    for command in (db_cli, *PEOPLE_COMMANDS):
+        app.cli.add_command(command)
     if app.config["SIMULATOR"]:
         from .simulator import enable_simulator
 

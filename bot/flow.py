@@ -39,6 +39,8 @@ class Answer:
     params: dict[str, Any] = field(default_factory=dict)  # a date picker's {"date": "2012-03-15"}
     location: dict[str, Any] | None = None  # latitude, longitude, address, title
     message_id: str | None = None  # an image's id, to fetch its content later
+    # For parsers that must look something up (an invite code): the user, the transaction, the time.
+    ctx: Context | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_context(cls, ctx: Context) -> Answer:
@@ -46,13 +48,14 @@ class Answer:
         if ctx.kind == "location":
             m = event.message
             return cls("location", location={"latitude": m.latitude, "longitude": m.longitude,
-                                             "address": m.address, "title": m.title})
+                                             "address": m.address, "title": m.title}, ctx=ctx)
         if ctx.kind == "image":
-            return cls("image", message_id=event.message.id)
+            return cls("image", message_id=event.message.id, ctx=ctx)
         if ctx.kind == "postback":
             params = dict(event.postback.params or {})
-            return cls("postback", text=ctx.postback.get("value", ""), postback=ctx.postback, params=params)
-        return cls(ctx.kind, text=ctx.text)
+            return cls("postback", text=ctx.postback.get("value", ""), postback=ctx.postback, params=params,
+                       ctx=ctx)
+        return cls(ctx.kind, text=ctx.text, ctx=ctx)
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,14 @@ class WrongKind(Exception):
 
 class Finish:
     """A parser's answer that ends the flow successfully (the confirmation step's "ยืนยัน")."""
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A parser's answer that ends the flow without finishing it, with a Thai explanation
+    (a privacy notice the user declined): nothing is saved, the user gets the main menu."""
+
+    message: str
 
 
 Prompt = str | Callable[[dict], str]
@@ -173,7 +184,7 @@ def continue_flow(ctx: Context) -> Reply:
     said = normalize_text(answer.text)
     if said == CANCEL:
         ctx.session.delete(convo)
-        return _cancelled(flow)
+        return _cancelled(ctx, flow.cancelled)
     if said == BACK:
         return _go_back(ctx, flow, convo)
     try:
@@ -189,6 +200,9 @@ def continue_flow(ctx: Context) -> Reply:
 
 def _advance(ctx: Context, flow: Flow, convo: Conversation, step: Step, value: Any) -> Reply:
     data = dict(convo.data)
+    if isinstance(value, Stop):
+        ctx.session.delete(convo)
+        return _cancelled(ctx, value.message)
     if isinstance(value, Finish):
         ctx.session.delete(convo)
         ctx.session.flush()
@@ -218,16 +232,17 @@ def _go_back(ctx: Context, flow: Flow, convo: Conversation) -> Reply:
     return flow.step(previous).render(convo.data)
 
 
-def _cancelled(flow: Flow) -> Reply:
+def _cancelled(ctx: Context, message: str) -> Reply:
     from handlers.common import main_menu  # the handlers package builds on this engine
 
-    return [text(flow.cancelled, *main_menu())]
+    return [text(message, *main_menu(ctx.user))]
 
 
 def _expired(ctx: Context) -> Reply:
     from handlers.common import main_menu  # the handlers package builds on this engine
 
-    return [text("ขออภัยค่ะ รายการที่กรอกค้างไว้หมดเวลาแล้ว (เกิน 24 ชั่วโมง) กรุณาเริ่มใหม่จากเมนูค่ะ", *main_menu())]
+    return [text("ขออภัยค่ะ รายการที่กรอกค้างไว้หมดเวลาแล้ว (เกิน 24 ชั่วโมง) กรุณาเริ่มใหม่จากเมนูค่ะ",
+                 *main_menu(ctx.user))]
 
 
 def text_answer(parse: Callable[[str], Any]) -> Callable[[Answer, dict], Any]:
