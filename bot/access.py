@@ -106,6 +106,14 @@ def in_scope(user: User | None, area: Area | None) -> bool:
     return code_in_scope(prefixes, area.code)
 
 
+def area_refusal(user: User | None, area: Area | None) -> str | None:
+    """The Thai reason this user may not see or act on things in `area`, or None when they may.
+
+    For a handler about one thing (a case, a child): `if reason := access.area_refusal(ctx.user, area): ...`.
+    """
+    return refusal(user, REPORTERS) or (None if in_scope(user, area) else OUT_OF_SCOPE)
+
+
 def visible_area_filter(user: User | None, code_column=Area.code) -> ColumnElement[bool]:
     """A WHERE condition on an area-code column keeping only rows this user may see.
 

@@ -68,8 +68,9 @@ def _area_in_scope(session, me: User, said: str) -> Area:
             listed = "\n".join(f"• {access.area_label(a)} รหัส {a.code}" for a in found)
             raise InvalidInput(f"มีหลายพื้นที่ชื่อ “{name}” กรุณาพิมพ์รหัสพื้นที่ที่ต้องการ:\n{listed}")
         area = found[0]
-    if not access.in_scope(me, area):
-        raise InvalidInput(access.OUT_OF_SCOPE)
+    reason = access.area_refusal(me, area)
+    if reason:
+        raise InvalidInput(reason)
     return area
 
 
