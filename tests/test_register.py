@@ -7,28 +7,13 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from bot import access, people
-from helpers import quick_reply_labels, texts_of
+from helpers import quick_reply_labels, register, texts_of, user_row
 from models import Invite, User, utcnow
-
-
-def user_row(db, line_user_id) -> User:
-    with db.transaction() as session:
-        return session.scalar(select(User).where(User.line_user_id == line_user_id))
 
 
 def invite_row(db, code) -> Invite:
     with db.transaction() as session:
         return session.scalar(select(Invite).where(Invite.code == people.normalize_invite_code(code)))
-
-
-def register(chat, code, name="สมหญิง รักเรียน", phone="0812345678") -> list[dict]:
-    """Follow, accept the notice and answer every question; return the last answer's messages."""
-    chat.follows()
-    chat.says("ยอมรับ")
-    chat.says(code)
-    chat.says(name)
-    chat.says(phone)
-    return chat.says("ยืนยัน")
 
 
 def test_new_follower_accepts_the_notice_registers_and_gets_the_reporter_menu(chat, db, line, rich_menus,
