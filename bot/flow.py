@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from models import Conversation
 
+from . import access
 from .dispatcher import Context, Reply, normalize_text
 from .messages import MAX_QUICK_REPLIES, quick_replies, text
 from .thai import InvalidInput
@@ -122,6 +123,9 @@ class Flow:
     finish: Callable[[Context, dict], Reply]
     cancelled: str = "ยกเลิกแล้วค่ะ ข้อมูลที่กรอกไว้ไม่ถูกบันทึก"
     idle_timeout: timedelta = timedelta(hours=24)
+    # When set, only active registered users with one of these roles may go on answering: checked on
+    # every answer, so someone deactivated half-way is stopped (bot.access gives the Thai reason).
+    roles: tuple[str, ...] = ()
     # Steps answered by these parsers may take other kinds of message than text.
     wrong_kind: str = "ขออภัยค่ะ ขั้นตอนนี้ต้องการคำตอบแบบอื่น กรุณาตอบตามคำถามด้านล่าง"
 
@@ -179,6 +183,10 @@ def continue_flow(ctx: Context) -> Reply:
     if flow is None or ctx.now - convo.updated_at > flow.idle_timeout:
         ctx.session.delete(convo)
         return _expired(ctx)
+    reason = access.refusal(ctx.user, flow.roles) if flow.roles else None
+    if reason:
+        ctx.session.delete(convo)
+        return _cancelled(ctx, reason)
     step = flow.step(convo.step)
     answer = Answer.from_context(ctx)
     said = normalize_text(answer.text)

@@ -105,22 +105,22 @@ def load_areas(session: Session, rows: list[tuple[int, str, str]]) -> LoadResult
         raise AreaFileError(problems)
 
     result = LoadResult()
-    for code in sorted(wanted, key=len):
-        name = wanted[code][1]
-        level = LEVEL_BY_LENGTH[len(code)]
-        parent = existing.get(code[:-2]) if len(code) > 2 else None
-        area = existing.get(code)
-        if area is None:
-            area = Area(code=code, level=level, name=name, parent=parent)
-            session.add(area)
-            existing[code] = area
-            result.created += 1
-        elif (area.name, area.level, area.parent_id) != (name, level, parent.id if parent else None):
-            area.name, area.level, area.parent = name, level, parent
-            result.updated += 1
-        else:
-            result.unchanged += 1
-        session.flush()  # children look their parent's id up
+    for length in sorted({len(code) for code in wanted}):  # parents first: children need their ids
+        for code in (c for c in wanted if len(c) == length):
+            name = wanted[code][1]
+            level = LEVEL_BY_LENGTH[length]
+            parent = existing.get(code[:-2]) if length > 2 else None
+            area = existing.get(code)
+            if area is None:
+                existing[code] = Area(code=code, level=level, name=name, parent=parent)
+                session.add(existing[code])
+                result.created += 1
+            elif (area.name, area.level, area.parent_id) != (name, level, parent.id if parent else None):
+                area.name, area.level, area.parent = name, level, parent
+                result.updated += 1
+            else:
+                result.unchanged += 1
+        session.flush()
     return result
 
 

@@ -100,20 +100,21 @@ def create_invite(role: str, org_key: str | None, area_code: str | None, expires
 @click.argument("who")
 def deactivate_user(who: str) -> None:
     """Take away WHO's access (a LINE user id starting with U, or a phone number)."""
-    with get_db().transaction() as session:
-        user = _user(session, who)
-        people.set_active(session, user, False)
-        click.echo(f"deactivated user {user.id}")
+    _set_active(who, False)
 
 
 @users_cli.command("activate")
 @click.argument("who")
 def activate_user(who: str) -> None:
     """Give WHO's access back."""
+    _set_active(who, True)
+
+
+def _set_active(who: str, active: bool) -> None:
     with get_db().transaction() as session:
         user = _user(session, who)
-        people.set_active(session, user, True)
-        click.echo(f"activated user {user.id}")
+        people.set_active(session, user, active)
+        click.echo(f"{'activated' if active else 'deactivated'} user {user.id}")
 
 
 @users_cli.command("set-role")

@@ -146,6 +146,7 @@ INVITE = flow.register(Flow(
     ],
     finish=finish_invite,
     cancelled="ยกเลิกการสร้างรหัสเชิญแล้วค่ะ",
+    roles=access.COORDINATORS,
 ))
 
 
@@ -190,6 +191,7 @@ DEACTIVATE = flow.register(Flow(
     ],
     finish=finish_deactivation,
     cancelled="ยกเลิกการระงับผู้ใช้แล้วค่ะ",
+    roles=access.COORDINATORS,
 ))
 
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from helpers import quick_reply_labels, register, user_row
-from models import Invite, User
+from models import Conversation, Invite, User
 
 
 def test_a_coordinator_invites_a_village_head_who_then_registers(chat, new_chat, db, line, registered, rich_menus):
@@ -156,3 +156,16 @@ def test_cli_organisations_are_created_once_and_updated_by_code(app, db, areas):
     listed = run(app, "org", "list").output.strip().splitlines()
     assert len(listed) == 1 and listed[0].endswith("\t400101")
     assert run(app, "org", "create", "--kind", "nope", "--name", "x").exit_code != 0
+
+
+def test_a_coordinator_deactivated_half_way_is_stopped(chat, db, registered):
+    registered(chat, "coordinator", "4001")
+    chat.says("สร้างรหัสเชิญ")
+    chat.says("ผู้แจ้งข้อมูล")
+    with db.transaction() as session:
+        session.execute(update(User).where(User.line_user_id == chat.user_id).values(active=False))
+    [stopped] = chat.says("400101")
+    assert "ถูกระงับการใช้งาน" in stopped["text"]
+    with db.transaction() as session:
+        assert session.scalar(select(Invite)) is None
+        assert session.scalar(select(Conversation)) is None
