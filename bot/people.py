@@ -200,6 +200,8 @@ def create_invite(session: Session, role: str, organisation: Organisation | None
         raise ValueError("a teacher's invite needs a school organisation")
     if days < 1 or max_uses < 1:
         raise ValueError("an invite must last at least a day and allow at least one use")
+    if not access.roots(role, area, organisation):
+        raise ValueError("this invite would give no area: give an area, or an organisation that covers some")
     invite = Invite(code=_unused_code(session), role=role, organisation=organisation, area=area,
                     max_uses=max_uses, uses=0, expires_at=now + timedelta(days=days),
                     created_by_id=created_by.id if created_by else None, created_at=now)

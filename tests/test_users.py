@@ -131,6 +131,7 @@ def test_cli_invite_create_refuses_what_does_not_exist(app, organisations):
     assert "no organisation" in run(app, "invite", "create", "--role", "reporter", "--org", "NOPE").output
     assert "no area" in run(app, "invite", "create", "--role", "reporter", "--area", "499999").output
     assert "needs a school" in run(app, "invite", "create", "--role", "teacher", "--org", "SPP40-1").output
+    assert "would give no area" in run(app, "invite", "create", "--role", "reporter").output
 
 
 def test_cli_deactivate_activate_and_change_role_move_the_menu(app, chat, db, line, registered, rich_menus,
