@@ -139,6 +139,11 @@ def covers(actor: User | None, theirs: tuple[str, ...]) -> bool:
     return bool(theirs) and all(code_in_scope(mine, prefix) for prefix in theirs)
 
 
+def manages(actor: User | None, user: User) -> bool:
+    """May coordinator `actor` deactivate `user`: is all of the user's scope inside the actor's?"""
+    return covers(actor, roots(user.role, user.area, user.organisation))
+
+
 def scope_label(user: User) -> str:
     """The user's scope in Thai words, for confirmations and summaries."""
     return scope_label_for(user.role, user.area, user.organisation)

@@ -161,8 +161,7 @@ def _target(answer: Answer, data: dict) -> dict:
     ctx = answer.ctx
     phone = parse_phone(answer.text)
     target = people.find_user(ctx.session, phone)
-    if target is None or target.role == "admin" or not access.covers(
-            ctx.user, access.roots(target.role, target.area, target.organisation)):
+    if target is None or target.role == "admin" or not access.manages(ctx.user, target):
         # Users outside the coordinator's scope are reported as not found: their existence is not theirs to know.
         raise InvalidInput(f"ไม่พบผู้ใช้ที่ลงทะเบียนด้วยเบอร์ {format_phone(phone)} ในพื้นที่ของท่าน")
     if target.id == ctx.user.id:
@@ -175,7 +174,7 @@ def _target(answer: Answer, data: dict) -> dict:
 
 def finish_deactivation(ctx: Context, data: dict) -> Reply:
     target = ctx.session.get(User, data["who"]["id"])
-    if not access.covers(ctx.user, access.roots(target.role, target.area, target.organisation)):
+    if not access.manages(ctx.user, target):
         return [text(access.OUT_OF_SCOPE, *main_menu(ctx.user))]
     people.set_active(ctx.session, target, False)
     return [text(f"ระงับการใช้งานของคุณ{target.real_name} แล้วค่ะ", *main_menu(ctx.user))]
