@@ -14,6 +14,7 @@ from .dispatcher import Dispatcher
 from .downloads import bp as downloads_bp
 from .line_client import LineClient
 from .outbox import Sender
+from .people_cli import COMMANDS as PEOPLE_COMMANDS
 from .webhook import bp as webhook_bp
 
 
@@ -38,7 +39,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.register_blueprint(webhook_bp)
     app.register_blueprint(downloads_bp)
-    app.cli.add_command(db_cli)
+    for command in (db_cli, *PEOPLE_COMMANDS):
+        app.cli.add_command(command)
     if app.config["SIMULATOR"]:
         from .simulator import enable_simulator
 

@@ -1,16 +1,26 @@
 """Who may do what, for which place: the one check every handler goes through.
 
-A user's scope is the area subtree rooted at their area (area codes nest: a subdistrict's code
-starts with its district's), or the whole country for a national coordinator or an admin.
+A user's scope is a set of area subtrees (area codes nest: a subdistrict's code starts with its
+district's, so a subtree is every code that starts with its root's code):
+- the subtree of their own area when they have one (a village head, a district coordinator);
+- otherwise the union of their organisation's areas (an สพป. covering several districts, a
+  school's catchment subdistricts);
+- otherwise, for a coordinator or an admin, the whole country (a national coordinator);
+- otherwise nothing.
+
+Handlers use `@requires(*roles)` to refuse users without the role, and `visible_area_filter(user)`
+or `in_scope(user, area)` to see only their own places. Nothing else decides access.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
 
+from sqlalchemy import ColumnElement, false, or_, true
+
 from bot.dispatcher import Context, Reply
 from bot.messages import text
-from models import Area, User
+from models import Area, Organisation, User
 
 REPORTERS = ("reporter", "teacher", "coordinator", "admin")
 COORDINATORS = ("coordinator", "admin")
@@ -19,6 +29,11 @@ NOT_REGISTERED = ("ขออภัยค่ะ เมนูนี้สำหร
                   "กรุณาพิมพ์ \"ลงทะเบียน\" แล้วกรอกรหัสเชิญที่ได้รับจากผู้ประสานงานในพื้นที่ของท่าน")
 NOT_ALLOWED = "ขออภัยค่ะ บทบาทของท่านไม่มีสิทธิ์ใช้เมนูนี้"
 DEACTIVATED = "บัญชีของท่านถูกระงับการใช้งานโดยผู้ประสานงาน หากคิดว่าเป็นความผิดพลาด กรุณาติดต่อผู้ประสานงานในพื้นที่"
+OUT_OF_SCOPE = ("ขออภัยค่ะ ข้อมูลนี้อยู่นอกพื้นที่ที่ท่านรับผิดชอบ จึงไม่สามารถแสดงได้ "
+                "หากต้องการสิทธิ์เพิ่ม กรุณาติดต่อผู้ประสานงานของท่าน")
+
+# The scope of a national coordinator or an admin without an area: every code starts with "".
+WHOLE_COUNTRY = ("",)
 
 
 def is_registered(user: User | None) -> bool:
@@ -27,10 +42,10 @@ def is_registered(user: User | None) -> bool:
 
 def refusal(user: User | None, roles: tuple[str, ...]) -> str | None:
     """The Thai reason this user may not act in one of `roles`, or None when they may."""
+    if user is not None and not user.active:
+        return DEACTIVATED
     if not is_registered(user):
         return NOT_REGISTERED
-    if not user.active:
-        return DEACTIVATED
     if user.role not in roles:
         return NOT_ALLOWED
     return None
@@ -46,7 +61,7 @@ def requires(*roles: str) -> Callable[[Callable[[Context], Reply]], Callable[[Co
             if reason:
                 from handlers.common import main_menu  # handlers build on this module
 
-                return [text(reason, *main_menu())]
+                return [text(reason, *main_menu(ctx.user))]
             return handler(ctx)
 
         return checked
@@ -54,15 +69,102 @@ def requires(*roles: str) -> Callable[[Callable[[Context], Reply]], Callable[[Co
     return decorate
 
 
-def scope_prefix(user: User) -> str:
-    """The area-code prefix of everything this user may see; "" is the whole country."""
-    return user.area.code if user.area is not None else ""
-
-
-def in_scope(user: User, area: Area | None) -> bool:
+def scope_prefixes(user: User | None) -> tuple[str, ...]:
+    """The area-code prefixes of everything this user may see; () is nothing, ("",) everything."""
     if not is_registered(user) or not user.active:
+        return ()
+    return roots(user.role, user.area, user.organisation)
+
+
+def roots(role: str | None, area: Area | None, organisation: Organisation | None) -> tuple[str, ...]:
+    """The area roots a user with this role, area and organisation has (or an invite would give)."""
+    if area is not None:
+        return (area.code,)
+    if organisation is not None and organisation.areas:
+        return _outermost(a.code for a in organisation.areas)
+    return WHOLE_COUNTRY if role in COORDINATORS else ()
+
+
+def _outermost(codes) -> tuple[str, ...]:
+    """Drop codes inside another code of the set: a district already covers its subdistricts."""
+    kept: list[str] = []
+    for code in sorted(set(codes), key=len):
+        if not any(code.startswith(root) for root in kept):
+            kept.append(code)
+    return tuple(sorted(kept))
+
+
+def code_in_scope(prefixes: tuple[str, ...], code: str) -> bool:
+    return any(code.startswith(prefix) for prefix in prefixes)
+
+
+def in_scope(user: User | None, area: Area | None) -> bool:
+    """May this user see things located in `area`? Things with no area are national: only for national scope."""
+    prefixes = scope_prefixes(user)
+    if area is None:
+        return prefixes == WHOLE_COUNTRY
+    return code_in_scope(prefixes, area.code)
+
+
+def area_refusal(user: User | None, area: Area | None) -> str | None:
+    """The Thai reason this user may not see or act on things in `area`, or None when they may.
+
+    For a handler about one thing (a case, a child): `if reason := access.area_refusal(ctx.user, area): ...`.
+    """
+    return refusal(user, REPORTERS) or (None if in_scope(user, area) else OUT_OF_SCOPE)
+
+
+def visible_area_filter(user: User | None, code_column=Area.code) -> ColumnElement[bool]:
+    """A WHERE condition on an area-code column keeping only rows this user may see.
+
+    Join your table to Area and pass the result to .where(): for example
+    `select(Case).join(Area, Case.area_id == Area.id).where(visible_area_filter(user))`.
+    """
+    prefixes = scope_prefixes(user)
+    if prefixes == WHOLE_COUNTRY:
+        return true()
+    if not prefixes:
+        return false()
+    return or_(*(code_column.startswith(prefix) for prefix in prefixes))
+
+
+def covers(actor: User | None, theirs: tuple[str, ...]) -> bool:
+    """Do all of `theirs` (roots from `roots()`) lie inside the scope of `actor`, an active coordinator?
+
+    A coordinator may manage a user, or hand out an invite, only for places inside their own scope.
+    """
+    if refusal(actor, COORDINATORS):
         return False
-    prefix = scope_prefix(user)
-    if prefix == "":
-        return user.role in COORDINATORS
-    return area is not None and area.code.startswith(prefix)
+    mine = scope_prefixes(actor)
+    return bool(theirs) and all(code_in_scope(mine, prefix) for prefix in theirs)
+
+
+def manages(actor: User | None, user: User) -> bool:
+    """May coordinator `actor` deactivate `user`: is all of the user's scope inside the actor's?"""
+    return covers(actor, roots(user.role, user.area, user.organisation))
+
+
+def scope_label(user: User) -> str:
+    """The user's scope in Thai words, for confirmations and summaries."""
+    return scope_label_for(user.role, user.area, user.organisation)
+
+
+def scope_label_for(role: str | None, area: Area | None, organisation: Organisation | None) -> str:
+    """In Thai words, the scope `roots(role, area, organisation)` gives."""
+    if area is not None:
+        return area_label(area)
+    if organisation is not None and organisation.areas:
+        return "พื้นที่ของ" + organisation.name
+    return "ทั้งประเทศ" if role in COORDINATORS else "ยังไม่ได้กำหนดพื้นที่"
+
+
+LEVEL_PREFIX = {"province": "จังหวัด", "district": "อำเภอ", "subdistrict": "ตำบล", "village": ""}
+
+
+def area_label(area: Area) -> str:
+    """"ตำบลสำราญ อำเภอเมืองขอนแก่น จังหวัดขอนแก่น": the area and its parents, as Thai addresses read."""
+    parts = []
+    while area is not None:
+        parts.append(LEVEL_PREFIX.get(area.level, "") + area.name)
+        area = area.parent
+    return " ".join(parts)

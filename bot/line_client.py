@@ -13,6 +13,8 @@ from linebot.v3.messaging import (
     MessagingApiBlob,
     PushMessageRequest,
     ReplyMessageRequest,
+    RichMenuBulkLinkRequest,
+    RichMenuRequest,
     ShowLoadingAnimationRequest,
 )
 from urllib3.exceptions import HTTPError
@@ -71,3 +73,38 @@ class LineClient:
 
     def message_content(self, message_id: str) -> bytes:
         return self._call(MessagingApiBlob(self._client()).get_message_content, message_id)
+
+    # Rich menus: `flask richmenu sync` manages them; the sender links each user's.
+
+    def create_rich_menu(self, menu: dict, image: bytes, content_type: str = "image/png") -> str:
+        """Create a rich menu with its image; return its id."""
+        api = MessagingApi(self._client())
+        menu_id = self._call(api.create_rich_menu, RichMenuRequest.from_dict(menu)).rich_menu_id
+        self._call(MessagingApiBlob(self._client()).set_rich_menu_image, menu_id, image,
+                   _headers={"Content-Type": content_type})
+        return menu_id
+
+    def rich_menu_exists(self, menu_id: str) -> bool:
+        try:
+            self._call(MessagingApi(self._client()).get_rich_menu, menu_id)
+        except LineError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
+    def delete_rich_menu(self, menu_id: str) -> None:
+        self._call(MessagingApi(self._client()).delete_rich_menu, menu_id)
+
+    def set_default_rich_menu(self, menu_id: str) -> None:
+        self._call(MessagingApi(self._client()).set_default_rich_menu, menu_id)
+
+    def link_rich_menu(self, user_id: str, menu_id: str) -> None:
+        self._call(MessagingApi(self._client()).link_rich_menu_id_to_user, user_id, menu_id)
+
+    def link_rich_menu_to_users(self, menu_id: str, user_ids: list[str]) -> None:
+        request = RichMenuBulkLinkRequest(richMenuId=menu_id, userIds=user_ids)
+        self._call(MessagingApi(self._client()).link_rich_menu_id_to_users, request)
+
+    def unlink_rich_menu(self, user_id: str) -> None:
+        self._call(MessagingApi(self._client()).unlink_rich_menu_id_from_user, user_id)

@@ -19,7 +19,7 @@ from linebot.v3.messaging import Message
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import OutboxMessage, utcnow
+from models import OutboxMessage, RichMenu, utcnow
 
 from .db import Database
 from .line_client import LineClient, LineError
@@ -150,6 +150,8 @@ class Sender:
         sent = row.chunks_sent
         reply_token = row.reply_token
         try:
+            if row.rich_menu is not None:
+                self._show_rich_menu(row)
             while sent < len(chunks):
                 if reply_token and sent == 0 and utcnow() - row.created_at < REPLY_TOKEN_LIFETIME:
                     try:
@@ -169,6 +171,15 @@ class Sender:
             self._record_failure(row, sent, exc)
             return
         self._record(row.id, status="sent", sent_at=utcnow(), last_error=None)
+
+    def _show_rich_menu(self, row: OutboxMessage) -> None:
+        """Link the rich menu the row names (bot.richmenu.show_menu); "" or a menu never synced: the default."""
+        with self.db.transaction() as session:
+            menu_id = session.scalar(select(RichMenu.line_rich_menu_id).where(RichMenu.name == row.rich_menu))
+        if menu_id:
+            self.client.link_rich_menu(row.line_user_id, menu_id)
+        else:
+            self.client.unlink_rich_menu(row.line_user_id)
 
     def _push(self, row: OutboxMessage, messages: list[dict], chunk: int) -> None:
         try:

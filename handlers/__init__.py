@@ -1,18 +1,25 @@
 """What the bot does for each thing a user does, as one routing table read top to bottom.
 
-The first matching route handles the event.
+The first matching route handles the event. Commands above the `in_flow` route interrupt a guided
+conversation (they start another, or only show information); everything below it is an answer
+to the open conversation's question when there is one.
 """
+from bot import flow
 from bot.dispatcher import Route, texts
 
-from . import welcome
-from .common import MENU_ABOUT, MENU_HELP
+from . import register, users, welcome
+from .common import MENU_ABOUT, MENU_DEACTIVATE, MENU_HELP, MENU_INVITE, MENU_REGISTER
 
 ROUTES: list[Route] = [
     Route("follow", welcome.start_following),
     Route("unfollow", welcome.stop_following),
     Route("join", welcome.explain_private_chat_only),
-    Route("text", welcome.say_hello, texts=texts("สวัสดี", "สวัสดีครับ", "สวัสดีค่ะ", "สวัสดีค่า", "เริ่ม", "เมนู")),
+    Route("text", register.start_registration, texts=texts(MENU_REGISTER)),
+    Route("text", users.create_invite, texts=texts(MENU_INVITE)),
+    Route("text", users.deactivate_user, texts=texts(MENU_DEACTIVATE)),
     Route("text", welcome.read_about, texts=texts(MENU_ABOUT)),
     Route("text", welcome.ask_for_help, texts=texts(MENU_HELP, "help", "วิธีใช้")),
+    Route("*", flow.continue_flow, when=flow.in_flow),
+    Route("text", welcome.say_hello, texts=texts("สวัสดี", "สวัสดีครับ", "สวัสดีค่ะ", "สวัสดีค่า", "เริ่ม", "เมนู")),
     Route("*", welcome.say_not_understood),
 ]

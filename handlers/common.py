@@ -1,9 +1,38 @@
-"""The main menu every handler falls back to."""
+"""The main menu every handler falls back to: its quick replies depend on who the user is."""
 from __future__ import annotations
 
-MENU_HELP = "ช่วยเหลือ"
-MENU_ABOUT = "เกี่ยวกับโครงการ"
+from bot import access
+from bot.richmenu import (
+    ABOUT as MENU_ABOUT,
+    AREA_SUMMARY as MENU_AREA_SUMMARY,
+    EXPORT_REPORT as MENU_EXPORT,
+    FOLLOW_UP_LIST as MENU_FOLLOW_UP,
+    HELP as MENU_HELP,
+    MY_REPORTS as MENU_MY_REPORTS,
+    REGISTER as MENU_REGISTER,
+    REPORT_CHILD as MENU_REPORT,
+)
+from models import User
+
+MENU_INVITE = "สร้างรหัสเชิญ"
+MENU_DEACTIVATE = "ระงับผู้ใช้"
+
+__all__ = [
+    "MENU_ABOUT", "MENU_AREA_SUMMARY", "MENU_DEACTIVATE", "MENU_EXPORT", "MENU_FOLLOW_UP", "MENU_HELP",
+    "MENU_INVITE", "MENU_MY_REPORTS", "MENU_REGISTER", "MENU_REPORT", "main_menu",
+]
+
+REPORTER_MENU = (MENU_REPORT, MENU_FOLLOW_UP, MENU_MY_REPORTS, MENU_HELP)
+COORDINATOR_MENU = (MENU_REPORT, MENU_FOLLOW_UP, MENU_MY_REPORTS, MENU_AREA_SUMMARY, MENU_EXPORT,
+                    MENU_INVITE, MENU_DEACTIVATE, MENU_HELP)
 
 
-def main_menu() -> tuple[str, ...]:
-    return (MENU_ABOUT, MENU_HELP)
+def main_menu(user: User | None = None) -> tuple[str, ...]:
+    """Quick-reply labels for this user: what their role may do, or the public menu."""
+    if user is not None and not user.active:
+        return (MENU_ABOUT, MENU_HELP)
+    if access.refusal(user, access.COORDINATORS) is None:
+        return COORDINATOR_MENU
+    if access.refusal(user, access.REPORTERS) is None:
+        return REPORTER_MENU
+    return (MENU_REGISTER, MENU_ABOUT, MENU_HELP)

@@ -1,18 +1,19 @@
 """Saying hello: following the bot, greeting it, asking for help, and anything it does not understand."""
 from __future__ import annotations
 
+from bot import access
 from bot.dispatcher import Context, Reply
-
 from bot.messages import text
 
+from . import register
 from .common import main_menu
 
-WELCOME = (
+INTRO = (
     "สวัสดีค่ะ 🙏 ยินดีต้อนรับสู่ \"พาน้องกลับมาเรียน\"\n"
     "ผู้ช่วยสำหรับผู้ใหญ่บ้าน กำนัน เจ้าหน้าที่ท้องถิ่น และครู "
-    "ในการติดตามเด็กที่ไม่ได้เรียนหรือหลุดออกจากระบบการศึกษา ให้ได้กลับมาเรียนอีกครั้ง\n\n"
-    "เลือกเมนูด้านล่างได้เลยค่ะ"
+    "ในการติดตามเด็กที่ไม่ได้เรียนหรือหลุดออกจากระบบการศึกษา ให้ได้กลับมาเรียนอีกครั้ง"
 )
+WELCOME = INTRO + "\n\nเลือกเมนูด้านล่างได้เลยค่ะ"
 
 ABOUT = (
     "โครงการ \"พาน้องกลับมาเรียน\" เป็นความร่วมมือของกระทรวงศึกษาธิการ กระทรวงมหาดไทย "
@@ -25,6 +26,7 @@ HELP = (
     "วิธีใช้งาน\n"
     "• พิมพ์ \"สวัสดี\" เพื่อกลับมาที่เมนูหลัก\n"
     "• เลือก \"เกี่ยวกับโครงการ\" เพื่ออ่านรายละเอียดโครงการ\n"
+    "• พิมพ์ \"ลงทะเบียน\" แล้วกรอกรหัสเชิญจากผู้ประสานงาน เพื่อแจ้งและติดตามเด็กในพื้นที่ของท่าน\n"
     "• ระหว่างกรอกข้อมูล พิมพ์ \"ยกเลิก\" เพื่อยกเลิก หรือ \"ย้อนกลับ\" เพื่อแก้ข้อก่อนหน้า"
 )
 
@@ -37,9 +39,12 @@ GROUPS_NOT_SUPPORTED = (
 
 
 def start_following(ctx: Context) -> Reply:
+    """A new follower is asked to register; one coming back (after blocking) is welcomed back."""
     ctx.user.following = True
     ctx.user.unfollowed_at = None
-    return [text(WELCOME, *main_menu())]
+    if access.is_registered(ctx.user) or not ctx.user.active:
+        return [text(WELCOME, *main_menu(ctx.user))]
+    return [text(INTRO), *register.start_registration(ctx)]
 
 
 def stop_following(ctx: Context) -> Reply:
@@ -50,15 +55,15 @@ def stop_following(ctx: Context) -> Reply:
 
 
 def say_hello(ctx: Context) -> Reply:
-    return [text(WELCOME, *main_menu())]
+    return [text(WELCOME, *main_menu(ctx.user))]
 
 
 def read_about(ctx: Context) -> Reply:
-    return [text(ABOUT, *main_menu())]
+    return [text(ABOUT, *main_menu(ctx.user))]
 
 
 def ask_for_help(ctx: Context) -> Reply:
-    return [text(HELP, *main_menu())]
+    return [text(HELP, *main_menu(ctx.user))]
 
 
 def explain_private_chat_only(ctx: Context) -> Reply:
@@ -66,4 +71,4 @@ def explain_private_chat_only(ctx: Context) -> Reply:
 
 
 def say_not_understood(ctx: Context) -> Reply:
-    return [text(NOT_UNDERSTOOD, *main_menu())]
+    return [text(NOT_UNDERSTOOD, *main_menu(ctx.user))]

@@ -36,3 +36,6 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    # When set, the sender also shows the user this rich menu (bot.richmenu): registration,
+    # role changes and deactivation queue it here because handlers never call LINE.
+    rich_menu: Mapped[str | None] = mapped_column(String(16))

@@ -83,6 +83,8 @@ class User(Base):
     registered_at: Mapped[datetime | None]
     # A coordinator can deactivate a user in their scope; unlike unfollow, this removes access.
     active: Mapped[bool] = mapped_column(default=True)
+    # The invite they registered with: who let them in, for the audit trail.
+    invite_id: Mapped[int | None] = mapped_column(ForeignKey("invites.id", use_alter=True, ondelete="SET NULL"))
 
     organisation: Mapped[Organisation | None] = relationship()
     area: Mapped[Area | None] = relationship()

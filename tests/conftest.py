@@ -226,3 +226,59 @@ def registered(db, areas):
         return chat
 
     return register
+
+
+@pytest.fixture
+def rich_menus(app, line) -> dict[str, str]:
+    """Rich menus synced to the fake LINE platform; returns their LINE ids by menu name."""
+    from models import RichMenu
+
+    result = app.test_cli_runner().invoke(args=["richmenu", "sync"])
+    assert result.exit_code == 0, result.output
+    with app.extensions["db"].transaction() as session:
+        return {m.name: m.line_rich_menu_id for m in session.scalars(select(RichMenu))}
+
+
+@pytest.fixture
+def organisations(db, areas) -> dict[str, int]:
+    """A primary service area office covering both sample districts and a school in ตำบลในเมือง; ids by code."""
+    from bot import people
+    from models import Area
+
+    with db.transaction() as session:
+        def area(code):
+            return session.scalar(select(Area).where(Area.code == code))
+
+        spp = people.save_organisation(session, "primary_service_area", "สพป.ขอนแก่น เขต 1", "SPP40-1",
+                                       [area("4001"), area("4002")])
+        school = people.save_organisation(session, "school", "โรงเรียนบ้านโนนทัน", "1040010101", [area("400101")])
+        return {"SPP40-1": spp.id, "1040010101": school.id}
+
+
+@pytest.fixture
+def invite_code(db, areas):
+    """Make an invite: invite_code(role, area_code=None, org_code=None, uses=1, days=14) -> its code as shown."""
+    from bot import people
+    from models import utcnow
+
+    def make(role: str = "reporter", area_code: str | None = "400101", org_code: str | None = None,
+             uses: int = 1, days: int = 14) -> str:
+        with db.transaction() as session:
+            area = people.find_area(session, area_code) if area_code else None
+            org = people.find_organisation(session, org_code) if org_code else None
+            invite = people.create_invite(session, role, org, area, now=utcnow(), days=days, max_uses=uses)
+            return people.format_invite_code(invite.code)
+
+    return make
+
+
+@pytest.fixture
+def deliver_queued(app):
+    """Deliver what a CLI command queued, as the web process's poller would."""
+    sender = app.extensions["sender"]
+
+    def deliver():
+        sender.kick(sender.due_ids())
+        assert sender.wait_idle(10), "sender did not finish"
+
+    return deliver

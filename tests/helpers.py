@@ -25,3 +25,23 @@ def texts_of(messages: list[dict]) -> list[str]:
 
 def quick_reply_labels(message: dict) -> list[str]:
     return [item["action"]["label"] for item in (message.get("quickReply") or {}).get("items", [])]
+
+
+def user_row(db, line_user_id: str):
+    """The users row of this LINE user, or None."""
+    from sqlalchemy import select
+
+    from models import User
+
+    with db.transaction() as session:
+        return session.scalar(select(User).where(User.line_user_id == line_user_id))
+
+
+def register(chat, code: str, name: str = "สมหญิง รักเรียน", phone: str = "0812345678") -> list[dict]:
+    """Follow, accept the privacy notice and answer every question; return what "ยืนยัน" got."""
+    chat.follows()
+    chat.says("ยอมรับ")
+    chat.says(code)
+    chat.says(name)
+    chat.says(phone)
+    return chat.says("ยืนยัน")

@@ -24,8 +24,8 @@ def test_hello_with_extra_spaces_still_matches(chat):
 
 
 def test_new_follower_is_welcomed_and_stored(chat, db):
-    [welcome] = chat.follows()
-    assert "ยินดีต้อนรับ" in welcome["text"]
+    welcome, privacy_notice = chat.follows()  # registration starts with the notice: tests/test_register.py
+    assert "ยินดีต้อนรับ" in welcome["text"] and "PDPA" in privacy_notice["text"]
     assert user_row(db, chat.user_id).following
 
 

@@ -1,0 +1,296 @@
+"""People, areas and invites: what registration, the CLI and the coordinators' chat commands share.
+
+Areas come from a CSV of DOPA codes (province 2 digits, district 4, subdistrict 6, village 8;
+each starts with its parent's). Invite codes fix a newcomer's role, organisation and area; their
+use limit is enforced by one conditional UPDATE, so two people cannot both take the last use.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from models import AREA_LEVELS, ORGANISATION_KINDS, ROLES, Area, Invite, Organisation, User
+
+from . import access, richmenu
+from .messages import text
+from .outbox import queue_messages
+from .thai import InvalidInput, format_thai_datetime, to_ascii_digits
+
+# ----------------------------------------------------------------------------- areas
+
+LEVEL_BY_LENGTH = {2 * (i + 1): level for i, level in enumerate(AREA_LEVELS)}
+CODE_HEADERS = {"code", "รหัส", "รหัสพื้นที่", "geocode"}
+NAME_HEADERS = {"name", "ชื่อ", "ชื่อพื้นที่"}
+
+
+class AreaFileError(Exception):
+    """The file was not loaded; `problems` says which lines to fix."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems
+
+
+@dataclass
+class LoadResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def normalize_area_code(raw: str) -> str:
+    """Digits of a DOPA code; the 8-digit zero-padded form ("40010000") becomes the short one ("4001")."""
+    code = re.sub(r"\s+", "", to_ascii_digits(raw))
+    # No real district, subdistrict or village number is 00, so trailing 00 pairs are padding.
+    while len(code) > 2 and len(code) % 2 == 0 and code.endswith("00"):
+        code = code[:-2]
+    return code
+
+
+def read_area_csv(data: bytes) -> list[tuple[int, str, str]]:
+    """(line number, code, name) rows of a CSV in UTF-8 or the Thai Windows encoding (cp874).
+
+    The columns are found by header (code/รหัส, name/ชื่อ); a file without a header is code,name.
+    """
+    try:
+        content = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        content = data.decode("cp874")
+    rows = list(csv.reader(io.StringIO(content)))
+    if not rows:
+        return []
+    header = [cell.strip().lower() for cell in rows[0]]
+    code_col = next((i for i, h in enumerate(header) if h in CODE_HEADERS), None)
+    name_col = next((i for i, h in enumerate(header) if h in NAME_HEADERS), None)
+    start = 2
+    if code_col is None or name_col is None:
+        code_col, name_col, start = 0, 1, 1
+        rows = [[], *rows]  # keep line numbers right: there was no header line
+    return [(number, _cell(row, code_col), _cell(row, name_col))
+            for number, row in enumerate(rows[1:], start=start) if any(cell.strip() for cell in row)]
+
+
+def _cell(row: list[str], index: int) -> str:
+    return row[index].strip() if index < len(row) else ""
+
+
+def load_areas(session: Session, rows: list[tuple[int, str, str]]) -> LoadResult:
+    """Create or rename the areas in `rows`, parents first; load nothing if any row is wrong."""
+    problems: list[str] = []
+    wanted: dict[str, tuple[int, str]] = {}
+    for line, raw_code, name in rows:
+        code = normalize_area_code(raw_code)
+        if not code.isdigit() or len(code) not in LEVEL_BY_LENGTH:
+            problems.append(f"line {line}: code {raw_code!r} is not a DOPA code of 2, 4, 6 or 8 digits")
+        elif not name:
+            problems.append(f"line {line}: code {code} has no name")
+        elif code in wanted:
+            problems.append(f"line {line}: code {code} repeats line {wanted[code][0]}")
+        else:
+            wanted[code] = (line, name)
+    existing = {area.code: area for area in session.scalars(select(Area))}
+    for code, (line, _) in wanted.items():
+        parent = code[:-2]
+        if parent and parent not in wanted and parent not in existing:
+            problems.append(f"line {line}: code {code} needs its parent {parent}, which is neither in the file "
+                            "nor loaded")
+    if problems:
+        raise AreaFileError(problems)
+
+    result = LoadResult()
+    for length in sorted({len(code) for code in wanted}):  # parents first: children need their ids
+        for code in (c for c in wanted if len(c) == length):
+            name = wanted[code][1]
+            level = LEVEL_BY_LENGTH[length]
+            parent = existing.get(code[:-2]) if length > 2 else None
+            area = existing.get(code)
+            if area is None:
+                existing[code] = Area(code=code, level=level, name=name, parent=parent)
+                session.add(existing[code])
+                result.created += 1
+            elif (area.name, area.level, area.parent_id) != (name, level, parent.id if parent else None):
+                area.name, area.level, area.parent = name, level, parent
+                result.updated += 1
+            else:
+                result.unchanged += 1
+        session.flush()
+    return result
+
+
+def find_area(session: Session, code: str) -> Area | None:
+    return session.scalar(select(Area).where(Area.code == normalize_area_code(code)))
+
+
+# ----------------------------------------------------------------------------- organisations
+
+def save_organisation(session: Session, kind: str, name: str, code: str | None, areas: list[Area]) -> Organisation:
+    """Create an organisation, or update the one with the same code (so the CLI can be re-run)."""
+    if kind not in ORGANISATION_KINDS:
+        raise ValueError(f"unknown kind {kind!r}; one of: {', '.join(ORGANISATION_KINDS)}")
+    org = session.scalar(select(Organisation).where(Organisation.code == code)) if code else None
+    if org is None:
+        org = Organisation(code=code)
+        session.add(org)
+    org.kind, org.name, org.areas = kind, name, areas
+    session.flush()
+    return org
+
+
+def find_organisation(session: Session, key: str) -> Organisation | None:
+    """By its ministry code, or by its id."""
+    condition = Organisation.code == key
+    if key.isdigit():
+        condition = or_(condition, Organisation.id == int(key))
+    return session.scalar(select(Organisation).where(condition).order_by(Organisation.id).limit(1))
+
+
+# ----------------------------------------------------------------------------- invites
+
+# Upper-case letters and digits without the look-alikes 0/O, 1/I/L: codes get read aloud and retyped.
+INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+INVITE_LENGTH = 8
+DEFAULT_INVITE_DAYS = 14
+INVITABLE_ROLES = ("reporter", "teacher", "coordinator")
+
+ROLE_LABELS = {
+    "reporter": "ผู้แจ้งข้อมูล (ผู้นำชุมชน/เจ้าหน้าที่ท้องถิ่น)",
+    "teacher": "ครู",
+    "coordinator": "ผู้ประสานงาน",
+    "admin": "ผู้ดูแลระบบ",
+}
+
+_CODE_SEPARATORS = re.compile(r"[\s\-._/\u2010-\u2015\u2212\u200b]+")
+_THAI_LETTERS = re.compile(r"[\u0e01-\u0e4f\u0e5a-\u0e5b]")
+
+
+def new_invite_code() -> str:
+    return "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
+
+
+def format_invite_code(code: str) -> str:
+    """"ABCD-EF23": two groups of four are easier to read out and retype."""
+    return f"{code[:4]}-{code[4:]}"
+
+
+def normalize_invite_code(text: str) -> str:
+    """The code as stored, from what the user typed: Thai digits, spaces, dashes, lower case are fine."""
+    code = _CODE_SEPARATORS.sub("", to_ascii_digits(text)).upper()
+    if _THAI_LETTERS.search(code):
+        raise InvalidInput("รหัสเชิญเป็นตัวอักษรภาษาอังกฤษและตัวเลข แต่ข้อความที่ได้รับมีตัวอักษรไทย "
+                           "แป้นพิมพ์อาจยังเป็นภาษาไทยอยู่ กรุณาสลับเป็นภาษาอังกฤษแล้วพิมพ์ใหม่ค่ะ")
+    if len(code) != INVITE_LENGTH or any(c not in INVITE_ALPHABET for c in code):
+        raise InvalidInput(f"รหัสเชิญมีตัวอักษรภาษาอังกฤษและตัวเลข {INVITE_LENGTH} ตัว เช่น ABCD-2345 "
+                           f"(ได้รับ “{code[:20]}”) กรุณาตรวจสอบอีกครั้งค่ะ")
+    return code
+
+
+def create_invite(session: Session, role: str, organisation: Organisation | None, area: Area | None, *,
+                  now: datetime, days: int = DEFAULT_INVITE_DAYS, max_uses: int = 1,
+                  created_by: User | None = None) -> Invite:
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; one of: {', '.join(ROLES)}")
+    if role == "teacher" and (organisation is None or organisation.kind != "school"):
+        raise ValueError("a teacher's invite needs a school organisation")
+    if days < 1 or max_uses < 1:
+        raise ValueError("an invite must last at least a day and allow at least one use")
+    if not access.roots(role, area, organisation):
+        raise ValueError("this invite would give no area: give an area, or an organisation that covers some")
+    invite = Invite(code=_unused_code(session), role=role, organisation=organisation, area=area,
+                    max_uses=max_uses, uses=0, expires_at=now + timedelta(days=days),
+                    created_by_id=created_by.id if created_by else None, created_at=now)
+    session.add(invite)
+    session.flush()
+    return invite
+
+
+def _unused_code(session: Session) -> str:
+    # 31^8 codes: a clash is rare, but a unique-constraint error in the user's face would be worse.
+    while True:
+        code = new_invite_code()
+        if session.scalar(select(Invite.id).where(Invite.code == code)) is None:
+            return code
+
+
+def usable_invite(session: Session, text: str, now: datetime) -> Invite:
+    """The invite the user typed, or InvalidInput saying in Thai why it cannot be used."""
+    code = normalize_invite_code(text)
+    invite = session.scalar(select(Invite).where(Invite.code == code))
+    if invite is None:
+        raise InvalidInput(f"ไม่พบรหัสเชิญ {format_invite_code(code)} กรุณาตรวจสอบตัวอักษรอีกครั้ง "
+                           "หรือขอรหัสใหม่จากผู้ประสานงานค่ะ")
+    if invite.expires_at <= now:
+        raise InvalidInput(f"รหัสเชิญ {format_invite_code(code)} หมดอายุแล้วเมื่อ "
+                           f"{format_thai_datetime(invite.expires_at)} กรุณาขอรหัสใหม่จากผู้ประสานงานค่ะ")
+    if invite.uses >= invite.max_uses:
+        raise InvalidInput(f"รหัสเชิญ {format_invite_code(code)} ถูกใช้ครบ {invite.max_uses} คนแล้ว "
+                           "กรุณาขอรหัสใหม่จากผู้ประสานงานค่ะ")
+    return invite
+
+
+def take_invite_use(session: Session, invite_id: int, now: datetime) -> bool:
+    """Count one use if the invite still has one and has not expired; False when someone else took the last."""
+    result = session.execute(
+        update(Invite)
+        .where(Invite.id == invite_id, Invite.uses < Invite.max_uses, Invite.expires_at > now)
+        .values(uses=Invite.uses + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+# ----------------------------------------------------------------------------- users
+
+_NAME_CHARS = re.compile(r"[\u0e00-\u0e7fA-Za-z .'\-]+")
+
+
+def parse_real_name(text: str) -> str:
+    """A first name and a surname, in Thai or Latin letters; a title (นาย, นาง, ...) may lead."""
+    name = " ".join(text.split())
+    if not name:
+        raise InvalidInput("กรุณาพิมพ์ชื่อและนามสกุลจริง เช่น สมชาย ใจดี")
+    if not _NAME_CHARS.fullmatch(name):
+        raise InvalidInput(f"ชื่อควรมีเฉพาะตัวอักษร (ได้รับ “{name[:40]}”) กรุณาพิมพ์ชื่อและนามสกุลจริง เช่น สมชาย ใจดี")
+    if len(name.split(" ")) < 2 or len(name) > 100:
+        raise InvalidInput(f"กรุณาพิมพ์ทั้งชื่อและนามสกุล โดยเว้นวรรคระหว่างกัน (ได้รับ “{name[:40]}”) "
+                           "เช่น สมชาย ใจดี")
+    return name
+
+
+def register(session: Session, user: User, invite_id: int, real_name: str, phone: str,
+             pdpa_accepted_at: datetime, now: datetime) -> bool:
+    """Make `user` a registered user with the invite's role, organisation and area.
+
+    Returns False, changing nothing, when the invite's last use went to someone else meanwhile.
+    """
+    if not take_invite_use(session, invite_id, now):
+        return False
+    invite = session.get(Invite, invite_id)
+    user.role, user.organisation, user.area = invite.role, invite.organisation, invite.area
+    user.real_name, user.phone = real_name, phone
+    user.pdpa_accepted_at, user.registered_at = pdpa_accepted_at, now
+    user.invite_id, user.active = invite.id, True
+    return True
+
+
+def set_active(session: Session, user: User, active: bool) -> None:
+    """Deactivate or re-activate a user: their rich menu follows, and a deactivated user is told why."""
+    user.active = active
+    richmenu.show_menu(session, user)
+    if not active and user.following:
+        queue_messages(session, user.line_user_id, [text(access.DEACTIVATED)])
+
+
+def find_user(session: Session, key: str) -> User | None:
+    """By LINE user id, or by phone number (registered users only)."""
+    if key.startswith("U"):
+        return session.scalar(select(User).where(User.line_user_id == key))
+    phone = re.sub(r"\D", "", to_ascii_digits(key))
+    return session.scalar(select(User).where(User.phone == phone, User.registered_at.is_not(None))
+                          .order_by(User.id).limit(1))

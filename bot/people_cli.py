@@ -1,0 +1,162 @@
+"""`flask --app bot areas|org|invite|users|richmenu ...`: set up places, organisations and people.
+
+Each command runs in one transaction: it changes everything it was asked to, or nothing.
+"""
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from models import ORGANISATION_KINDS, ROLES, Area, Organisation, utcnow
+
+from . import access, people, richmenu
+from .db import get_db
+
+areas_cli = AppGroup("areas", help="The province → district → subdistrict → village tree (DOPA codes).")
+org_cli = AppGroup("org", help="Organisations (schools, local governments, service area offices, ...).")
+invite_cli = AppGroup("invite", help="Invite codes that let people register with a role.")
+users_cli = AppGroup("users", help="Registered users: deactivate, re-activate, change role.")
+richmenu_cli = AppGroup("richmenu", help="The rich menus shown at the bottom of the chat.")
+COMMANDS = (areas_cli, org_cli, invite_cli, users_cli, richmenu_cli)
+
+
+@areas_cli.command("load")
+@click.argument("file", type=click.File("rb"))
+def load_areas(file) -> None:
+    """Create or rename the areas in FILE, a CSV with columns code,name (UTF-8 or cp874).
+
+    Loading the same file again changes nothing; a file with any wrong line loads nothing.
+    """
+    try:
+        with get_db().transaction() as session:
+            result = people.load_areas(session, people.read_area_csv(file.read()))
+    except people.AreaFileError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        raise click.ClickException(f"nothing loaded: {len(exc.problems)} problem(s) in {file.name}") from None
+    click.echo(f"areas: {result.created} created, {result.updated} updated, {result.unchanged} unchanged")
+
+
+@areas_cli.command("count")
+def count_areas() -> None:
+    """How many areas of each level are loaded."""
+    with get_db().transaction() as session:
+        counts = dict(session.execute(select(Area.level, func.count()).group_by(Area.level)).all())
+    for level in ("province", "district", "subdistrict", "village"):
+        click.echo(f"{level}: {counts.get(level, 0)}")
+
+
+@org_cli.command("create")
+@click.option("--kind", required=True, type=click.Choice(list(ORGANISATION_KINDS)))
+@click.option("--name", required=True)
+@click.option("--code", help="Ministry code (school code, local government code); re-running with it updates.")
+@click.option("--area", "area_codes", multiple=True, help="DOPA code of an area it covers; repeat for more.")
+def create_organisation(kind: str, name: str, code: str | None, area_codes: tuple[str, ...]) -> None:
+    """Create (or update, by --code) an organisation and the areas it covers."""
+    with get_db().transaction() as session:
+        areas = [_area(session, c) for c in area_codes]
+        org = people.save_organisation(session, kind, name, code, areas)
+        click.echo(f"organisation {org.id} ({org.code or 'no code'}): {org.name}, "
+                   f"{len(areas)} area(s)")
+
+
+@org_cli.command("list")
+def list_organisations() -> None:
+    with get_db().transaction() as session:
+        for org in session.scalars(select(Organisation).order_by(Organisation.id)):
+            codes = ",".join(sorted(a.code for a in org.areas)) or "-"
+            click.echo(f"{org.id}\t{org.code or '-'}\t{org.kind}\t{org.name}\t{codes}")
+
+
+@invite_cli.command("create")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--org", "org_key", help="Organisation code or id (required for teachers: their school).")
+@click.option("--area", "area_code", help="DOPA code of the area they will cover; default: the organisation's.")
+@click.option("--expires-days", default=people.DEFAULT_INVITE_DAYS, show_default=True, type=click.IntRange(1))
+@click.option("--uses", default=1, show_default=True, type=click.IntRange(1))
+def create_invite(role: str, org_key: str | None, area_code: str | None, expires_days: int, uses: int) -> None:
+    """Print a new invite code for ROLE in ORG (and AREA)."""
+    with get_db().transaction() as session:
+        organisation = None
+        if org_key:
+            organisation = people.find_organisation(session, org_key)
+            if organisation is None:
+                raise click.ClickException(f"no organisation with code or id {org_key!r} (see `org list`)")
+        area = _area(session, area_code) if area_code else None
+        try:
+            invite = people.create_invite(session, role, organisation, area, now=utcnow(), days=expires_days,
+                                          max_uses=uses)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(people.format_invite_code(invite.code))
+        scope = access.roots(role, area, organisation)
+        click.echo(f"{role}, {uses} use(s), expires {invite.expires_at:%Y-%m-%d %H:%M} UTC, "
+                   f"scope: {', '.join(scope) if scope != access.WHOLE_COUNTRY else 'whole country'}", err=True)
+
+
+@users_cli.command("deactivate")
+@click.argument("who")
+def deactivate_user(who: str) -> None:
+    """Take away WHO's access (a LINE user id starting with U, or a phone number)."""
+    _set_active(who, False)
+
+
+@users_cli.command("activate")
+@click.argument("who")
+def activate_user(who: str) -> None:
+    """Give WHO's access back."""
+    _set_active(who, True)
+
+
+def _set_active(who: str, active: bool) -> None:
+    with get_db().transaction() as session:
+        user = _user(session, who)
+        people.set_active(session, user, active)
+        click.echo(f"{'activated' if active else 'deactivated'} user {user.id}")
+
+
+@users_cli.command("set-role")
+@click.argument("who")
+@click.argument("role", type=click.Choice(ROLES))
+@click.option("--org", "org_key", help="Organisation code or id; default: unchanged.")
+@click.option("--area", "area_code", help="DOPA code of their area; 'none' for the organisation's.")
+def set_role(who: str, role: str, org_key: str | None, area_code: str | None) -> None:
+    """Change a registered user's role (and organisation or area); their rich menu follows."""
+    with get_db().transaction() as session:
+        user = _user(session, who)
+        if user.registered_at is None:
+            raise click.ClickException("this user has not registered: send them an invite instead")
+        if org_key:
+            user.organisation = people.find_organisation(session, org_key)
+            if user.organisation is None:
+                raise click.ClickException(f"no organisation with code or id {org_key!r}")
+        if area_code:
+            user.area = None if area_code == "none" else _area(session, area_code)
+        user.role = role
+        richmenu.show_menu(session, user)
+        click.echo(f"user {user.id}: {role}, {access.scope_label(user)}")
+
+
+@richmenu_cli.command("sync")
+def sync_rich_menus() -> None:
+    """Create or update the rich menus on LINE and link registered users to theirs."""
+    with get_db().transaction() as session:
+        outcome = richmenu.sync(session, current_app.extensions["line"])
+    for name, what in outcome.items():
+        click.echo(f"{name}: {what}")
+
+
+def _area(session, code: str) -> Area:
+    area = people.find_area(session, code)
+    if area is None:
+        raise click.ClickException(f"no area with code {code!r} (load them with `areas load`)")
+    return area
+
+
+def _user(session, who: str):
+    user = people.find_user(session, who)
+    if user is None:
+        raise click.ClickException(f"no user {who!r}")
+    return user

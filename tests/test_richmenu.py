@@ -1,0 +1,67 @@
+"""Rich menus: the shipped images fit LINE's rules, sync creates and replaces them, the sender links them."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import update
+
+from bot import richmenu
+from bot.fakeline import RICH_MENU_IMAGE_MAX_BYTES, image_size
+from helpers import register
+from models import OutboxMessage, RichMenu
+
+
+@pytest.mark.parametrize("menu", richmenu.MENUS.values(), ids=lambda m: m.name)
+def test_every_menu_has_an_image_of_its_size(menu):
+    data = menu.image_path.read_bytes()
+    assert image_size(data) == menu.size and len(data) < RICH_MENU_IMAGE_MAX_BYTES
+    width, height = menu.size
+    covered = sum(w * h for _, (_, _, w, h) in menu.buttons())
+    assert covered == width * height  # every pixel belongs to one button
+
+
+def test_the_menus_carry_the_labels_of_each_role():
+    labels = {name: [label for label, _ in menu.buttons()] for name, menu in richmenu.MENUS.items()}
+    assert labels["reporter"] == ["แจ้งพบเด็ก", "รายชื่อที่ต้องติดตาม", "เรื่องที่ฉันแจ้ง", "ช่วยเหลือ"]
+    assert set(labels["coordinator"]) == set(labels["reporter"]) | {"สรุปพื้นที่", "ส่งออกรายงาน"}
+    assert "ลงทะเบียน" in labels["public"]
+
+
+def test_sync_creates_the_menus_sets_the_default_and_is_then_unchanged(app, line, rich_menus):
+    assert set(rich_menus) == {"public", "reporter", "coordinator"}
+    assert line.default_rich_menu == rich_menus["public"]
+    coordinator = line.rich_menus[rich_menus["coordinator"]]
+    assert coordinator["selected"] and len(coordinator["areas"]) == 6
+    result = app.test_cli_runner().invoke(args=["richmenu", "sync"])
+    assert result.output.split() == ["public:", "unchanged", "reporter:", "unchanged", "coordinator:", "unchanged"]
+
+
+def test_a_changed_menu_is_replaced_and_its_users_move_to_the_new_one(app, db, chat, line, rich_menus,
+                                                                      invite_code):
+    register(chat, invite_code("reporter"))
+    old = rich_menus["reporter"]
+    with db.transaction() as session:  # as if the labels or the image had changed
+        session.execute(update(RichMenu).where(RichMenu.name == "reporter").values(signature="changed"))
+    result = app.test_cli_runner().invoke(args=["richmenu", "sync"])
+    assert "reporter: replaced" in result.output
+    with db.transaction() as session:
+        new = session.get(RichMenu, "reporter").line_rich_menu_id
+    assert new != old and old not in line.rich_menus
+    assert line.user_rich_menu(chat.user_id) == new
+
+
+def test_a_menu_deleted_on_line_is_created_again(app, db, line, rich_menus):
+    line.rich_menus.pop(rich_menus["reporter"])
+    assert "reporter: replaced" in app.test_cli_runner().invoke(args=["richmenu", "sync"]).output
+
+
+def test_linking_is_retried_when_line_fails(app, db, chat, line, rich_menus, invite_code):
+    line.fail_next(1, 500, paths="richmenu")
+    register(chat, invite_code("reporter"))
+    assert line.user_rich_menu(chat.user_id) is None  # the link waits for a retry; the reply went out
+    with db.transaction() as session:
+        session.execute(update(OutboxMessage).where(OutboxMessage.rich_menu.is_not(None))
+                        .values(not_before=OutboxMessage.created_at))
+    sender = app.extensions["sender"]
+    sender.kick(sender.due_ids())
+    assert sender.wait_idle(10)
+    assert line.user_rich_menu(chat.user_id) == rich_menus["reporter"]
