@@ -13,6 +13,7 @@ from .db import Database
 from .dispatcher import Dispatcher
 from .line_client import LineClient
 from .outbox import Sender
+from .photos import PhotoFetcher
 from .webhook import bp as webhook_bp
 
 
@@ -34,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         webhook_parser=WebhookParser(app.config["LINE_CHANNEL_SECRET"]),
         dispatcher=Dispatcher(ROUTES, db, app.config),
         sender=Sender(db, line, app.config["SENDER_THREADS"], app.config["SENDER_POLL_SECONDS"]),
+        photos=PhotoFetcher(db, line, app.config["SENDER_POLL_SECONDS"]),
     )
     app.register_blueprint(webhook_bp)
     app.cli.add_command(db_cli)

@@ -1,11 +1,15 @@
 """SQLAlchemy models. Importing this package registers every table on Base.metadata."""
-from .base import Base, utcnow
+from .base import Base, WorkQueue, utcnow
+from .cases import SEXES, STATUSES, Case, CaseEvent, CasePhoto, find_duplicate, open_case, record_event
+from .choices import ChoiceOption, choice_label, choice_list
 from .conversation import Conversation
 from .events import InboundEvent
 from .outbox import OutboxMessage
 from .people import AREA_LEVELS, ORGANISATION_KINDS, ROLES, Area, Organisation, User, organisation_areas
 
 __all__ = [
-    "AREA_LEVELS", "ORGANISATION_KINDS", "ROLES", "Area", "Base", "Conversation", "InboundEvent",
-    "Organisation", "OutboxMessage", "User", "organisation_areas", "utcnow",
+    "AREA_LEVELS", "ORGANISATION_KINDS", "ROLES", "SEXES", "STATUSES", "Area", "Base", "Case", "CaseEvent",
+    "CasePhoto", "ChoiceOption", "Conversation", "InboundEvent", "Organisation", "OutboxMessage", "User",
+    "WorkQueue", "choice_label", "choice_list", "find_duplicate", "open_case", "organisation_areas",
+    "record_event", "utcnow",
 ]

@@ -86,6 +86,7 @@ def make_app(line_server):
     yield make
     for app in made:
         app.extensions["sender"].stop()
+        app.extensions["photos"].stop()
         app.extensions["db"].dispose()
 
 
@@ -95,7 +96,8 @@ def app(database_url, make_app, line):
     db = app.extensions["db"]
     with db.transaction() as session:
         for table in reversed(Base.metadata.sorted_tables):
-            session.execute(delete(table))
+            if not table.info.get("reference_data"):  # seeded by the migrations
+                session.execute(delete(table))
     return app
 
 
