@@ -8,6 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
 from bot.dispatcher import Context, Reply
 from bot.messages import text
 from models import Area, User
@@ -66,3 +69,15 @@ def in_scope(user: User, area: Area | None) -> bool:
     if prefix == "":
         return user.role in COORDINATORS
     return area is not None and area.code.startswith(prefix)
+
+
+def coordinators_covering(session: Session, area: Area | None) -> list[User]:
+    """The active coordinators and admins who may see `area`: national ones, and those of the area
+    itself or any area above it (whose codes are its code's prefixes)."""
+    prefixes = [] if area is None else [area.code[:n] for n in range(2, len(area.code) + 1, 2)]
+    candidates = session.scalars(
+        select(User).outerjoin(User.area)
+        .where(User.role.in_(COORDINATORS), User.following, or_(User.area_id.is_(None), Area.code.in_(prefixes)))
+        .order_by(User.id)
+    )
+    return [user for user in candidates if in_scope(user, area)]
