@@ -463,11 +463,12 @@ def format_phone(digits: str) -> str:
 TITLE_SEX = {"เด็กชาย": "male", "เด็กหญิง": "female", "นาย": "male", "นางสาว": "female", "นาง": "female"}
 
 # How people type them. นางสาว comes before นาง so it is not read as นาง + สาว. Abbreviations
-# without dots need a space after them ("ดช สมชาย"): glued to a name they could be its first letters.
+# without dots need a space (or the end) after them ("ดช สมชาย"): glued to a name they could be
+# its first letters.
 _TITLE_FORMS = (
-    (r"เด็กชาย|ด\s*\.\s*ช\s*\.?|ดช(?=\s)", "เด็กชาย"),
-    (r"เด็กหญิง|ด\s*\.\s*ญ\s*\.?|ดญ(?=\s)", "เด็กหญิง"),
-    (r"นางสาว|น\s*\.\s*ส\s*\.?|นส(?=\s)", "นางสาว"),
+    (r"เด็กชาย|ด\s*\.\s*ช\s*\.?|ดช(?=\s|$)", "เด็กชาย"),
+    (r"เด็กหญิง|ด\s*\.\s*ญ\s*\.?|ดญ(?=\s|$)", "เด็กหญิง"),
+    (r"นางสาว|น\s*\.\s*ส\s*\.?|นส(?=\s|$)", "นางสาว"),
     (r"นาย", "นาย"),
     (r"นาง", "นาง"),
 )
