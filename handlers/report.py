@@ -79,11 +79,11 @@ from .common import main_menu
 LISTS = ("situation", "reason", "wants")
 # The lists whose "อื่น ๆ" details a case keeps (Case.situation_note, Case.reason_note).
 NOTED = ("situation", "reason")
-# Quick replies left for choices once "ย้อนกลับ" and "ยกเลิก" are added (and a skip).
-MAX_CHOICES = MAX_QUICK_REPLIES - 3
+# Village buttons that fit beside "ไม่แน่ใจ", "ย้อนกลับ" and "ยกเลิก"; with more, the reporter's area is used.
+MAX_VILLAGE_BUTTONS = MAX_QUICK_REPLIES - 3
 CONFIRM, EDIT = "ยืนยัน", "แก้ไข"
 UNKNOWN = "ไม่ทราบ"
-NO_ID_WORDS = {UNKNOWN, "ไม่มี", "ไม่รู้"}
+NO_ID_WORDS = {"ไม่มี", "ไม่รู้"}  # typed instead of tapping "ไม่ทราบ"
 
 INTRO = ("เริ่มแจ้งพบเด็กค่ะ 📝 ตอบทีละข้อ ใช้เวลาประมาณ 2 นาที\n"
          "พิมพ์ \"ย้อนกลับ\" เพื่อแก้ข้อก่อนหน้า หรือ \"ยกเลิก\" ได้ทุกเมื่อ")
@@ -387,12 +387,12 @@ def report_context(session: Session, reporter: User) -> dict:
     if area is not None and area.level != "village":
         villages = session.execute(
             select(Area.id, Area.name).where(Area.level == "village", Area.code.startswith(area.code))
-            .order_by(Area.code).limit(MAX_CHOICES + 1)
+            .order_by(Area.code).limit(MAX_VILLAGE_BUTTONS + 1)
         ).all()
     return {
         "_area": area.id if area else None,
         "_area_name": area.name if area else None,
-        "_villages": [[area_id, name] for area_id, name in villages] if len(villages) <= MAX_CHOICES else [],
+        "_villages": [[area_id, name] for area_id, name in villages] if len(villages) <= MAX_VILLAGE_BUTTONS else [],
         "_lists": {list_name: [list(option) for option in choice_list(session, list_name)] for list_name in LISTS},
     }
 

@@ -206,6 +206,17 @@ def test_happy_path_from_menu_to_case_number(reporter, registered, new_chat, db,
         assert line.texts_to(outsider.user_id) == []
 
 
+def photo_once(db, status: str, timeout: float = 10.0) -> CasePhoto:
+    """The report's photo row, once the background fetcher has brought it to `status`."""
+
+    def reached():
+        with db.transaction() as session:
+            row = session.scalar(select(CasePhoto))
+            return row if row is not None and row.status == status else None
+
+    return wait_for(reached, timeout)
+
+
 def test_photo_is_fetched_after_the_commit_and_stored_in_the_database(reporter, db, line):
     photo = tiny_jpeg()
     card = walk(reporter, *plain_answers(photo=("image", photo)))
@@ -213,13 +224,7 @@ def test_photo_is_fetched_after_the_commit_and_stored_in_the_database(reporter, 
     with db.transaction() as session:
         assert session.scalar(select(CasePhoto)) is None  # nothing fetched while drafting
     reporter.says("ยืนยัน")
-
-    def stored():
-        with db.transaction() as session:
-            row = session.scalar(select(CasePhoto))
-            return row if row.status == "stored" else None
-
-    row = wait_for(stored)
+    row = photo_once(db, "stored")
     assert row.content == photo and row.content_type == "image/jpeg"
     assert row.case_id == cases(db)[0].id
 
@@ -228,13 +233,7 @@ def test_photo_fetch_is_retried_when_line_fails(reporter, db, line):
     line.fail_next(1, status=500, paths="content")
     walk(reporter, *plain_answers(photo=("image",)))
     reporter.says("ยืนยัน")
-
-    def settled():
-        with db.transaction() as session:
-            row = session.scalar(select(CasePhoto))
-            return row if row.status == "stored" else None
-
-    row = wait_for(settled, timeout=15)
+    row = photo_once(db, "stored", timeout=15)
     assert row.attempts == 2 and row.content == tiny_jpeg()
 
 
@@ -242,13 +241,7 @@ def test_photo_that_line_no_longer_has_is_marked_failed(reporter, db, line):
     line.fail_next(1, status=404, paths="content")
     walk(reporter, *plain_answers(photo=("image",)))
     reporter.says("ยืนยัน")
-
-    def failed():
-        with db.transaction() as session:
-            row = session.scalar(select(CasePhoto))
-            return row if row.status == "failed" else None
-
-    assert "404" in wait_for(failed).last_error
+    assert "404" in photo_once(db, "failed").last_error
     assert len(cases(db)) == 1  # the report itself stands
 
 
