@@ -193,7 +193,7 @@ def open_case(session: Session, fields: dict[str, Any], actor: User | None, *, n
             session.add(CaseEvent(case=case, kind=kind, actor_id=actor.id if actor else None, at=now,
                                   to_status=status))
             return case, True
-    to_status = status if existing.status == "to_find" != status else None
+    to_status = status if existing.status == "to_find" and status != "to_find" else None
     record_event(session, existing, f"{kind}_again", actor, now=now, to_status=to_status,
                  details=_jsonable(fields))
     return existing, False
