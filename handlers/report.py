@@ -52,7 +52,7 @@ from sqlalchemy.orm import Session
 
 from bot import flow
 from bot.access import REPORTERS, coordinators_covering, refusal, requires
-from bot.dispatcher import Context, Reply
+from bot.dispatcher import Context, Reply, normalize_text
 from bot.flow import Answer, Fill, Finish, Flow, Goto, Step, WrongKind, text_answer, text_of
 from bot.messages import MAX_QUICK_REPLIES, text
 from bot.outbox import queue_messages
@@ -155,7 +155,7 @@ def read_village(answer: Answer, data: dict) -> int:
     said = text_of(answer)
     moo = re.fullmatch(r"(?:หมู่(?:ที่)?|ม\.)\s*(\d+)", to_ascii_digits(said))
     for area_id, name in data["_villages"]:
-        if said == name or (moo and re.search(rf"หมู่(?:ที่)?\s*{moo.group(1)}$", name)):
+        if said == normalize_text(name) or (moo and re.search(rf"หมู่(?:ที่)?\s*{moo.group(1)}$", name)):
             return area_id
     raise InvalidInput("กรุณาเลือกหมู่บ้านจากปุ่มด้านล่างค่ะ")
 
@@ -176,7 +176,7 @@ def choose_from(list_name: str):
     def choose(answer: Answer, data: dict) -> str:
         said = text_of(answer)
         for code, label in data["_lists"][list_name]:
-            if said == label:
+            if said == normalize_text(label):
                 return code
         raise InvalidInput("กรุณาเลือกคำตอบจากปุ่มด้านล่างค่ะ")
 

@@ -258,6 +258,15 @@ def test_age_and_date_picker_and_typed_address(reporter, db, areas):
     assert case.area_id == areas["400102"]
 
 
+def test_village_typed_as_its_moo_number(reporter):
+    walk(reporter, *plain_answers()[:3])
+    assert "กรุณาเลือกหมู่บ้าน" in reporter.says("หมู่ 7")[0]["text"]
+    reporter.says("ม.๒")
+    for step in plain_answers()[4:]:
+        card = reporter.says(step)
+    assert card_rows(card[0])["พื้นที่"] == "บ้านโคกสี หมู่ที่ 2"
+
+
 def test_reporter_of_a_village_is_not_asked_for_the_village(chat, registered, db):
     registered(chat, "reporter", "40010101")
     reply = walk(chat, "ด.ญ. สมศรี มีสุข", ID, "อายุ 12")
