@@ -15,6 +15,7 @@ from .downloads import bp as downloads_bp
 from .line_client import LineClient
 from .outbox import Sender
 from .people_cli import COMMANDS as PEOPLE_COMMANDS
+from .photos import PhotoFetcher
 from .webhook import bp as webhook_bp
 
 
@@ -36,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         webhook_parser=WebhookParser(app.config["LINE_CHANNEL_SECRET"]),
         dispatcher=Dispatcher(ROUTES, db, app.config),
         sender=Sender(db, line, app.config["SENDER_THREADS"], app.config["SENDER_POLL_SECONDS"]),
+        photos=PhotoFetcher(db, line, app.config["SENDER_POLL_SECONDS"]),
     )
     app.register_blueprint(webhook_bp)
     app.register_blueprint(downloads_bp)

@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy.orm import Session
 
 from bot.dispatcher import Context, Reply
 from bot.messages import text
@@ -168,3 +169,15 @@ def area_label(area: Area) -> str:
         parts.append(LEVEL_PREFIX.get(area.level, "") + area.name)
         area = area.parent
     return " ".join(parts)
+
+
+def coordinators_covering(session: Session, area: Area | None) -> list[User]:
+    """The active coordinators and admins who may see `area`: national ones, and those of the area
+    itself or any area above it (whose codes are its code's prefixes)."""
+    prefixes = [] if area is None else [area.code[:n] for n in range(2, len(area.code) + 1, 2)]
+    candidates = session.scalars(
+        select(User).outerjoin(User.area)
+        .where(User.role.in_(COORDINATORS), User.following, or_(User.area_id.is_(None), Area.code.in_(prefixes)))
+        .order_by(User.id)
+    )
+    return [user for user in candidates if in_scope(user, area)]

@@ -2,26 +2,29 @@
 
 A Flow is a list of Steps read top to bottom like a form: each step has its prompt, its quick
 replies, a parser that turns the user's answer into a value (or raises InvalidInput with a Thai
-message), and where to go next. "ยกเลิก" (cancel), "ย้อนกลับ" (back), an idle timeout and
-re-prompting on an answer of the wrong kind are handled here once, for every flow. The state
-lives in the conversations table, so any worker, or a restarted one, continues the conversation.
+message), when it is asked, and where to go next. "ยกเลิก" (cancel), "ย้อนกลับ" (back), editing
+from a confirmation card, an idle timeout with one reminder, and re-prompting on an answer of the
+wrong kind are handled here once, for every flow. The state lives in the conversations table, so
+any worker, or a restarted one, continues the conversation.
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from linebot.v3.messaging import Action, Message
 from sqlalchemy import select
 
-from models import Conversation
+from models import Conversation, User
 
 from . import access
+from .db import Database
 from .dispatcher import Context, Reply, normalize_text
 from .messages import MAX_QUICK_REPLIES, quick_replies, text
+from .outbox import queue_messages
 from .thai import InvalidInput
 
 log = logging.getLogger(__name__)
@@ -83,6 +86,18 @@ class Stop:
     message: str
 
 
+@dataclass(frozen=True)
+class Fill:
+    """A parser's answer that also answers other steps ("ด.ช. สมชาย ใจดี" gives the title too).
+
+    `value` is stored as this step's answer and `also` merged into the data; then the flow goes on
+    as after any answer, passing over steps whose `when` the new data turns false.
+    """
+
+    value: Any
+    also: dict[str, Any] = field(default_factory=dict)
+
+
 Prompt = str | Callable[[dict], str]
 Choices = Sequence[str | Action] | Callable[[dict], Sequence[str | Action]]
 
@@ -99,14 +114,19 @@ class Step:
     next: str | Callable[[dict], str | None] | None = None
     # Replaces the text prompt with a richer message (a Flex card), built from the data.
     card: Callable[[dict], Message] | None = None
-    # Shown in the confirmation card's "แก้ไข" menu when set.
+    # Shown in the confirmation card's "แก้ไข" menu (edit_step) when set.
     edit_label: str | None = None
+    # Asked only when this returns True for the answers so far; otherwise the flow passes over it.
+    when: Callable[[dict], bool] | None = None
+
+    def applies(self, data: dict) -> bool:
+        return self.when is None or self.when(data)
 
     def render(self, data: dict, error: str | None = None) -> list[Message]:
         choices = list(self.choices(data) if callable(self.choices) else self.choices)
-        if self.skip:
-            choices.append(self.skip)
-        choices = choices[:MAX_QUICK_REPLIES - 2] + [BACK, CANCEL]
+        # Cut long lists, never the skip, back and cancel buttons (typing an option still works).
+        skip = [self.skip] if self.skip else []
+        choices = choices[:MAX_QUICK_REPLIES - 2 - len(skip)] + skip + [BACK, CANCEL]
         if self.card is not None:
             card = self.card(data)
             card.quick_reply = quick_replies(*choices)
@@ -128,6 +148,12 @@ class Flow:
     roles: tuple[str, ...] = ()
     # Steps answered by these parsers may take other kinds of message than text.
     wrong_kind: str = "ขออภัยค่ะ ขั้นตอนนี้ต้องการคำตอบแบบอื่น กรุณาตอบตามคำถามด้านล่าง"
+    # Remind an idle user once after this long (remind_idle_drafts); None: never.
+    remind_after: timedelta | None = None
+    reminder: str = "ยังกรอกข้อมูลไม่เสร็จนะคะ ตอบคำถามด้านล่างเพื่อทำต่อ หรือพิมพ์ \"ยกเลิก\" ค่ะ"
+
+    def timed_out(self, convo: Conversation, now: datetime) -> bool:
+        return now - convo.updated_at > self.idle_timeout
 
     def step(self, name: str) -> Step:
         for step in self.steps:
@@ -136,10 +162,18 @@ class Flow:
         raise KeyError(f"flow {self.name} has no step {name}")
 
     def after(self, step: Step, data: dict) -> str | None:
+        """The next step to ask: `next`, or the following one, passing over steps that do not apply."""
         if step.next is not None:
-            return step.next(data) if callable(step.next) else step.next
+            name = step.next(data) if callable(step.next) else step.next
+        else:
+            name = self._following(step.name)
+        while name is not None and not self.step(name).applies(data):
+            name = self._following(name)
+        return name
+
+    def _following(self, name: str) -> str | None:
         names = [s.name for s in self.steps]
-        index = names.index(step.name) + 1
+        index = names.index(name) + 1
         return names[index] if index < len(names) else None
 
 
@@ -180,9 +214,9 @@ def continue_flow(ctx: Context) -> Reply:
     """Take the user's next message as the answer to the current step."""
     convo = conversation(ctx)
     flow = FLOWS.get(convo.flow)
-    if flow is None or ctx.now - convo.updated_at > flow.idle_timeout:
+    if flow is None or flow.timed_out(convo, ctx.now):
         ctx.session.delete(convo)
-        return _expired(ctx)
+        return _expired_notice(ctx.user)
     reason = access.refusal(ctx.user, flow.roles) if flow.roles else None
     if reason:
         ctx.session.delete(convo)
@@ -206,6 +240,13 @@ def continue_flow(ctx: Context) -> Reply:
     return _advance(ctx, flow, convo, step, value)
 
 
+def resume(ctx: Context, note: str) -> Reply:
+    """Ask the user's open step again, after `note` (they came back from the menu mid-flow)."""
+    convo = conversation(ctx)
+    convo.updated_at = ctx.now
+    return FLOWS[convo.flow].step(convo.step).render(convo.data, error=note)
+
+
 def _advance(ctx: Context, flow: Flow, convo: Conversation, step: Step, value: Any) -> Reply:
     data = dict(convo.data)
     if isinstance(value, Stop):
@@ -219,9 +260,15 @@ def _advance(ctx: Context, flow: Flow, convo: Conversation, step: Step, value: A
         data.update(value.data)
         target = value.step
     else:
+        if isinstance(value, Fill):
+            data.update(value.also)
+            value = value.value
         data[step.name] = value
-        # After an edit from the confirmation card, go straight back to it.
-        target = data.pop("_return_to", None) or flow.after(step, data)
+        target = flow.after(step, data)
+        # After an edit from the confirmation card, go back to it, unless the new answer opened
+        # a step never answered (a title left out now asks for the sex).
+        if data.get("_return_to") and (target is None or target in data):
+            target = data.pop("_return_to")
     if target is None:
         ctx.session.delete(convo)
         ctx.session.flush()
@@ -240,25 +287,73 @@ def _go_back(ctx: Context, flow: Flow, convo: Conversation) -> Reply:
     return flow.step(previous).render(convo.data)
 
 
+def edit_step(name: str, flow: str, return_to: str,
+              prompt: str = "ต้องการแก้ไขข้อใดคะ เลือกจากปุ่มด้านล่าง") -> Step:
+    """The "แก้ไข" menu: the steps of `flow` that have an edit_label and apply; picking one asks it
+    again, and answering it goes back to the step `return_to` (the confirmation card)."""
+
+    def editable(data: dict) -> list[Step]:
+        return [s for s in FLOWS[flow].steps if s.edit_label and s.applies(data)]
+
+    def pick(answer: Answer, data: dict) -> Goto:
+        said = text_of(answer)
+        for step in editable(data):
+            if said == step.edit_label:
+                return Goto(step.name, {"_return_to": return_to})
+        raise InvalidInput("กรุณาเลือกหัวข้อที่ต้องการแก้ไขจากปุ่มด้านล่างค่ะ")
+
+    return Step(name, prompt, pick, choices=lambda data: [s.edit_label for s in editable(data)])
+
+
+def remind_idle_drafts(db: Database, now: datetime) -> dict[str, int]:
+    """Remind once the users whose flow has sat idle past its remind_after, and end (with a notice)
+    the flows idle past their idle_timeout, so no half-filled personal data lingers. For a
+    scheduled job; returns how many were reminded and expired."""
+    import handlers  # noqa: F401  registers every flow
+
+    counts = {"reminded": 0, "expired": 0}
+    with db.transaction() as session:
+        for flow in FLOWS.values():
+            idle = (select(Conversation, User).join(User, User.id == Conversation.user_id)
+                    .where(Conversation.flow == flow.name).with_for_update(of=Conversation, skip_locked=True))
+            for convo, user in session.execute(
+                    idle.where(Conversation.updated_at < now - flow.idle_timeout)).all():
+                session.delete(convo)
+                queue_messages(session, user.line_user_id, _expired_notice(user))
+                counts["expired"] += 1
+            if flow.remind_after is None:
+                continue
+            due = idle.where(Conversation.updated_at < now - flow.remind_after,
+                             Conversation.updated_at >= now - flow.idle_timeout,
+                             Conversation.reminded_at.is_(None))
+            for convo, user in session.execute(due).all():
+                convo.reminded_at = now
+                reminder = [text(flow.reminder), *flow.step(convo.step).render(convo.data)]
+                queue_messages(session, user.line_user_id, reminder)
+                counts["reminded"] += 1
+    return counts
+
+
 def _cancelled(ctx: Context, message: str) -> Reply:
     from handlers.common import main_menu  # the handlers package builds on this engine
 
     return [text(message, *main_menu(ctx.user))]
 
 
-def _expired(ctx: Context) -> Reply:
+def _expired_notice(user: User | None) -> list[Message]:
     from handlers.common import main_menu  # the handlers package builds on this engine
 
     return [text("ขออภัยค่ะ รายการที่กรอกค้างไว้หมดเวลาแล้ว (เกิน 24 ชั่วโมง) กรุณาเริ่มใหม่จากเมนูค่ะ",
-                 *main_menu(ctx.user))]
+                 *main_menu(user))]
+
+
+def text_of(answer: Answer) -> str:
+    """The text of a typed or tapped answer; WrongKind for a sticker, an image or a location."""
+    if answer.kind not in ("text", "postback") or not answer.text:
+        raise WrongKind()
+    return normalize_text(answer.text)
 
 
 def text_answer(parse: Callable[[str], Any]) -> Callable[[Answer, dict], Any]:
     """Adapt a parser of plain text (bot.thai's) into a step parser that refuses other kinds."""
-
-    def parse_answer(answer: Answer, data: dict) -> Any:
-        if answer.kind not in ("text", "postback") or not answer.text:
-            raise WrongKind()
-        return parse(answer.text)
-
-    return parse_answer
+    return lambda answer, data: parse(text_of(answer))

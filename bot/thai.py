@@ -25,6 +25,8 @@ __all__ = [
     "BANGKOK",
     "Birth",
     "InvalidInput",
+    "PersonName",
+    "TITLE_SEX",
     "be_year",
     "format_national_id",
     "format_phone",
@@ -37,7 +39,9 @@ __all__ = [
     "parse_birth",
     "parse_date",
     "parse_national_id",
+    "parse_person_name",
     "parse_phone",
+    "parse_title",
     "to_ascii_digits",
 ]
 
@@ -449,3 +453,68 @@ def format_phone(digits: str) -> str:
             return f"{d[:2]}-{d[2:5]}-{d[5:]}"
         return f"{d[:3]}-{d[3:6]}-{d[6:]}"
     raise ValueError(f"not a Thai phone number: {digits!r}")
+
+
+# --------------------------------------------------------------------------
+# Names (คำนำหน้า ชื่อ นามสกุล)
+# --------------------------------------------------------------------------
+
+# The titles a child or young person has, and the sex each one says.
+TITLE_SEX = {"เด็กชาย": "male", "เด็กหญิง": "female", "นาย": "male", "นางสาว": "female", "นาง": "female"}
+
+# How people type them. นางสาว comes before นาง so it is not read as นาง + สาว. Abbreviations
+# without dots need a space (or the end) after them ("ดช สมชาย"): glued to a name they could be
+# its first letters.
+_TITLE_FORMS = (
+    (r"เด็กชาย|ด\s*\.\s*ช\s*\.?|ดช(?=\s|$)", "เด็กชาย"),
+    (r"เด็กหญิง|ด\s*\.\s*ญ\s*\.?|ดญ(?=\s|$)", "เด็กหญิง"),
+    (r"นางสาว|น\s*\.\s*ส\s*\.?|นส(?=\s|$)", "นางสาว"),
+    (r"นาย", "นาย"),
+    (r"นาง", "นาง"),
+)
+_TITLE = re.compile("|".join(f"(?P<t{i}>{form})" for i, (form, _) in enumerate(_TITLE_FORMS)))
+_ANY_DIGIT = re.compile(r"[0-9๐-๙]")
+_NAME_EXAMPLE = "เช่น ด.ช. สมชาย ใจดี"
+
+
+@dataclass(frozen=True)
+class PersonName:
+    title: str | None  # one of TITLE_SEX, or None when none was typed
+    first_name: str
+    last_name: str
+
+
+def _title_match(text: str) -> tuple[str | None, int]:
+    """The canonical title at the start of ``text`` and where it ends; (None, 0) without one."""
+    m = _TITLE.match(text)
+    if m is None:
+        return None, 0
+    index = int(m.lastgroup[1:])
+    return _TITLE_FORMS[index][1], m.end()
+
+
+def parse_title(text: str) -> str | None:
+    """A title typed on its own ("ด.ช.", "นางสาว") as its full form; None if ``text`` is not one."""
+    cleaned = " ".join(text.replace("\u200b", "").split())
+    title, end = _title_match(cleaned)
+    return title if title and end == len(cleaned) else None
+
+
+def parse_person_name(text: str) -> PersonName:
+    """Read "ด.ช. สมชาย ใจดี", "เด็กชายสมชาย ใจดี" or "สมชาย ใจดี": an optional title, a first
+    name and a surname (everything after the first name; "-" when it is not known)."""
+    cleaned = " ".join(text.replace("\u200b", "").split())
+    title, end = _title_match(cleaned)
+    rest = cleaned[end:].strip()
+    if _ANY_DIGIT.search(rest):
+        raise InvalidInput(f"ชื่อและนามสกุลไม่ควรมีตัวเลข (ได้รับ “{rest}”) กรุณาพิมพ์ใหม่ {_NAME_EXAMPLE}")
+    parts = rest.split()
+    if len(parts) < 2:
+        raise InvalidInput(
+            f"กรุณาพิมพ์ทั้งชื่อและนามสกุล (ได้รับ “{rest or cleaned}”) {_NAME_EXAMPLE} "
+            "ถ้าไม่ทราบนามสกุล ให้พิมพ์ - แทน เช่น สมชาย -"
+        )
+    first, last = parts[0], " ".join(parts[1:])
+    if len(first) > 100 or len(last) > 100:
+        raise InvalidInput("ชื่อหรือนามสกุลยาวเกินไป กรุณาตรวจสอบอีกครั้ง")
+    return PersonName(title, first, last)

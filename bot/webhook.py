@@ -46,6 +46,7 @@ def parse_events(parser: WebhookParser, body: str, signature: str) -> list[Event
 def callback():
     ext = current_app.extensions
     ext["sender"].ensure_started()
+    ext["photos"].ensure_started()
     signature = request.headers.get("X-Line-Signature", "")
     body = request.get_data(as_text=True)
     try:

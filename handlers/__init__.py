@@ -7,8 +7,8 @@ to the open conversation's question when there is one.
 from bot import flow
 from bot.dispatcher import Route, texts
 
-from . import register, users, welcome
-from .common import MENU_ABOUT, MENU_DEACTIVATE, MENU_HELP, MENU_INVITE, MENU_REGISTER
+from . import register, report, users, welcome
+from .common import MENU_ABOUT, MENU_DEACTIVATE, MENU_HELP, MENU_INVITE, MENU_REGISTER, MENU_REPORT
 
 ROUTES: list[Route] = [
     Route("follow", welcome.start_following),
@@ -17,6 +17,7 @@ ROUTES: list[Route] = [
     Route("text", register.start_registration, texts=texts(MENU_REGISTER)),
     Route("text", users.create_invite, texts=texts(MENU_INVITE)),
     Route("text", users.deactivate_user, texts=texts(MENU_DEACTIVATE)),
+    Route("text", report.report_found_child, texts=texts(MENU_REPORT)),
     Route("text", welcome.read_about, texts=texts(MENU_ABOUT)),
     Route("text", welcome.ask_for_help, texts=texts(MENU_HELP, "help", "วิธีใช้")),
     Route("*", flow.continue_flow, when=flow.in_flow),

@@ -1,6 +1,8 @@
 """SQLAlchemy models. Importing this package registers every table on Base.metadata."""
 from .audit import AuditEntry
-from .base import Base, utcnow
+from .base import Base, WorkQueue, utcnow
+from .cases import SEXES, STATUSES, Case, CaseEvent, CasePhoto, find_duplicate, open_case, record_event
+from .choices import ChoiceOption, choice_label, choice_list
 from .conversation import Conversation
 from .downloads import Download
 from .events import InboundEvent
@@ -9,6 +11,8 @@ from .outbox import OutboxMessage
 from .people import AREA_LEVELS, ORGANISATION_KINDS, ROLES, Area, Organisation, User, organisation_areas
 
 __all__ = [
-    "AREA_LEVELS", "ORGANISATION_KINDS", "ROLES", "Area", "AuditEntry", "Base", "Conversation", "Download",
-    "InboundEvent", "Invite", "Organisation", "OutboxMessage", "RichMenu", "User", "organisation_areas", "utcnow",
+    "AREA_LEVELS", "ORGANISATION_KINDS", "ROLES", "SEXES", "STATUSES", "Area", "AuditEntry", "Base", "Case",
+    "CaseEvent", "CasePhoto", "ChoiceOption", "Conversation", "Download", "InboundEvent", "Invite", "Organisation",
+    "OutboxMessage", "RichMenu", "User", "WorkQueue", "choice_label", "choice_list", "find_duplicate", "open_case",
+    "organisation_areas", "record_event", "utcnow",
 ]

@@ -4,13 +4,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, JSONType, utcnow
+from .base import Base, JSONType, WorkQueue
 
 
-class OutboxMessage(Base):
+class OutboxMessage(WorkQueue, Base):
     """Up to any number of messages for one user; the sender splits them into LINE calls of five.
 
     The first call uses the reply token when there is one and it is fresh; every later call,
@@ -28,13 +28,7 @@ class OutboxMessage(Base):
     # How many five-message chunks LINE has already accepted.
     chunks_sent: Mapped[int] = mapped_column(default=0)
     retry_key: Mapped[str] = mapped_column(String(36), default=lambda: str(uuid.uuid4()))
-    # pending -> sending -> sent | failed
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    attempts: Mapped[int] = mapped_column(default=0)
-    not_before: Mapped[datetime] = mapped_column(default=utcnow)
-    claimed_at: Mapped[datetime | None]
-    last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # status: pending -> sending -> sent | failed
     sent_at: Mapped[datetime | None]
     # When set, the sender also shows the user this rich menu (bot.richmenu): registration,
     # role changes and deactivation queue it here because handlers never call LINE.

@@ -1,0 +1,144 @@
+"""Background work on queued rows, beside the webhook: threads that take rows kicked after a commit,
+and a poller that finds rows due for a retry or left behind by a process that died mid-work.
+
+The outbox sender (bot/outbox.py) and the photo fetcher (bot/photos.py) are both such workers. A
+work table has the columns of models.base.WorkQueue; a row goes pending -> busy -> done | failed.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from models import utcnow
+
+from .db import Database
+from .line_client import LineError
+
+log = logging.getLogger(__name__)
+
+GIVE_UP_AFTER = timedelta(hours=24)
+CLAIM_EXPIRES = timedelta(minutes=5)
+MAX_BACKOFF_SECONDS = 300
+
+
+class QueueWorker:
+    """Processes rows of `model` (a WorkQueue table); subclasses say what processing one row means."""
+
+    model: type  # a mapped class with the WorkQueue columns
+    busy_status: str  # the status of a row while a thread works on it
+    thread_name: str
+
+    def __init__(self, db: Database, threads: int, poll_seconds: float):
+        self.db = db
+        self.threads = threads
+        self.poll_seconds = poll_seconds
+        self._pid: int | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._poller: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._busy = 0
+        self._idle = threading.Condition()
+
+    def process(self, row_id: int) -> None:
+        raise NotImplementedError
+
+    def ensure_started(self) -> None:
+        # Started lazily in the process that serves requests: threads do not survive a fork.
+        if self._pid == os.getpid():
+            return
+        self._pid = os.getpid()
+        self._stop.clear()
+        self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix=self.thread_name)
+        self._poller = threading.Thread(target=self._poll_forever, name=f"{self.thread_name}-poll", daemon=True)
+        self._poller.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._poller:
+            self._poller.join()
+        if self._executor:
+            self._executor.shutdown(wait=True)
+        self._pid = None
+
+    def kick(self, row_ids: list[int]) -> None:
+        self.ensure_started()
+        for row_id in row_ids:
+            self._submit(row_id)
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until no work is under way in this process (tests and shutdown)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._busy == 0, timeout)
+
+    def _submit(self, row_id: int) -> None:
+        with self._idle:
+            self._busy += 1
+        self._executor.submit(self._process_logged, row_id)
+
+    def _process_logged(self, row_id: int) -> None:
+        try:
+            self.process(row_id)
+        except Exception:
+            log.exception("%s %s: crashed", self.model.__tablename__, row_id)
+        finally:
+            with self._idle:
+                self._busy -= 1
+                self._idle.notify_all()
+
+    def _poll_forever(self) -> None:
+        while not self._stop.wait(self.poll_seconds):
+            try:
+                for row_id in self.due_ids():
+                    self._submit(row_id)
+            except Exception:
+                log.exception("%s poll failed", self.model.__tablename__)
+
+    def due_ids(self, limit: int = 200) -> list[int]:
+        model, now = self.model, utcnow()
+        with self.db.transaction() as session:
+            # A claim older than CLAIM_EXPIRES belongs to a process that died mid-work.
+            session.execute(
+                update(model)
+                .where(model.status == self.busy_status, model.claimed_at < now - CLAIM_EXPIRES)
+                .values(status="pending")
+            )
+            return list(session.scalars(
+                select(model.id)
+                .where(model.status == "pending", model.not_before <= now)
+                .order_by(model.id)
+                .limit(limit)
+            ))
+
+    def claim(self, row_id: int):
+        """The row, now marked busy by this thread; None if another has it or it is not due yet."""
+        model, now = self.model, utcnow()
+        with self.db.transaction() as session:
+            claimed = session.execute(
+                update(model)
+                .where(model.id == row_id, model.status == "pending", model.not_before <= now)
+                .values(status=self.busy_status, claimed_at=now, attempts=model.attempts + 1)
+            ).rowcount
+            return session.get(model, row_id) if claimed else None
+
+    def record(self, row_id: int, **values) -> None:
+        with self.db.transaction() as session:
+            session.execute(update(self.model).where(self.model.id == row_id).values(**values))
+
+    def record_failure(self, row, exc: LineError, **values) -> None:
+        """Retry later with backoff when LINE may recover (5xx, timeouts, 429), else mark the row failed."""
+        retryable = exc.status is None or exc.status == 429 or exc.status >= 500
+        name = self.model.__tablename__
+        if not retryable or utcnow() - row.created_at > GIVE_UP_AFTER:
+            log.warning("%s %s: giving up: %s", name, row.id, exc)
+            self.record(row.id, status="failed", last_error=str(exc), **values)
+            return
+        delay = exc.retry_after or min(2 ** row.attempts, MAX_BACKOFF_SECONDS) * random.uniform(0.5, 1.0)
+        log.info("%s %s: retry in %.1fs: %s", name, row.id, delay, exc)
+        self.record(row.id, status="pending", last_error=str(exc),
+                    not_before=utcnow() + timedelta(seconds=delay), **values)

@@ -1,0 +1,203 @@
+"""Cases: one child out of school, followed until they are back in education and stay there.
+
+Every change to a case is also written to its history (CaseEvent): who, when, what, a note. A
+child is one case: the same national ID, or without one the same name and birth date in the same
+area, cannot be entered twice (partial unique indexes), so two reporters confirming the same
+child at the same moment still make one case; the second report becomes an update of the first.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Date, Float, ForeignKey, Index, LargeBinary, String, Text, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from .base import Base, JSONType, WorkQueue, utcnow
+from .people import Area, User
+
+# A case's status, in the programme's words. The list import starts cases at "to_find"; a report
+# from the field starts them at "found". The transitions between them are kept by the case's
+# owners; this module only records them.
+STATUSES = {
+    "to_find": "รอติดตาม",
+    "found": "ติดตามพบแล้ว",
+    "not_found": "ไม่พบตัว",
+    "referred": "ส่งต่อหน่วยงานแล้ว",
+    "back_in_school": "กลับเข้าเรียนแล้ว",
+    "staying": "เรียนต่อเนื่อง",
+    "moved": "ย้ายออกนอกพื้นที่",
+    "closed": "ปิดเรื่อง",
+}
+
+SEXES = {"male": "ชาย", "female": "หญิง"}
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("uq_cases_national_id", "national_id", unique=True,
+              postgresql_where=text("national_id IS NOT NULL"), sqlite_where=text("national_id IS NOT NULL")),
+        # Without a national ID, the same name and birth date in the same area is the same child.
+        Index("uq_cases_name_birth_area", "area_id", "first_name", "last_name", "birth_date", unique=True,
+              postgresql_where=text("national_id IS NULL AND birth_date IS NOT NULL"),
+              sqlite_where=text("national_id IS NULL AND birth_date IS NOT NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(24), default="found", index=True)
+    # report (a reporter in LINE) | import (the ministry's list) | ...
+    source: Mapped[str] = mapped_column(String(16), default="report")
+
+    title: Mapped[str | None] = mapped_column(String(32))
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    sex: Mapped[str | None] = mapped_column(String(8))  # SEXES
+    national_id: Mapped[str | None] = mapped_column(String(13))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    # The age given when the birth date was not known, at created_at.
+    age_years: Mapped[int | None]
+
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
+    address: Mapped[str | None] = mapped_column(String(500))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+
+    # Codes of the coordinators' lists (models.choices), with the reporter's words for "other".
+    situation: Mapped[str | None] = mapped_column(String(32))
+    situation_note: Mapped[str | None] = mapped_column(String(500))
+    reason: Mapped[str | None] = mapped_column(String(32))
+    reason_note: Mapped[str | None] = mapped_column(String(500))
+    wants: Mapped[str | None] = mapped_column(String(32))
+
+    guardian_name: Mapped[str | None] = mapped_column(String(200))
+    guardian_phone: Mapped[str | None] = mapped_column(String(20))
+
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    area: Mapped[Area | None] = relationship()
+    reporter: Mapped[User | None] = relationship()
+    events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.id")
+
+    @property
+    def number(self) -> str:
+        """The case number people quote: the Buddhist-era year it was opened and its id, "2569-000123"."""
+        return f"{self.created_at.astimezone(BANGKOK).year + 543}-{self.id:06d}"
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.title, self.first_name, self.last_name) if part)
+
+
+class CaseEvent(Base):
+    """One line of a case's history: who did what, when, with a note and any details."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    # None: the system (an import, a scheduled job).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # reported | reported_again | status | note | ... (what happened)
+    kind: Mapped[str] = mapped_column(String(32))
+    # Set when the status changed.
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str | None] = mapped_column(String(24))
+    note: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict | None] = mapped_column(JSONType)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class CasePhoto(WorkQueue, Base):
+    """A photo sent with a report. Its content is fetched from LINE in the background (status:
+    pending -> fetching -> stored | failed) and kept here: LINE deletes content after a while."""
+
+    __tablename__ = "case_photos"
+    __table_args__ = (Index("ix_case_photos_due", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    line_message_id: Mapped[str] = mapped_column(String(32))
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    content_type: Mapped[str | None] = mapped_column(String(64))
+    fetched_at: Mapped[datetime | None]
+
+
+def record_event(session: Session, case: Case, kind: str, actor: User | None, *, now: datetime | None = None,
+                 to_status: str | None = None, note: str | None = None,
+                 details: dict[str, Any] | None = None) -> CaseEvent:
+    """Add a line to the case's history; with `to_status`, also move the case to that status."""
+    now = now or utcnow()
+    if to_status is not None and to_status not in STATUSES:
+        raise ValueError(f"unknown case status {to_status!r}")
+    event = CaseEvent(case=case, kind=kind, actor_id=actor.id if actor else None, at=now, note=note,
+                      details=details)
+    if to_status is not None:
+        event.from_status, event.to_status = case.status, to_status
+        case.status = to_status
+    case.updated_at = now
+    session.add(event)
+    return event
+
+
+def find_duplicate(session: Session, fields: dict[str, Any]) -> Case | None:
+    """The case the child described by `fields` (Case columns) already has: the same national ID,
+    or the same name and birth date in the same area unless both have national IDs (which then
+    tell two children apart)."""
+    national_id = fields.get("national_id")
+    if national_id:
+        found = session.scalar(select(Case).where(Case.national_id == national_id))
+        if found is not None:
+            return found
+    if fields.get("birth_date") is None or fields.get("area_id") is None:
+        return None
+    query = select(Case).where(
+        Case.area_id == fields["area_id"], Case.first_name == fields["first_name"],
+        Case.last_name == fields["last_name"], Case.birth_date == fields["birth_date"])
+    if national_id:
+        query = query.where(Case.national_id.is_(None))
+    return session.scalar(query.order_by(Case.id).limit(1))
+
+
+def open_case(session: Session, fields: dict[str, Any], actor: User | None, *, now: datetime | None = None,
+              status: str = "found", kind: str = "reported") -> tuple[Case, bool]:
+    """Open a case for a child, or find the one they already have; returns (case, created).
+
+    `fields` are Case columns. When the child already has a case, the new information is added to
+    its history as an update ("reported_again", with the fields as details) and a case still "to
+    find" becomes `status`. Safe against a concurrent transaction opening the same child: the
+    unique indexes make the later insert fail, and the case the other one made is used instead.
+    """
+    now = now or utcnow()
+    existing = find_duplicate(session, fields)
+    if existing is None:
+        case = Case(**fields, status=status, created_at=now, updated_at=now)
+        try:
+            with session.begin_nested():
+                session.add(case)
+        except IntegrityError:
+            existing = find_duplicate(session, fields)  # committed by the other transaction meanwhile
+            if existing is None:
+                raise
+        else:
+            session.add(CaseEvent(case=case, kind=kind, actor_id=actor.id if actor else None, at=now,
+                                  to_status=status))
+            return case, True
+    to_status = status if existing.status == "to_find" and status != "to_find" else None
+    record_event(session, existing, f"{kind}_again", actor, now=now, to_status=to_status,
+                 details=_jsonable(fields))
+    return existing, False
+
+
+def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in fields.items() if v is not None}

@@ -1,0 +1,73 @@
+"""Tests for bot.thai's name parsing: titles as people type them, first name, surname."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.thai import TITLE_SEX, InvalidInput, PersonName, parse_person_name, parse_title
+
+# Thai consonants and vowels that can start a name; no digits, no spaces.
+name_part = st.text(alphabet="กขคงจฉชซญดตถทธนบปผพฟมยรลวศสหอฮะาิีุูเแโใไ่้์", min_size=1, max_size=20)
+# How each title is typed, and what it means.
+TYPED_TITLES = [
+    ("เด็กชาย", "เด็กชาย"), ("ด.ช.", "เด็กชาย"), ("ด.ช", "เด็กชาย"), ("ด. ช.", "เด็กชาย"),
+    ("เด็กหญิง", "เด็กหญิง"), ("ด.ญ.", "เด็กหญิง"), ("นางสาว", "นางสาว"), ("น.ส.", "นางสาว"),
+    ("นาย", "นาย"), ("นาง", "นาง"),
+]
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("ด.ช. สมชาย ใจดี", PersonName("เด็กชาย", "สมชาย", "ใจดี")),
+    ("ด.ช.สมชาย ใจดี", PersonName("เด็กชาย", "สมชาย", "ใจดี")),
+    ("ดช สมชาย ใจดี", PersonName("เด็กชาย", "สมชาย", "ใจดี")),
+    ("เด็กหญิงสมศรี  มีสุข ", PersonName("เด็กหญิง", "สมศรี", "มีสุข")),
+    ("น.ส. สมศรี มีสุข", PersonName("นางสาว", "สมศรี", "มีสุข")),
+    ("นางสาวสมศรี มีสุข", PersonName("นางสาว", "สมศรี", "มีสุข")),
+    ("สมชาย ใจดี", PersonName(None, "สมชาย", "ใจดี")),
+    ("สมชาย ณ อยุธยา", PersonName(None, "สมชาย", "ณ อยุธยา")),
+    ("สมชาย -", PersonName(None, "สมชาย", "-")),
+    # Letters that only look like an abbreviation, glued to the name, stay part of it.
+    ("ดชา ใจดี", PersonName(None, "ดชา", "ใจดี")),
+])
+def test_names_as_people_type_them(typed, expected):
+    assert parse_person_name(typed) == expected
+
+
+@pytest.mark.parametrize("typed, says", [
+    ("สมชาย", "ทั้งชื่อและนามสกุล"),
+    ("ด.ช.", "ทั้งชื่อและนามสกุล"),
+    ("", "ทั้งชื่อและนามสกุล"),
+    ("สมชาย ใจดี2", "ไม่ควรมีตัวเลข"),
+    ("สมชาย ๑๒", "ไม่ควรมีตัวเลข"),
+    ("ก" * 101 + " ใจดี", "ยาวเกินไป"),
+])
+def test_bad_names_say_what_is_wrong(typed, says):
+    with pytest.raises(InvalidInput) as caught:
+        parse_person_name(typed)
+    assert says in caught.value.message
+
+
+@given(st.sampled_from(TYPED_TITLES), name_part, name_part, st.sampled_from(["", " ", "  "]))
+def test_any_title_form_then_any_name(title, first, last, gap):
+    typed, canonical = title
+    # Glued to the name only when the title ends in a dot or is written out (how Thai is written).
+    gap = gap or ("" if typed.endswith(".") or len(typed) > 3 else " ")
+    assert parse_person_name(f"{typed}{gap}{first} {last}") == PersonName(canonical, first, last)
+
+
+@given(name_part.filter(lambda n: parse_title(n[:6]) is None and not n.startswith(("นา", "ดช", "ดญ", "นส"))),
+       name_part)
+def test_names_without_a_title_keep_every_letter(first, last):
+    assert parse_person_name(f"{first} {last}") == PersonName(None, first, last)
+
+
+@pytest.mark.parametrize("typed, title", [*TYPED_TITLES, ("ดช", "เด็กชาย"), ("นส", "นางสาว")])
+def test_titles_typed_alone(typed, title):
+    assert parse_title(typed) == title
+    assert title in TITLE_SEX
+
+
+@pytest.mark.parametrize("typed", ["สมชาย", "ด.ช. สมชาย", "", "ไม่ระบุ"])
+def test_not_a_title_alone(typed):
+    assert parse_title(typed) is None
