@@ -20,6 +20,8 @@ DEFAULTS: dict[str, Any] = {
     # How often each process looks for queued messages that are due (retries, crashed peers).
     "SENDER_POLL_SECONDS": 2.0,
     "LINE_TIMEOUT_SECONDS": 10.0,
+    # PostgreSQL connections each process keeps open: its web threads and sender threads share them.
+    "DATABASE_POOL_SIZE": 30,
     "LOG_LEVEL": "INFO",
 }
 
