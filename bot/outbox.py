@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from models import OutboxMessage, utcnow
 
 from .db import Database
-from .line_client import LineClient, LineError
+from .line_client import UNREACHABLE, LineClient, LineError
 
 log = logging.getLogger(__name__)
 
@@ -157,10 +157,16 @@ class Sender:
                     except LineError as exc:
                         if exc.status != 400:
                             raise
-                        # Expired or already used: the user still gets the answer, by push.
-                        log.info("outbox %s: reply token refused, pushing instead", row.id)
-                        reply_token = None
-                        continue
+                        if row.last_error and row.last_error.startswith(UNREACHABLE):
+                            # Our previous reply got no answer, and LINE now refuses this token well
+                            # within its lifetime: that reply was delivered and used it. A push
+                            # would show the answer twice.
+                            log.info("outbox %s: reply token already used by the unanswered attempt", row.id)
+                        else:
+                            # Expired or already used: the user still gets the answer, by push.
+                            log.info("outbox %s: reply token refused, pushing instead", row.id)
+                            reply_token = None
+                            continue
                 else:
                     self._push(row, chunks[sent], sent)
                 sent += 1
