@@ -89,10 +89,10 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, ready_path: str = "/healthz", timeout: float = 30) -> Gunicorn:
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
-        # exec: the PID we hold is gunicorn's master, so signals reach it and not a shell.
-        self.process = subprocess.Popen(["bash", "-c", "exec " + self.command], cwd=ROOT, env=self.env,
-                                        stdout=log, stderr=log, start_new_session=True)
+        with open(self.log_path or os.devnull, "ab") as log:
+            # exec: the PID we hold is gunicorn's master, so signals reach it and not a shell.
+            self.process = subprocess.Popen(["bash", "-c", "exec " + self.command], cwd=ROOT, env=self.env,
+                                            stdout=log, stderr=log, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
