@@ -28,15 +28,16 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @contextlib.contextmanager
-def fresh_postgres() -> Iterator[str]:
-    """A new randomly named database on the benchmark server, dropped afterwards."""
+def fresh_postgres(admin_url: str = POSTGRES_ADMIN_URL, prefix: str = "bench") -> Iterator[str]:
+    """A new randomly named database on the server of `admin_url`, dropped afterwards
+    (the benchmarks' and the tests' databases)."""
     import psycopg
 
-    admin = psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5)
-    name = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=3)
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield urlsplit(POSTGRES_ADMIN_URL)._replace(path=f"/{name}").geturl()
+        yield urlsplit(admin_url)._replace(path=f"/{name}").geturl()
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()

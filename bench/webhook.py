@@ -9,7 +9,8 @@ from this process with a 100 ms delay per call. Three measurements:
 1. the floor: a bare line-bot-sdk app that only verifies and parses (bench/floor.py), flat out;
 2. the bot, flat out, for each event mix (bench/mixes.py): events/s counted until the last
    reply was accepted by the fake, so the rate includes delivering the replies;
-3. the bot at half the floor's rate: webhook answer latency p50/p95/p99.
+3. the bot at half the floor's rate, and at half its own flat-out rate: webhook answer latency
+   p50/p95/p99.
 
 After each run every reply must have been accepted with its reply token (no push fallback, no
 failed outbox row) within LINE's one-minute reply-token window.
@@ -147,6 +148,10 @@ class Bench:
                                    LINE_API_BASE_URL=self.fake_url)
         self.rows: list[list] = []
         self.checks: list[str] = []
+        self.targets: dict[str, tuple[str, bool]] = {}
+        self.load_average = os.getloadavg()[0]
+        self.slowest_reply = 0.0
+        self.all_by_reply = True
 
     def bodies(self, mix: Mix, count: int) -> Path:
         path = self.tmp / f"{mix.name}-{count}.tsv"
@@ -175,16 +180,21 @@ class Bench:
             self.fake.set_latency(LINE_LATENCY)
             with common.Gunicorn(env, log_path=self.tmp / "bot.log") as web:
                 self.run(db, web, MIXES["text"], 1000, "warm-up", record=False)
-                for name in self.args.mix:
-                    self.run(db, web, MIXES[name], int(self.args.seconds * 3000), "flat out", floor=floor)
+                capacity = {name: self.run(db, web, MIXES[name], int(self.args.seconds * 3000), "flat out",
+                                           floor=floor) for name in self.args.mix}
                 half = floor.rate / 2
-                self.run(db, web, MIXES["text"], int(half * self.args.seconds), f"{half:,.0f} req/s",
+                self.run(db, web, MIXES["text"], int(half * self.args.seconds), f"{half:,.0f} req/s (floor / 2)",
                          rate=half)
+                if "text" in capacity:  # below saturation: the latency of a webhook that keeps up
+                    own = capacity["text"] / 2
+                    self.run(db, web, MIXES["text"], int(own * self.args.seconds),
+                             f"{own:,.0f} req/s (own capacity / 2)", rate=own)
             self.fake.set_latency(0)
             db.dispose()
 
     def run(self, db: Database, web: common.Gunicorn, mix: Mix, count: int, label: str, *,
-            rate: float = 0, floor: Load | None = None, record: bool = True) -> None:
+            rate: float = 0, floor: Load | None = None, record: bool = True) -> float:
+        """Run one load; return the events/s handled with their replies delivered."""
         bodies = self.bodies(mix, count)
         self.fake.reset()
         since = utcnow()
@@ -196,9 +206,9 @@ class Bench:
         span = max(delivery.last_at - delivery.first_at, load.seconds)
         server, postgres, fake = (common.cpu_seconds(pids) - before[0],
                                   common.cpu_seconds(common.postgres_pids()) - before[1], _self_cpu() - before[2])
-        if not record:
-            return
         delivered_rate = delivery.events / span
+        if not record:
+            return delivered_rate
         ratio = f"{delivered_rate / floor.rate:.2f}" if floor else "–"
         self.rows.append([
             f"bot, {label}", mix.name, f"{load.rate:,.0f}", f"{delivered_rate:,.0f} ({ratio})", _ms(load),
@@ -206,6 +216,17 @@ class Bench:
             f" / {max(delivery.to_reply_ms, default=0) / 1000:.1f}",
             f"{server / span:.2f} / {load.cpu_seconds / span:.2f} / {postgres / span:.2f} / {fake / span:.2f}",
         ])
+        if floor and mix.name == "text":
+            self.targets["≥ 0.5 of the floor for text steps, replies delivered"] = (
+                f"{delivered_rate / floor.rate:.2f}", delivered_rate / floor.rate >= 0.5)
+        if rate and "floor" in label:
+            self.targets["webhook p99 < 50 ms at half the floor's load"] = (
+                f"{load.p99_ms:.0f} ms at {load.rate:,.0f} req/s offered {rate:,.0f}", load.p99_ms < 50)
+        self.slowest_reply = max(self.slowest_reply, max(delivery.to_reply_ms, default=0) / 1000)
+        self.all_by_reply = self.all_by_reply and not delivery.pushes and set(delivery.outbox) <= {"sent"}
+        self.targets["every reply within the one-minute reply-token window"] = (
+            f"slowest {self.slowest_reply:.1f} s, " + ("none by push" if self.all_by_reply else "SOME BY PUSH"),
+            self.slowest_reply < REPLY_WINDOW and self.all_by_reply)
         problems = []
         if load.non_2xx or load.socket_errors:
             problems.append(f"{load.non_2xx} non-2xx answers, {load.socket_errors} socket errors")
@@ -219,6 +240,7 @@ class Bench:
         self.checks.append(f"- bot, {label}, {mix.name}: {delivery.events:,} events, {delivery.replies:,} replies"
                            f" accepted with their reply token: " + ("; ".join(problems) or "all delivered, none"
                                                                    " by push, none refused, none failed"))
+        return delivered_rate
 
 
 def _ms(load: Load) -> str:
@@ -241,9 +263,13 @@ def report(bench: Bench, floor: Load) -> str:
         f"Measured {common.today()} on {common.machine()} with `python -m bench.webhook`.",
         f"gunicorn as in the Procfile (`{common.procfile('web')}`), PostgreSQL, wrk with 1 thread and "
         f"{a.connections} connections over loopback, {a.users:,} users, runs of {a.seconds:.0f} s, fake LINE "
-        f"answering every call after {LINE_LATENCY * 1000:.0f} ms.",
+        f"answering every call after {LINE_LATENCY * 1000:.0f} ms. Load average when it started: "
+        f"{bench.load_average:.1f} (other work on the machine shares the same 2 cores).",
         "",
         common.table(headers, bench.rows),
+        "",
+        common.table(["target", "measured", "met"],
+                     [[k, v, "yes" if ok else "**no**"] for k, (v, ok) in bench.targets.items()]),
         "",
         "Delivery checks (from the fake LINE platform's recorded calls and the outbox):",
         "",
