@@ -121,7 +121,8 @@ def test_worker_killed_mid_conversation_loses_nothing_and_the_conversation_goes_
         database_url, app, db, line, line_server, tmp_path):
     needs_postgres(database_url)
     env = venv_env(DATABASE_URL=database_url, LINE_CHANNEL_SECRET=SECRET, LINE_CHANNEL_ACCESS_TOKEN=TOKEN,
-                   LINE_API_BASE_URL=line_server[1], SENDER_POLL_SECONDS="0.2", LOG_LEVEL="WARNING")
+                   LINE_API_BASE_URL=line_server[1], SENDER_POLL_SECONDS="0.2", LOG_LEVEL="WARNING",
+                   DATABASE_POOL_SIZE="10")  # other test runs share the server's max_connections
     line.set_latency(0.05)  # deliveries are in flight when the worker dies
     users = [f"Ukilled{i:02d}" for i in range(10)]
     texts = list(ANSWERS)
