@@ -20,6 +20,11 @@ from linebot.v3.messaging import (
 from urllib3.exceptions import HTTPError
 
 
+# How a LineError for a call LINE never answered starts (timeouts, refused connections): the call
+# may or may not have taken effect.
+UNREACHABLE = "LINE unreachable"
+
+
 @dataclass
 class LineError(Exception):
     """A LINE call that did not succeed. status is None when LINE never answered."""
@@ -29,7 +34,7 @@ class LineError(Exception):
     retry_after: float | None = None
 
     def __str__(self) -> str:
-        return f"LINE {self.status or 'unreachable'}: {self.message}"
+        return f"LINE {self.status}: {self.message}" if self.status else f"{UNREACHABLE}: {self.message}"
 
 
 class LineClient:

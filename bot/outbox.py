@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from models import OutboxMessage, RichMenu, utcnow
 
 from .db import Database
-from .line_client import LineClient, LineError
+from .line_client import UNREACHABLE, LineClient, LineError
 from .worker import QueueWorker
 
 log = logging.getLogger(__name__)
@@ -72,18 +72,25 @@ class Sender(QueueWorker):
                     except LineError as exc:
                         if exc.status != 400:
                             raise
-                        # Expired or already used: the user still gets the answer, by push.
-                        log.info("outbox %s: reply token refused, pushing instead", row.id)
-                        reply_token = None
-                        continue
+                        if row.last_error and row.last_error.startswith(UNREACHABLE):
+                            # Our previous reply got no answer, and LINE now refuses this token well
+                            # within its lifetime: that reply was delivered and used it. A push
+                            # would show the answer twice.
+                            log.info("outbox %s: reply token already used by the unanswered attempt", row.id)
+                        else:
+                            # Expired or already used: the user still gets the answer, by push.
+                            log.info("outbox %s: reply token refused, pushing instead", row.id)
+                            reply_token = None
+                            continue
                 else:
                     self._push(row, chunks[sent], sent)
                 sent += 1
-                self.record(row.id, chunks_sent=sent)
+                if sent < len(chunks):  # the last chunk is recorded with the status, below
+                    self.record(row.id, chunks_sent=sent)
         except LineError as exc:
             self.record_failure(row, exc, chunks_sent=sent)
             return
-        self.record(row.id, status="sent", sent_at=utcnow(), last_error=None)
+        self.record(row.id, status="sent", chunks_sent=sent, sent_at=utcnow(), last_error=None)
 
     def _show_rich_menu(self, row: OutboxMessage) -> None:
         """Link the rich menu the row names (bot.richmenu.show_menu); "" or a menu never synced: the default."""

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import settings
 from sqlalchemy import create_engine, select, text
 
+from bench.common import fresh_postgres
 from bot import create_app
 from bot.cli import upgrade_database
 from bot.fakeline import FakeLine
@@ -27,17 +28,12 @@ PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.
 def _postgres_database():
     """Create a database with a random name on the local server; skip when there is none."""
     try:
-        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
+        psycopg.connect(PG_ADMIN_URL, connect_timeout=3).close()
     except psycopg.OperationalError as exc:
         host = urlsplit(PG_ADMIN_URL).hostname
         pytest.skip(f"PostgreSQL not reachable at {host} (set TEST_POSTGRES_URL): {str(exc).strip()[:120]}")
-    name = f"test_bot_{uuid.uuid4().hex[:12]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlsplit(PG_ADMIN_URL)._replace(path=f"/{name}").geturl()
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with fresh_postgres(PG_ADMIN_URL, "test_bot") as url:
+        yield url
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench.webhook` (webhook throughput and latency); bench.scaling for curves."""

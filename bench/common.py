@@ -1,0 +1,194 @@
+"""What every benchmark needs: a throwaway PostgreSQL database, the Procfile's processes,
+CPU accounting per process, the machine's description, and writing results to docs/performance.md.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import urlopen
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "performance.md"
+POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL",
+                                    os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def fresh_postgres(admin_url: str = POSTGRES_ADMIN_URL, prefix: str = "bench") -> Iterator[str]:
+    """A new randomly named database on the server of `admin_url`, dropped afterwards
+    (the benchmarks' and the tests' databases)."""
+    import psycopg
+
+    admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=3)
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlsplit(admin_url)._replace(path=f"/{name}").geturl()
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def procfile(process_type: str) -> str:
+    """The command line of one Procfile process type, exactly as production runs it."""
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        kind, _, command = line.partition(":")
+        if kind.strip() == process_type:
+            return command.strip()
+    raise KeyError(f"Procfile has no {process_type!r} process")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def venv_env(**extra: str) -> dict[str, str]:
+    """The environment for a child process: this venv's tools first on PATH, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if k not in ("WEB_CONCURRENCY", "WEB_THREADS")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.update(extra)
+    return env
+
+
+def run_release(env: dict[str, str]) -> None:
+    """The Procfile's release step (the migrations) against env's DATABASE_URL."""
+    subprocess.run(["bash", "-c", procfile("release")], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+class Gunicorn:
+    """The Procfile's web process on a loopback port; `app` swaps in another WSGI app (the floor)."""
+
+    def __init__(self, env: dict[str, str], app: str | None = None, log_path: Path | None = None):
+        self.port = free_port()
+        command = procfile("web").replace("0.0.0.0", "127.0.0.1")
+        if app is not None:
+            command = command.replace("'bot:create_app()'", shlex.quote(app))
+        self.command = command
+        self.env = {**env, "PORT": str(self.port)}
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, ready_path: str = "/healthz", timeout: float = 30) -> Gunicorn:
+        with open(self.log_path or os.devnull, "ab") as log:
+            # exec: the PID we hold is gunicorn's master, so signals reach it and not a shell.
+            self.process = subprocess.Popen(["bash", "-c", "exec " + self.command], cwd=ROOT, env=self.env,
+                                            stdout=log, stderr=log, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}: {self.command}")
+            with contextlib.suppress(OSError):
+                with urlopen(self.url + ready_path, timeout=2):
+                    if len(self.worker_pids()) >= 1:
+                        return self
+            time.sleep(0.2)
+        raise RuntimeError("gunicorn did not become ready")
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(p) for p in children.read_text().split()] if children.exists() else []
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self) -> Gunicorn:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU time used so far by these processes (all their threads)."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            # Fields after the command name, which may itself contain spaces or parentheses.
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
+
+
+def postgres_pids() -> list[int]:
+    """The PostgreSQL server's processes on this machine (for CPU accounting only)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                    pids.append(int(entry.name))
+    return pids
+
+
+def machine() -> str:
+    """One line describing where the figures were measured."""
+    model = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    memory = ""
+    with contextlib.suppress(OSError):
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kb / 1024 / 1024:.0f} GiB RAM"
+    postgres = ""
+    with contextlib.suppress(Exception):
+        import psycopg
+
+        with psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=3) as conn:
+            postgres = ", PostgreSQL " + conn.execute("SHOW server_version").fetchone()[0].split()[0]
+    return (f"{os.cpu_count()} cores ({model}){memory}, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}{postgres}")
+
+
+def today() -> str:
+    return datetime.now(timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A Markdown table, readable as plain text on a terminal too."""
+    cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |" for row in cells]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def write_section(name: str, markdown: str, path: Path = DOC) -> None:
+    """Replace the text between this benchmark's markers in docs/performance.md (add it if absent),
+    so each benchmark rewrites only its own figures."""
+    begin, end = f"<!-- BEGIN bench:{name} -->", f"<!-- END bench:{name} -->"
+    block = f"{begin}\n{markdown.strip()}\n{end}"
+    text = path.read_text() if path.exists() else "# Performance\n"
+    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
+    text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)

@@ -1,0 +1,60 @@
+"""The benchmark helpers: the scaling curve, the docs writer, and the event mixes."""
+from __future__ import annotations
+
+import json
+import time
+from contextlib import nullcontext
+
+from bench import common, scaling
+from bench.mixes import MIXES, events
+
+
+def test_scaling_curve_times_each_size_and_judges_growth():
+    prepared = []
+
+    def prepare(size):
+        prepared.append(size)
+        return nullcontext(size)
+
+    curve = scaling.Curve("sleep", "items", prepare, lambda n: time.sleep(n / 100_000), base=1_000,
+                          target_seconds=1)
+    points = scaling.measure(curve, (1, 10))
+    assert prepared == [1_000, 10_000] and [p.size for p in points] == [1_000, 10_000]
+    assert 0.5 < scaling.growth(points) < 1.3
+    assert scaling.verdict(points) == "linear or better"
+    table = scaling.rows(curve, points)
+    assert table[0][5].endswith("met") and table[-1][5] == "linear or better"
+
+
+def test_quadratic_work_is_called_superlinear():
+    points = [scaling.Point(1_000, 0.01), scaling.Point(10_000, 1.0)]
+    assert scaling.growth(points) == 2.0 and scaling.verdict(points) == "SUPERLINEAR"
+
+
+def test_each_benchmark_rewrites_only_its_own_section(tmp_path):
+    doc = tmp_path / "performance.md"
+    doc.write_text("# Performance\n\nIntro stays.\n")
+    common.write_section("a", "first A", doc)
+    common.write_section("b", "first B", doc)
+    common.write_section("a", "second A", doc)
+    text = doc.read_text()
+    assert "Intro stays." in text and "second A" in text and "first B" in text and "first A" not in text
+    assert text.index("second A") < text.index("first B")
+
+
+def test_markdown_table_lines_up():
+    lines = common.table(["a", "bb"], [[1, 2], ["long", 3]]).splitlines()
+    assert lines[0] == "| a    | bb |" and lines[1] == "|------|----|" and len({len(x) for x in lines}) == 1
+
+
+def test_mixes_interleave_users_and_give_every_event_its_own_id(line):
+    users = ["Ualice", "Ubob"]
+    made = list(events(line, MIXES["mixed"], users, 20))
+    assert [e["source"]["userId"] for e in made[:4]] == ["Ualice", "Ubob", "Ualice", "Ubob"]
+    assert len({e["webhookEventId"] for e in made}) == 20
+    assert {e["type"] for e in made} >= {"follow", "message", "postback", "unfollow"}
+    json.dumps(made)
+
+
+def test_procfile_has_the_web_and_release_processes():
+    assert "gunicorn" in common.procfile("web") and "db upgrade" in common.procfile("release")

@@ -1,0 +1,78 @@
+"""Security checks: how the signature is compared, what it covers, what is off in production,
+and what never reaches the logs."""
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot import config as config_module
+from helpers import SECRET, TOKEN
+from models import InboundEvent
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_signature_is_compared_in_constant_time(client, line, monkeypatch):
+    compared = []
+    real = hmac.compare_digest
+
+    def spy(a, b):
+        compared.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(hmac, "compare_digest", spy)
+    body, headers = line.webhook_request([line.text_event("Uconstant", "สวัสดี")])
+    assert client.post("/callback", data=body, headers=headers).status_code == 200
+    headers["X-Line-Signature"] = line.signature(b"another body")
+    assert client.post("/callback", data=body, headers=headers).status_code == 400
+    assert len(compared) == 2, "the SDK's validator should compare with hmac.compare_digest"
+
+
+@pytest.mark.parametrize("reserialise", [
+    lambda obj: json.dumps(obj, ensure_ascii=True, separators=(",", ":")),  # \u0e2a instead of สวัสดี
+    lambda obj: json.dumps(obj, ensure_ascii=False),  # spaces after , and :
+    lambda obj: json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
+], ids=["ascii-escaped", "spaced", "keys-sorted"])
+def test_signature_covers_the_raw_body_not_its_meaning(client, line, db, reserialise):
+    body, headers = line.webhook_request([line.text_event("Urawbody", "สวัสดี")])
+    same_meaning = reserialise(json.loads(body)).encode()
+    assert same_meaning != body and json.loads(same_meaning) == json.loads(body)
+    assert client.post("/callback", data=same_meaning, headers=headers).status_code == 400
+    with db.transaction() as session:
+        assert session.query(InboundEvent).count() == 0
+
+
+@pytest.mark.parametrize("path", ["/simulator", "/simulator/", "/fake-line/v2/bot/message/reply",
+                                  "/fake-line/v2/bot/info"])
+def test_simulator_and_fake_line_are_off_unless_enabled(client, path):
+    assert client.get(path).status_code == 404
+    assert client.post(path, json={}).status_code == 404
+
+
+def test_simulator_is_off_by_default_and_never_in_the_procfile():
+    assert config_module.load(environ={})["SIMULATOR"] is False
+    assert config_module.load(environ={"SIMULATOR": "0"})["SIMULATOR"] is False
+    procfile = (ROOT / "Procfile").read_text()
+    assert "SIMULATOR" not in procfile and "fake" not in procfile.lower() and "run-local" not in procfile
+
+
+def test_a_conversation_leaves_no_secret_or_personal_data_in_the_logs(app, chat, line, caplog):
+    said = "ลูกบ้านชื่อ ด.ช.สมศักดิ์ รักเรียน เลขบัตร 1101700230705 โทร 0812345678"
+    with caplog.at_level(logging.DEBUG):
+        chat.follows()
+        chat.says("สวัสดี")
+        line.fail_next(1, status=500)  # a retry is logged, with LINE's error
+        chat.says(said)
+        chat.taps("action=report&name=สมศักดิ์")
+        chat.shares_location(16.44, 102.83, address="บ้านเลขที่ 9 หมู่ 1")
+        body, headers = line.webhook_request([line.text_event(chat.user_id, said)])
+        headers["X-Line-Signature"] = line.signature(b"forged")
+        app.test_client().post("/callback", data=body, headers=headers)  # refused, and logged
+    logged = caplog.text + "".join(str(r.args) for r in caplog.records)
+    assert "retry in" in caplog.text and "signature" in caplog.text, "the failure paths were not exercised"
+    for secret in (SECRET, TOKEN, chat.user_id, said, "สมศักดิ์", "1101700230705", "0812345678", "บ้านเลขที่"):
+        assert secret not in logged, f"{secret!r} appears in the log"
