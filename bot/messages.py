@@ -24,9 +24,9 @@ def utf16_length(body: str) -> int:
     return len(body.encode("utf-16-le")) // 2
 
 
-def fit_text(body: str) -> str:
-    """Cut a text to LINE's limit, counting UTF-16 code units as LINE does."""
-    if utf16_length(body) <= MAX_TEXT:
+def fit_text(body: str, limit: int = MAX_TEXT) -> str:
+    """Cut a text to ``limit`` (LINE's limit by default), counting UTF-16 code units as LINE does."""
+    if utf16_length(body) <= limit:
         return body
-    cut = body.encode("utf-16-le")[: (MAX_TEXT - 1) * 2].decode("utf-16-le", "ignore")
+    cut = body.encode("utf-16-le")[: (limit - 1) * 2].decode("utf-16-le", "ignore")
     return cut + "…"

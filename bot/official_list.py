@@ -22,7 +22,7 @@ from itertools import chain, islice
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
 
-from bot.messages import MAX_TEXT, utf16_length
+from bot.messages import MAX_TEXT, fit_text, utf16_length
 from bot.thai import InvalidInput, now_bangkok, parse_date, parse_national_id, to_ascii_digits
 
 __all__ = [
@@ -212,7 +212,8 @@ class ImportReport:
             shown += 1
         if shown < len(self.errors):
             lines.append(f"…และอีก {len(self.errors) - shown:,} รายการ ดูทั้งหมดในไฟล์รายงาน")
-        return "\n".join(lines)
+        # Only absurd file or header names can still be too long here.
+        return fit_text("\n".join(lines), max_length)
 
     def as_csv(self) -> bytes:
         """Every problem, one per line, as CSV in UTF-8 with a BOM so that Excel shows the Thai."""
@@ -371,9 +372,14 @@ def _csv_rows(reader: Iterator[list[str]], filename: str) -> Iterator[list[str]]
 _HEADER_NOISE = re.compile(r"[\s\u200b\ufeff.\-_/\\()\[\]{}*:'\"]+")
 
 
+def _same_spelling(text: str) -> str:
+    """ASCII digits, and sara am as one character: Thai text sometimes spells it as nikhahit + sara aa,
+    which looks the same."""
+    return to_ascii_digits(text).replace("\u0e4d\u0e32", "\u0e33")
+
+
 def _header_key(header: str) -> str:
-    # Thai text sometimes spells sara am as nikhahit + sara aa, which looks the same.
-    return _HEADER_NOISE.sub("", to_ascii_digits(header).casefold()).replace("\u0e4d\u0e32", "\u0e33")
+    return _HEADER_NOISE.sub("", _same_spelling(header).casefold())
 
 
 _FIELD_BY_KEY = {_header_key(alias): f for f, aliases in COLUMN_ALIASES.items() for alias in aliases}
@@ -466,7 +472,8 @@ def _read_rows(rows: Iterable[Sequence], headers: list[str], mapping: ColumnMapp
     rows_read = 0
     for number, values in enumerate(rows, start=mapping.header_row + 1):
         cells = _texts(values)
-        if not any(cells):
+        # Sheets laid out for printing repeat the header on every page.
+        if not any(cells) or cells == headers:
             continue
         rows_read += 1
         if rows_read > max_rows:
@@ -653,8 +660,7 @@ _LEVEL_NAMES = {2: "จังหวัด", 4: "อำเภอ", 6: "ตำบ�
 
 
 def _area_key(name: str) -> str:
-    name = to_ascii_digits(name).replace("\u0e4d\u0e32", "\u0e33")
-    return _SPACES.sub("", _AREA_PREFIX.sub("", name.strip()))
+    return _SPACES.sub("", _AREA_PREFIX.sub("", _same_spelling(name).strip()))
 
 
 class AreaIndex:

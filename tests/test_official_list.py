@@ -326,10 +326,10 @@ def test_moo_that_is_not_a_number_is_a_warning():
     assert report.rows[0].moo is None and [(e.reason, e.level) for e in report.errors] == [("moo", "warning")]
 
 
-def test_row_without_id_or_name_is_rejected_but_blank_rows_are_skipped():
-    data = csv_bytes(HEADER, ",,,,,,,,", ",,,,1/1/2555,1,ในเมือง,เมือง,ขอนแก่น", f"{ID_A},,,,,,ในเมือง,เมือง,")
+def test_row_without_id_or_name_is_rejected_but_blank_and_repeated_header_rows_are_skipped():
+    data = csv_bytes(HEADER, ",,,,,,,,", ",,,,1/1/2555,1,ในเมือง,เมือง,ขอนแก่น", HEADER, f"{ID_A},,,,,,ในเมือง,เมือง,")
     report = read(data)
-    assert report.rows_read == 2 and [r.row for r in report.rows] == [4]
+    assert report.rows_read == 2 and [r.row for r in report.rows] == [5]
     assert [(e.row, e.reason) for e in report.errors] == [(3, "no_identity")]
 
 
@@ -403,6 +403,8 @@ def test_as_text_fits_line_with_thousands_of_errors():
     assert len(text.encode("utf-16-le")) // 2 <= 5000
     assert text.endswith("รายการ ดูทั้งหมดในไฟล์รายงาน") and "…และอีก" in text
     assert len(read(to_csv(table)).as_text(max_errors=5).splitlines()) < 20
+    long_name = replace(report, filename="ก" * 6000).as_text()
+    assert len(long_name) == 5000 and long_name.endswith("…")
 
 
 def test_as_csv_has_every_problem_with_a_bom_and_no_formulas():
