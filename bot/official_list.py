@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import closing
@@ -28,6 +27,8 @@ from bot.thai import InvalidInput, now_bangkok, parse_date, parse_national_id, t
 __all__ = [
     "COLUMN_ALIASES",
     "MAX_FILE_BYTES",
+    "MAX_ROWS",
+    "REASONS",
     "AreaIndex",
     "ColumnMapping",
     "ImportReport",
@@ -304,8 +305,9 @@ def read_official_list(data: bytes, filename: str, *, areas: AreaIndex | None = 
 
 _UNREADABLE_XLSX = ("อ่านไฟล์ Excel {} ไม่ได้ ไฟล์อาจเสียหรือไม่ใช่ไฟล์ .xlsx "
                     "กรุณาเปิดใน Excel แล้วบันทึกเป็น .xlsx ใหม่ หรือบันทึกเป็น CSV")
-# What openpyxl raises on a damaged file: a broken zip, a missing part, bad XML.
-_XLSX_FAULTS = (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError)
+# openpyxl raises whatever the damage leads to (a broken zip, a missing part, bad XML, a style it cannot
+# build); anything it raises on an upload means the file cannot be read.
+_XLSX_FAULTS = Exception
 
 
 def _xlsx_tables(data: bytes, filename: str) -> Iterator[tuple[str | None, Iterator[Sequence]]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -32,6 +33,7 @@ from bot.synthetic import (
     generate_list,
     list_table,
     to_csv,
+    to_excel_xlsx,
     to_xlsx,
 )
 from bot.thai import BE_OFFSET, national_id_checksum_ok
@@ -101,10 +103,11 @@ def test_semicolon_separated_csv():
     assert read(out.getvalue().encode()).rows == unplaced(rows)
 
 
+@pytest.mark.parametrize("write", [to_xlsx, to_excel_xlsx])
 @pytest.mark.parametrize("dates", ["text", "date", "be_date"])
-def test_xlsx_with_text_dates_date_cells_and_be_year_date_cells(dates):
+def test_xlsx_with_text_dates_date_cells_and_be_year_date_cells(write, dates):
     rows = generate_list(300, seed=4, today=TODAY)
-    report = read(to_xlsx(list_table(rows, dates=dates)), "list.xlsx", areas=AREAS)
+    report = read(write(list_table(rows, dates=dates)), "list.xlsx", areas=AREAS)
     assert report.file_format == "xlsx" and report.encoding is None and report.mapping.sheet == "รายชื่อ"
     assert report.errors == [] and report.rows == rows
 
@@ -362,10 +365,25 @@ def test_too_many_rows():
     assert "เกิน 5 แถว" in file_error(to_csv(list_table(generate_list(6, today=TODAY))), max_rows=5)
 
 
+def zip_of(parts: dict[str, str], base: bytes | None = None) -> bytes:
+    """A zip with ``parts``, over the parts of the workbook ``base``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        if base:
+            with zipfile.ZipFile(io.BytesIO(base)) as original:
+                for name in set(original.namelist()) - set(parts):
+                    archive.writestr(name, original.read(name))
+        for name, text in parts.items():
+            archive.writestr(name, text)
+    return out.getvalue()
+
+
 @pytest.mark.parametrize("data, name, fragment", [
     (b"\xff\xfe\x00" + bytes(range(256)) * 4, "x.csv", ""),
     (bytes(range(128, 256)) * 10, "x.csv", "TIS-620"),
     (b"PK\x03\x04 not really a zip", "x.xlsx", "อ่านไฟล์ Excel"),
+    (zip_of({"hello.txt": "not a workbook"}), "x.xlsx", "อ่านไฟล์ Excel"),
+    (zip_of({"xl/styles.xml": "<styleSheet/>"}, base=to_excel_xlsx([["ชื่อ", "ตำบล"]])), "x.xlsx", "อ่านไฟล์ Excel"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "x.xls", ".xls"),
 ])
 def test_unreadable_files(data, name, fragment):
@@ -544,6 +562,7 @@ WRITERS = {
     "csv utf-8-sig": lambda t: (to_csv(t), "l.csv"),
     "csv cp874": lambda t: (to_csv(t, "cp874"), "l.csv"),
     "xlsx": lambda t: (to_xlsx(t), "l.xlsx"),
+    "xlsx as Excel saves it": lambda t: (to_excel_xlsx(t), "l.xlsx"),
 }
 
 
