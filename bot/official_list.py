@@ -556,7 +556,8 @@ class _RowParser:
             group=cell("group"),
             raw=dict(zip(self.layout.raw_keys, self.cells)),
         )
-        if not row.national_id and not row.first_name and not self.problems:
+        # An ID that was there but wrong has its own error already.
+        if not row.first_name and "national_id" not in self.text:
             self.problem("national_id", "ไม่มีทั้งเลขประจำตัวประชาชนและชื่อ จึงไม่รู้ว่าเป็นเด็กคนใด", "no_identity")
         return row
 

@@ -330,10 +330,11 @@ def test_moo_that_is_not_a_number_is_a_warning():
 
 
 def test_row_without_id_or_name_is_rejected_but_blank_and_repeated_header_rows_are_skipped():
-    data = csv_bytes(HEADER, ",,,,,,,,", ",,,,1/1/2555,1,ในเมือง,เมือง,ขอนแก่น", HEADER, f"{ID_A},,,,,,ในเมือง,เมือง,")
+    data = csv_bytes(HEADER, ",,,,,,,,", ",,,,1/1/2555,1,ในเมือง,เมือง,ขอนแก่น", HEADER, f"{ID_A},,,,,,ในเมือง,เมือง,",
+                     ",ด.ช.,,,,บน,ในเมือง,เมือง,")
     report = read(data)
-    assert report.rows_read == 2 and [r.row for r in report.rows] == [5]
-    assert [(e.row, e.reason) for e in report.errors] == [(3, "no_identity")]
+    assert report.rows_read == 3 and [r.row for r in report.rows] == [5]
+    assert [(e.row, e.reason) for e in report.errors] == [(3, "no_identity"), (6, "moo"), (6, "no_identity")]
 
 
 # --------------------------------------------------------------------------
