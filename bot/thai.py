@@ -71,8 +71,6 @@ _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 _SEPARATORS = re.compile(r"[\s\-.\u2010-\u2015\u2212\u200b]+")
 
 _ASCII_DIGITS = re.compile(r"[0-9]+")
-
-
 _THAI_DIGIT = re.compile("[๐-๙]")
 
 
