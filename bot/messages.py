@@ -19,9 +19,14 @@ def text(body: str, *choices: str | Action) -> TextMessage:
     return TextMessage(text=fit_text(body), quickReply=quick_replies(*choices) if choices else None)
 
 
-def fit_text(body: str) -> str:
-    """Cut a text to LINE's limit, counting UTF-16 code units as LINE does."""
-    if len(body.encode("utf-16-le")) // 2 <= MAX_TEXT:
+def utf16_length(body: str) -> int:
+    """The length LINE measures texts in: UTF-16 code units (an emoji counts two)."""
+    return len(body.encode("utf-16-le")) // 2
+
+
+def fit_text(body: str, limit: int = MAX_TEXT) -> str:
+    """Cut a text to ``limit`` (LINE's limit by default), counting UTF-16 code units as LINE does."""
+    if utf16_length(body) <= limit:
         return body
-    cut = body.encode("utf-16-le")[: (MAX_TEXT - 1) * 2].decode("utf-16-le", "ignore")
+    cut = body.encode("utf-16-le")[: (limit - 1) * 2].decode("utf-16-le", "ignore")
     return cut + "…"
