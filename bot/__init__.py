@@ -13,6 +13,7 @@ from .db import Database
 from .dispatcher import Dispatcher
 from .line_client import LineClient
 from .outbox import Sender
+from .pacing import QuietHours, RateLimits
 from .webhook import bp as webhook_bp
 
 
@@ -33,7 +34,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         line=line,
         webhook_parser=WebhookParser(app.config["LINE_CHANNEL_SECRET"]),
         dispatcher=Dispatcher(ROUTES, db, app.config),
-        sender=Sender(db, line, app.config["SENDER_THREADS"], app.config["SENDER_POLL_SECONDS"]),
+        sender=Sender(db, line, app.config["SENDER_THREADS"], app.config["SENDER_POLL_SECONDS"],
+                      quiet_hours=QuietHours.parse(app.config["QUIET_HOURS"]),
+                      rate_limits=RateLimits({"reply": app.config["LINE_RATE_LIMIT"],
+                                              "push": app.config["LINE_RATE_LIMIT"],
+                                              "multicast": app.config["LINE_MULTICAST_RATE_LIMIT"]})),
     )
     app.register_blueprint(webhook_bp)
     app.cli.add_command(db_cli)

@@ -21,6 +21,22 @@ DEFAULTS: dict[str, Any] = {
     "SENDER_POLL_SECONDS": 2.0,
     "LINE_TIMEOUT_SECONDS": 10.0,
     "LOG_LEVEL": "INFO",
+    # Sending pace and timing. Bangkok time; "" turns quiet hours off. Replies are never held back.
+    "QUIET_HOURS": "20:00-07:00",
+    # LINE calls per second per process, each for reply and push; 0 means no limit of our own.
+    "LINE_RATE_LIMIT": 200.0,
+    "LINE_MULTICAST_RATE_LIMIT": 20.0,
+    # Scheduler: only one process acts; the others stand by and take over.
+    "SCHEDULER_LEASE_SECONDS": 30.0,
+    "SCHEDULER_STANDBY_SECONDS": 5.0,
+    # Deadline reminders: days before the date, the Bangkok time of day they go, how often to look.
+    "DEADLINE_REMINDER_DAYS": "7,3,1,0",
+    "DEADLINE_REMINDER_TIME": "08:00",
+    "DEADLINE_CHECK_SECONDS": 300.0,
+    # A half-filled form idle this long gets one reminder (the flow itself expires later).
+    "CONVERSATION_NUDGE_MINUTES": 120.0,
+    # Sent, failed and skipped outbox rows (which hold message text) are deleted after this many days.
+    "OUTBOX_RETENTION_DAYS": 30,
 }
 
 
