@@ -8,7 +8,7 @@ from flask import Flask
 from linebot.v3 import WebhookParser
 
 from . import config as config_module
-from .cli import db_cli
+from .cli import db_cli, deadline_cli, sender_cli
 from .db import Database
 from .dispatcher import Dispatcher
 from .line_client import LineClient
@@ -24,7 +24,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings)
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from handlers import ROUTES  # handlers import bot helpers, so import them once the package is loaded
+    # handlers and scheduler import bot helpers, so import them once the package is loaded
+    from handlers import ROUTES
+    from scheduler.cli import scheduler_cli
 
     db = Database(app.config["DATABASE_URL"])
     line = LineClient(app.config["LINE_CHANNEL_ACCESS_TOKEN"], app.config["LINE_API_BASE_URL"],
@@ -42,6 +44,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.register_blueprint(webhook_bp)
     app.cli.add_command(db_cli)
+    app.cli.add_command(sender_cli)
+    app.cli.add_command(deadline_cli)
+    # Only the command: the scheduler runs in its own process, when `flask scheduler run` starts it.
+    app.cli.add_command(scheduler_cli)
     if app.config["SIMULATOR"]:
         from .simulator import enable_simulator
 

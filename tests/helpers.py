@@ -28,3 +28,12 @@ def texts_of(messages: list[dict]) -> list[str]:
 
 def quick_reply_labels(message: dict) -> list[str]:
     return [item["action"]["label"] for item in (message.get("quickReply") or {}).get("items", [])]
+
+
+def deliver_queued(app, rounds: int = 1) -> None:
+    """Send what is due now, as the pollers would, without waiting for them."""
+    sender = app.extensions["sender"]
+    sender.ensure_started()
+    for _ in range(rounds):
+        sender.poll()
+        assert sender.wait_idle(20), "sender did not finish"

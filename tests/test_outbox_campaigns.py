@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from bot.outbox import queue_messages, queue_multicast
 from bot.pacing import QuietHours, TokenBucket
 from bot.thai import BANGKOK
+from helpers import deliver_queued
 from models import OutboxMessage, User, utcnow
 
 HELLO = [TextMessage(text="แจ้งเตือน: กรุณารายงานภายในวันศุกร์")]
@@ -31,15 +32,6 @@ def add_users(db, line_user_ids, following=True):
         session.add_all(User(line_user_id=u, following=following) for u in line_user_ids)
 
 
-def send_due(app, rounds=1):
-    """What the pollers do, without waiting for them."""
-    sender = app.extensions["sender"]
-    sender.ensure_started()
-    for _ in range(rounds):
-        sender.poll()
-        assert sender.wait_idle(20)
-
-
 def statuses(db) -> Counter:
     with db.transaction() as session:
         return Counter(session.scalars(select(OutboxMessage.status)))
@@ -48,7 +40,7 @@ def statuses(db) -> Counter:
 def test_1200_recipients_go_as_three_multicasts(app, db, line):
     recipients = users("many", 1200)
     assert len(queue_for(app, recipients + recipients[:10])) == 3  # duplicates count once
-    send_due(app)
+    deliver_queued(app)
     assert sorted(len(call.json["to"]) for call in line.multicasts()) == [200, 500, 500]
     assert all(line.texts_to(u) == [HELLO[0].text] for u in recipients)
     assert statuses(db) == {"sent": 3}
@@ -56,7 +48,7 @@ def test_1200_recipients_go_as_three_multicasts(app, db, line):
 
 def test_one_recipient_is_an_ordinary_push(app, line):
     queue_for(app, ["Usolo"])
-    send_due(app)
+    deliver_queued(app)
     assert len(line.pushes()) == 1 and line.multicasts() == []
 
 
@@ -67,7 +59,7 @@ def test_blocked_users_are_skipped(app, db, line):
     queue_for(app, following + blocked)
     with db.transaction() as session:
         queue_messages(session, blocked[0], HELLO)
-    send_due(app)
+    deliver_queued(app)
     [multicast] = line.multicasts()
     assert multicast.json["to"] == following
     assert line.pushes() == [] and all(line.messages_to(u) == [] for u in blocked)
@@ -79,7 +71,7 @@ def test_a_user_who_blocks_after_the_reminder_was_queued_is_skipped(app, db, lin
     queue_for(app, ["Ulate"])
     with db.transaction() as session:
         session.execute(update(User).where(User.line_user_id == "Ulate").values(following=False))
-    send_due(app)
+    deliver_queued(app)
     assert line.pushes() == [] and statuses(db) == {"skipped": 1}
 
 
@@ -137,7 +129,7 @@ def test_pushes_wait_for_the_morning_but_replies_go_at_once(app, db, line, chat)
     clock.move_to(evening)
 
     [outbox_id] = queue_for(app, ["Ucoordinator"])
-    send_due(app)
+    deliver_queued(app)
     assert line.messages_to("Ucoordinator") == []
     with db.transaction() as session:
         held = session.get(OutboxMessage, outbox_id)
@@ -147,10 +139,10 @@ def test_pushes_wait_for_the_morning_but_replies_go_at_once(app, db, line, chat)
     assert "ยินดีต้อนรับ" in chat.says("สวัสดี")[0]["text"]  # the user's own message is answered at 21:30
 
     clock.move_to(datetime.combine(next_day, time(6, 59), tzinfo=BANGKOK))
-    send_due(app)
+    deliver_queued(app)
     assert line.messages_to("Ucoordinator") == []
     clock.move_to(datetime.combine(next_day, time(7, 1), tzinfo=BANGKOK))
-    send_due(app)
+    deliver_queued(app)
     assert line.texts_to("Ucoordinator") == [HELLO[0].text]
 
 
@@ -190,7 +182,7 @@ def test_backoff_grows_and_respects_retry_after(app, db, line):
         line.fail_next(1, status=status, retry_after=600 if status == 429 else None)
         with db.transaction() as session:
             session.execute(update(OutboxMessage).values(not_before=OutboxMessage.created_at))
-        send_due(app)
+        deliver_queued(app)
         with db.transaction() as session:
             row = session.get(OutboxMessage, outbox_id)
         waits.append((row.not_before - utcnow()).total_seconds())
@@ -252,7 +244,7 @@ def test_the_sender_keeps_to_its_rate_limit(app, database_url, make_app, line):
     paced = make_app(database_url, LINE_RATE_LIMIT=20.0, SENDER_THREADS=8)
     for i in range(40):
         queue_for(paced, [f"Upaced{i}"])
-    send_due(paced, rounds=3)
+    deliver_queued(paced, rounds=3)
     times = sorted(call.at for call in line.pushes())
     assert len(times) == 40
     busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
