@@ -45,6 +45,8 @@ class AdvisoryLock:
 
     def still_held(self) -> bool:
         # The lock lives as long as the session: a working connection means it is still ours.
+        if self.connection is None:
+            return False
         try:
             self.connection.execute(text("SELECT 1"))
             return True

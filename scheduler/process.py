@@ -67,8 +67,8 @@ def _lead(lock: AdvisoryLock | LeaseLock, config: Settings, stop: threading.Even
                 log.warning("lost the scheduler lock: stopping the jobs and standing by")
             scheduler.shutdown(wait=False)
 
-    scheduler.add_job(keep_lock, IntervalTrigger(seconds=config["SCHEDULER_LEASE_SECONDS"] / 3),
-                      id=LOCK_JOB, executor="lock", replace_existing=True, coalesce=True, max_instances=1,
+    scheduler.add_job(keep_lock, IntervalTrigger(seconds=config["SCHEDULER_LEASE_SECONDS"] / 3, timezone=BANGKOK),
+                      id=LOCK_JOB, name=LOCK_JOB, executor="lock", replace_existing=True, coalesce=True, max_instances=1,
                       misfire_grace_time=None)
     try:
         scheduler.start()  # blocks until keep_lock shuts it down, or a signal interrupts it
