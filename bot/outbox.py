@@ -223,11 +223,12 @@ class Sender:
                 else:
                     self._push(row, recipients, chunks[sent], sent)
                 sent += 1
-                self._record(row.id, chunks_sent=sent)
+                if sent < len(chunks):  # the last one is recorded together with "sent", one write less
+                    self._record(row.id, chunks_sent=sent)
         except LineError as exc:
             self._record_failure(row, sent, exc)
             return
-        self._record(row.id, status="sent", sent_at=self.clock(), last_error=None)
+        self._record(row.id, status="sent", chunks_sent=sent, sent_at=self.clock(), last_error=None)
 
     def _held_for_quiet_hours(self, row: OutboxMessage) -> bool:
         """Hold a push until the morning; a reply answers what the user just said, so it goes at once."""

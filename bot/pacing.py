@@ -47,33 +47,28 @@ class QuietHours:
 
 
 class TokenBucket:
-    """At most `rate` calls a second, with bursts of up to `burst`; thread-safe.
+    """At most `rate` calls a second: a token bucket one token deep, shared by a process's threads.
 
-    Any one-second window then holds at most rate + burst calls; the default burst of one spaces
-    calls evenly, which is what keeps a campaign under LINE's per-second limit.
+    The caller sleeps while holding the lock, and the next call's time is counted from when this
+    one really goes: a thread that wakes late (a busy CPU) cannot bunch up with the next, so any
+    one-second window holds at most rate + 1 calls.
     """
 
-    def __init__(self, rate: float, burst: float = 1.0,
-                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
-        self.rate = rate
-        self.burst = burst
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.interval = 1.0 / rate
         self.clock = clock
         self.sleep = sleep
-        self._tokens = self.burst
-        self._updated = clock()
+        self._next = clock()
         self._lock = threading.Lock()
 
     def take(self) -> None:
         """Wait until a call may be made, and count it."""
         with self._lock:
-            now = self.clock()
-            self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
-            self._updated = now
-            # Going into debt reserves this caller's place in line; it sleeps until the debt is paid.
-            self._tokens -= 1
-            wait = -self._tokens / self.rate if self._tokens < 0 else 0.0
-        if wait:
-            self.sleep(wait)
+            wait = self._next - self.clock()
+            if wait > 0:
+                self.sleep(wait)
+            self._next = max(self.clock(), self._next) + self.interval
 
 
 class RateLimits:

@@ -237,7 +237,7 @@ def test_token_bucket_spaces_calls_at_the_rate():
     bucket = TokenBucket(5, clock=lambda: now[0], sleep=sleep)
     for _ in range(11):
         bucket.take()
-    assert now[0] == pytest.approx(2.0)  # the first call is free, then one every 0.2 s
+    assert now[0] == pytest.approx(2.0)  # the first call at once, then one every 0.2 s
 
 
 def test_the_sender_keeps_to_its_rate_limit(app, database_url, make_app, line):
