@@ -94,7 +94,7 @@ def run_job(job_id: str, app: Flask | None = None, now: datetime | None = None) 
     try:
         quiet = QuietHours.parse(app.config["QUIET_HOURS"])
         if spec.plans_pushes and quiet and quiet.release(now):
-            log.info("job %s: quiet hours, nothing planned", job_id)
+            log.debug("job %s: quiet hours, nothing planned", job_id)
             return None
         with app.app_context():
             started = time.monotonic()

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.deadlines import create_deadline, due_round, mark_reported, parse_days, today_in_bangkok
-from bot.thai import BANGKOK, format_thai_date
+from bot.thai import BANGKOK, InvalidInput, format_thai_date, parse_date
 from helpers import deliver_queued, quick_reply_labels, texts_of
 from models import Area, Deadline, DeadlineReminder, DeadlineReport, OutboxMessage, User, utcnow
 from scheduler.jobs import run_job
@@ -189,6 +189,13 @@ def test_a_round_reaches_a_national_audience_by_role(app, db, line, people, regi
 def test_which_round_is_due(created, expected):
     deadline = Deadline(due_date=DUE, remind_days=[7, 3, 1, 0])
     assert due_round(deadline, created, time(8)) == expected
+
+
+def test_deadline_dates_may_be_in_the_future_when_asked():
+    today = date(2026, 3, 1)
+    assert parse_date("15/3/2569", today=today, future=True) == date(2026, 3, 15)
+    with pytest.raises(InvalidInput):
+        parse_date("15/3/2569", today=today)
 
 
 def test_reminder_days_setting():

@@ -1,9 +1,15 @@
 """Sending to many: multicast batches, blocked users, quiet hours, long outages, several senders, pace."""
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time as time_module
 from collections import Counter
 from datetime import datetime, time, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from linebot.v3.messaging import TextMessage
@@ -12,7 +18,7 @@ from sqlalchemy import func, select, update
 from bot.outbox import queue_messages, queue_multicast
 from bot.pacing import QuietHours, TokenBucket
 from bot.thai import BANGKOK
-from helpers import deliver_queued
+from helpers import SECRET, TOKEN, deliver_queued
 from models import OutboxMessage, User, utcnow
 
 HELLO = [TextMessage(text="แจ้งเตือน: กรุณารายงานภายในวันศุกร์")]
@@ -249,3 +255,28 @@ def test_the_sender_keeps_to_its_rate_limit(app, database_url, make_app, line):
     assert len(times) == 40
     busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
     assert busiest <= 21  # the rate, plus the one call a full bucket lets through at once
+
+
+def test_a_sender_process_delivers_what_others_queued(app, db, line, line_server, database_url, tmp_path):
+    """`flask --app bot sender run`: the process type that scales sending out."""
+    for i in range(5):
+        queue_for(app, [f"Uproc{i}"])
+    queue_for(app, users("proc-crowd", 700))
+    env = {**os.environ, "DATABASE_URL": database_url, "LINE_API_BASE_URL": line_server[1],
+           "LINE_CHANNEL_ACCESS_TOKEN": TOKEN, "LINE_CHANNEL_SECRET": SECRET, "QUIET_HOURS": "",
+           "SENDER_POLL_SECONDS": "0.1"}
+    with open(tmp_path / "sender.log", "wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "bot", "sender", "run"],
+                                   cwd=Path(__file__).resolve().parents[1], env=env, stdout=log, stderr=log)
+    try:
+        deadline = time_module.monotonic() + 60
+        while statuses(db) != {"sent": 7} and time_module.monotonic() < deadline:
+            time_module.sleep(0.1)
+        assert statuses(db) == {"sent": 7}, (tmp_path / "sender.log").read_text()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert all(len(line.messages_to(u)) == 1 for u in [f"Uproc{i}" for i in range(5)] + users("proc-crowd", 700))
