@@ -97,6 +97,8 @@ def create_deadline_command(title: str, due: str, area_code: str | None, nationa
     """Set a reporting deadline; reminders then go to whoever has not reported."""
     if bool(area_code) == national:
         raise click.UsageError("give either --area CODE or --national")
+    if not title.strip() or len(title) > 200:
+        raise click.BadParameter("1 to 200 characters", param_hint="--title")
     today = today_in_bangkok(utcnow())
     try:
         due_date = parse_date(due, today=today, future=True)

@@ -154,7 +154,7 @@ def reminder_message(deadline: Deadline, today: date) -> dict:
     when = when_due(deadline.due_date, today)
     return {
         "type": "flex",
-        "altText": f"เตือนกำหนดส่ง: {deadline.title} ภายในวันที่ {due} ({when})"[:1500],
+        "altText": f"เตือนกำหนดส่ง: {deadline.title} ภายในวันที่ {due} ({when})",
         "contents": {
             "type": "bubble",
             "body": {"type": "box", "layout": "vertical", "spacing": "md", "contents": [

@@ -118,8 +118,9 @@ def start_setting_deadline(ctx: Context) -> Reply:
 
 def confirm_reported(ctx: Context) -> Reply:
     """The "รายงานแล้ว" button on a reminder: no more reminders for this deadline."""
-    deadline = ctx.session.get(Deadline, int(ctx.postback.get("deadline", "0") or 0))
-    if deadline is None or ctx.user is None:
+    deadline_id = ctx.postback.get("deadline", "")
+    deadline = ctx.session.get(Deadline, int(deadline_id)) if deadline_id.isdigit() else None
+    if deadline is None:
         return [text("ไม่พบกำหนดส่งนี้แล้วค่ะ อาจถูกยกเลิกไปแล้ว", *main_menu())]
     title = f"\"{deadline.title}\""
     if mark_reported(ctx.session, ctx.user, deadline.id, ctx.now):

@@ -146,7 +146,9 @@ def test_the_reminder_button_is_for_those_responsible(app, db, people):
     deadline_id = add_deadline(db)
     [reply] = people["teacher"].taps(f"action=deadline-reported&deadline={deadline_id}")
     assert "ไม่ได้อยู่ในความรับผิดชอบ" in reply["text"]
-    assert "ไม่พบกำหนดส่งนี้" in people["teacher"].taps("action=deadline-reported&deadline=999999")[0]["text"]
+    for unknown in ("999999", "abc"):
+        reply = people["teacher"].taps(f"action=deadline-reported&deadline={unknown}")
+        assert "ไม่พบกำหนดส่งนี้" in reply[0]["text"]
 
 
 def test_blocked_and_deactivated_users_get_no_reminder(app, db, line, people):
@@ -234,6 +236,7 @@ def test_cli_creates_a_deadline_from_a_buddhist_era_date(app, db, areas):
     (["--date", "2099-01-01", "--area", "9999"], "no area"),
     (["--date", "2099-01-01"], "--national"),
     (["--date", "2099-01-01", "--national", "--roles", "mayor"], "roles"),
+    (["--date", "2099-01-01", "--national", "--title", "ก" * 201], "200 characters"),
 ])
 def test_cli_refuses_what_it_cannot_use(app, db, areas, args, complaint):
     result = app.test_cli_runner().invoke(args=["deadline", "create", "--title", "x", *args])
