@@ -147,9 +147,16 @@ class Sender:
         """Claim as many due rows as the threads can start on soon, and send them."""
         with self._idle:
             room = 2 * self.threads - self._busy
-        if room > 0:
+            if room <= 0:
+                return
+            self._busy += 1  # rows claimed but not yet submitted are work under way too (wait_idle)
+        try:
             for row in self.claim_due(room):
                 self._submit(self._send, row)
+        finally:
+            with self._idle:
+                self._busy -= 1
+                self._idle.notify_all()
 
     def claim_due(self, limit: int) -> list[OutboxMessage]:
         """Claim up to `limit` due rows for this process, oldest first.
