@@ -8,12 +8,13 @@ from flask import Flask
 from linebot.v3 import WebhookParser
 
 from . import config as config_module
-from .cli import db_cli
+from .cli import db_cli, deadline_cli, sender_cli
 from .db import Database
 from .dispatcher import Dispatcher
 from .downloads import bp as downloads_bp
 from .line_client import LineClient
 from .outbox import Sender
+from .pacing import QuietHours, RateLimits
 from .people_cli import COMMANDS as PEOPLE_COMMANDS
 from .photos import PhotoFetcher
 from .webhook import bp as webhook_bp
@@ -26,7 +27,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings)
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from handlers import ROUTES  # handlers import bot helpers, so import them once the package is loaded
+    # handlers and scheduler import bot helpers, so import them once the package is loaded
+    from handlers import ROUTES
+    from scheduler.cli import scheduler_cli
 
     db = Database(app.config["DATABASE_URL"], app.config["DATABASE_POOL_SIZE"])
     line = LineClient(app.config["LINE_CHANNEL_ACCESS_TOKEN"], app.config["LINE_API_BASE_URL"],
@@ -36,12 +39,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         line=line,
         webhook_parser=WebhookParser(app.config["LINE_CHANNEL_SECRET"]),
         dispatcher=Dispatcher(ROUTES, db, app.config),
-        sender=Sender(db, line, app.config["SENDER_THREADS"], app.config["SENDER_POLL_SECONDS"]),
+        sender=Sender(db, line, app.config["SENDER_THREADS"], app.config["SENDER_POLL_SECONDS"],
+                      quiet_hours=QuietHours.parse(app.config["QUIET_HOURS"]),
+                      rate_limits=RateLimits({"reply": app.config["LINE_RATE_LIMIT"],
+                                              "push": app.config["LINE_RATE_LIMIT"],
+                                              "multicast": app.config["LINE_MULTICAST_RATE_LIMIT"]})),
         photos=PhotoFetcher(db, line, app.config["SENDER_POLL_SECONDS"]),
     )
     app.register_blueprint(webhook_bp)
     app.register_blueprint(downloads_bp)
-    for command in (db_cli, *PEOPLE_COMMANDS):
+    # Only the scheduler's command: it runs in its own process, when `flask scheduler run` starts it.
+    for command in (db_cli, sender_cli, deadline_cli, scheduler_cli, *PEOPLE_COMMANDS):
         app.cli.add_command(command)
     if app.config["SIMULATOR"]:
         from .simulator import enable_simulator

@@ -26,6 +26,20 @@ DEFAULTS: dict[str, Any] = {
     # PostgreSQL connections each process keeps open: its web threads and sender threads share them.
     "DATABASE_POOL_SIZE": 30,
     "LOG_LEVEL": "INFO",
+    # Sending pace and timing. Bangkok time; "" turns quiet hours off. Replies are never held back.
+    "QUIET_HOURS": "20:00-07:00",
+    # LINE calls per second per process, each for reply and push; 0 means no limit of our own.
+    "LINE_RATE_LIMIT": 200.0,
+    "LINE_MULTICAST_RATE_LIMIT": 20.0,
+    # Scheduler: only one process acts; the others stand by and take over.
+    "SCHEDULER_LEASE_SECONDS": 30.0,
+    "SCHEDULER_STANDBY_SECONDS": 5.0,
+    # Deadline reminders: days before the date, the Bangkok time of day they go, how often to look.
+    "DEADLINE_REMINDER_DAYS": "7,3,1,0",
+    "DEADLINE_REMINDER_TIME": "08:00",
+    "DEADLINE_CHECK_SECONDS": 300.0,
+    # Sent, failed and skipped outbox rows (which hold message text) are deleted after this many days.
+    "OUTBOX_RETENTION_DAYS": 30,
 }
 
 

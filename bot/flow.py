@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from linebot.v3.messaging import Action, Message
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from models import Conversation, User
 
@@ -149,7 +149,8 @@ class Flow:
     # Steps answered by these parsers may take other kinds of message than text.
     wrong_kind: str = "ขออภัยค่ะ ขั้นตอนนี้ต้องการคำตอบแบบอื่น กรุณาตอบตามคำถามด้านล่าง"
     # Remind an idle user once after this long (remind_idle_drafts); None: never.
-    remind_after: timedelta | None = None
+    # An idle form gets its open question again once per idle spell; None: never.
+    remind_after: timedelta | None = timedelta(hours=2)
     reminder: str = "ยังกรอกข้อมูลไม่เสร็จนะคะ ตอบคำถามด้านล่างเพื่อทำต่อ หรือพิมพ์ \"ยกเลิก\" ค่ะ"
 
     def timed_out(self, convo: Conversation, now: datetime) -> bool:
@@ -325,7 +326,9 @@ def remind_idle_drafts(db: Database, now: datetime) -> dict[str, int]:
                 continue
             due = idle.where(Conversation.updated_at < now - flow.remind_after,
                              Conversation.updated_at >= now - flow.idle_timeout,
-                             Conversation.reminded_at.is_(None))
+                             User.following.is_(True),
+                             or_(Conversation.reminded_at.is_(None),
+                                 Conversation.reminded_at < Conversation.updated_at))
             for convo, user in session.execute(due).all():
                 convo.reminded_at = now
                 reminder = [text(flow.reminder), *flow.step(convo.step).render(convo.data)]

@@ -11,6 +11,7 @@ from linebot.v3.messaging import (
     Message,
     MessagingApi,
     MessagingApiBlob,
+    MulticastRequest,
     PushMessageRequest,
     ReplyMessageRequest,
     RichMenuBulkLinkRequest,
@@ -71,6 +72,10 @@ class LineClient:
     def push(self, to: str, messages: list[dict], retry_key: str) -> None:
         request = PushMessageRequest(to=to, messages=[Message.from_dict(m) for m in messages])
         self._call(MessagingApi(self._client()).push_message_with_http_info, request, x_line_retry_key=retry_key)
+
+    def multicast(self, to: list[str], messages: list[dict], retry_key: str) -> None:
+        request = MulticastRequest(to=to, messages=[Message.from_dict(m) for m in messages])
+        self._call(MessagingApi(self._client()).multicast_with_http_info, request, x_line_retry_key=retry_key)
 
     def show_loading(self, user_id: str, seconds: int = 20) -> None:
         request = ShowLoadingAnimationRequest(chatId=user_id, loadingSeconds=seconds)

@@ -3,37 +3,61 @@
 Handlers never call LINE. They queue messages in the outbox inside their own transaction;
 after the commit the webhook hands the new rows to this process's sender threads, so the
 webhook answers LINE at once while the slow calls to LINE happen beside it. Rows that a
-crashed or busy process left behind, and rows waiting for a retry, are picked up by a poller.
+crashed or busy process left behind, rows waiting for a retry, and rows queued by processes
+without a sender (the scheduler, the CLI) are claimed by the pollers of every sending process
+(bot/worker.py).
+
+The same messages for many users go as one multicast row per 500 users (queue_multicast).
+Pushes wait for the end of the quiet hours, users who blocked the bot are skipped, and each
+process keeps to its own rate limit per LINE endpoint (bot.pacing).
 """
 from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 
 from linebot.v3.messaging import Message
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import OutboxMessage, RichMenu, utcnow
+from models import OutboxMessage, RichMenu, User, utcnow
 
 from .db import Database
 from .line_client import UNREACHABLE, LineClient, LineError
+from .pacing import QuietHours, RateLimits
 from .worker import QueueWorker
 
 log = logging.getLogger(__name__)
 
 MESSAGES_PER_CALL = 5  # LINE's limit for one reply or push
+MULTICAST_LIMIT = 500  # LINE's limit of recipients for one multicast
 REPLY_TOKEN_LIFETIME = timedelta(seconds=50)  # LINE documents about a minute; keep a margin
 
 
 def queue_messages(session: Session, line_user_id: str, messages: list[Message | dict],
                    reply_token: str | None = None) -> OutboxMessage:
-    row = OutboxMessage(
-        line_user_id=line_user_id,
-        reply_token=reply_token,
-        messages=[m if isinstance(m, dict) else m.to_dict() for m in messages],
-    )
+    return _queue(session, OutboxMessage(line_user_id=line_user_id, reply_token=reply_token,
+                                         messages=_as_dicts(messages)))
+
+
+def queue_multicast(session: Session, line_user_ids: Iterable[str],
+                    messages: list[Message | dict]) -> list[OutboxMessage]:
+    """Queue the same messages for many users: one multicast row per MULTICAST_LIMIT users."""
+    recipients = list(dict.fromkeys(line_user_ids))  # once each, in order
+    payload = _as_dicts(messages)
+    if len(recipients) == 1:
+        return [queue_messages(session, recipients[0], payload)]
+    return [_queue(session, OutboxMessage(recipients=recipients[i:i + MULTICAST_LIMIT], messages=payload))
+            for i in range(0, len(recipients), MULTICAST_LIMIT)]
+
+
+def _as_dicts(messages: list[Message | dict]) -> list[dict]:
+    return [m if isinstance(m, dict) else m.to_dict() for m in messages]
+
+
+def _queue(session: Session, row: OutboxMessage) -> OutboxMessage:
     session.add(row)
     session.flush()
     # The webhook hands every row queued in its transaction to the sender once it commits.
@@ -50,15 +74,26 @@ class Sender(QueueWorker):
     busy_status = "sending"
     thread_name = "line-sender"
 
-    def __init__(self, db: Database, client: LineClient, threads: int, poll_seconds: float):
-        super().__init__(db, threads, poll_seconds)
+    def __init__(self, db: Database, client: LineClient, threads: int, poll_seconds: float,
+                 quiet_hours: QuietHours | None = None, rate_limits: RateLimits | None = None,
+                 clock: Callable[[], datetime] = utcnow):
+        super().__init__(db, threads, poll_seconds, clock)
         self.client = client
+        self.quiet_hours = quiet_hours
+        self.rate_limits = rate_limits or RateLimits({})
 
-    def process(self, outbox_id: int) -> None:
-        """Deliver one outbox row: the reply first when its token is fresh, then pushes."""
-        row = self.claim(outbox_id)
-        if row is None:
-            return  # another thread or process has it, or it is not due yet
+    def recipient(self, row: OutboxMessage) -> object:
+        return row.line_user_id or ("multicast", row.id)
+
+    def process(self, row: OutboxMessage) -> None:
+        """Deliver a claimed row: its rich menu, then the reply when its token is fresh, then pushes."""
+        if self._held_for_quiet_hours(row):
+            return
+        recipients = self._reachable(row)
+        if not recipients:
+            log.info("outbox %s: skipped, blocked by its recipients", row.id)
+            self.record(row.id, status="skipped", last_error="blocked by the recipient")
+            return
         chunks = [row.messages[i:i + MESSAGES_PER_CALL] for i in range(0, len(row.messages), MESSAGES_PER_CALL)]
         sent = row.chunks_sent
         reply_token = row.reply_token
@@ -66,8 +101,9 @@ class Sender(QueueWorker):
             if row.rich_menu is not None:
                 self._show_rich_menu(row)
             while sent < len(chunks):
-                if reply_token and sent == 0 and utcnow() - row.created_at < REPLY_TOKEN_LIFETIME:
+                if reply_token and sent == 0 and self.clock() - row.created_at < REPLY_TOKEN_LIFETIME:
                     try:
+                        self.rate_limits.take("reply")
                         self.client.reply(reply_token, chunks[0])
                     except LineError as exc:
                         if exc.status != 400:
@@ -83,14 +119,37 @@ class Sender(QueueWorker):
                             reply_token = None
                             continue
                 else:
-                    self._push(row, chunks[sent], sent)
+                    self._push(row, recipients, chunks[sent], sent)
                 sent += 1
-                if sent < len(chunks):  # the last chunk is recorded with the status, below
+                if sent < len(chunks):  # the last chunk is recorded together with "sent", one write less
                     self.record(row.id, chunks_sent=sent)
         except LineError as exc:
             self.record_failure(row, exc, chunks_sent=sent)
             return
-        self.record(row.id, status="sent", chunks_sent=sent, sent_at=utcnow(), last_error=None)
+        self.record(row.id, status="sent", chunks_sent=sent, sent_at=self.clock(), last_error=None)
+
+    def _held_for_quiet_hours(self, row: OutboxMessage) -> bool:
+        """Hold a push until the morning; a reply answers what the user just said, and a rich menu
+        change is silent, so those go at once."""
+        if self.quiet_hours is None or row.reply_token or not row.messages:
+            return False
+        morning = self.quiet_hours.release(self.clock())
+        if morning is None:
+            return False
+        log.info("outbox %s: quiet hours, held until %s", row.id, morning.isoformat())
+        # Waiting is not a failed attempt: keep the backoff where it was.
+        self.record(row.id, status="pending", not_before=morning, attempts=row.attempts - 1)
+        return True
+
+    def _reachable(self, row: OutboxMessage) -> list[str]:
+        """The row's recipients, without the users who have blocked the bot since it was queued."""
+        targets = row.recipients or [row.line_user_id]
+        if row.reply_token:
+            return targets  # they have just written to us
+        with self.db.transaction() as session:
+            blocked = set(session.scalars(
+                select(User.line_user_id).where(User.line_user_id.in_(targets), User.following.is_(False))))
+        return [t for t in targets if t not in blocked]
 
     def _show_rich_menu(self, row: OutboxMessage) -> None:
         """Link the rich menu the row names (bot.richmenu.show_menu); "" or a menu never synced: the default."""
@@ -101,9 +160,15 @@ class Sender(QueueWorker):
         else:
             self.client.unlink_rich_menu(row.line_user_id)
 
-    def _push(self, row: OutboxMessage, messages: list[dict], chunk: int) -> None:
+    def _push(self, row: OutboxMessage, recipients: list[str], messages: list[dict], chunk: int) -> None:
+        retry_key = chunk_retry_key(row.retry_key, chunk)
         try:
-            self.client.push(row.line_user_id, messages, chunk_retry_key(row.retry_key, chunk))
+            if row.recipients is None:
+                self.rate_limits.take("push")
+                self.client.push(recipients[0], messages, retry_key)
+            else:
+                self.rate_limits.take("multicast")
+                self.client.multicast(recipients, messages, retry_key)
         except LineError as exc:
             if exc.status != 409:  # 409: LINE already accepted this retry key
                 raise

@@ -28,10 +28,7 @@ class PhotoFetcher(QueueWorker):
         super().__init__(db, THREADS, poll_seconds)
         self.client = client
 
-    def process(self, photo_id: int) -> None:
-        row = self.claim(photo_id)
-        if row is None:
-            return
+    def process(self, row: CasePhoto) -> None:
         try:
             content = bytes(self.client.message_content(row.line_message_id))
         except LineError as exc:

@@ -268,8 +268,11 @@ def _ce_year(year_text: str, era: str | None) -> int:
     return year
 
 
-def _parse_date(text: str, today: date) -> date | None:
-    """The date in already-cleaned ``text``; None if it is not shaped like a date at all."""
+def _parse_date(text: str, today: date, future: bool = False) -> date | None:
+    """The date in already-cleaned ``text``; None if it is not shaped like a date at all.
+
+    A date after ``today`` is refused unless ``future`` is set.
+    """
     era_match = _ERA.search(text)
     era = era_match.group(1) if era_match else None
     bare = _DATE_LEAD.sub("", _ERA.sub(" ", text).strip(), count=1)
@@ -310,7 +313,7 @@ def _parse_date(text: str, today: date) -> date | None:
             f"(เดือน {month_label} มี {days_in_month} วัน) กรุณาตรวจสอบวันที่อีกครั้ง"
         )
     result = date(year, month, day)
-    if result > today:
+    if result > today and not future:
         raise InvalidInput(
             f"วันที่ {format_thai_date(result)} ยังมาไม่ถึง "
             f"(วันนี้คือ {format_thai_date(today)}) กรุณาตรวจสอบปี พ.ศ. อีกครั้ง"
@@ -318,15 +321,16 @@ def _parse_date(text: str, today: date) -> date | None:
     return result
 
 
-def parse_date(text: str, *, today: date) -> date:
-    """Read a past (or today's) date typed in a common Thai or international style.
+def parse_date(text: str, *, today: date, future: bool = False) -> date:
+    """Read a past (or today's) date typed in a common Thai or international style;
+    with ``future``, any date (a deadline).
 
     Day-month-year with / - . or spaces ("15/3/2555", "15.3.55"), Thai month
     names full, abbreviated or spoken ("15 มี.ค. 55", "๑๕ มีนาคม พ.ศ. ๒๕๕๕"),
     or ISO year-month-day ("2012-03-15").  See :func:`_ce_year` for years.
     """
     cleaned = _clean(text)
-    result = _parse_date(cleaned, today)
+    result = _parse_date(cleaned, today, future)
     if result is None:
         raise InvalidInput(f"ไม่เข้าใจวันที่ “{cleaned}” กรุณาพิมพ์วัน/เดือน/ปี {_DATE_EXAMPLE}")
     return result

@@ -1,5 +1,6 @@
 """Background work on queued rows, beside the webhook: threads that take rows kicked after a commit,
-and a poller that finds rows due for a retry or left behind by a process that died mid-work.
+and a poller that claims rows due for a retry, queued by processes without workers (the scheduler,
+the CLI), or left behind by a process that died mid-work.
 
 The outbox sender (bot/outbox.py) and the photo fetcher (bot/photos.py) are both such workers. A
 work table has the columns of models.base.WorkQueue; a row goes pending -> busy -> done | failed.
@@ -10,8 +11,9 @@ import logging
 import os
 import random
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -28,16 +30,18 @@ MAX_BACKOFF_SECONDS = 300
 
 
 class QueueWorker:
-    """Processes rows of `model` (a WorkQueue table); subclasses say what processing one row means."""
+    """Processes rows of `model` (a WorkQueue table); subclasses say what processing one claimed row means."""
 
     model: type  # a mapped class with the WorkQueue columns
     busy_status: str  # the status of a row while a thread works on it
     thread_name: str
 
-    def __init__(self, db: Database, threads: int, poll_seconds: float):
+    def __init__(self, db: Database, threads: int, poll_seconds: float, clock: Callable[[], datetime] = utcnow):
         self.db = db
         self.threads = threads
         self.poll_seconds = poll_seconds
+        # Tests move time (quiet hours, long outages) by replacing the clock.
+        self.clock = clock
         self._pid: int | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._poller: threading.Thread | None = None
@@ -45,8 +49,17 @@ class QueueWorker:
         self._busy = 0
         self._idle = threading.Condition()
 
-    def process(self, row_id: int) -> None:
+    def process(self, row) -> None:
+        """Work on a row this process has claimed, and record the outcome."""
         raise NotImplementedError
+
+    def recipient(self, row) -> object:
+        """Rows with the same recipient are worked one at a time, oldest first."""
+        return row.id
+
+    def _process_in_turn(self, rows: list) -> None:
+        for row in rows:
+            self.process(row)
 
     def ensure_started(self) -> None:
         # Started lazily in the process that serves requests: threads do not survive a fork.
@@ -69,23 +82,28 @@ class QueueWorker:
     def kick(self, row_ids: list[int]) -> None:
         self.ensure_started()
         for row_id in row_ids:
-            self._submit(row_id)
+            self._submit(self.deliver, row_id)
+
+    def deliver(self, row_id: int) -> None:
+        row = self.claim(row_id)
+        if row is not None:  # else another thread or process has it, or it is not due yet
+            self.process(row)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until no work is under way in this process (tests and shutdown)."""
         with self._idle:
             return self._idle.wait_for(lambda: self._busy == 0, timeout)
 
-    def _submit(self, row_id: int) -> None:
+    def _submit(self, work: Callable, arg) -> None:
         with self._idle:
             self._busy += 1
-        self._executor.submit(self._process_logged, row_id)
+        self._executor.submit(self._logged, work, arg)
 
-    def _process_logged(self, row_id: int) -> None:
+    def _logged(self, work: Callable, arg) -> None:
         try:
-            self.process(row_id)
+            work(arg)
         except Exception:
-            log.exception("%s %s: crashed", self.model.__tablename__, row_id)
+            log.exception("%s %s: crashed", self.model.__tablename__, getattr(arg, "id", arg))
         finally:
             with self._idle:
                 self._busy -= 1
@@ -94,13 +112,37 @@ class QueueWorker:
     def _poll_forever(self) -> None:
         while not self._stop.wait(self.poll_seconds):
             try:
-                for row_id in self.due_ids():
-                    self._submit(row_id)
+                self.poll()
             except Exception:
                 log.exception("%s poll failed", self.model.__tablename__)
 
-    def due_ids(self, limit: int = 200) -> list[int]:
-        model, now = self.model, utcnow()
+    def poll(self) -> None:
+        """Claim as many due rows as the threads can start on soon, and work on them."""
+        with self._idle:
+            room = 2 * self.threads - self._busy
+            if room <= 0:
+                return
+            self._busy += 1  # rows claimed but not yet submitted are work under way too (wait_idle)
+        try:
+            # Rows for one recipient go one after another, in the order they were queued.
+            in_turn: dict = {}
+            for row in self.claim_due(room):
+                in_turn.setdefault(self.recipient(row), []).append(row)
+            for rows in in_turn.values():
+                self._submit(self._process_in_turn, rows)
+        finally:
+            with self._idle:
+                self._busy -= 1
+                self._idle.notify_all()
+
+    def claim_due(self, limit: int) -> list:
+        """Claim up to `limit` due rows for this process, oldest first.
+
+        On PostgreSQL, FOR UPDATE SKIP LOCKED lets several processes claim at the same moment,
+        each taking rows the others have not locked, without waiting for one another. SQLite has
+        one writer at a time, so there the single UPDATE is atomic by itself.
+        """
+        model, now = self.model, self.clock()
         with self.db.transaction() as session:
             # A claim older than CLAIM_EXPIRES belongs to a process that died mid-work.
             session.execute(
@@ -108,16 +150,22 @@ class QueueWorker:
                 .where(model.status == self.busy_status, model.claimed_at < now - CLAIM_EXPIRES)
                 .values(status="pending")
             )
+            due = (select(model.id)
+                   .where(model.status == "pending", model.not_before <= now)
+                   .order_by(model.id)
+                   .limit(limit)
+                   .with_for_update(skip_locked=True))
             return list(session.scalars(
-                select(model.id)
-                .where(model.status == "pending", model.not_before <= now)
-                .order_by(model.id)
-                .limit(limit)
+                update(model)
+                .where(model.id.in_(due))
+                .values(status=self.busy_status, claimed_at=now, attempts=model.attempts + 1)
+                .returning(model)
+                .execution_options(synchronize_session=False)
             ))
 
     def claim(self, row_id: int):
         """The row, now marked busy by this thread; None if another has it or it is not due yet."""
-        model, now = self.model, utcnow()
+        model, now = self.model, self.clock()
         with self.db.transaction() as session:
             return session.scalar(
                 update(model)
@@ -135,11 +183,11 @@ class QueueWorker:
         """Retry later with backoff when LINE may recover (5xx, timeouts, 429), else mark the row failed."""
         retryable = exc.status is None or exc.status == 429 or exc.status >= 500
         name = self.model.__tablename__
-        if not retryable or utcnow() - row.created_at > GIVE_UP_AFTER:
+        if not retryable or self.clock() - row.created_at > GIVE_UP_AFTER:
             log.warning("%s %s: giving up: %s", name, row.id, exc)
             self.record(row.id, status="failed", last_error=str(exc), **values)
             return
         delay = exc.retry_after or min(2 ** row.attempts, MAX_BACKOFF_SECONDS) * random.uniform(0.5, 1.0)
         log.info("%s %s: retry in %.1fs: %s", name, row.id, delay, exc)
         self.record(row.id, status="pending", last_error=str(exc),
-                    not_before=utcnow() + timedelta(seconds=delay), **values)
+                    not_before=self.clock() + timedelta(seconds=delay), **values)

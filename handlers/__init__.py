@@ -5,9 +5,10 @@ conversation (they start another, or only show information); everything below it
 to the open conversation's question when there is one.
 """
 from bot import flow
+from bot.deadlines import REPORTED_ACTION
 from bot.dispatcher import Route, texts
 
-from . import register, report, users, welcome
+from . import deadlines, register, report, users, welcome
 from .common import MENU_ABOUT, MENU_DEACTIVATE, MENU_HELP, MENU_INVITE, MENU_REGISTER, MENU_REPORT
 
 ROUTES: list[Route] = [
@@ -18,6 +19,9 @@ ROUTES: list[Route] = [
     Route("text", users.create_invite, texts=texts(MENU_INVITE)),
     Route("text", users.deactivate_user, texts=texts(MENU_DEACTIVATE)),
     Route("text", report.report_found_child, texts=texts(MENU_REPORT)),
+    Route("text", deadlines.start_setting_deadline, texts=texts(deadlines.MENU_SET_DEADLINE, "ตั้งกำหนดส่งรายงาน")),
+    # One tap on a reminder, answered even in the middle of a form (the form stays where it was).
+    Route("postback", deadlines.confirm_reported, action=REPORTED_ACTION),
     Route("text", welcome.read_about, texts=texts(MENU_ABOUT)),
     Route("text", welcome.ask_for_help, texts=texts(MENU_HELP, "help", "วิธีใช้")),
     Route("*", flow.continue_flow, when=flow.in_flow),

@@ -11,24 +11,28 @@ from .base import Base, JSONType, WorkQueue
 
 
 class OutboxMessage(WorkQueue, Base):
-    """Up to any number of messages for one user; the sender splits them into LINE calls of five.
+    """Up to any number of messages for one user, or for up to 500 users at once (a multicast);
+    the sender splits them into LINE calls of five.
 
     The first call uses the reply token when there is one and it is fresh; every later call,
-    or a reply whose token LINE refused, becomes a push carrying a retry key, so a retried
-    push is never delivered twice.
+    or a reply whose token LINE refused, becomes a push (or multicast) carrying a retry key,
+    so a retried call is never delivered twice.
     """
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    line_user_id: Mapped[str] = mapped_column(String(64))
+    # One chat (a user, group or room) ...
+    line_user_id: Mapped[str | None] = mapped_column(String(64))
+    # ... or, for a multicast, the users it goes to (at most MULTICAST_LIMIT).
+    recipients: Mapped[list | None] = mapped_column(JSONType)
     reply_token: Mapped[str | None] = mapped_column(String(64))
     messages: Mapped[list] = mapped_column(JSONType)
     # How many five-message chunks LINE has already accepted.
     chunks_sent: Mapped[int] = mapped_column(default=0)
     retry_key: Mapped[str] = mapped_column(String(36), default=lambda: str(uuid.uuid4()))
-    # status: pending -> sending -> sent | failed
+    # status: pending -> sending -> sent | failed | skipped (every recipient has blocked the bot)
     sent_at: Mapped[datetime | None]
     # When set, the sender also shows the user this rich menu (bot.richmenu): registration,
     # role changes and deactivation queue it here because handlers never call LINE.

@@ -15,6 +15,7 @@ from bench.common import fresh_postgres
 from bot import create_app
 from bot.cli import upgrade_database
 from bot.fakeline import FakeLine
+import helpers
 from helpers import SECRET, TOKEN, app_config
 from models import Base
 
@@ -91,20 +92,28 @@ def line(line_server):
     fake.reset()
 
 
+# Every app of the running test: any of them may deliver a queued message (their pollers share the
+# database, like gunicorn workers), so a test waits for all of them before reading what LINE got.
+LIVE_APPS: list = []
+
+
+def settle() -> None:
+    for app in LIVE_APPS:
+        assert app.extensions["sender"].wait_idle(10), "sender did not finish"
+
+
 @pytest.fixture
 def make_app(line_server):
     """Build further apps (another worker, a broken database); each is shut down after the test."""
-    made = []
 
     def make(database_url: str, **extra):
-        made.append(create_app(app_config(database_url, line_server[1], **extra)))
-        return made[-1]
+        LIVE_APPS.append(create_app(app_config(database_url, line_server[1], **extra)))
+        return LIVE_APPS[-1]
 
     yield make
-    for app in made:
-        app.extensions["sender"].stop()
-        app.extensions["photos"].stop()
-        app.extensions["db"].dispose()
+    for app in LIVE_APPS:
+        helpers.shut_down(app)
+    LIVE_APPS.clear()
 
 
 @pytest.fixture
@@ -131,7 +140,7 @@ class Chat:
     def post(self, *events: dict):
         body, headers = self.line.webhook_request(list(events))
         response = self.client.post("/callback", data=body, headers=headers)
-        assert self.app.extensions["sender"].wait_idle(10), "sender did not finish"
+        settle()
         return response
 
     def send(self, event: dict) -> list[dict]:
@@ -273,10 +282,4 @@ def invite_code(db, areas):
 @pytest.fixture
 def deliver_queued(app):
     """Deliver what a CLI command queued, as the web process's poller would."""
-    sender = app.extensions["sender"]
-
-    def deliver():
-        sender.kick(sender.due_ids())
-        assert sender.wait_idle(10), "sender did not finish"
-
-    return deliver
+    return lambda: helpers.deliver_queued(app)

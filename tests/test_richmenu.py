@@ -6,7 +6,7 @@ from sqlalchemy import update
 
 from bot import richmenu
 from bot.fakeline import RICH_MENU_IMAGE_MAX_BYTES, image_size
-from helpers import register
+from helpers import deliver_queued, register
 from models import OutboxMessage, RichMenu
 
 
@@ -61,7 +61,5 @@ def test_linking_is_retried_when_line_fails(app, db, chat, line, rich_menus, inv
     with db.transaction() as session:
         session.execute(update(OutboxMessage).where(OutboxMessage.rich_menu.is_not(None))
                         .values(not_before=OutboxMessage.created_at))
-    sender = app.extensions["sender"]
-    sender.kick(sender.due_ids())
-    assert sender.wait_idle(10)
+    deliver_queued(app)
     assert line.user_rich_menu(chat.user_id) == rich_menus["reporter"]

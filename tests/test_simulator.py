@@ -7,13 +7,13 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from bot import create_app
 from bot.simulator import user_id_for
-from helpers import app_config, quick_reply_labels
-from models import Base, InboundEvent
+from helpers import app_config, quick_reply_labels, shut_down
+from models import InboundEvent
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -35,18 +35,13 @@ def simulator(database_url):
     except BaseException:
         server.server_close()
         raise
-    db = app.extensions["db"]
-    with db.transaction() as session:
-        for table in reversed(Base.metadata.sorted_tables):
-            session.execute(delete(table))
     thread = threading.Thread(target=server.serve_forever, name="simulator-test-server", daemon=True)
     thread.start()
     yield app, base_url
     server.shutdown()
     thread.join()
     server.server_close()
-    app.extensions["sender"].stop()
-    db.dispose()
+    shut_down(app)
 
 
 def wait_for(condition, timeout: float = 10.0, what: str = "condition"):

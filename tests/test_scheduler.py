@@ -1,0 +1,194 @@
+"""The scheduler: its jobs, the lock that lets one process act, and two real scheduler processes."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.deadlines import create_deadline, today_in_bangkok
+from helpers import deliver_queued
+from models import Area, Conversation, DeadlineReminder, OutboxMessage, SchedulerLease, utcnow
+from scheduler.jobs import JOBS, run_job
+from scheduler.leader import AdvisoryLock, LeaseLock
+from scheduler.process import build_scheduler
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_jobs_are_declared_for_one_scheduler_in_bangkok_time(app):
+    jobs = {j.id: j for j in build_scheduler(app.config).get_jobs()}
+    assert set(jobs) == set(JOBS) >= {"deadline-reminders", "unfinished-form-nudges", "outbox-cleanup"}
+    for job_id, job in jobs.items():
+        assert job.func is run_job and job.args == (job_id,)
+        assert job.max_instances == 1 and job.coalesce is True and job.misfire_grace_time >= 60
+        assert str(job.trigger.timezone) == "Asia/Bangkok"
+        assert JOBS[job_id].func.__qualname__ == JOBS[job_id].func.__name__  # module-level
+
+
+def test_a_lease_has_one_holder_until_it_expires(db):
+    first, second = LeaseLock(db, 0.5), LeaseLock(db, 0.5)
+    assert first.try_acquire() and not second.try_acquire()
+    assert first.still_held() and not second.try_acquire()
+    time.sleep(0.6)  # the first holder stopped renewing: it died
+    assert second.try_acquire() and not first.still_held()
+    second.release()
+    assert first.try_acquire()
+
+
+def test_an_advisory_lock_is_freed_when_its_connection_ends(db):
+    if db.dialect != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's; SQLite uses the lease")
+    first, second = AdvisoryLock(db), AdvisoryLock(db)
+    try:
+        assert first.try_acquire() and not second.try_acquire()
+        assert first.still_held()
+        first.connection.invalidate()  # the process died: its connection is gone
+        first.connection = None
+        # The server frees the lock once it has noticed; a standby keeps trying until then.
+        wait_for(second.try_acquire, "the lock to be freed", timeout=10)
+        assert not first.still_held()
+    finally:
+        first.release()
+        second.release()
+
+
+# ------------------------------------------------------------------ two real scheduler processes
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class SchedulerProcess:
+    """`flask --app bot scheduler run` in a process of its own, with its log in a file."""
+
+    def __init__(self, name: str, database_url: str, log_dir: Path):
+        self.log_path = log_dir / f"{name}.log"
+        env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "INFO",
+               "QUIET_HOURS": "", "DEADLINE_CHECK_SECONDS": "0.3", "DEADLINE_REMINDER_TIME": "00:00",
+               "SCHEDULER_LEASE_SECONDS": "1.5", "SCHEDULER_STANDBY_SECONDS": "0.2"}
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "bot", "scheduler", "run"],
+                                            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def runs(self) -> int:
+        return self.log.count("job deadline-reminders done")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
+def test_two_scheduler_processes_remind_once_and_the_standby_takes_over(app, db, line, registered, new_chat,
+                                                                        database_url, tmp_path):
+    people = [registered(new_chat(), "reporter", code) for code in ("400101", "400102", "40010201")]
+    today = today_in_bangkok(utcnow())
+
+    def add_deadline(title: str) -> None:
+        with db.transaction() as session:
+            create_deadline(session, title=title, due_date=today, roles=["reporter"], remind_days=[0],
+                            area=session.scalar(select(Area).where(Area.code == "4001")))
+
+    def rounds() -> int:
+        with db.transaction() as session:
+            return session.scalar(select(func.count()).select_from(DeadlineReminder))
+
+    add_deadline("รายงานรอบแรก")
+    first = SchedulerProcess("first", database_url, tmp_path)
+    second = None
+    try:
+        wait_for(lambda: "active scheduler" in first.log, "the first scheduler to become active")
+        second = SchedulerProcess("second", database_url, tmp_path)
+        wait_for(lambda: "standing by" in second.log, "the second scheduler to stand by")
+        wait_for(lambda: first.runs() >= 5, "the active scheduler to run its job a few times")
+        assert second.runs() == 0 and "active scheduler" not in second.log
+        assert rounds() == 1
+
+        first.process.send_signal(signal.SIGKILL)  # dies without releasing anything
+        wait_for(lambda: "active scheduler" in second.log, "the standby to take over")
+        add_deadline("รายงานรอบสอง")
+        wait_for(lambda: rounds() == 2, "the new active scheduler to plan the second deadline")
+        wait_for(lambda: second.runs() >= 3, "the new active scheduler to keep running")
+        assert rounds() == 2
+
+        second.process.send_signal(signal.SIGTERM)
+        assert second.process.wait(15) == 0
+    finally:
+        first.stop()
+        if second:
+            second.stop()
+
+    deliver_queued(app)
+    for person in people:  # each reminder once (the two rounds may arrive in either order)
+        titles = [m["contents"]["body"]["contents"][1]["text"] for m in line.messages_to(person.user_id)]
+        assert sorted(titles) == ["รายงานรอบสอง", "รายงานรอบแรก"]
+    if db.dialect == "sqlite":
+        with db.transaction() as session:
+            assert session.scalar(select(SchedulerLease.holder)) is None  # released on SIGTERM
+
+
+# ------------------------------------------------------------------ the other jobs
+
+def hours_pass(db, hours: float) -> None:
+    """Move every conversation's times back instead of waiting."""
+    back = timedelta(hours=hours)
+    with db.transaction() as session:
+        for convo in session.scalars(select(Conversation)):
+            convo.started_at -= back
+            convo.updated_at -= back
+            convo.reminded_at = convo.reminded_at and convo.reminded_at - back
+
+
+def test_a_half_filled_form_gets_one_nudge_per_idle_spell(app, db, chat, registered, line):
+    registered(chat, "coordinator", "4001")
+    chat.says("ตั้งกำหนดส่ง")
+    chat.says("รายงานผลการติดตาม")
+    asked = line.texts_to(chat.user_id)[-1]
+
+    hours_pass(db, 0.5)
+    assert run_job("unfinished-form-nudges", app) == 0  # may still be typing
+    hours_pass(db, 2)
+    assert run_job("unfinished-form-nudges", app) == 1
+    hours_pass(db, 1)
+    assert run_job("unfinished-form-nudges", app) == 0  # one nudge is enough
+    deliver_queued(app)
+    nudge, question = line.texts_to(chat.user_id)[-2:]
+    assert "ยังกรอกข้อมูล" in nudge and question == asked
+
+    chat.says("ไม่ใช่วันที่")  # any answer starts a new spell
+    hours_pass(db, 3)
+    assert run_job("unfinished-form-nudges", app) == 1
+    hours_pass(db, 24)
+    assert run_job("unfinished-form-nudges", app) == 1  # expired: ended, with a notice
+    deliver_queued(app)
+    assert "หมดเวลา" in line.texts_to(chat.user_id)[-1]
+    with db.transaction() as session:
+        assert session.scalars(select(Conversation)).all() == []
+
+
+def test_finished_outbox_rows_are_deleted_after_the_retention(app, db):
+    now = utcnow()
+    with db.transaction() as session:
+        for status, age in (("sent", 40), ("failed", 31), ("skipped", 45), ("sent", 10), ("pending", 40)):
+            session.add(OutboxMessage(line_user_id="Uold", messages=[], status=status,
+                                      created_at=now - timedelta(days=age)))
+    assert run_job("outbox-cleanup", app, now=now) == 3
+    with db.transaction() as session:
+        assert sorted(session.scalars(select(OutboxMessage.status))) == ["pending", "sent"]
