@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from linebot.v3.messaging import Message
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from models import OutboxMessage, RichMenu, User, utcnow
 
@@ -84,6 +84,14 @@ class Sender(QueueWorker):
 
     def recipient(self, row: OutboxMessage) -> object:
         return row.line_user_id or ("multicast", row.id)
+
+    def claimable(self, now: datetime):
+        # Only a user's oldest row that is due or on its way can be claimed: the next one waits
+        # for it, whichever thread or process has it, so the user reads messages in queued order.
+        earlier = aliased(OutboxMessage)
+        return ~exists().where(
+            earlier.line_user_id == OutboxMessage.line_user_id, earlier.id < OutboxMessage.id,
+            or_(earlier.status == "sending", (earlier.status == "pending") & (earlier.not_before <= now)))
 
     def process(self, row: OutboxMessage) -> None:
         """Deliver a claimed row: its rich menu, then the reply when its token is fresh, then pushes."""

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select, true, update
 
 from models import utcnow
 
@@ -56,6 +56,10 @@ class QueueWorker:
     def recipient(self, row) -> object:
         """Rows with the same recipient are worked one at a time, oldest first."""
         return row.id
+
+    def claimable(self, now: datetime):
+        """A condition on `model` a due row must also meet to be claimed by a poll."""
+        return true()
 
     def _process_in_turn(self, rows: list) -> None:
         for row in rows:
@@ -151,7 +155,7 @@ class QueueWorker:
                 .values(status="pending")
             )
             due = (select(model.id)
-                   .where(model.status == "pending", model.not_before <= now)
+                   .where(model.status == "pending", model.not_before <= now, self.claimable(now))
                    .order_by(model.id)
                    .limit(limit)
                    .with_for_update(skip_locked=True))

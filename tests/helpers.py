@@ -1,6 +1,8 @@
 """Test settings and small readers of the messages the fake LINE platform recorded."""
 from __future__ import annotations
 
+import time
+
 SECRET = "test-channel-secret"
 TOKEN = "test-channel-access-token"
 
@@ -56,9 +58,24 @@ def register(chat, code: str, name: str = "สมหญิง รักเรี
     chat.says(phone)
     return chat.says("ยืนยัน")
 def deliver_queued(app, rounds: int = 1) -> None:
-    """Send what is due now, as the pollers would, without waiting for them."""
+    """Send what is due now, as the pollers would, and wait until nothing due is left or in flight
+    (the app's own poller thread may have claimed some rows first)."""
+    from sqlalchemy import func, or_, select
+
+    from models import OutboxMessage, utcnow
+
     sender = app.extensions["sender"]
     sender.ensure_started()
     for _ in range(rounds):
-        sender.poll()
-        assert sender.wait_idle(20), "sender did not finish"
+        deadline = time.monotonic() + 20
+        while True:
+            sender.poll()
+            assert sender.wait_idle(20), "sender did not finish"
+            with app.extensions["db"].transaction() as session:
+                left = session.scalar(select(func.count()).select_from(OutboxMessage).where(or_(
+                    OutboxMessage.status == "sending",
+                    (OutboxMessage.status == "pending") & (OutboxMessage.not_before <= sender.clock()))))
+            if not left:
+                break
+            assert time.monotonic() < deadline, f"{left} outbox rows still due"
+            time.sleep(0.02)

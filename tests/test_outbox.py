@@ -7,6 +7,7 @@ from linebot.v3.messaging import TextMessage
 from sqlalchemy import select
 
 from bot.outbox import queue_messages
+from helpers import deliver_queued
 from models import OutboxMessage
 
 
@@ -91,3 +92,19 @@ def test_a_retried_push_is_never_delivered_twice(app, line):
     assert row(app, outbox_id).status == "sent"
     assert len(line.messages_to("Udup")) == 1
     assert [c.status for c in line.calls if c.path.endswith("/push")] == [200, 409]
+
+
+def test_rows_for_one_user_arrive_in_the_order_they_were_queued_across_pollers(app, line, database_url, make_app):
+    other_worker = make_app(database_url)
+    line.set_latency(0.05)
+    try:
+        with app.extensions["db"].transaction() as session:
+            for i in range(6):
+                queue_messages(session, "Uordered", [TextMessage(text=f"ข้อความ {i}")])
+        for worker in (app, other_worker):
+            worker.extensions["sender"].ensure_started()
+        deliver_queued(app)
+        deliver_queued(other_worker)
+    finally:
+        line.set_latency(0)
+    assert [m["text"] for m in line.messages_to("Uordered")] == [f"ข้อความ {i}" for i in range(6)]
