@@ -31,10 +31,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from models import InboundEvent, User, utcnow
+from models import InboundEvent, OutboxMessage, User, utcnow
 
 from .db import Database
-from .outbox import queue_messages
+from .outbox import deliver_here, queue_messages, queued_rows
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +120,9 @@ class Dispatcher:
         self.db = db
         self.config = config
 
-    def handle(self, event: Event) -> list[int]:
-        """Handle one event; return the outbox ids it queued. DB errors propagate (LINE retries)."""
+    def handle(self, event: Event) -> list[OutboxMessage]:
+        """Handle one event; return the outbox rows it queued, claimed for this process to send.
+        DB errors propagate (LINE retries)."""
         kind = event_kind(event)
         user_id = _sender_id(event)
         reply_token = getattr(event, "reply_token", None)
@@ -134,9 +135,10 @@ class Dispatcher:
                 if not self._record(session, event, user_id):
                     log.info("skipped redelivered event %s", event.webhook_event_id)
                     return []
+                deliver_here(session)
                 ctx = Context(session, event, kind, self._user(session, user_id), utcnow(), self.config)
                 self._reply(session, ctx, self._route(ctx), reply_token)
-                return session.info.get("outbox_ids", [])
+                return queued_rows(session)
         except DBAPIError:
             raise
         except Exception as exc:
@@ -190,8 +192,9 @@ class Dispatcher:
             if user_id is None:
                 return []
             sorry = TextMessage(text="ขออภัย ระบบขัดข้องชั่วคราว ข้อมูลที่กรอกไว้ยังอยู่ครบ กรุณาลองส่งข้อความอีกครั้งในอีกสักครู่")
+            deliver_here(session)
             queue_messages(session, user_id, [sorry], reply_token)
-            return session.info["outbox_ids"]
+            return queued_rows(session)
 
 
 def _group_id(event: Event) -> str | None:

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 MESSAGES_PER_CALL = 5  # LINE's limit for one reply or push
 MULTICAST_LIMIT = 500  # LINE's limit of recipients for one multicast
 REPLY_TOKEN_LIFETIME = timedelta(seconds=50)  # LINE documents about a minute; keep a margin
+DELIVER_HERE, QUEUED = "outbox_deliver_here", "outbox_queued"
 
 
 def queue_messages(session: Session, line_user_id: str, messages: list[Message | dict],
@@ -58,11 +59,23 @@ def _as_dicts(messages: list[Message | dict]) -> list[dict]:
 
 
 def _queue(session: Session, row: OutboxMessage) -> OutboxMessage:
+    if session.info.get(DELIVER_HERE):
+        # Claimed in the same transaction that queues it: the webhook's process sends it right
+        # after the commit, without a transaction of its own to claim it.
+        row.status, row.claimed_at, row.attempts = "sending", utcnow(), 1
     session.add(row)
     session.flush()
-    # The webhook hands every row queued in its transaction to the sender once it commits.
-    session.info.setdefault("outbox_ids", []).append(row.id)
+    session.info.setdefault(QUEUED, []).append(row)
     return row
+
+
+def deliver_here(session: Session) -> None:
+    """Mark a transaction whose queued rows this process will send once it commits (send_claimed)."""
+    session.info[DELIVER_HERE] = True
+
+
+def queued_rows(session: Session) -> list[OutboxMessage]:
+    return session.info.get(QUEUED, [])
 
 
 def chunk_retry_key(retry_key: str, chunk: int) -> str:
@@ -81,6 +94,15 @@ class Sender(QueueWorker):
         self.client = client
         self.quiet_hours = quiet_hours
         self.rate_limits = rate_limits or RateLimits({})
+
+    def send_claimed(self, rows: list[OutboxMessage]) -> None:
+        """Send rows a committed transaction queued already claimed (deliver_here), each user's in order."""
+        self.ensure_started()
+        in_turn: dict = {}
+        for row in rows:
+            in_turn.setdefault(self.recipient(row), []).append(row)
+        for user_rows in in_turn.values():
+            self._submit(self._process_in_turn, user_rows)
 
     def recipient(self, row: OutboxMessage) -> object:
         return row.line_user_id or ("multicast", row.id)

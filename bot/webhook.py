@@ -55,7 +55,7 @@ def callback():
         log.warning("webhook refused: bad or missing signature from %s", request.remote_addr)
         return jsonify(message="invalid signature"), 400
 
-    queued: list[int] = []
+    queued: list = []
     unrecorded = 0
     for event in events:
         try:
@@ -64,7 +64,7 @@ def callback():
             # Not recorded, so answering 5xx makes LINE redeliver it; the rest are deduplicated.
             log.exception("could not record event %s", getattr(event, "webhook_event_id", "?"))
             unrecorded += 1
-    ext["sender"].kick(queued)
+    ext["sender"].send_claimed(queued)
     if unrecorded:
         return jsonify(message="temporarily unavailable"), 503
     return jsonify(message="ok")
