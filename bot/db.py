@@ -1,13 +1,19 @@
 """The database handle each app (and each scheduler or sender process) owns."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from flask import current_app
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Database:
@@ -15,8 +21,10 @@ class Database:
         is_sqlite = url.startswith("sqlite")
         # A connection above pool_size is closed when it is given back, and opening a PostgreSQL
         # connection costs ~20 ms of server CPU: size the pool for every thread that uses it.
+        # No pre-ping (a round trip before every transaction): a connection found dead is handled
+        # where it is used instead (retry_on_lost_connection), and the pool drops its peers.
         options = {"connect_args": {"timeout": 30, "check_same_thread": False}} if is_sqlite else {
-            "pool_pre_ping": True, "pool_size": pool_size, "max_overflow": 10}
+            "pool_size": pool_size, "max_overflow": 10}
         self.engine = create_engine(url, **options)
         if is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -31,6 +39,17 @@ class Database:
         """A session whose work commits at the end of the block, or rolls back on error."""
         with self.sessions() as session, session.begin():
             yield session
+
+    def retry_on_lost_connection(self, work: Callable[[], T]) -> T:
+        """Run `work` (which opens its own transaction); once more if the server had dropped the
+        connection it got (a database restart, a failover): nothing of the first try was committed."""
+        try:
+            return work()
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            log.warning("database connection lost; retrying on a new one")
+            return work()
 
     def ping(self) -> bool:
         with self.engine.connect() as conn:

@@ -131,19 +131,22 @@ class Dispatcher:
             log.info("ignored %s event", getattr(event, "type", "unknown"))
             return []
         try:
-            with self.db.transaction() as session:
-                if not self._record(session, event, user_id):
-                    log.info("skipped redelivered event %s", event.webhook_event_id)
-                    return []
-                deliver_here(session)
-                ctx = Context(session, event, kind, self._user(session, user_id), utcnow(), self.config)
-                self._reply(session, ctx, self._route(ctx), reply_token)
-                return queued_rows(session)
+            return self.db.retry_on_lost_connection(lambda: self._handle(event, kind, user_id, reply_token))
         except DBAPIError:
             raise
         except Exception as exc:
             log.exception("handler failed for %s event %s", kind, event.webhook_event_id)
             return self._apologise(event, user_id, reply_token, exc)
+
+    def _handle(self, event: Event, kind: str, user_id: str | None, reply_token: str | None) -> list[OutboxMessage]:
+        with self.db.transaction() as session:
+            if not self._record(session, event, user_id):
+                log.info("skipped redelivered event %s", event.webhook_event_id)
+                return []
+            deliver_here(session)
+            ctx = Context(session, event, kind, self._user(session, user_id), utcnow(), self.config)
+            self._reply(session, ctx, self._route(ctx), reply_token)
+            return queued_rows(session)
 
     def _record(self, session: Session, event: Event, user_id: str | None) -> bool:
         redelivery = bool(event.delivery_context and event.delivery_context.is_redelivery)

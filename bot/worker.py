@@ -180,8 +180,12 @@ class QueueWorker:
 
     def record(self, row_id: int, **values) -> None:
         # A plain Core statement on a connection: the ORM session costs more CPU than the UPDATE.
-        with self.db.engine.begin() as connection:
-            connection.execute(update(self.model.__table__).where(self.model.id == row_id).values(**values))
+        def write() -> None:
+            with self.db.engine.begin() as connection:
+                connection.execute(update(self.model.__table__).where(self.model.id == row_id).values(**values))
+
+        # What LINE accepted must be recorded even across a lost connection, or it is sent again.
+        self.db.retry_on_lost_connection(write)
 
     def record_failure(self, row, exc: LineError, **values) -> None:
         """Retry later with backoff when LINE may recover (5xx, timeouts, 429), else mark the row failed."""
