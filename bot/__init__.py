@@ -7,6 +7,8 @@ from typing import Any
 from flask import Flask
 from linebot.v3 import WebhookParser
 
+from models.crypto import FieldCipher
+
 from . import config as config_module
 from .cli import db_cli
 from .db import Database
@@ -28,7 +30,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from handlers import ROUTES  # handlers import bot helpers, so import them once the package is loaded
 
-    db = Database(app.config["DATABASE_URL"], app.config["DATABASE_POOL_SIZE"])
+    cipher = FieldCipher.from_text(config_module.data_encryption_key(app.config, app.instance_path))
+    db = Database(app.config["DATABASE_URL"], app.config["DATABASE_POOL_SIZE"], cipher)
     line = LineClient(app.config["LINE_CHANNEL_ACCESS_TOKEN"], app.config["LINE_API_BASE_URL"],
                       app.config["LINE_TIMEOUT_SECONDS"], pool_size=app.config["SENDER_THREADS"])
     app.extensions.update(

@@ -6,13 +6,14 @@ from .choices import ChoiceOption, choice_label, choice_list
 from .conversation import Conversation
 from .downloads import Download
 from .events import InboundEvent
+from .exports import ExportJob
 from .invites import Invite, RichMenu
 from .outbox import OutboxMessage
 from .people import AREA_LEVELS, ORGANISATION_KINDS, ROLES, Area, Organisation, User, organisation_areas
 
 __all__ = [
     "AREA_LEVELS", "ORGANISATION_KINDS", "ROLES", "SEXES", "STATUSES", "Area", "AuditEntry", "Base", "Case",
-    "CaseEvent", "CasePhoto", "ChoiceOption", "Conversation", "Download", "InboundEvent", "Invite", "Organisation",
-    "OutboxMessage", "RichMenu", "User", "WorkQueue", "choice_label", "choice_list", "find_duplicate", "open_case",
-    "organisation_areas", "record_event", "utcnow",
+    "CaseEvent", "CasePhoto", "ChoiceOption", "Conversation", "Download", "ExportJob", "InboundEvent", "Invite",
+    "Organisation", "OutboxMessage", "RichMenu", "User", "WorkQueue", "choice_label", "choice_list", "find_duplicate",
+    "open_case", "organisation_areas", "record_event", "utcnow",
 ]

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import settings
 from sqlalchemy import create_engine, select, text
 
-from bench.common import fresh_postgres
+from bench.common import THROWAWAY_DATA_KEY, fresh_postgres
 from bot import create_app
 from bot.cli import upgrade_database
 from bot.fakeline import FakeLine
@@ -69,7 +69,7 @@ def database_url(migrated_database, tmp_path):
 
 
 def _migrate(url: str) -> None:
-    app = create_app({"DATABASE_URL": url})
+    app = create_app({"DATABASE_URL": url, "TESTING": True, "DATA_ENCRYPTION_KEY": THROWAWAY_DATA_KEY})
     with app.app_context():
         upgrade_database()
     app.extensions["db"].dispose()

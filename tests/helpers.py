@@ -1,6 +1,8 @@
 """Test settings and small readers of the messages the fake LINE platform recorded."""
 from __future__ import annotations
 
+from bench.common import THROWAWAY_DATA_KEY
+
 SECRET = "test-channel-secret"
 TOKEN = "test-channel-access-token"
 
@@ -15,6 +17,7 @@ def app_config(database_url: str, line_base_url: str, **extra) -> dict:
         "SENDER_THREADS": 4,
         "SENDER_POLL_SECONDS": 0.05,
         "LINE_TIMEOUT_SECONDS": 2.0,
+        "DATA_ENCRYPTION_KEY": THROWAWAY_DATA_KEY,
         **extra,
     }
 
