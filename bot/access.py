@@ -121,7 +121,11 @@ def visible_area_filter(user: User | None, code_column=Area.code) -> ColumnEleme
     Join your table to Area and pass the result to .where(): for example
     `select(Case).join(Area, Case.area_id == Area.id).where(visible_area_filter(user))`.
     """
-    prefixes = scope_prefixes(user)
+    return prefix_filter(scope_prefixes(user), code_column)
+
+
+def prefix_filter(prefixes: tuple[str, ...], code_column=Area.code) -> ColumnElement[bool]:
+    """A WHERE condition keeping codes under any of `prefixes`: ("",) keeps all (even none), () nothing."""
     if prefixes == WHOLE_COUNTRY:
         return true()
     if not prefixes:

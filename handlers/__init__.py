@@ -7,8 +7,16 @@ to the open conversation's question when there is one.
 from bot import flow
 from bot.dispatcher import Route, texts
 
-from . import register, report, users, welcome
-from .common import MENU_ABOUT, MENU_DEACTIVATE, MENU_HELP, MENU_INVITE, MENU_REGISTER, MENU_REPORT
+from . import register, report, summary, users, welcome
+from .common import (
+    MENU_ABOUT,
+    MENU_AREA_SUMMARY,
+    MENU_DEACTIVATE,
+    MENU_HELP,
+    MENU_INVITE,
+    MENU_REGISTER,
+    MENU_REPORT,
+)
 
 ROUTES: list[Route] = [
     Route("follow", welcome.start_following),
@@ -18,6 +26,8 @@ ROUTES: list[Route] = [
     Route("text", users.create_invite, texts=texts(MENU_INVITE)),
     Route("text", users.deactivate_user, texts=texts(MENU_DEACTIVATE)),
     Route("text", report.report_found_child, texts=texts(MENU_REPORT)),
+    Route("text", summary.show_area_summary, texts=texts(MENU_AREA_SUMMARY)),
+    Route("postback", summary.drill_into_area, action="summary"),
     Route("text", welcome.read_about, texts=texts(MENU_ABOUT)),
     Route("text", welcome.ask_for_help, texts=texts(MENU_HELP, "help", "วิธีใช้")),
     Route("*", flow.continue_flow, when=flow.in_flow),

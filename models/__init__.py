@@ -1,7 +1,18 @@
 """SQLAlchemy models. Importing this package registers every table on Base.metadata."""
 from .audit import AuditEntry
 from .base import Base, WorkQueue, utcnow
-from .cases import SEXES, STATUSES, Case, CaseEvent, CasePhoto, find_duplicate, open_case, record_event
+from .cases import (
+    SEXES,
+    STATUSES,
+    Case,
+    CaseEvent,
+    CasePhoto,
+    case_by_number,
+    case_number,
+    find_duplicate,
+    open_case,
+    record_event,
+)
 from .choices import ChoiceOption, choice_label, choice_list
 from .conversation import Conversation
 from .downloads import Download
@@ -14,6 +25,6 @@ from .people import AREA_LEVELS, ORGANISATION_KINDS, ROLES, Area, Organisation, 
 __all__ = [
     "AREA_LEVELS", "ORGANISATION_KINDS", "ROLES", "SEXES", "STATUSES", "Area", "AuditEntry", "Base", "Case",
     "CaseEvent", "CasePhoto", "ChoiceOption", "Conversation", "Download", "ExportJob", "InboundEvent", "Invite",
-    "Organisation", "OutboxMessage", "RichMenu", "User", "WorkQueue", "choice_label", "choice_list", "find_duplicate",
-    "open_case", "organisation_areas", "record_event", "utcnow",
+    "Organisation", "OutboxMessage", "RichMenu", "User", "WorkQueue", "case_by_number", "case_number",
+    "choice_label", "choice_list", "find_duplicate", "open_case", "organisation_areas", "record_event", "utcnow",
 ]

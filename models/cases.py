@@ -7,6 +7,7 @@ child at the same moment still make one case; the second report becomes an updat
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -106,12 +107,25 @@ class Case(Base):
 
     @property
     def number(self) -> str:
-        """The case number people quote: the Buddhist-era year it was opened and its id, "2569-000123"."""
-        return f"{self.created_at.astimezone(BANGKOK).year + 543}-{self.id:06d}"
+        return case_number(self.id, self.created_at)
 
     @property
     def full_name(self) -> str:
         return " ".join(part for part in (self.title, self.first_name, self.last_name) if part)
+
+
+def case_number(case_id: int, created_at: datetime) -> str:
+    """The case number people quote: the Buddhist-era year it was opened and its id, "2569-000123"."""
+    return f"{created_at.astimezone(BANGKOK).year + 543}-{case_id:06d}"
+
+
+def case_by_number(session: Session, number: str) -> Case | None:
+    """The case whose number is `number` ("2569-000123", ASCII digits), or None; the year must match too."""
+    match = re.fullmatch(r"(\d{4})\s*[-/]?\s*(\d{1,9})", number.strip())
+    if match is None:
+        return None
+    case = session.get(Case, int(match.group(2)))
+    return case if case is not None and case.number.startswith(match.group(1) + "-") else None
 
 
 class CaseEvent(Base):

@@ -280,3 +280,28 @@ def deliver_queued(app):
         assert sender.wait_idle(10), "sender did not finish"
 
     return deliver
+
+
+@pytest.fixture
+def make_case(db, areas):
+    """Open a case: make_case(area_code, status="found", days_idle=0, **Case columns) -> its id.
+
+    `days_idle` backdates it (opened and last changed that many days ago), for overdue cases.
+    """
+    from datetime import timedelta
+
+    from models import open_case, utcnow
+
+    made = []
+
+    def make(area_code: str | None = "40010101", status: str = "found", days_idle: int = 0, **fields) -> int:
+        when = utcnow() - timedelta(days=days_idle)
+        fields = {"first_name": f"เด็ก{len(made) + 1}", "last_name": "ทดสอบ", "source": "import",
+                  "area_id": areas[area_code] if area_code else None, **fields}
+        with db.transaction() as session:
+            case, _ = open_case(session, fields, None, now=when, status=status, kind="listed")
+            session.flush()
+            made.append(case.id)
+        return made[-1]
+
+    return make

@@ -26,6 +26,27 @@ def texts_of(messages: list[dict]) -> list[str]:
     return [m.get("text", "") for m in messages]
 
 
+def flex_texts(message: dict) -> list[str]:
+    """Every text of a Flex message, in order (headers, body, footer buttons' labels)."""
+    found: list[str] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("type") in ("text", "span") and "text" in node:
+                found.append(node["text"])
+            if node.get("type") == "button":
+                found.append(node["action"]["label"])
+            for key, value in node.items():
+                if key != "action":
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(message.get("contents"))
+    return found
+
+
 def quick_reply_labels(message: dict) -> list[str]:
     return [item["action"]["label"] for item in (message.get("quickReply") or {}).get("items", [])]
 
