@@ -11,9 +11,11 @@ from models.crypto import FieldCipher
 
 from . import config as config_module
 from .cli import db_cli
+from .coordinator_cli import COMMANDS as COORDINATOR_COMMANDS
 from .db import Database
 from .dispatcher import Dispatcher
 from .downloads import bp as downloads_bp
+from .export import Exporter
 from .line_client import LineClient
 from .outbox import Sender
 from .people_cli import COMMANDS as PEOPLE_COMMANDS
@@ -34,17 +36,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db = Database(app.config["DATABASE_URL"], app.config["DATABASE_POOL_SIZE"], cipher)
     line = LineClient(app.config["LINE_CHANNEL_ACCESS_TOKEN"], app.config["LINE_API_BASE_URL"],
                       app.config["LINE_TIMEOUT_SECONDS"], pool_size=app.config["SENDER_THREADS"])
+    sender = Sender(db, line, app.config["SENDER_THREADS"], app.config["SENDER_POLL_SECONDS"])
     app.extensions.update(
         db=db,
         line=line,
         webhook_parser=WebhookParser(app.config["LINE_CHANNEL_SECRET"]),
         dispatcher=Dispatcher(ROUTES, db, app.config),
-        sender=Sender(db, line, app.config["SENDER_THREADS"], app.config["SENDER_POLL_SECONDS"]),
+        sender=sender,
         photos=PhotoFetcher(db, line, app.config["SENDER_POLL_SECONDS"]),
+        exporter=Exporter(db, sender, app.config["SENDER_POLL_SECONDS"]),
     )
     app.register_blueprint(webhook_bp)
     app.register_blueprint(downloads_bp)
-    for command in (db_cli, *PEOPLE_COMMANDS):
+    for command in (db_cli, *PEOPLE_COMMANDS, *COORDINATOR_COMMANDS):
         app.cli.add_command(command)
     if app.config["SIMULATOR"]:
         from .simulator import enable_simulator

@@ -133,6 +133,15 @@ def prefix_filter(prefixes: tuple[str, ...], code_column=Area.code) -> ColumnEle
     return or_(*(code_column.startswith(prefix) for prefix in prefixes))
 
 
+def sees_national_ids(user: User | None) -> bool:
+    """May this user get children's national IDs in full (in an export)? Admins, and coordinators whose
+    whole scope is a province or wider: those who compile the province's report for the ministry.
+    Everyone else, district and organisation coordinators included, gets them masked, as in chat."""
+    if refusal(user, COORDINATORS):
+        return False
+    return user.role == "admin" or all(len(prefix) <= 2 for prefix in scope_prefixes(user))
+
+
 def covers(actor: User | None, theirs: tuple[str, ...]) -> bool:
     """Do all of `theirs` (roots from `roots()`) lie inside the scope of `actor`, an active coordinator?
 

@@ -7,11 +7,12 @@ to the open conversation's question when there is one.
 from bot import flow
 from bot.dispatcher import Route, texts
 
-from . import register, report, summary, users, welcome
+from . import export, register, report, summary, users, welcome
 from .common import (
     MENU_ABOUT,
     MENU_AREA_SUMMARY,
     MENU_DEACTIVATE,
+    MENU_EXPORT,
     MENU_HELP,
     MENU_INVITE,
     MENU_REGISTER,
@@ -28,6 +29,8 @@ ROUTES: list[Route] = [
     Route("text", report.report_found_child, texts=texts(MENU_REPORT)),
     Route("text", summary.show_area_summary, texts=texts(MENU_AREA_SUMMARY)),
     Route("postback", summary.drill_into_area, action="summary"),
+    Route("text", export.choose_export_format, texts=texts(MENU_EXPORT)),
+    Route("postback", export.request_export, action="export"),
     Route("text", welcome.read_about, texts=texts(MENU_ABOUT)),
     Route("text", welcome.ask_for_help, texts=texts(MENU_HELP, "help", "วิธีใช้")),
     Route("*", flow.continue_flow, when=flow.in_flow),

@@ -104,6 +104,7 @@ def make_app(line_server):
     for app in made:
         app.extensions["sender"].stop()
         app.extensions["photos"].stop()
+        app.extensions["exporter"].stop()
         app.extensions["db"].dispose()
 
 
@@ -280,6 +281,18 @@ def deliver_queued(app):
         assert sender.wait_idle(10), "sender did not finish"
 
     return deliver
+
+
+@pytest.fixture
+def run_exports(app):
+    """Make the files asked for and deliver their links, as the exporter's poller would."""
+    exporter, sender = app.extensions["exporter"], app.extensions["sender"]
+
+    def run():
+        exporter.kick(exporter.due_ids())
+        assert exporter.wait_idle(60) and sender.wait_idle(10), "export did not finish"
+
+    return run
 
 
 @pytest.fixture

@@ -45,7 +45,8 @@ def simulator(database_url):
     server.shutdown()
     thread.join()
     server.server_close()
-    app.extensions["sender"].stop()
+    for worker in ("sender", "photos", "exporter"):
+        app.extensions[worker].stop()
     db.dispose()
 
 
