@@ -7,7 +7,7 @@ to the open conversation's question when there is one.
 from bot import flow
 from bot.dispatcher import Route, texts
 
-from . import export, register, report, summary, users, welcome
+from . import audit_trail, export, register, report, summary, users, welcome
 from .common import (
     MENU_ABOUT,
     MENU_AREA_SUMMARY,
@@ -31,6 +31,7 @@ ROUTES: list[Route] = [
     Route("postback", summary.drill_into_area, action="summary"),
     Route("text", export.choose_export_format, texts=texts(MENU_EXPORT)),
     Route("postback", export.request_export, action="export"),
+    Route("text", audit_trail.show_case_history, when=audit_trail.asks_who_looked),
     Route("text", welcome.read_about, texts=texts(MENU_ABOUT)),
     Route("text", welcome.ask_for_help, texts=texts(MENU_HELP, "help", "วิธีใช้")),
     Route("*", flow.continue_flow, when=flow.in_flow),
