@@ -6,9 +6,10 @@ request itself; it never held names or IDs, only case ids and area codes.
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
-from sqlalchemy import Text, cast, delete, update
+from sqlalchemy import Text, cast, delete, or_, update
 from sqlalchemy.orm import Session
 
 from models import Case, CaseEvent, CasePhoto, OutboxMessage
@@ -27,6 +28,7 @@ def forget_case(session: Session, case: Case, now: datetime) -> list[str]:
     """Remove the personal fields of `case`, its photos, its history's details and notes, and the
     sent messages that named it; returns the fields that held something."""
     removed = [name for name in PERSONAL_FIELDS if getattr(case, name) not in (None, "")]
+    full_name = f"{case.first_name} {case.last_name}"
     if case.birth_date is not None:
         case.age_years = age_on(case.birth_date, case.created_at.astimezone(BANGKOK).date())
     for name in PERSONAL_FIELDS:
@@ -36,12 +38,20 @@ def forget_case(session: Session, case: Case, now: datetime) -> list[str]:
     # The history keeps who did what and when, and the status changes; reports' details and
     # notes hold the child's data as reported.
     session.execute(update(CaseEvent).where(CaseEvent.case_id == case.id).values(details=None, note=None))
-    # Coordinators' notices name the child: delivered ones are kept no longer (queued ones still go).
+    # Messages already delivered that named the child (the reporter's card, the coordinators' notices)
+    # are kept no longer; queued ones still go.
+    sent = cast(OutboxMessage.messages, Text)
     scrubbed = session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.status.in_(("sent", "failed")), cast(OutboxMessage.messages, Text).contains(case.number))
+        .where(OutboxMessage.status.in_(("sent", "failed")),
+               or_(*(sent.contains(needle) for needle in _stored_forms(case.number, full_name))))
         .values(messages=[])
     ).rowcount
     audit.record_cli(session, "forget", "case", case.id, area_code=case.area_code, fields=removed, photos=photos,
                      messages=scrubbed)
     return removed
+
+
+def _stored_forms(*texts: str) -> set[str]:
+    """Each text as it appears in stored JSON: as is (PostgreSQL's JSONB) and escaped (SQLite's JSON text)."""
+    return {form for t in texts for form in (t, json.dumps(t)[1:-1])}
