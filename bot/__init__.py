@@ -13,6 +13,7 @@ from . import config as config_module
 from .cli import db_cli
 from .coordinator_cli import COMMANDS as COORDINATOR_COMMANDS
 from .db import Database
+from .demo import demo_data
 from .dispatcher import Dispatcher
 from .downloads import bp as downloads_bp
 from .export import Exporter
@@ -48,7 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.register_blueprint(webhook_bp)
     app.register_blueprint(downloads_bp)
-    for command in (db_cli, *PEOPLE_COMMANDS, *COORDINATOR_COMMANDS):
+    for command in (db_cli, *PEOPLE_COMMANDS, *COORDINATOR_COMMANDS, demo_data):
         app.cli.add_command(command)
     if app.config["SIMULATOR"]:
         from .simulator import enable_simulator
