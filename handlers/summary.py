@@ -171,8 +171,9 @@ def row(label: str, value: str) -> FlexBox:
 
 def table_row(name: str, missing: str, overdue: str, total: str, color: str | None = None,
               action: PostbackAction | None = None) -> FlexBox:
+    heading = color == GREY  # the column names: small, and wrapped rather than cut
     return FlexBox(layout="horizontal", action=action, contents=[
-        FlexText(text=name, size="sm", color=color, flex=6),
-        *(FlexText(text=value, size="sm", align="end", flex=2, color=GREY if color == GREY else None)
-          for value in (missing, overdue, total)),
+        FlexText(text=name, size="xs" if heading else "sm", color=color, flex=5, gravity="bottom"),
+        *(FlexText(text=value, size="xs" if heading else "sm", align="end", flex=2, color=color if heading else None,
+                   wrap=heading, gravity="bottom") for value in (missing, overdue, total)),
     ])
