@@ -56,8 +56,7 @@ def area_in_scope(ctx: Context, code: str, what: str):
     a code outside the scope in a postback was not offered to this user)."""
     area = people.find_area(ctx.session, code) if code.isdigit() else None
     if area is None or not access.in_scope(ctx.user, area):
-        audit.record_chat(ctx, "denied", "area", code[:64], area_code=code[:8] if code.isdigit() else None,
-                          wanted=what)
+        audit.record_chat(ctx, "denied", "area", code[:64], area_code=area.code if area else None, wanted=what)
         return None
     return area
 

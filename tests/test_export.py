@@ -107,7 +107,8 @@ def test_export_of_one_area_from_the_summary_card(chat, registered, province, li
 
 def test_forged_export_of_another_area_is_refused(chat, registered, province, db):
     registered(chat, "coordinator", "4001")
-    for forged in ("action=export&area=4002", "action=export&area=4002&format=csv", "action=export&area=40&format=xlsx"):
+    for forged in ("action=export&area=4002", "action=export&area=4002&format=csv",
+                   "action=export&area=40&format=xlsx"):
         assert texts_of(chat.taps(forged)) == [access.OUT_OF_SCOPE]
     with db.transaction() as session:
         assert session.scalar(select(ExportJob.id)) is None

@@ -94,7 +94,8 @@ def test_forget_keeps_the_statistics_and_no_personal_field(reported, make_case, 
         rows_before = export_rows(session)
     result = app.test_cli_runner().invoke(args=["pdpa", "forget", reported, "--yes"])
     assert result.exit_code == 0, result.output
-    assert "removed title, first_name, last_name, national_id, birth_date, guardian_name, guardian_phone" in result.output
+    assert ("removed title, first_name, last_name, national_id, birth_date, guardian_name, guardian_phone"
+            in result.output)
     with db.transaction() as session:
         assert summarise(session, ("",), utcnow(), 14) == before
         rows_after = export_rows(session)

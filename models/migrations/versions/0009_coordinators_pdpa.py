@@ -17,6 +17,9 @@ depends_on = None
 TEXTS = [("cases", "national_id", "national_id"), ("cases", "guardian_phone", "guardian_phone")]
 BLOBS = [("case_photos", "content", "case_photo"), ("downloads", "content", "download")]
 
+# The area-code prefixes the summaries group by: province, district, subdistrict, village.
+PREFIX_LENGTHS = (2, 4, 6, 8)
+
 # cases.area_code follows cases.area_id, whoever writes the row (the ORM, a bulk import, plain SQL).
 AREA_CODE_OF_ROW = "(SELECT code FROM areas WHERE areas.id = NEW.area_id)"
 
@@ -56,6 +59,13 @@ def upgrade() -> None:
 
     _convert(bind, "seal")
     op.execute("UPDATE cases SET area_code = (SELECT code FROM areas WHERE areas.id = cases.area_id)")
+    if postgresql and bind.dialect.server_version_info >= (14,):
+        # The summaries group by an area-code prefix and status. Without statistics on those
+        # expressions PostgreSQL guesses a million cases make ~100,000 groups (there are ~600) and
+        # sorts them instead of hashing: 1.1 s instead of 0.5 s for a national summary.
+        for length in PREFIX_LENGTHS:
+            op.execute(f"CREATE STATISTICS cases_area_prefix_{length} ON (substr(area_code, 1, {length})), status "
+                       "FROM cases")
     if postgresql:
         op.execute(f"""
             CREATE FUNCTION cases_set_area_code() RETURNS trigger AS $$
@@ -79,6 +89,8 @@ def downgrade() -> None:
     if bind.dialect.name == "postgresql":
         op.execute("DROP TRIGGER cases_area_code ON cases")
         op.execute("DROP FUNCTION cases_set_area_code()")
+        for length in PREFIX_LENGTHS:
+            op.execute(f"DROP STATISTICS IF EXISTS cases_area_prefix_{length}")
     else:
         op.execute("DROP TRIGGER cases_area_code_insert")
         op.execute("DROP TRIGGER cases_area_code_update")
