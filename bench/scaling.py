@@ -48,6 +48,7 @@ class Curve:
     run: Callable[[Any], Any]
     base: int  # the ×1 size: the size the target is stated for
     target_seconds: float | None = None  # at the ×1 size
+    repeat: int | None = None  # timings to take the best of; None: the command line's --repeat
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def measure(curve: Curve, factors: Sequence[int] = (1, 10), repeat: int = 1) -> 
     for factor in factors:
         size = curve.base * factor
         best = math.inf
-        for _ in range(repeat):
+        for _ in range(curve.repeat or repeat):
             with curve.prepare(size) as given:
                 gc.collect()
                 start = time.perf_counter()
