@@ -13,7 +13,7 @@ import io
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from openpyxl import Workbook
 from sqlalchemy import select, update
@@ -190,6 +190,8 @@ class Exporter(QueueWorker):
     model = ExportJob
     busy_status = "exporting"
     thread_name = "exporter"
+    # A national file of a million children takes minutes (docs/performance.md): never start it twice.
+    claim_expires = timedelta(hours=1)
 
     def __init__(self, db: Database, sender: Sender, poll_seconds: float):
         super().__init__(db, threads=1, poll_seconds=poll_seconds)  # one file at a time: they are big
