@@ -3,6 +3,7 @@ CPU accounting per process, the machine's description, and writing results to do
 """
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import platform
@@ -25,6 +26,8 @@ DOC = ROOT / "docs" / "performance.md"
 POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL",
                                     os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# The data encryption key of throwaway databases (benchmarks, tests): public, so never for real data.
+THROWAWAY_DATA_KEY = base64.b64encode(bytes(range(64))).decode()
 
 
 @contextlib.contextmanager
@@ -62,6 +65,8 @@ def venv_env(**extra: str) -> dict[str, str]:
     """The environment for a child process: this venv's tools first on PATH, plus `extra`."""
     env = {k: v for k, v in os.environ.items() if k not in ("WEB_CONCURRENCY", "WEB_THREADS")}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    # The Procfile's processes refuse to start on PostgreSQL without a key.
+    env.setdefault("DATA_ENCRYPTION_KEY", THROWAWAY_DATA_KEY)
     env.update(extra)
     return env
 

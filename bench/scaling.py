@@ -48,6 +48,7 @@ class Curve:
     run: Callable[[Any], Any]
     base: int  # the ×1 size: the size the issue's target is stated for
     target_seconds: float | None = None  # at the ×1 size
+    repeat: int | None = None  # timings to take the best of; None: the command line's --repeat
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def measure(curve: Curve, factors: Sequence[int] = (1, 10), repeat: int = 1) -> 
     for factor in factors:
         size = curve.base * factor
         best = math.inf
-        for _ in range(repeat):
+        for _ in range(curve.repeat or repeat):
             with curve.prepare(size) as given:
                 gc.collect()
                 start = time.perf_counter()
@@ -94,7 +95,9 @@ def rows(curve: Curve, points: Sequence[Point]) -> list[list[str]]:
         if curve.target_seconds is not None and factor == 1:
             target = f"≤ {curve.target_seconds:g} s: " + ("met" if point.seconds <= curve.target_seconds else "MISSED")
         per_item = point.seconds / point.size * 1e6
-        out.append([curve.name, f"×{factor}", f"{point.size:,} {curve.unit}", f"{point.seconds:.2f}",
+        # Four decimals for the quick ones: a summary in milliseconds would read 0.00.
+        seconds = f"{point.seconds:.2f}" if point.seconds >= 1 else f"{point.seconds:.4f}"
+        out.append([curve.name, f"×{factor}", f"{point.size:,} {curve.unit}", seconds,
                     f"{per_item:,.1f}", target])
     out.append([curve.name, "growth", "", f"time ∝ size^{growth(points):.2f}", "", verdict(points)])
     return out
@@ -103,11 +106,15 @@ def rows(curve: Curve, points: Sequence[Point]) -> list[list[str]]:
 HEADERS = ["work", "input", "size", "seconds", "µs per item", "target"]
 
 
-def main(section: str, title: str, curves: Sequence[Curve], argv: list[str] | None = None) -> list[list[Point]]:
-    """Command line of a scaling benchmark: measure, print the table, rewrite its docs section."""
+def main(section: str, title: str, curves: Sequence[Curve], argv: list[str] | None = None, repeat: int = 1,
+         notes: Callable[[], str] | None = None) -> list[list[Point]]:
+    """Command line of a scaling benchmark: measure, print the table, rewrite its docs section.
+
+    `notes`, called after measuring, gives Markdown to add below the table (what was timed, plans).
+    """
     parser = argparse.ArgumentParser(description=f"{title}: time at input ×1 and ×10.")
     parser.add_argument("--factors", default="1,10", help="input multiples to time (default 1,10)")
-    parser.add_argument("--repeat", type=int, default=1, help="take the best of this many timings")
+    parser.add_argument("--repeat", type=int, default=repeat, help=f"take the best of this many timings ({repeat})")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/performance.md")
     args = parser.parse_args(argv)
     factors = [int(f) for f in args.factors.split(",")]
@@ -117,7 +124,7 @@ def main(section: str, title: str, curves: Sequence[Curve], argv: list[str] | No
         results.append(points)
         table_rows += rows(curve, points)
     text = "\n".join([f"## {title}", "", f"Measured {common.today()} on {common.machine()}.", "",
-                      common.table(HEADERS, table_rows)])
+                      common.table(HEADERS, table_rows), *(["", notes()] if notes else [])])
     print(text)
     if not args.no_write:
         common.write_section(section, text)

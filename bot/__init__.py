@@ -7,11 +7,16 @@ from typing import Any
 from flask import Flask
 from linebot.v3 import WebhookParser
 
+from models.crypto import FieldCipher
+
 from . import config as config_module
 from .cli import db_cli, deadline_cli, sender_cli
+from .coordinator_cli import COMMANDS as COORDINATOR_COMMANDS
 from .db import Database
+from .demo import demo_data
 from .dispatcher import Dispatcher
 from .downloads import bp as downloads_bp
+from .export import Exporter
 from .line_client import LineClient
 from .outbox import Sender
 from .pacing import QuietHours, RateLimits
@@ -31,25 +36,29 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from handlers import ROUTES
     from scheduler.cli import scheduler_cli
 
-    db = Database(app.config["DATABASE_URL"], app.config["DATABASE_POOL_SIZE"])
+    cipher = FieldCipher.from_text(config_module.data_encryption_key(app.config, app.instance_path))
+    db = Database(app.config["DATABASE_URL"], app.config["DATABASE_POOL_SIZE"], cipher)
     line = LineClient(app.config["LINE_CHANNEL_ACCESS_TOKEN"], app.config["LINE_API_BASE_URL"],
                       app.config["LINE_TIMEOUT_SECONDS"], pool_size=app.config["SENDER_THREADS"])
+    sender = Sender(db, line, app.config["SENDER_THREADS"], app.config["SENDER_POLL_SECONDS"],
+                    quiet_hours=QuietHours.parse(app.config["QUIET_HOURS"]),
+                    rate_limits=RateLimits({"reply": app.config["LINE_RATE_LIMIT"],
+                                            "push": app.config["LINE_RATE_LIMIT"],
+                                            "multicast": app.config["LINE_MULTICAST_RATE_LIMIT"]}))
     app.extensions.update(
         db=db,
         line=line,
         webhook_parser=WebhookParser(app.config["LINE_CHANNEL_SECRET"]),
         dispatcher=Dispatcher(ROUTES, db, app.config),
-        sender=Sender(db, line, app.config["SENDER_THREADS"], app.config["SENDER_POLL_SECONDS"],
-                      quiet_hours=QuietHours.parse(app.config["QUIET_HOURS"]),
-                      rate_limits=RateLimits({"reply": app.config["LINE_RATE_LIMIT"],
-                                              "push": app.config["LINE_RATE_LIMIT"],
-                                              "multicast": app.config["LINE_MULTICAST_RATE_LIMIT"]})),
+        sender=sender,
         photos=PhotoFetcher(db, line, app.config["SENDER_POLL_SECONDS"]),
+        exporter=Exporter(db, sender, app.config["SENDER_POLL_SECONDS"]),
     )
     app.register_blueprint(webhook_bp)
     app.register_blueprint(downloads_bp)
     # Only the scheduler's command: it runs in its own process, when `flask scheduler run` starts it.
-    for command in (db_cli, sender_cli, deadline_cli, scheduler_cli, *PEOPLE_COMMANDS):
+    for command in (db_cli, sender_cli, deadline_cli, scheduler_cli, *PEOPLE_COMMANDS, *COORDINATOR_COMMANDS,
+                    demo_data):
         app.cli.add_command(command)
     if app.config["SIMULATOR"]:
         from .simulator import enable_simulator

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, bindparam, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from bot.dispatcher import Context, Reply
@@ -121,12 +121,28 @@ def visible_area_filter(user: User | None, code_column=Area.code) -> ColumnEleme
     Join your table to Area and pass the result to .where(): for example
     `select(Case).join(Area, Case.area_id == Area.id).where(visible_area_filter(user))`.
     """
-    prefixes = scope_prefixes(user)
+    return prefix_filter(scope_prefixes(user), code_column)
+
+
+def prefix_filter(prefixes: tuple[str, ...], code_column=Area.code) -> ColumnElement[bool]:
+    """A WHERE condition keeping codes under any of `prefixes`: ("",) keeps all (even none), () nothing."""
     if prefixes == WHOLE_COUNTRY:
         return true()
     if not prefixes:
         return false()
-    return or_(*(code_column.startswith(prefix) for prefix in prefixes))
+    # The prefix is written into the SQL (quoted by SQLAlchemy), not sent as a parameter: PostgreSQL
+    # uses an index for LIKE only when it sees the pattern, and a prepared statement's generic plan
+    # would not.
+    return or_(*(code_column.startswith(bindparam(None, prefix, literal_execute=True)) for prefix in prefixes))
+
+
+def sees_national_ids(user: User | None) -> bool:
+    """May this user get children's national IDs in full (in an export)? Admins, and coordinators whose
+    whole scope is a province or wider: those who compile the province's report for the ministry.
+    Everyone else, district and organisation coordinators included, gets them masked, as in chat."""
+    if refusal(user, COORDINATORS):
+        return False
+    return user.role == "admin" or all(len(prefix) <= 2 for prefix in scope_prefixes(user))
 
 
 def covers(actor: User | None, theirs: tuple[str, ...]) -> bool:

@@ -2,6 +2,7 @@
 on PostgreSQL a trigger refuses UPDATE and DELETE on audit_log as well."""
 from __future__ import annotations
 
+import getpass
 from typing import Any
 
 from sqlalchemy import select
@@ -11,6 +12,18 @@ from models import User, utcnow
 from models.audit import AuditEntry
 
 from .dispatcher import Context
+
+# The actions recorded, in the words a coordinator reads them ("who looked at this child?").
+ACTIONS = {
+    "create": "แจ้งพบ (เปิดเรื่อง)",
+    "report_again": "แจ้งข้อมูลเพิ่มเติม",
+    "notified": "ได้รับแจ้งข้อมูลเด็ก",
+    "view": "เปิดดูข้อมูล",
+    "change": "แก้ไขข้อมูล",
+    "export": "ส่งออกรายงานที่มีเด็กคนนี้",
+    "view_history": "ดูประวัติการเข้าถึง",
+    "forget": "ลบข้อมูลส่วนบุคคลตามคำขอ",
+}
 
 
 def record(session: Session, action: str, subject_type: str, subject_id: Any = None, *,
@@ -30,6 +43,21 @@ def record_chat(ctx: Context, action: str, subject_type: str, subject_id: Any = 
            source=getattr(ctx.event, "webhook_event_id", None), **detail)
 
 
+def cli_actor() -> str:
+    """Who ran a command: "cli:" and the operating-system user (the CLI has no LINE user)."""
+    try:
+        return f"cli:{getpass.getuser()}"[:100]
+    except (KeyError, OSError):  # a container user with no name
+        return "cli:unknown"
+
+
+def record_cli(session: Session, action: str, subject_type: str, subject_id: Any = None, *,
+               area_code: str | None = None, **detail: Any) -> None:
+    """Record an action taken with `flask --app bot ...`."""
+    record(session, action, subject_type, subject_id, actor_label=cli_actor(), area_code=area_code, source="cli",
+           **detail)
+
+
 def history(session: Session, subject_type: str, subject_id: Any, action: str | None = None) -> list[AuditEntry]:
     """Every entry about one record, oldest first ("who looked at this child?")."""
     query = select(AuditEntry).where(AuditEntry.subject_type == subject_type,
@@ -37,3 +65,17 @@ def history(session: Session, subject_type: str, subject_id: Any, action: str | 
     if action:
         query = query.where(AuditEntry.action == action)
     return list(session.scalars(query.order_by(AuditEntry.id)))
+
+
+def case_trail(session: Session, case_id: int, area_code: str | None, since) -> list[AuditEntry]:
+    """Everyone who saw or changed one child's case, oldest first: the entries about the case itself,
+    and the exports made since it was opened whose scope held its area (an export is audited once,
+    with its scope, not once per child in it)."""
+    entries = history(session, "case", case_id)
+    prefixes = [""] + ([area_code[:n] for n in range(2, len(area_code) + 1, 2)] if area_code else [])
+    exports = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "export", AuditEntry.at >= since)
+        .where((AuditEntry.area_code.in_(prefixes)) | AuditEntry.area_code.is_(None)).order_by(AuditEntry.id))
+    covering = [entry for entry in exports
+                if any((area_code or "").startswith(root) for root in entry.detail.get("scope", []))]
+    return sorted(entries + covering, key=lambda entry: entry.id)

@@ -1,8 +1,13 @@
 """Configuration: defaults, then environment variables, then the caller's overrides."""
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
+
+from models.crypto import new_key_text
+
+log = logging.getLogger(__name__)
 
 # Every setting the app reads, with its default. Each can be set by an environment
 # variable of the same name; README lists them.
@@ -40,6 +45,11 @@ DEFAULTS: dict[str, Any] = {
     "DEADLINE_CHECK_SECONDS": 300.0,
     # Sent, failed and skipped outbox rows (which hold message text) are deleted after this many days.
     "OUTBOX_RETENTION_DAYS": 30,
+    # base64 of 64 random bytes: encrypts national IDs, guardians' phones, photos and exported files
+    # (models/crypto.py). Required in production; development makes one in the instance folder.
+    "DATA_ENCRYPTION_KEY": "",
+    # A case with no change for this many days counts as overdue in the coordinators' area summary.
+    "SUMMARY_OVERDUE_DAYS": 14,
 }
 
 
@@ -72,3 +82,35 @@ def database_url(url: str, instance_path: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+DEV_KEY_FILE = "data-encryption.key"
+
+
+def data_encryption_key(settings: dict[str, Any], instance_path: str) -> str:
+    """DATA_ENCRYPTION_KEY; in development (simulator, tests, SQLite) a key kept in the instance folder.
+
+    A production server without the key refuses to start: a key made up on the spot would differ
+    between servers and restarts, and whatever it encrypted would be lost with it.
+    """
+    if settings["DATA_ENCRYPTION_KEY"]:
+        return settings["DATA_ENCRYPTION_KEY"]
+    development = settings["SIMULATOR"] or settings.get("TESTING") or settings["DATABASE_URL"].startswith("sqlite")
+    if not development:
+        raise RuntimeError("DATA_ENCRYPTION_KEY is not set. Make one with: python -c \"import base64, os; "
+                           "print(base64.b64encode(os.urandom(64)).decode())\" and keep a copy somewhere safe: "
+                           "without it the encrypted data cannot be read")
+    path = os.path.join(instance_path, DEV_KEY_FILE)
+    os.makedirs(instance_path, exist_ok=True)
+    try:
+        # O_EXCL: of two processes starting at once, one writes the key and both read the same one.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as out:
+            out.write(new_key_text())
+    log.warning("DATA_ENCRYPTION_KEY is not set: using the development key in %s (never do this in production)",
+                path)
+    with open(path) as key_file:
+        return key_file.read().strip()

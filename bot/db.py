@@ -12,12 +12,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.crypto import FieldCipher, attach
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
 class Database:
-    def __init__(self, url: str, pool_size: int = 10):
+    def __init__(self, url: str, pool_size: int = 10, cipher: FieldCipher | None = None):
         is_sqlite = url.startswith("sqlite")
         # A connection above pool_size is closed when it is given back, and opening a PostgreSQL
         # connection costs ~20 ms of server CPU: size the pool for every thread that uses it.
@@ -28,6 +30,8 @@ class Database:
         self.engine = create_engine(url, **options)
         if is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        # The encrypted columns (models.crypto) read and write with this key; without one they refuse.
+        attach(self.engine, cipher)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property

@@ -28,15 +28,28 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def public_base_url() -> str:
+    """The address users reach this server at: PUBLIC_BASE_URL, or else the host of this request."""
+    return current_app.config["PUBLIC_BASE_URL"] or (request.host_url if has_request_context() else "")
+
+
 def create_link(session: Session, filename: str, content_type: str, content: bytes,
-                created_by: User | None = None, lifetime: timedelta = LINK_LIFETIME) -> str:
-    """Store a file and return the absolute URL that downloads it once."""
+                created_by: User | None = None, lifetime: timedelta = LINK_LIFETIME,
+                base_url: str | None = None) -> str:
+    """Store a file and return the absolute URL that downloads it once.
+
+    Background work, which has no request or app, passes the `base_url` public_base_url() gave when
+    the work was asked for.
+    """
     token = secrets.token_urlsafe(32)
+    # Files whose link expired unused are of no use to anyone, and hold children's data: drop them.
+    session.execute(update(Download).where(Download.expires_at < utcnow(), Download.content.is_not(None))
+                    .values(content=None))
     session.add(Download(token_hash=_hash(token), filename=filename, content_type=content_type,
                          content=content, created_by=created_by.id if created_by else None,
                          created_at=utcnow(), expires_at=utcnow() + lifetime))
     # LINE users open the link in their phone's browser, so it must be the public address.
-    base = current_app.config["PUBLIC_BASE_URL"] or (request.host_url if has_request_context() else "")
+    base = public_base_url() if base_url is None else base_url
     return f"{base.rstrip('/')}/download/{token}"
 
 

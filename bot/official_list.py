@@ -223,7 +223,7 @@ class ImportReport:
         writer.writerow(["แถว", "ระดับ", "สาเหตุ", "คอลัมน์", "รายละเอียด", "ค่าในไฟล์"])
         for e in self.errors:
             writer.writerow([e.row, "ไม่ผ่าน" if e.rejects else "คำเตือน", REASONS[e.reason],
-                             *(_inert(text) for text in (e.column or "", e.message, e.value))])
+                             *(inert(text) for text in (e.column or "", e.message, e.value))])
         return out.getvalue().encode("utf-8-sig")
 
     def _source_line(self) -> str:
@@ -246,7 +246,7 @@ def _error_line(error: RowError) -> str:
     return f"แถว {error.row}{column}: {error.message}{value}"
 
 
-def _inert(text: str) -> str:
+def inert(text: str) -> str:
     """Text a spreadsheet will not run as a formula (CSV injection): such cells get a leading quote."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 

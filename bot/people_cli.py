@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from models import ORGANISATION_KINDS, ROLES, Area, Organisation, utcnow
 
-from . import access, people, richmenu
+from . import access, audit, people, richmenu
 from .db import get_db
 
 areas_cli = AppGroup("areas", help="The province → district → subdistrict → village tree (DOPA codes).")
@@ -32,6 +32,8 @@ def load_areas(file) -> None:
     try:
         with get_db().transaction() as session:
             result = people.load_areas(session, people.read_area_csv(file.read()))
+            audit.record_cli(session, "load", "areas", None, file=file.name, created=result.created,
+                             updated=result.updated)
     except people.AreaFileError as exc:
         for problem in exc.problems:
             click.echo(problem, err=True)
@@ -56,8 +58,9 @@ def count_areas() -> None:
 def create_organisation(kind: str, name: str, code: str | None, area_codes: tuple[str, ...]) -> None:
     """Create (or update, by --code) an organisation and the areas it covers."""
     with get_db().transaction() as session:
-        areas = [_area(session, c) for c in area_codes]
+        areas = [existing_area(session, c) for c in area_codes]
         org = people.save_organisation(session, kind, name, code, areas)
+        audit.record_cli(session, "save", "organisation", org.id, kind=kind, areas=[a.code for a in areas])
         click.echo(f"organisation {org.id} ({org.code or 'no code'}): {org.name}, "
                    f"{len(areas)} area(s)")
 
@@ -84,14 +87,16 @@ def create_invite(role: str, org_key: str | None, area_code: str | None, expires
             organisation = people.find_organisation(session, org_key)
             if organisation is None:
                 raise click.ClickException(f"no organisation with code or id {org_key!r} (see `org list`)")
-        area = _area(session, area_code) if area_code else None
+        area = existing_area(session, area_code) if area_code else None
         try:
             invite = people.create_invite(session, role, organisation, area, now=utcnow(), days=expires_days,
                                           max_uses=uses)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
-        click.echo(people.format_invite_code(invite.code))
         scope = access.roots(role, area, organisation)
+        audit.record_cli(session, "create", "invite", invite.id, area_code=area.code if area else None, role=role,
+                         uses=uses, scope=list(scope))
+        click.echo(people.format_invite_code(invite.code))
         click.echo(f"{role}, {uses} use(s), expires {invite.expires_at:%Y-%m-%d %H:%M} UTC, "
                    f"scope: {', '.join(scope) if scope != access.WHOLE_COUNTRY else 'whole country'}", err=True)
 
@@ -112,8 +117,9 @@ def activate_user(who: str) -> None:
 
 def _set_active(who: str, active: bool) -> None:
     with get_db().transaction() as session:
-        user = _user(session, who)
+        user = existing_user(session, who)
         people.set_active(session, user, active)
+        audit.record_cli(session, "activate" if active else "deactivate", "user", user.id)
         click.echo(f"{'activated' if active else 'deactivated'} user {user.id}")
 
 
@@ -125,7 +131,7 @@ def _set_active(who: str, active: bool) -> None:
 def set_role(who: str, role: str, org_key: str | None, area_code: str | None) -> None:
     """Change a registered user's role (and organisation or area); their rich menu follows."""
     with get_db().transaction() as session:
-        user = _user(session, who)
+        user = existing_user(session, who)
         if user.registered_at is None:
             raise click.ClickException("this user has not registered: send them an invite instead")
         if org_key:
@@ -133,9 +139,11 @@ def set_role(who: str, role: str, org_key: str | None, area_code: str | None) ->
             if user.organisation is None:
                 raise click.ClickException(f"no organisation with code or id {org_key!r}")
         if area_code:
-            user.area = None if area_code == "none" else _area(session, area_code)
+            user.area = None if area_code == "none" else existing_area(session, area_code)
         user.role = role
         richmenu.show_menu(session, user)
+        audit.record_cli(session, "set_role", "user", user.id, area_code=user.area.code if user.area else None,
+                         role=role, organisation=user.organisation_id)
         click.echo(f"user {user.id}: {role}, {access.scope_label(user)}")
 
 
@@ -148,14 +156,14 @@ def sync_rich_menus() -> None:
         click.echo(f"{name}: {what}")
 
 
-def _area(session, code: str) -> Area:
+def existing_area(session, code: str) -> Area:
     area = people.find_area(session, code)
     if area is None:
         raise click.ClickException(f"no area with code {code!r} (load them with `areas load`)")
     return area
 
 
-def _user(session, who: str):
+def existing_user(session, who: str):
     user = people.find_user(session, who)
     if user is None:
         raise click.ClickException(f"no user {who!r}")

@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
 from bot.official_list import COLUMN_ALIASES, ListRow
-from bot.thai import BE_OFFSET, _age_on, national_id_checksum_ok, now_bangkok
+from bot.thai import BE_OFFSET, age_on, national_id_checksum_ok, now_bangkok
 
 __all__ = [
     "SAMPLE_AREAS",
@@ -112,7 +112,7 @@ def generate_list(n: int, *, seed: int = 0, areas: Mapping[str, str] = SAMPLE_AR
     for number in range(first_row, first_row + n):
         sex = rng.choice(("male", "female"))
         birth = _birth_date(rng, today)
-        age = _age_on(birth, today)
+        age = age_on(birth, today)
         equity = rng.random() < equity_share
         place = rng.choice(places)
         rows.append(ListRow(

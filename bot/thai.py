@@ -351,7 +351,8 @@ class Birth:
 _AGE = re.compile(r"(?:อายุ\s*)?(\d{1,3})\s*(?:ปี|ขวบ)?")
 
 
-def _age_on(birth: date, today: date) -> int:
+def age_on(birth: date, today: date) -> int:
+    """Age in whole years on `today`."""
     # Someone born on 29 Feb turns a year older on 1 Mar in common years.
     had_birthday = (today.month, today.day) >= (birth.month, birth.day)
     return today.year - birth.year - (0 if had_birthday else 1)
@@ -378,7 +379,7 @@ def parse_birth(text: str, *, today: date, min_age: int = 3, max_age: int = 25) 
                 f"ไม่เข้าใจ “{cleaned}” กรุณาพิมพ์วันเกิด {_DATE_EXAMPLE} "
                 "หรือพิมพ์อายุเป็นปี เช่น 12"
             )
-        birth = Birth(birth_date, _age_on(birth_date, today))
+        birth = Birth(birth_date, age_on(birth_date, today))
         understood = f"เกิดวันที่ {format_thai_date(birth_date)} อายุ {birth.age_years} ปี"
     if not min_age <= birth.age_years <= max_age:
         raise InvalidInput(

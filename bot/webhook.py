@@ -47,6 +47,7 @@ def callback():
     ext = current_app.extensions
     ext["sender"].ensure_started()
     ext["photos"].ensure_started()
+    ext["exporter"].ensure_started()
     signature = request.headers.get("X-Line-Signature", "")
     body = request.get_data(as_text=True)
     try:

@@ -35,6 +35,8 @@ class QueueWorker:
     model: type  # a mapped class with the WorkQueue columns
     busy_status: str  # the status of a row while a thread works on it
     thread_name: str
+    # A row busy for longer than this belongs to a process that died: it is done again.
+    claim_expires: timedelta = CLAIM_EXPIRES
 
     def __init__(self, db: Database, threads: int, poll_seconds: float, clock: Callable[[], datetime] = utcnow):
         self.db = db
@@ -148,10 +150,10 @@ class QueueWorker:
         """
         model, now = self.model, self.clock()
         with self.db.transaction() as session:
-            # A claim older than CLAIM_EXPIRES belongs to a process that died mid-work.
+            # A claim older than claim_expires belongs to a process that died mid-work.
             session.execute(
                 update(model)
-                .where(model.status == self.busy_status, model.claimed_at < now - CLAIM_EXPIRES)
+                .where(model.status == self.busy_status, model.claimed_at < now - self.claim_expires)
                 .values(status="pending")
             )
             due = (select(model.id)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import access, flow, people, richmenu
+from bot import access, audit, flow, people, richmenu
 from bot.dispatcher import Context, Reply
 from bot.flow import Answer, Finish, Flow, Goto, Step, Stop, WrongKind, text_answer
 from bot.messages import text
@@ -107,6 +107,8 @@ def finish_registration(ctx: Context, data: dict) -> Reply:
                            accepted_at, ctx.now):
         return [text(LAST_USE_TAKEN), *flow.start(ctx, REGISTER, data, at="code")]
     richmenu.show_menu(ctx.session, user)
+    audit.record_chat(ctx, "register", "user", user.id, area_code=user.area.code if user.area else None,
+                      role=user.role, invite=data["code"]["invite_id"])
     return [text(f"ลงทะเบียนเรียบร้อยแล้วค่ะ ยินดีต้อนรับคุณ{user.real_name} 🙏\n"
                  f"บทบาท: {data['code']['role']}\nพื้นที่: {access.scope_label(user)}\n\n"
                  "เลือกใช้งานได้จากเมนูด้านล่างค่ะ", *main_menu(user))]

@@ -50,7 +50,7 @@ from linebot.v3.messaging import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import flow
+from bot import audit, flow
 from bot.access import REPORTERS, coordinators_covering, refusal, requires
 from bot.dispatcher import Context, Reply, normalize_text
 from bot.flow import Answer, Fill, Finish, Flow, Goto, Step, WrongKind, text_answer, text_of
@@ -326,7 +326,8 @@ def submit_report(ctx: Context, data: dict) -> Reply:
     if data.get("photo"):
         ctx.session.add(CasePhoto(case_id=case.id, line_message_id=data["photo"], sent_by_id=ctx.user.id,
                                   created_at=ctx.now, not_before=ctx.now))
-    notify_coordinators(ctx.session, case, ctx.user, created)
+    audit.record_chat(ctx, "create" if created else "report_again", "case", case.id, area_code=case.area_code)
+    notify_coordinators(ctx.session, case, ctx.user, created, ctx.event.webhook_event_id)
     if created:
         reply = f"✅ บันทึกการแจ้งเรียบร้อยแล้วค่ะ\nเลขที่เรื่อง {case.number}\n\n{NEXT_STEPS}"
     else:
@@ -361,8 +362,9 @@ def case_fields(data: dict, reporter: User) -> dict[str, Any]:
     }
 
 
-def notify_coordinators(session: Session, case: Case, reporter: User, created: bool) -> None:
-    """A short notice, in this transaction, to every coordinator whose scope covers the case's area."""
+def notify_coordinators(session: Session, case: Case, reporter: User, created: bool, source: str | None) -> None:
+    """A short notice, in this transaction, to every coordinator whose scope covers the case's area;
+    each one that receives the child's details is in the audit log."""
     headline = "📋 มีการแจ้งพบเด็กในพื้นที่ของท่าน" if created else "📋 มีผู้แจ้งข้อมูลเพิ่มเติม"
     born = (f"เกิด {format_thai_date(case.birth_date)}" if case.birth_date
             else f"อายุ {case.age_years} ปี" if case.age_years is not None else "")
@@ -377,6 +379,8 @@ def notify_coordinators(session: Session, case: Case, reporter: User, created: b
     for coordinator in coordinators_covering(session, case.area):
         if coordinator.id != reporter.id:
             queue_messages(session, coordinator.line_user_id, [text("\n".join(lines))])
+            audit.record(session, "notified", "case", case.id, actor=coordinator, area_code=case.area_code,
+                         source=source)
 
 
 def report_context(session: Session, reporter: User) -> dict:

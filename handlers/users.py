@@ -8,7 +8,7 @@ import re
 
 from sqlalchemy import select
 
-from bot import access, flow, people, richmenu
+from bot import access, audit, flow, people, richmenu
 from bot.dispatcher import Context, Reply
 from bot.flow import Answer, Finish, Flow, Step, text_answer
 from bot.messages import text
@@ -124,6 +124,8 @@ def finish_invite(ctx: Context, data: dict) -> Reply:
         return [text(TOO_WIDE, *main_menu(ctx.user))]
     invite = people.create_invite(ctx.session, data["role"], organisation, area, now=ctx.now,
                                   max_uses=data["uses"], created_by=ctx.user)
+    audit.record_chat(ctx, "create", "invite", invite.id, area_code=area.code if area else None, role=invite.role,
+                      organisation=organisation_id, uses=invite.max_uses)
     forward = (f"รหัสเชิญเข้าใช้ LINE \"พาน้องกลับมาเรียน\": {people.format_invite_code(invite.code)}\n"
                f"บทบาท: {people.ROLE_LABELS[invite.role]}\n"
                f"พื้นที่: {data['organisation']['scope']}\n"
@@ -177,6 +179,7 @@ def finish_deactivation(ctx: Context, data: dict) -> Reply:
     if not access.manages(ctx.user, target):
         return [text(access.OUT_OF_SCOPE, *main_menu(ctx.user))]
     people.set_active(ctx.session, target, False)
+    audit.record_chat(ctx, "deactivate", "user", target.id, area_code=target.area.code if target.area else None)
     return [text(f"ระงับการใช้งานของคุณ{target.real_name} แล้วค่ะ", *main_menu(ctx.user))]
 
 

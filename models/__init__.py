@@ -1,12 +1,24 @@
 """SQLAlchemy models. Importing this package registers every table on Base.metadata."""
 from .audit import AuditEntry
 from .base import Base, WorkQueue, utcnow
-from .cases import SEXES, STATUSES, Case, CaseEvent, CasePhoto, find_duplicate, open_case, record_event
+from .cases import (
+    SEXES,
+    STATUSES,
+    Case,
+    CaseEvent,
+    CasePhoto,
+    case_by_number,
+    case_number,
+    find_duplicate,
+    open_case,
+    record_event,
+)
 from .choices import ChoiceOption, choice_label, choice_list
 from .conversation import Conversation
 from .downloads import Download
 from .deadlines import Deadline, DeadlineReminder, DeadlineReport
 from .events import InboundEvent
+from .exports import ExportJob
 from .invites import Invite, RichMenu
 from .outbox import OutboxMessage
 from .people import AREA_LEVELS, ORGANISATION_KINDS, ROLES, Area, Organisation, User, organisation_areas
@@ -15,7 +27,7 @@ from .scheduler import SchedulerLease
 __all__ = [
     "AREA_LEVELS", "ORGANISATION_KINDS", "ROLES", "SEXES", "STATUSES", "Area", "AuditEntry", "Base", "Case",
     "CaseEvent", "CasePhoto", "ChoiceOption", "Conversation", "Deadline", "DeadlineReminder", "DeadlineReport",
-    "Download", "InboundEvent", "Invite", "Organisation", "OutboxMessage", "RichMenu", "SchedulerLease", "User",
-    "WorkQueue", "choice_label", "choice_list", "find_duplicate", "open_case", "organisation_areas", "record_event",
-    "utcnow",
+    "Download", "ExportJob", "InboundEvent", "Invite", "Organisation", "OutboxMessage", "RichMenu", "SchedulerLease",
+    "User", "WorkQueue", "case_by_number", "case_number", "choice_label", "choice_list", "find_duplicate",
+    "open_case", "organisation_areas", "record_event", "utcnow",
 ]

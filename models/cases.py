@@ -7,15 +7,17 @@ child at the same moment still make one case; the second report becomes an updat
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Float, ForeignKey, Index, LargeBinary, String, Text, select, text
+from sqlalchemy import Date, FetchedValue, Float, ForeignKey, Index, String, Text, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import Base, JSONType, WorkQueue, utcnow
+from .crypto import EncryptedBytes, EncryptedText
 from .people import Area, User
 
 # A case's status, in the programme's words. The list import starts cases at "to_find"; a report
@@ -34,6 +36,9 @@ STATUSES = {
 
 SEXES = {"male": "ชาย", "female": "หญิง"}
 
+# Kept only in their encrypted columns, never copied into a history entry's details.
+ENCRYPTED_FIELDS = ("national_id", "guardian_phone")
+
 BANGKOK = ZoneInfo("Asia/Bangkok")
 
 
@@ -46,7 +51,15 @@ class Case(Base):
         Index("uq_cases_name_birth_area", "area_id", "first_name", "last_name", "birth_date", unique=True,
               postgresql_where=text("national_id IS NULL AND birth_date IS NOT NULL"),
               sqlite_where=text("national_id IS NULL AND birth_date IS NOT NULL")),
+        # The coordinators' summaries count by area-code prefix (LIKE '40%', then GROUP BY a prefix);
+        # the pattern operator class lets PostgreSQL use the index for LIKE whatever the collation,
+        # and the status and date make it covering.
+        Index("ix_cases_area_code", "area_code", "status", "updated_at",
+              postgresql_ops={"area_code": "varchar_pattern_ops"}),
     )
+    # area_code is filled in by the database (see below): after an INSERT or UPDATE the ORM reloads
+    # it when read, rather than trusting SQLite's RETURNING, which does not see the trigger's change.
+    __mapper_args__ = {"eager_defaults": False}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     status: Mapped[str] = mapped_column(String(24), default="found", index=True)
@@ -57,12 +70,17 @@ class Case(Base):
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     sex: Mapped[str | None] = mapped_column(String(8))  # SEXES
-    national_id: Mapped[str | None] = mapped_column(String(13))
+    # 13 digits, stored encrypted (deterministic, so the unique index and lookups work).
+    national_id: Mapped[str | None] = mapped_column(EncryptedText("national_id"))
     birth_date: Mapped[date | None] = mapped_column(Date)
     # The age given when the birth date was not known, at created_at.
     age_years: Mapped[int | None]
 
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
+    # The area's DOPA code, copied by a database trigger whenever area_id is set (however the row is
+    # written: the ORM, a bulk import, SQL), so summaries count by code prefix without a join.
+    area_code: Mapped[str | None] = mapped_column(String(8), server_default=FetchedValue(),
+                                                  server_onupdate=FetchedValue())
     address: Mapped[str | None] = mapped_column(String(500))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
@@ -75,11 +93,13 @@ class Case(Base):
     wants: Mapped[str | None] = mapped_column(String(32))
 
     guardian_name: Mapped[str | None] = mapped_column(String(200))
-    guardian_phone: Mapped[str | None] = mapped_column(String(20))
+    guardian_phone: Mapped[str | None] = mapped_column(EncryptedText("guardian_phone"))
 
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when the personal fields were removed on the child's or guardian's request (bot/pdpa.py).
+    forgotten_at: Mapped[datetime | None]
 
     area: Mapped[Area | None] = relationship()
     reporter: Mapped[User | None] = relationship()
@@ -87,12 +107,25 @@ class Case(Base):
 
     @property
     def number(self) -> str:
-        """The case number people quote: the Buddhist-era year it was opened and its id, "2569-000123"."""
-        return f"{self.created_at.astimezone(BANGKOK).year + 543}-{self.id:06d}"
+        return case_number(self.id, self.created_at)
 
     @property
     def full_name(self) -> str:
         return " ".join(part for part in (self.title, self.first_name, self.last_name) if part)
+
+
+def case_number(case_id: int, created_at: datetime) -> str:
+    """The case number people quote: the Buddhist-era year it was opened and its id, "2569-000123"."""
+    return f"{created_at.astimezone(BANGKOK).year + 543}-{case_id:06d}"
+
+
+def case_by_number(session: Session, number: str) -> Case | None:
+    """The case whose number is `number` ("2569-000123", ASCII digits), or None; the year must match too."""
+    match = re.fullmatch(r"(\d{4})\s*[-/]?\s*(\d{1,9})", number.strip())
+    if match is None:
+        return None
+    case = session.get(Case, int(match.group(2)))
+    return case if case is not None and case.number.startswith(match.group(1) + "-") else None
 
 
 class CaseEvent(Base):
@@ -128,7 +161,7 @@ class CasePhoto(WorkQueue, Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     line_message_id: Mapped[str] = mapped_column(String(32))
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    content: Mapped[bytes | None] = mapped_column(EncryptedBytes("case_photo"))
     content_type: Mapped[str | None] = mapped_column(String(64))
     fetched_at: Mapped[datetime | None]
 
@@ -194,10 +227,14 @@ def open_case(session: Session, fields: dict[str, Any], actor: User | None, *, n
                                   to_status=status))
             return case, True
     to_status = status if existing.status == "to_find" and status != "to_find" else None
+    for name in ENCRYPTED_FIELDS:  # what the new report adds is kept where it is encrypted
+        if fields.get(name) and getattr(existing, name) is None:
+            setattr(existing, name, fields[name])
     record_event(session, existing, f"{kind}_again", actor, now=now, to_status=to_status,
                  details=_jsonable(fields))
     return existing, False
 
 
 def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, date) else v for k, v in fields.items() if v is not None}
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in fields.items()
+            if v is not None and k not in ENCRYPTED_FIELDS}

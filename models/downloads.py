@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
+from .crypto import EncryptedBytes
 
 
 class Download(Base):
@@ -17,7 +18,8 @@ class Download(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(100))
-    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Exports hold children's data: encrypted like the case columns, and dropped once downloaded.
+    content: Mapped[bytes | None] = mapped_column(EncryptedBytes("download"))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import settings
 from sqlalchemy import create_engine, select, text
 
-from bench.common import fresh_postgres
+from bench.common import THROWAWAY_DATA_KEY, fresh_postgres
 from bot import create_app
 from bot.cli import upgrade_database
 from bot.fakeline import FakeLine
@@ -70,7 +70,7 @@ def database_url(migrated_database, tmp_path):
 
 
 def _migrate(url: str) -> None:
-    app = create_app({"DATABASE_URL": url})
+    app = create_app({"DATABASE_URL": url, "TESTING": True, "DATA_ENCRYPTION_KEY": THROWAWAY_DATA_KEY})
     with app.app_context():
         upgrade_database()
     app.extensions["db"].dispose()
@@ -283,3 +283,41 @@ def invite_code(db, areas):
 def deliver_queued(app):
     """Deliver what a CLI command queued, as the web process's poller would."""
     return lambda: helpers.deliver_queued(app)
+
+
+@pytest.fixture
+def run_exports(app):
+    """Make the files asked for and deliver their links, as the exporter's poller would."""
+    exporter, sender = app.extensions["exporter"], app.extensions["sender"]
+
+    def run():
+        exporter.ensure_started()
+        exporter.poll()
+        assert exporter.wait_idle(60) and sender.wait_idle(10), "export did not finish"
+
+    return run
+
+
+@pytest.fixture
+def make_case(db, areas):
+    """Open a case: make_case(area_code, status="found", days_idle=0, **Case columns) -> its id.
+
+    `days_idle` backdates it (opened and last changed that many days ago), for overdue cases.
+    """
+    from datetime import timedelta
+
+    from models import open_case, utcnow
+
+    made = []
+
+    def make(area_code: str | None = "40010101", status: str = "found", days_idle: int = 0, **fields) -> int:
+        when = utcnow() - timedelta(days=days_idle)
+        fields = {"first_name": f"เด็ก{len(made) + 1}", "last_name": "ทดสอบ", "source": "import",
+                  "area_id": areas[area_code] if area_code else None, **fields}
+        with db.transaction() as session:
+            case, _ = open_case(session, fields, None, now=when, status=status, kind="listed")
+            session.flush()
+            made.append(case.id)
+        return made[-1]
+
+    return make

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import time
 
+from bench.common import THROWAWAY_DATA_KEY
+
 SECRET = "test-channel-secret"
 TOKEN = "test-channel-access-token"
 
@@ -20,19 +22,41 @@ def app_config(database_url: str, line_base_url: str, **extra) -> dict:
         # Tests that are about quiet hours turn them on with a clock they control; the others
         # must not depend on the time of day they run at.
         "QUIET_HOURS": "",
+        "DATA_ENCRYPTION_KEY": THROWAWAY_DATA_KEY,
         **extra,
     }
 
 
 def shut_down(app) -> None:
     """Stop an app's background workers and close its database connections."""
-    app.extensions["sender"].stop()
-    app.extensions["photos"].stop()
+    for worker in ("sender", "photos", "exporter"):
+        app.extensions[worker].stop()
     app.extensions["db"].dispose()
 
 
 def texts_of(messages: list[dict]) -> list[str]:
     return [m.get("text", "") for m in messages]
+
+
+def flex_texts(message: dict) -> list[str]:
+    """Every text of a Flex message, in order (headers, body, footer buttons' labels)."""
+    found: list[str] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("type") in ("text", "span") and "text" in node:
+                found.append(node["text"])
+            if node.get("type") == "button":
+                found.append(node["action"]["label"])
+            for key, value in node.items():
+                if key != "action":
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(message.get("contents"))
+    return found
 
 
 def quick_reply_labels(message: dict) -> list[str]:

@@ -58,3 +58,27 @@ def test_mixes_interleave_users_and_give_every_event_its_own_id(line):
 
 def test_procfile_has_the_web_and_release_processes():
     assert "gunicorn" in common.procfile("web") and "db upgrade" in common.procfile("release")
+
+
+def test_summary_benchmark_builds_a_national_tree_and_times_every_scope():
+    import psycopg
+    import pytest
+
+    from bench import summary
+
+    rows = list(summary.area_rows())
+    assert len(rows) == 77 + 77 * 12 + 77 * 12 * 8 + 77 * 12 * 8 * 10
+    seen = set()
+    for code, _, _, parent in rows:  # parents first, as COPY with foreign keys needs
+        assert parent is None or parent in seen
+        seen.add(code)
+    try:
+        psycopg.connect(common.POSTGRES_ADMIN_URL, connect_timeout=3).close()
+    except psycopg.OperationalError:
+        pytest.skip("PostgreSQL not reachable")
+    with summary._stack:
+        with summary.cases(2_000) as db:
+            for scope in summary.SCOPES:
+                summary.timed(scope)(db)
+            assert "Aggregate" in "\n".join(summary.explain(db, "province"))
+    assert summary._databases == {}

@@ -27,3 +27,14 @@ def test_expired_and_unknown_links_are_gone(app, db, client):
     url = make_link(app, db, lifetime=timedelta(seconds=-1))
     assert client.get(url.removeprefix("https://bot.example.go.th")).status_code == 410
     assert client.get("/download/not-a-token").status_code == 410
+
+
+def test_files_of_expired_links_are_dropped_when_the_next_is_made(app, db):
+    from sqlalchemy import select
+
+    from models import Download
+
+    make_link(app, db, lifetime=timedelta(seconds=-1))
+    make_link(app, db)
+    with db.transaction() as session:
+        assert [d.content is None for d in session.scalars(select(Download).order_by(Download.id))] == [True, False]

@@ -1,7 +1,6 @@
 """Sending to many: multicast batches, blocked users, quiet hours, long outages, several senders, pace."""
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -15,6 +14,7 @@ import pytest
 from linebot.v3.messaging import TextMessage
 from sqlalchemy import func, select, update
 
+from bench.common import venv_env
 from bot.outbox import queue_messages, queue_multicast
 from bot.pacing import QuietHours, TokenBucket
 from bot.thai import BANGKOK
@@ -262,9 +262,9 @@ def test_a_sender_process_delivers_what_others_queued(app, db, line, line_server
     for i in range(5):
         queue_for(app, [f"Uproc{i}"])
     queue_for(app, users("proc-crowd", 700))
-    env = {**os.environ, "DATABASE_URL": database_url, "LINE_API_BASE_URL": line_server[1],
-           "LINE_CHANNEL_ACCESS_TOKEN": TOKEN, "LINE_CHANNEL_SECRET": SECRET, "QUIET_HOURS": "",
-           "SENDER_POLL_SECONDS": "0.1"}
+    env = venv_env(DATABASE_URL=database_url, LINE_API_BASE_URL=line_server[1],
+                   LINE_CHANNEL_ACCESS_TOKEN=TOKEN, LINE_CHANNEL_SECRET=SECRET, QUIET_HOURS="",
+                   SENDER_POLL_SECONDS="0.1")
     with open(tmp_path / "sender.log", "wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "bot", "sender", "run"],
                                    cwd=Path(__file__).resolve().parents[1], env=env, stdout=log, stderr=log)

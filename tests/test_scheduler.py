@@ -1,7 +1,6 @@
 """The scheduler: its jobs, the lock that lets one process act, and two real scheduler processes."""
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from bench.common import venv_env
 from bot.deadlines import create_deadline, today_in_bangkok
 from helpers import deliver_queued
 from models import Area, Conversation, DeadlineReminder, OutboxMessage, SchedulerLease, utcnow
@@ -76,9 +76,9 @@ class SchedulerProcess:
 
     def __init__(self, name: str, database_url: str, log_dir: Path):
         self.log_path = log_dir / f"{name}.log"
-        env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "INFO",
-               "QUIET_HOURS": "", "DEADLINE_CHECK_SECONDS": "0.3", "DEADLINE_REMINDER_TIME": "00:00",
-               "SCHEDULER_LEASE_SECONDS": "1.5", "SCHEDULER_STANDBY_SECONDS": "0.2"}
+        env = venv_env(DATABASE_URL=database_url, PYTHONUNBUFFERED="1", LOG_LEVEL="INFO", QUIET_HOURS="",
+                       DEADLINE_CHECK_SECONDS="0.3", DEADLINE_REMINDER_TIME="00:00",
+                       SCHEDULER_LEASE_SECONDS="1.5", SCHEDULER_STANDBY_SECONDS="0.2")
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "bot", "scheduler", "run"],
                                             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)

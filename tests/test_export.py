@@ -1,0 +1,153 @@
+"""Transcript: "ส่งออกรายงาน", the ministry report as XLSX or CSV through a single-use link; and the CLI."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from bot import access
+from bot.export import HEADERS
+from helpers import flex_texts, texts_of
+from models import AuditEntry, ExportJob, User
+
+NATIONAL_ID = "1101700230708"
+MASKED = "1-XXXX-XXXXX-XX-8"
+
+
+@pytest.fixture
+def province(make_case):
+    make_case("40010101", "to_find", national_id=NATIONAL_ID, title="ด.ช.", first_name="สมชาย",
+              last_name="ใจดี", sex="male", reason="poverty", wants="formal_school")
+    make_case("40010201", "found", reason="other", reason_note="ไม่มีชุดนักเรียน", first_name="-2+3",
+              last_name="=HYPERLINK(\"http://evil\",\"x\")")
+    make_case("4001", "referred")
+    make_case("40020101", "to_find", first_name="บ้านฝาง")
+    make_case(None, "found", first_name="ไม่มีพื้นที่")
+
+
+def download(client, reply: list[dict]) -> tuple[str, bytes]:
+    [message] = reply
+    url = re.search(r"https?://\S+/download/\S+", message["text"]).group()
+    response = client.get(url.split("localhost", 1)[1])
+    assert response.status_code == 200
+    return response.headers["Content-Disposition"], response.data
+
+
+def export(chat, line, run_exports, fmt: str, data: str = "action=export") -> list[dict]:
+    area = data.removeprefix("action=export")
+    ask = chat.taps(data)
+    assert [item["action"]["data"] for item in ask[0]["quickReply"]["items"]] == [
+        f"action=export&format=xlsx{area}", f"action=export&format=csv{area}"]
+    before = len(line.messages_to(chat.user_id))
+    # The exporter's own poller may be quicker than run_exports(): the link can come at any time now.
+    assert "กำลังเตรียมไฟล์รายงาน" in texts_of(chat.taps(f"action=export&format={fmt}{area}"))[0]
+    run_exports()
+    return [m for m in line.messages_to(chat.user_id)[before:] if "/download/" in m.get("text", "")]
+
+
+def xlsx_rows(content: bytes) -> list[list]:
+    sheet = load_workbook(io.BytesIO(content), read_only=True).active
+    return [[cell if cell is not None else "" for cell in row] for row in sheet.iter_rows(values_only=True)]
+
+
+def test_district_coordinator_exports_exactly_their_district_as_xlsx(chat, registered, province, line, client,
+                                                                     run_exports, db):
+    registered(chat, "coordinator", "4001")
+    ask = chat.says("ส่งออกรายงาน")
+    assert "อำเภอเมืองขอนแก่น" in ask[0]["text"] and "ปิดบางส่วน" in ask[0]["text"]
+    disposition, content = download(client, export(chat, line, run_exports, "xlsx"))
+    assert ".xlsx" in disposition
+    header, *rows = xlsx_rows(content)
+    assert header == HEADERS
+    column = {name: i for i, name in enumerate(header)}
+    assert [row[column["รหัสอำเภอ"]] for row in rows] == ["4001"] * 3
+    assert {row[column["ชื่อ"]] for row in rows} == {"สมชาย", "'-2+3", "เด็ก3"}
+    by_name = {row[column["ชื่อ"]]: row for row in rows}
+    first = by_name["สมชาย"]
+    assert (first[column["เลขประจำตัวประชาชน"]], first[column["จังหวัด"]], first[column["ตำบล"]]) == (
+        MASKED, "ขอนแก่น", "ในเมือง")
+    assert (first[column["สถานะ"]], first[column["สาเหตุ"]], first[column["สาเหตุ (หมวดของโครงการ)"]]) == (
+        "รอติดตาม", "ยากจน/ขาดค่าใช้จ่าย", "ผู้ปกครองมีรายได้น้อย ไม่พอเพียง")
+    assert re.fullmatch(r"\d\d/\d\d/25\d\d", first[column["วันที่เปิดเรื่อง"]])
+    # Formula injection neutralised: text, never a formula.
+    assert by_name["'-2+3"][column["นามสกุล"]] == "'=HYPERLINK(\"http://evil\",\"x\")"
+    assert by_name["'-2+3"][column["สาเหตุ"]] == "อื่น ๆ: ไม่มีชุดนักเรียน"
+    assert client.get(re.search(r"/download/\S+", texts_of(line.messages_to(chat.user_id))[-1]).group()
+                      ).status_code == 410  # single use
+    with db.transaction() as session:
+        [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "export")).all()
+        assert (entry.area_code, entry.detail["rows"], entry.detail["format"], entry.detail["national_ids"]) == (
+            "4001", 3, "xlsx", "masked")
+        assert session.scalar(select(ExportJob.status)) == "done"
+
+
+def test_province_coordinator_gets_full_ids_in_csv_with_bom(chat, registered, province, line, client, run_exports):
+    registered(chat, "coordinator", "40")
+    _, content = download(client, export(chat, line, run_exports, "csv"))
+    assert content.startswith(b"\xef\xbb\xbf")
+    header, *rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert header == HEADERS and len(rows) == 4
+    by_name = {row[HEADERS.index("ชื่อ")]: row for row in rows}
+    assert by_name["สมชาย"][HEADERS.index("เลขประจำตัวประชาชน")] == NATIONAL_ID
+    assert by_name["'-2+3"][HEADERS.index("นามสกุล")] == "'=HYPERLINK(\"http://evil\",\"x\")"
+
+
+def test_export_of_one_area_from_the_summary_card(chat, registered, province, line, client, run_exports):
+    registered(chat, "coordinator", "40")
+    card = chat.says("สรุปพื้นที่")
+    assert "ส่งออกรายงาน" in flex_texts(card[0])
+    _, content = download(client, export(chat, line, run_exports, "csv", "action=export&area=4002"))
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))[1:]
+    assert [row[HEADERS.index("ชื่อ")] for row in rows] == ["บ้านฝาง"]
+
+
+def test_forged_export_of_another_area_is_refused(chat, registered, province, db):
+    registered(chat, "coordinator", "4001")
+    for forged in ("action=export&area=4002", "action=export&area=4002&format=csv",
+                   "action=export&area=40&format=xlsx"):
+        assert texts_of(chat.taps(forged)) == [access.OUT_OF_SCOPE]
+    with db.transaction() as session:
+        assert session.scalar(select(ExportJob.id)) is None
+
+
+@pytest.mark.parametrize("role", ["reporter", "teacher"])
+def test_reporters_and_teachers_cannot_export(chat, registered, organisations, role, db):
+    registered(chat, role, "400101")
+    assert texts_of(chat.says("ส่งออกรายงาน")) == [access.NOT_ALLOWED]
+    assert texts_of(chat.taps("action=export&format=xlsx")) == [access.NOT_ALLOWED]
+    with db.transaction() as session:
+        assert session.scalar(select(ExportJob.id)) is None
+
+
+def test_a_coordinator_deactivated_before_the_file_is_made_gets_nothing(chat, registered, province, line,
+                                                                           run_exports, db):
+    registered(chat, "coordinator", "4001")
+    with db.transaction() as session:  # asked for, then deactivated before the exporter got to it
+        user = session.scalar(select(User).where(User.line_user_id == chat.user_id))
+        user.active = False
+        session.add(ExportJob(user_id=user.id, format="csv", base_url="https://bot.example.go.th"))
+    run_exports()
+    assert texts_of(line.messages_to(chat.user_id)) == [access.DEACTIVATED]
+    with db.transaction() as session:
+        assert session.scalar(select(ExportJob.status)) == "failed"
+        assert session.scalar(select(AuditEntry.id).where(AuditEntry.action == "export")) is None
+
+
+def test_cli_export_writes_the_file_and_audits_it(app, province, tmp_path, db):
+    out = tmp_path / "report.xlsx"
+    result = app.test_cli_runner().invoke(args=["export", "--area", "4001", "--format", "xlsx", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "3 rows" in result.output
+    header, *rows = xlsx_rows(out.read_bytes())
+    assert header == HEADERS and MASKED in [row[HEADERS.index("เลขประจำตัวประชาชน")] for row in rows]
+    result = app.test_cli_runner().invoke(args=["export", "--format", "csv", "--out", str(tmp_path / "all.csv"),
+                                                "--national-ids"])
+    assert result.exit_code == 0 and "5 rows" in result.output, result.output
+    with db.transaction() as session:
+        entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "export")).all()
+        assert [(e.actor_label.startswith("cli:"), e.detail["rows"], e.detail["national_ids"]) for e in entries] == [
+            (True, 3, "masked"), (True, 5, "full")]

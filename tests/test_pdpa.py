@@ -1,0 +1,182 @@
+"""PDPA: personal fields encrypted at rest, national IDs never shown in full in chat, and a data-subject
+request ("forget this child") that leaves the statistics as they were and no personal field behind."""
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+from datetime import date
+
+import pytest
+from cryptography.exceptions import InvalidTag
+from sqlalchemy import select, text
+
+from bot import config
+from bot.export import HEADERS, export_file
+from bot.fakeline import tiny_jpeg
+from bot.summary import summarise
+from models import AuditEntry, Case, CaseEvent, CasePhoto, OutboxMessage, utcnow
+from models.crypto import FieldCipher, new_key_text
+from test_report import ID, photo_once, plain_answers, walk
+
+GUARDIAN_PHONE = "0812345678"
+# The columns of the export that are statistics, not personal data: unchanged by a deletion.
+STATISTICS = ["เลขที่เรื่อง", "รหัสจังหวัด", "จังหวัด", "รหัสอำเภอ", "อำเภอ", "รหัสตำบล", "ตำบล", "รหัสหมู่บ้าน",
+              "หมู่บ้าน", "เพศ", "อายุ (ปี)", "สถานะ", "สาเหตุ", "สาเหตุ (หมวดของโครงการ)",
+              "ความต้องการ", "วันที่เปิดเรื่อง", "วันที่ปรับปรุงล่าสุด", "ที่มา"]
+
+
+@pytest.fixture
+def reported(chat, new_chat, registered, db, line):
+    """A child reported in chat with everything: national ID, birth date, location, guardian, photo;
+    a coordinator of the district was told. Returns the case number."""
+    registered(new_chat(), "coordinator", "4001", phone="0891111111")
+    reporter = registered(chat, "reporter", "400102")
+    answers = plain_answers(birth="15/3/2555", home=("location", 16.43, 102.83, "12 หมู่ 1"), situation="อื่น ๆ",
+                            guardian=f"นางสมศรี มีสุข {GUARDIAN_PHONE}", photo=("image",))
+    answers.insert(answers.index("อื่น ๆ") + 1, "รับจ้างเลี้ยงวัว")  # the situation's details
+    walk(reporter, *answers)
+    reporter.says("ยืนยัน")
+    photo_once(db, "stored")
+    with db.transaction() as session:
+        return session.scalar(select(Case)).number
+
+
+def raw(db, sql: str) -> list[tuple]:
+    with db.engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(text(sql))]
+
+
+def test_encrypted_columns_hold_no_plaintext(reported, db, app):
+    [(national_id, phone)] = raw(db, "SELECT national_id, guardian_phone FROM cases")
+    assert national_id.startswith("e1:") and phone.startswith("e1:")
+    assert ID not in national_id and GUARDIAN_PHONE not in phone
+    [(photo,)] = raw(db, "SELECT content FROM case_photos")
+    assert bytes(photo) != tiny_jpeg() and tiny_jpeg()[:16] not in bytes(photo)
+    # ... and they read back, and equality lookups still work (deterministic encryption).
+    with db.transaction() as session:
+        case = session.scalar(select(Case).where(Case.national_id == ID))
+        assert (case.national_id, case.guardian_phone) == (ID, GUARDIAN_PHONE)
+        assert session.scalar(select(CasePhoto.content)) == tiny_jpeg()
+    # Nor is the ID copied in plain into the history, the outbox or the audit log.
+    for table, column in (("case_events", "details"), ("outbox", "messages"), ("audit_log", "detail")):
+        assert not any(ID in str(value) for (value,) in raw(db, f"SELECT {column} FROM {table}")), table
+
+
+def test_a_second_report_keeps_the_new_id_and_phone_encrypted_only(chat, registered, make_case, db):
+    make_case("40010201", "to_find", first_name="สมศรี", last_name="มีสุข", birth_date=date(2012, 3, 15))
+    reporter = registered(chat, "reporter", "400102")
+    walk(reporter, *plain_answers(birth="15/3/2555", guardian=f"นางสมศรี มีสุข {GUARDIAN_PHONE}"))
+    assert "มีในระบบแล้ว" in reporter.says("ยืนยัน")[0]["text"]
+    with db.transaction() as session:
+        case = session.scalar(select(Case))
+        assert (case.national_id, case.guardian_phone, case.status) == (ID, GUARDIAN_PHONE, "found")
+        details = session.scalars(select(CaseEvent.details).where(CaseEvent.kind == "reported_again")).one()
+        assert "national_id" not in details and "guardian_phone" not in details and details["wants"]
+
+
+def test_national_ids_are_masked_in_every_message(reported, chat, new_chat, registered, line, run_exports):
+    coordinator = registered(new_chat(), "coordinator", "4001", phone="0893333333")
+    coordinator.says("สรุปพื้นที่")
+    coordinator.says(f"ใครดูเรื่อง {reported}")
+    coordinator.taps("action=export&format=csv")
+    run_exports()
+    delivered = [call.json for call in line.replies() + line.pushes()]
+    assert delivered and not any(ID in json.dumps(body, ensure_ascii=False) for body in delivered)
+    assert any("1-XXXX-XXXXX-XX-8" in json.dumps(body, ensure_ascii=False) for body in delivered)
+
+
+def test_forget_keeps_the_statistics_and_no_personal_field(reported, make_case, app, db):
+    make_case("40020101", "to_find")  # another child, untouched
+    with db.transaction() as session:
+        before = summarise(session, ("",), utcnow(), 14)
+        rows_before = export_rows(session)
+    result = app.test_cli_runner().invoke(args=["pdpa", "forget", reported, "--yes"])
+    assert result.exit_code == 0, result.output
+    assert ("removed title, first_name, last_name, national_id, birth_date, guardian_name, guardian_phone"
+            in result.output)
+    with db.transaction() as session:
+        assert summarise(session, ("",), utcnow(), 14) == before
+        rows_after = export_rows(session)
+        case = session.scalar(select(Case).where(Case.id == int(reported.split("-")[1])))
+        assert case.forgotten_at is not None and str(case.age_years) == rows_before[0][HEADERS.index("อายุ (ปี)")]
+        assert (case.sex, case.situation, case.reason, case.wants, case.status, case.area_code) == (
+            "female", "other", "distance", "formal_school", "found", "40010201")
+        assert session.scalar(select(CasePhoto.id)) is None
+        assert all(e.details is None and e.note is None for e in session.scalars(select(CaseEvent)))
+        assert [e.detail["fields"][:3] for e in session.scalars(select(AuditEntry).where(AuditEntry.action == "forget"))
+                ] == [["title", "first_name", "last_name"]]
+    for column in STATISTICS:
+        i = HEADERS.index(column)
+        assert [row[i] for row in rows_after] == [row[i] for row in rows_before], column
+    assert rows_after[0][HEADERS.index("ชื่อ")] == "(ลบข้อมูลส่วนบุคคลตามคำขอ)"
+    # "อื่น ๆ" stays counted; the reporter's own words about the child go.
+    assert [row[HEADERS.index("สถานการณ์ปัจจุบัน")] for row in (rows_before[0], rows_after[0])] == [
+        "อื่น ๆ: รับจ้างเลี้ยงวัว", "อื่น ๆ"]
+    # No personal field left anywhere in the database: the case row, its history, the messages sent.
+    [row] = raw(db, "SELECT title, first_name, last_name, national_id, birth_date, guardian_name, guardian_phone, "
+                    f"address, latitude, longitude, situation_note FROM cases WHERE id = {case.id}")
+    assert row == (None, "", "", None, None, None, None, None, None, None, None)
+    everything = " ".join(readable(value) for table in ("case_events", "outbox", "audit_log", "case_photos")
+                          for row in raw(db, f"SELECT * FROM {table}") for value in row)
+    for personal in ("สมศรี มีสุข", "มีสุข", ID, GUARDIAN_PHONE, "รับจ้างเลี้ยงวัว", "16.43", "2012-03-15"):
+        assert personal not in everything, everything[max(0, everything.index(personal) - 300):][:400]
+    with db.transaction() as session:
+        assert session.scalar(select(OutboxMessage.id).where(OutboxMessage.messages == [])) is not None
+    again = app.test_cli_runner().invoke(args=["pdpa", "forget", reported, "--yes"])
+    assert again.exit_code != 0 and "already removed" in again.output
+
+
+def readable(value) -> str:
+    """A raw column value as text, with JSON stored as text (SQLite) unescaped: "\\u0e2a" is "ส"."""
+    if isinstance(value, str) and value[:1] in "[{":
+        return json.dumps(json.loads(value), ensure_ascii=False)
+    return str(value)
+
+
+def export_rows(session) -> list[list[str]]:
+    file = export_file(session, ("",), "csv", True, utcnow())
+    return sorted(list(csv.reader(io.StringIO(file.content.decode("utf-8-sig"))))[1:], key=lambda r: r[1])
+
+
+def test_forget_asks_for_confirmation(reported, app, db):
+    result = app.test_cli_runner().invoke(args=["pdpa", "forget", reported], input="n\n")
+    assert result.exit_code != 0
+    with db.transaction() as session:
+        assert session.scalar(select(Case.forgotten_at)) is None
+
+
+# ----------------------------------------------------------------------------- keys
+
+def test_cipher_is_deterministic_per_purpose_and_random_for_content():
+    cipher = FieldCipher.from_text(new_key_text())
+    assert cipher.seal_text("national_id", ID) == cipher.seal_text("national_id", ID)
+    assert cipher.seal_text("national_id", ID) != cipher.seal_text("guardian_phone", ID)
+    assert cipher.open_text("national_id", cipher.seal_text("national_id", ID)) == ID
+    assert cipher.seal_bytes("photo", b"x") != cipher.seal_bytes("photo", b"x")
+    assert cipher.open_bytes("photo", cipher.seal_bytes("photo", b"x")) == b"x"
+    with pytest.raises(InvalidTag):  # another column's value, or another key
+        cipher.open_text("guardian_phone", cipher.seal_text("national_id", ID))
+    with pytest.raises(InvalidTag):
+        FieldCipher.from_text(new_key_text()).open_text("national_id", cipher.seal_text("national_id", ID))
+    url_safe = base64.urlsafe_b64encode(bytes(range(200, 255)) + bytes(9)).decode().rstrip("=")
+    assert FieldCipher.from_text(url_safe)
+    with pytest.raises(ValueError, match="64 bytes"):
+        FieldCipher.from_text(base64.b64encode(bytes(32)).decode())
+
+
+def test_production_without_a_key_refuses_to_start(tmp_path):
+    settings = config.load({"DATABASE_URL": "postgresql+psycopg://db/bot"}, environ={})
+    with pytest.raises(RuntimeError, match="DATA_ENCRYPTION_KEY is not set"):
+        config.data_encryption_key(settings, str(tmp_path))
+    assert not (tmp_path / config.DEV_KEY_FILE).exists()
+
+
+def test_development_keeps_one_key_in_the_instance_folder(tmp_path, caplog):
+    settings = config.load({"DATABASE_URL": "sqlite:///x.sqlite3"}, environ={})
+    first = config.data_encryption_key(settings, str(tmp_path))
+    assert config.data_encryption_key(settings, str(tmp_path)) == first and FieldCipher.from_text(first)
+    assert (tmp_path / config.DEV_KEY_FILE).stat().st_mode & 0o077 == 0
+    assert "never do this in production" in caplog.text
+    assert config.data_encryption_key({**settings, "DATA_ENCRYPTION_KEY": "given"}, str(tmp_path)) == "given"
