@@ -13,6 +13,7 @@ from .db import Database
 from .dispatcher import Dispatcher
 from .downloads import bp as downloads_bp
 from .line_client import LineClient
+from .list_cli import list_cli
 from .outbox import Sender
 from .people_cli import COMMANDS as PEOPLE_COMMANDS
 from .photos import PhotoFetcher
@@ -41,7 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.register_blueprint(webhook_bp)
     app.register_blueprint(downloads_bp)
-    for command in (db_cli, *PEOPLE_COMMANDS):
+    for command in (db_cli, *PEOPLE_COMMANDS, list_cli):
         app.cli.add_command(command)
     if app.config["SIMULATOR"]:
         from .simulator import enable_simulator

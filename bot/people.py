@@ -128,6 +128,26 @@ def find_area(session: Session, code: str) -> Area | None:
     return session.scalar(select(Area).where(Area.code == normalize_area_code(code)))
 
 
+# "ต.", "อำเภอ" ... written before a place's name; the areas table keeps names without them.
+_PLACE_PREFIX = re.compile(r"^(?:ตำบล|ต\.|แขวง|อำเภอ|อ\.|เขต|จังหวัด|จ\.)\s*")
+
+
+def find_place(session: Session, said: str) -> Area | None:
+    """The subdistrict, district or province a person typed ("ต.บ้านฝาง อ.บ้านฝาง จ.ขอนแก่น",
+    "สำราญ"): the most precise area named whose every other named area lies above it; None when
+    nothing matches or the words fit several places."""
+    words = {w for w in (_PLACE_PREFIX.sub("", part) for part in said.replace(".", ". ").split()) if w}
+    if not words:
+        return None
+    named = list(session.scalars(select(Area).where(Area.name.in_(words), Area.level != "village")))
+    found_words = {a.name for a in named}
+    fitting = [a for a in named
+               if all(any(a.code.startswith(b.code) for b in named if b.name == w) for w in found_words)]
+    deepest = max((len(a.code) for a in fitting), default=0)
+    best = [a for a in fitting if len(a.code) == deepest]
+    return best[0] if len(best) == 1 else None
+
+
 # ----------------------------------------------------------------------------- organisations
 
 def save_organisation(session: Session, kind: str, name: str, code: str | None, areas: list[Area]) -> Organisation:

@@ -1,7 +1,10 @@
 """SQLAlchemy models. Importing this package registers every table on Base.metadata."""
 from .audit import AuditEntry
 from .base import Base, WorkQueue, utcnow
-from .cases import SEXES, STATUSES, Case, CaseEvent, CasePhoto, find_duplicate, open_case, record_event
+from .cases import (
+    SEXES, STATUSES, TO_FIND, TRANSITIONS, Case, CaseEvent, CasePhoto, IllegalTransition, can_move, find_duplicate,
+    open_case, record_event,
+)
 from .choices import ChoiceOption, choice_label, choice_list
 from .conversation import Conversation
 from .downloads import Download
@@ -9,10 +12,12 @@ from .events import InboundEvent
 from .invites import Invite, RichMenu
 from .outbox import OutboxMessage
 from .people import AREA_LEVELS, ORGANISATION_KINDS, ROLES, Area, Organisation, User, organisation_areas
+from .referrals import OPEN_REFERRAL, REFERRAL_KINDS, REFERRAL_STATUSES, Referral
 
 __all__ = [
-    "AREA_LEVELS", "ORGANISATION_KINDS", "ROLES", "SEXES", "STATUSES", "Area", "AuditEntry", "Base", "Case",
-    "CaseEvent", "CasePhoto", "ChoiceOption", "Conversation", "Download", "InboundEvent", "Invite", "Organisation",
-    "OutboxMessage", "RichMenu", "User", "WorkQueue", "choice_label", "choice_list", "find_duplicate", "open_case",
-    "organisation_areas", "record_event", "utcnow",
+    "AREA_LEVELS", "OPEN_REFERRAL", "ORGANISATION_KINDS", "REFERRAL_KINDS", "REFERRAL_STATUSES", "ROLES", "SEXES",
+    "STATUSES", "TO_FIND", "TRANSITIONS", "Area", "AuditEntry", "Base", "Case", "CaseEvent", "CasePhoto",
+    "ChoiceOption", "Conversation", "Download", "IllegalTransition", "InboundEvent", "Invite", "Organisation",
+    "OutboxMessage", "Referral", "RichMenu", "User", "WorkQueue", "can_move", "choice_label", "choice_list",
+    "find_duplicate", "open_case", "organisation_areas", "record_event", "utcnow",
 ]
