@@ -110,7 +110,7 @@ def case_for(ctx: Context, action: str | None, case_id) -> tuple[Case | None, Re
             reason = f"เรื่องนี้อยู่ในสถานะ “{STATUSES[case.status]}” จึงทำรายการ “{rule.label}” ไม่ได้ค่ะ"
     if reason:
         if access.is_registered(ctx.user):
-            audit.record_chat(ctx, "denied", "case", str(case_id)[:64], action=action or "view")
+            audit.record_chat(ctx, "denied", "case", str(case_id)[:64], tried=action or "view")
         return None, [text(reason, *main_menu(ctx.user))]
     return case, None
 

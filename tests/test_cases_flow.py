@@ -219,3 +219,376 @@ def test_a_listed_child_from_check_in_to_referral_acceptance_back_in_school_and_
 def _id(db, chat: Chat) -> int:
     with db.transaction() as session:
         return session.scalar(select(User.id).where(User.line_user_id == chat.user_id))
+
+
+def set_status(db, case_id: int, status: str) -> None:
+    with db.transaction() as session:
+        session.execute(update(Case).where(Case.id == case_id).values(status=status))
+
+
+# ------------------------------------------------------------------ check-in outcomes
+
+def check_in(chat: Chat, case_id: int, *answers) -> list[dict]:
+    """Tap เช็กอิน on the case and answer each step (text, or ("location", lat, lng), or ("image",))."""
+    reply = chat.taps(f"action=checkin&case={case_id}")
+    for answer in answers:
+        if isinstance(answer, str):
+            reply = chat.says(answer)
+        elif answer[0] == "location":
+            reply = chat.shares_location(answer[1], answer[2])
+        else:
+            reply = chat.sends_image()
+    return reply
+
+
+def test_not_found_with_a_pin_and_a_photo(listed, registered, chat, db):
+    registered(chat, "reporter", "400102")
+    child = listed[0]
+    [ask_note] = check_in(chat, child.id, "ไม่พบตัว")
+    assert "ข้าม" in quick_reply_labels(ask_note)
+    [ask_pin] = chat.says("บ้านปิด เพื่อนบ้านบอกไปทำงานต่างจังหวัด")
+    assert quick_reply_labels(ask_pin)[0] == "ส่งตำแหน่งบ้าน"
+    [wrong] = chat.says("ที่บ้าน")
+    assert "ส่งตำแหน่งบ้าน" in wrong["text"]
+    chat.shares_location(16.44, 102.81)
+    [saved] = chat.sends_image()
+    assert "ไม่พบตัว" in saved["text"]
+    case = case_row(db, child.id)
+    assert (case.status, case.latitude, case.longitude) == ("not_found", 16.44, 102.81)
+    [event] = history(db, child.id)[1:]
+    assert event.note == "บ้านปิด เพื่อนบ้านบอกไปทำงานต่างจังหวัด" and event.details["outcome"] == "not_found"
+    # Still to find: it stays on the list, and can be checked in again.
+    [again] = check_in(chat, child.id)
+    assert "ผลการติดตาม" in again["text"]
+
+
+def test_moved_hands_the_case_to_the_new_areas_coordinators(listed, registered, new_chat, db, line):
+    village_head = registered(new_chat(), "reporter", "400102")
+    there = registered(new_chat(), "coordinator", "4002")
+    here = registered(new_chat(), "coordinator", "4001")
+    child = listed[0]
+    check_in(village_head, child.id, "ย้ายที่อยู่")
+    [ask_pin] = village_head.says("ต.บ้านฝาง อ.บ้านฝาง จ.ขอนแก่น")
+    assert "ปักหมุด" in ask_pin["text"]
+    village_head.says("ข้าม")
+    [saved] = village_head.says("ไม่มีรูป")
+    assert "ย้ายออกนอกพื้นที่" in saved["text"] and "ตำบลบ้านฝาง อำเภอบ้านฝาง" in saved["text"]
+    case = case_row(db, child.id)
+    with db.transaction() as session:
+        assert (case.status, session.get(Area, case.area_id).code) == ("moved", "400201")
+    [notice] = line.texts_to(there.user_id)
+    assert "ย้ายเข้ามาในพื้นที่ของท่าน" in notice and mask_national_id(child.national_id) in notice
+    assert child.national_id not in notice and line.texts_to(here.user_id) == []
+    # Now it is the other district's: the village head no longer sees it, its coordinator does.
+    [refused] = village_head.taps(f"action=case&case={child.id}")
+    assert "นอกพื้นที่" in refused["text"]
+    [card] = flex_messages(there.taps(f"action=case&case={child.id}"))
+    assert "เช็กอิน" in buttons_of(bubbles(card)[0])
+
+
+def test_moved_to_somewhere_unknown_stays_with_this_area(listed, registered, chat, db):
+    registered(chat, "reporter", "400102")
+    child = listed[0]
+    [saved] = check_in(chat, child.id, "ย้ายที่อยู่", "ไม่ทราบ", "ข้าม", "ไม่มีรูป")
+    assert "ผู้ประสานงานในพื้นที่ของท่านจะติดตามต่อ" in saved["text"]
+    assert (case_row(db, child.id).status, case_row(db, child.id).area_id) == ("moved", child.area_id)
+
+
+@pytest.mark.parametrize("answers, status, check", [
+    (("เรียนอยู่แล้ว", "โรงเรียนเทศบาลวัดกลาง", "ข้าม", "ไม่มีรูป"), "back_in_school",
+     lambda case: case.school_name == "โรงเรียนเทศบาลวัดกลาง"),
+    (("เสียชีวิต", "ข้าม"), "closed", lambda case: case.closed_reason == "deceased"),
+    (("อื่น ๆ", "รายชื่อนี้ซ้ำกับเด็กอีกคน", "ข้าม", "ไม่มีรูป"), "to_find", lambda case: True),
+])
+def test_other_outcomes(listed, registered, chat, db, answers, status, check):
+    registered(chat, "reporter", "400102")
+    child = listed[0]
+    [saved] = check_in(chat, child.id, *answers)
+    assert "บันทึกการเช็กอินแล้ว" in saved["text"]
+    case = case_row(db, child.id)
+    assert case.status == status and check(case)
+    assert history(db, child.id)[-1].kind == "checked_in"
+
+
+def test_cancel_and_back_during_check_in(listed, registered, chat, db):
+    registered(chat, "reporter", "400102")
+    child = listed[0]
+    check_in(chat, child.id, "ไม่พบตัว")
+    [outcome] = chat.says("ย้อนกลับ")
+    assert "ผลการติดตาม" in outcome["text"]
+    [cancelled] = chat.says("ยกเลิก")
+    assert "ยกเลิกการเช็กอิน" in cancelled["text"]
+    assert case_row(db, child.id).status == "to_find" and len(history(db, child.id)) == 1
+
+
+# ------------------------------------------------------------------ the workflow refuses what it does not allow
+
+def test_a_stale_button_or_a_case_changed_meanwhile_is_refused_in_thai(listed, registered, new_chat, db):
+    village_head = registered(new_chat(), "reporter", "400102")
+    coordinator = registered(new_chat(), "coordinator", "4001")
+    child = listed[0]
+    check_in(village_head, child.id, "ไม่พบตัว", "ข้าม", "ข้าม")
+    # Meanwhile the coordinator closes the case as a duplicate.
+    coordinator.taps(f"action=close&case={child.id}")
+    coordinator.says("รายชื่อซ้ำ")
+    [refused] = village_head.says("ไม่มีรูป")
+    assert "อยู่ในสถานะ “ปิดเรื่อง”" in refused["text"] and "เช็กอิน" in refused["text"]
+    assert case_row(db, child.id).status == "closed"
+    # A check-in button on an old card: the same answer, nothing started.
+    [refused] = village_head.taps(f"action=checkin&case={child.id}")
+    assert "อยู่ในสถานะ “ปิดเรื่อง”" in refused["text"]
+    # A follow-up on a case that is not back in school.
+    teacher = registered(new_chat(), "teacher", "400102")
+    [refused] = teacher.taps(f"action=staying&case={child.id}")
+    assert "ยังเรียนอยู่" in refused["text"] and case_row(db, child.id).status == "closed"
+    # Reopening is the coordinator's.
+    [refused] = teacher.taps(f"action=reopen&case={child.id}")
+    assert "ไม่มีสิทธิ์" in refused["text"]
+    note, card = coordinator.taps(f"action=reopen&case={child.id}")
+    assert "เปิดเรื่อง" in note["text"] and case_row(db, child.id).status == "found"
+    assert case_row(db, child.id).closed_reason is None
+
+
+def test_a_user_moved_out_of_the_area_mid_check_in_cannot_save_it(listed, registered, chat, db, areas):
+    registered(chat, "reporter", "400102")
+    child = listed[0]
+    check_in(chat, child.id, "ไม่พบตัว", "ข้าม", "ข้าม")
+    with db.transaction() as session:
+        session.execute(update(User).where(User.line_user_id == chat.user_id).values(area_id=areas["400201"]))
+    [refused] = chat.says("ไม่มีรูป")
+    assert "นอกพื้นที่" in refused["text"]
+    assert case_row(db, child.id).status == "to_find"
+
+
+# ------------------------------------------------------------------ outside the area
+
+def test_people_outside_the_area_can_neither_see_nor_change_the_case(listed, schools, registered, new_chat, db):
+    child = listed[0]
+    outsiders = {
+        "reporter": registered(new_chat(), "reporter", "400201"),
+        "teacher": in_organisation(db, registered(new_chat(), "teacher", "400201"), schools["faang"]),
+        "coordinator": registered(new_chat(), "coordinator", "4002"),
+        "unregistered": new_chat(),
+    }
+    set_status(db, child.id, "found")
+    before = [(e.kind, e.to_status) for e in history(db, child.id)]
+    actions = ["case", "checkin", "refer", "enrol", "revoke", "staying", "dropped", "close", "reopen"]
+    for role, outsider in outsiders.items():
+        # Their list and their searches do not show the child, by name, ID or case number.
+        if role != "unregistered":
+            listing = outsider.says("รายชื่อที่ต้องติดตาม")
+            assert child.full_name not in str(listing) and child.number not in str(listing)
+            for typed in (f"ค้นหา {child.first_name} {child.last_name}", child.national_id, child.number):
+                [reply] = outsider.says(typed)
+                assert "ไม่พบเด็กที่ตรงกับ" in reply["text"], (role, typed)
+        # Forged buttons with the child's case id: one refusal each, and nothing changes.
+        for action in actions:
+            reply = outsider.taps(f"action={action}&case={child.id}")
+            assert len(reply) == 1 and reply[0]["type"] == "text", (role, action)
+            assert any(word in reply[0]["text"] for word in ("นอกพื้นที่", "ไม่มีสิทธิ์", "ลงทะเบียน")), (role, action)
+            assert child.full_name not in reply[0]["text"]
+    assert [(e.kind, e.to_status) for e in history(db, child.id)] == before
+    assert case_row(db, child.id).status == "found"
+    with db.transaction() as session:
+        denied = session.scalars(select(AuditEntry).where(AuditEntry.action == "denied")).all()
+        # Every attempt a role may make at all is refused for the area, and audited.
+        assert {e.subject_id for e in denied} == {str(child.id)}
+        assert len([e for e in denied if e.actor_id == _id(db, outsiders["coordinator"])]) == len(actions)
+        assert not audit.history(session, "case", child.id, action="view")
+    # A case id that does not exist gets the same answer as one in another area.
+    [reply] = outsiders["coordinator"].taps("action=case&case=999999")
+    assert "นอกพื้นที่" in reply["text"]
+
+
+def test_only_the_receiving_organisation_answers_a_referral(listed, schools, registered, new_chat, db, line):
+    child = listed[0]
+    set_status(db, child.id, "found")
+    teacher = in_organisation(db, registered(new_chat(), "teacher", "400102"), schools["nontan"])
+    receiver = in_organisation(db, registered(new_chat(), "teacher", "400102"), schools["samran"])
+    other_school = in_organisation(db, registered(new_chat(), "teacher", "400102"), schools["faang"])
+    refer(teacher, child.id, "โรงเรียน", "โรงเรียนบ้านสำราญ")
+    with db.transaction() as session:
+        referral_id = session.scalar(select(Referral.id))
+    for outsider in (other_school, teacher):
+        [refused] = outsider.taps(f"action=referral_accept&referral={referral_id}")
+        assert "นอกพื้นที่" in refused["text"]
+        [refused] = outsider.taps(f"action=referral_decline&referral={referral_id}")
+        assert "นอกพื้นที่" in refused["text"]
+    with db.transaction() as session:
+        assert session.get(Referral, referral_id).status == "pending"
+    assert len(line.messages_to(receiver.user_id)) == 1
+
+
+# ------------------------------------------------------------------ referrals declined, revoked, and back in school directly
+
+def refer(chat: Chat, case_id: int, kind: str, organisation: str, note: str = "ข้าม") -> list[dict]:
+    chat.taps(f"action=refer&case={case_id}")
+    chat.says(kind)
+    chat.says(organisation)
+    chat.says(note)
+    return chat.says("ยืนยัน")
+
+
+def test_a_declined_referral_goes_back_to_the_referrer_with_the_reason(listed, schools, registered, new_chat, db, line):
+    child = listed[0]
+    set_status(db, child.id, "found")
+    teacher = in_organisation(db, registered(new_chat(), "teacher", "400102"), schools["nontan"])
+    office = in_organisation(db, registered(new_chat(), "teacher", None), schools["skr"])
+    refer(teacher, child.id, "สกร./กศน.", "สกร.อำเภอเมืองขอนแก่น")
+    [offer] = line.messages_to(office.user_id)
+    [ask] = office.taps(buttons_of(bubbles(offer)[0])["ปฏิเสธ"])
+    assert "ไม่มีที่เรียนว่าง" in quick_reply_labels(ask)
+    [ask_other] = office.says("อื่น ๆ")
+    [done] = office.says("เด็กอายุเกินเกณฑ์ของหลักสูตร")
+    assert "ผู้ส่งต่อได้รับแจ้งเหตุผลแล้ว" in done["text"]
+    [told] = [m for m in line.messages_to(teacher.user_id) if "ไม่รับเรื่อง" in m.get("text", "")]
+    assert "อื่น ๆ: เด็กอายุเกินเกณฑ์ของหลักสูตร" in told["text"] and quick_reply_labels(told) == ["ดูเรื่อง"]
+    assert case_row(db, child.id).status == "found"
+    with db.transaction() as session:
+        referral = session.scalar(select(Referral))
+        assert (referral.status, referral.reason, referral.reason_note) == (
+            "declined", "other", "เด็กอายุเกินเกณฑ์ของหลักสูตร")
+    # Declined: the buttons on the old offer no longer do anything.
+    [stale] = office.taps(buttons_of(bubbles(offer)[0])["รับเรื่อง"])
+    assert "ปฏิเสธ" in stale["text"]
+    # The teacher refers again, elsewhere.
+    [sent] = refer(teacher, child.id, "โรงเรียน", "โรงเรียนบ้านสำราญ")
+    assert "ส่งต่อเรื่อง" in sent["text"] and case_row(db, child.id).status == "referred"
+
+
+def test_a_referral_revoked_then_back_in_school_without_one(listed, schools, registered, new_chat, db, line):
+    child = listed[0]
+    set_status(db, child.id, "found")
+    teacher = in_organisation(db, registered(new_chat(), "teacher", "400102"), schools["nontan"])
+    receiver = in_organisation(db, registered(new_chat(), "teacher", "400102"), schools["samran"])
+    refer(teacher, child.id, "โรงเรียน", "โรงเรียนบ้านสำราญ")
+    [offer] = line.messages_to(receiver.user_id)
+    note, card = teacher.taps(f"action=revoke&case={child.id}")
+    assert "ถอนการส่งต่อ" in note["text"] and case_row(db, child.id).status == "found"
+    assert "ถูกถอนแล้ว" in line.texts_to(receiver.user_id)[-1]
+    [stale] = receiver.taps(buttons_of(bubbles(offer)[0])["รับเรื่อง"])
+    assert "ถอนการส่งต่อแล้ว" in stale["text"]
+
+    [ask_school] = teacher.taps(f"action=enrol&case={child.id}")
+    assert "เรียนที่ไหน" in ask_school["text"]
+    [ask_date] = teacher.says("โรงเรียนบ้านโนนทัน")
+    [bad] = teacher.says(f"1/1/{TODAY.year + 544}")
+    assert "ยังมาไม่ถึง" in bad["text"]
+    [done] = teacher.says("วันนี้")
+    assert "กลับเข้าเรียนแล้ว" in done["text"]
+    case = case_row(db, child.id)
+    assert (case.status, case.school_name, case.enrolled_on) == ("back_in_school", "โรงเรียนบ้านโนนทัน", TODAY)
+
+    note, card = teacher.taps(f"action=dropped&case={child.id}")
+    assert "ติดตามพบแล้ว" in note["text"] and case_row(db, child.id).status == "found"
+    assert [e.kind for e in history(db, child.id)][-4:] == ["referred", "referral_revoked", "enrolled", "dropped_out"]
+
+
+def test_accepting_without_a_date_then_giving_it_later(listed, schools, registered, new_chat, db, line):
+    child = listed[0]
+    set_status(db, child.id, "found")
+    teacher = in_organisation(db, registered(new_chat(), "teacher", "400102"), schools["nontan"])
+    receiver = in_organisation(db, registered(new_chat(), "teacher", "400102"), schools["samran"])
+    refer(teacher, child.id, "โรงเรียน", "โรงเรียนบ้านสำราญ")
+    [offer] = line.messages_to(receiver.user_id)
+    accept = buttons_of(bubbles(offer)[0])["รับเรื่อง"]
+    receiver.taps(accept)
+    [later] = receiver.says("ยังไม่เริ่มเรียน")
+    assert "กด \"รับเรื่อง\"" in later["text"]
+    assert case_row(db, child.id).status == "referred"
+    note, ask = receiver.taps(accept)
+    assert "รับเรื่อง" in note["text"] and "ไว้แล้ว" in note["text"]
+    receiver.says("วันนี้")
+    assert case_row(db, child.id).status == "back_in_school"
+
+
+# ------------------------------------------------------------------ the list: paging, search, nearest first
+
+@pytest.fixture
+def many(app, tmp_path, db, areas):
+    import_list(app, tmp_path, generate_list(25, seed=5))
+    return cases_in(db)
+
+
+def test_pages_of_ten_with_next(many, registered, chat):
+    registered(chat, "reporter", "40")
+    _, page1 = chat.says("รายชื่อที่ต้องติดตาม")
+    assert len(bubbles(page1)) == 10 and quick_reply_labels(page1)[0] == "ถัดไป"
+    data = page1["quickReply"]["items"][0]["action"]["data"]
+    heading, page2 = chat.taps(data)
+    assert "(หน้า 2/3)" in heading["text"] and len(bubbles(page2)) == 10
+    shown = [buttons_of(b)["ดูเรื่อง"] for b in bubbles(page1) + bubbles(page2)]
+    assert len(set(shown)) == 20
+    _, page3 = chat.taps(page2["quickReply"]["items"][0]["action"]["data"])
+    assert len(bubbles(page3)) == 5 and "ถัดไป" not in quick_reply_labels(page3)
+
+
+def test_search_by_name_id_digits_and_case_number(many, registered, chat):
+    registered(chat, "reporter", "40")
+    child = many[7]
+    _, found = chat.says(f"ค้นหา {child.first_name}")
+    assert all(child.first_name in b["header"]["contents"][0]["text"] for b in bubbles(found))
+    for typed in (child.national_id, child.national_id[-6:], child.number,
+                  "-".join((child.national_id[:1], child.national_id[1:5], child.national_id[5:10],
+                            child.national_id[10:12], child.national_id[12:]))):
+        heading, found = chat.says(typed)
+        assert "ผลการค้นหา" in heading["text"], typed
+        assert child.full_name in [b["header"]["contents"][0]["text"] for b in bubbles(found)], typed
+    [nothing] = chat.says("ค้นหา ไม่มีชื่อนี้แน่นอน")
+    assert "ไม่พบเด็กที่ตรงกับ" in nothing["text"]
+    [hint] = chat.says("ค้นหา")
+    assert "ค้นหา สมชาย" in hint["text"]
+
+
+def test_sharing_a_location_lists_pinned_homes_nearest_first(many, registered, chat, db):
+    registered(chat, "reporter", "40")
+    near, far = many[3], many[9]
+    with db.transaction() as session:
+        session.execute(update(Case).where(Case.id == near.id).values(latitude=16.4420, longitude=102.8350))
+        session.execute(update(Case).where(Case.id == far.id).values(latitude=16.5, longitude=102.9))
+    heading, page = chat.shares_location(16.4400, 102.8300)
+    assert "เรียงจากใกล้ที่สุด" in heading["text"]
+    first, second = bubbles(page)[:2]
+    assert first["header"]["contents"][0]["text"] == near.full_name and rows_of(first)["ระยะทาง"] == "0.6 กม."
+    assert second["header"]["contents"][0]["text"] == far.full_name
+    assert "ระยะทาง" not in rows_of(bubbles(page)[2])
+    # The next page keeps the order.
+    data = page["quickReply"]["items"][0]["action"]["data"]
+    assert "near=16.44000,102.83000" in data
+
+
+def test_every_list_page_is_audited_per_case(many, registered, chat, db):
+    registered(chat, "reporter", "40")
+    chat.says("รายชื่อที่ต้องติดตาม")
+    with db.transaction() as session:
+        views = session.scalars(select(AuditEntry).where(AuditEntry.action == "view")).all()
+        assert len(views) == 10 and all(v.detail["via"] == "list" and v.source for v in views)
+
+
+# ------------------------------------------------------------------ เรื่องที่ฉันแจ้ง
+
+def test_my_reports_lists_what_i_reported_and_checked_in(listed, registered, chat, db):
+    registered(chat, "reporter", "400102")
+    [empty] = chat.says("เรื่องที่ฉันแจ้ง")
+    assert "ยังไม่มีเรื่องที่แจ้ง" in empty["text"]
+    first, second = listed[:2]
+    check_in(chat, first.id, "ไม่พบตัว", "ข้าม", "ข้าม", "ไม่มีรูป")
+    check_in(chat, second.id, "เสียชีวิต", "ข้าม")
+    [mine] = chat.says("เรื่องที่ฉันแจ้ง")
+    assert "2 เรื่อง (หน้า 1/1)" in mine["text"]
+    assert f"{second.number} {second.full_name}\n   ปิดเรื่อง" in mine["text"]
+    assert f"{first.number} {first.full_name}\n   ไม่พบตัว" in mine["text"]
+    assert mine["text"].index(second.number) < mine["text"].index(first.number)  # newest change first
+    assert first.national_id not in mine["text"]
+
+
+def test_my_reports_are_paged(registered, chat, db, areas):
+    registered(chat, "reporter", "400102")
+    with db.transaction() as session:
+        me = session.scalar(select(User).where(User.line_user_id == chat.user_id))
+        for i in range(12):
+            session.add(Case(first_name=f"เด็ก{i}", last_name="ทดสอบ", reporter_id=me.id, area_id=areas["400102"]))
+    [page1] = chat.says("เรื่องที่ฉันแจ้ง")
+    assert "12 เรื่อง (หน้า 1/2)" in page1["text"] and quick_reply_labels(page1)[0] == "ถัดไป"
+    [page2] = chat.taps(page1["quickReply"]["items"][0]["action"]["data"])
+    assert "(หน้า 2/2)" in page2["text"] and page2["text"].count("ทดสอบ") == 2
