@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from models import Area, Case, CaseEvent, utcnow
 
 from . import audit
+from .db import copy_rows, unprepared
 from .official_list import AreaIndex, ListRow
 from .thai import parse_title
 
@@ -67,7 +68,12 @@ def file_digest(data: bytes) -> str:
 def import_rows(session: Session, rows: Sequence[ListRow], *, filename: str, digest: str, source: str,
                 actor_label: str | None = None, now: datetime | None = None) -> ImportResult:
     """Create or update the cases of `rows` (valid rows, placed by area_code) in `session`'s transaction."""
-    now = now or utcnow()
+    with unprepared(session):
+        return _import(session, rows, filename, digest, source, actor_label, now or utcnow())
+
+
+def _import(session: Session, rows: Sequence[ListRow], filename: str, digest: str, source: str,
+            actor_label: str | None, now: datetime) -> ImportResult:
     result = ImportResult()
     area_ids = _area_ids(session, {row.area_code for row in rows if row.area_code})
     wanted = [(row, case_fields(row, area_ids)) for row in rows]
@@ -159,7 +165,8 @@ def _area_ids(session: Session, codes: set[str]) -> dict[str, int]:
 def _existing_by_national_id(session: Session, national_ids: list[str]) -> dict[str, dict]:
     found: dict[str, dict] = {}
     for chunk in _chunks(national_ids):
-        for row in session.execute(select(*_COMPARED).where(Case.national_id.in_(chunk))).mappings():
+        query = select(*_COMPARED).where(Case.national_id.in_(chunk))
+        for row in session.execute(query).mappings():
             found[row["national_id"]] = dict(row)
     return found
 
@@ -167,7 +174,8 @@ def _existing_by_national_id(session: Session, national_ids: list[str]) -> dict[
 def _existing_without_id(session: Session, first_names: set[str]) -> dict[tuple, dict]:
     found: dict[tuple, dict] = {}
     for chunk in _chunks(sorted(first_names)):
-        query = select(*_COMPARED).where(Case.national_id.is_(None), Case.first_name.in_(chunk)).order_by(Case.id)
+        query = select(*_COMPARED).where(Case.national_id.is_(None), Case.first_name.in_(chunk)) \
+            .order_by(Case.id)
         for row in session.execute(query).mappings():
             found.setdefault(identity(row), dict(row))
     return found
@@ -187,18 +195,29 @@ def _changes(existing: dict, fields: dict) -> dict[str, Any]:
 def _insert(session: Session, new: list[tuple[ListRow, dict]], origin: dict, source: str, now: datetime) -> None:
     if not new:
         return
-    cases = Case.__table__
-    # One multi-row INSERT per thousand rows (insertmanyvalues); RETURNING gives the ids in row order.
-    ids = session.execute(
-        insert(cases).returning(cases.c.id, sort_by_parameter_order=True),
-        [{**fields, "status": "to_find", "source": "list", "created_at": now, "updated_at": now}
-         for _, fields in new],
-    ).scalars().all()
-    session.execute(insert(CaseEvent.__table__), [
-        {"case_id": case_id, "at": now, "actor_id": None, "kind": "listed", "to_status": "to_find",
-         "source": source, "details": {**origin, "row": row.row}}
+    cases = [{**fields, "status": "to_find", "source": "list", "created_at": now, "updated_at": now}
+             for _, fields in new]
+    if session.get_bind().dialect.name == "postgresql":
+        # Ids taken from the sequence first, so that COPY can write the cases and their events.
+        ids = session.scalars(text("SELECT nextval(pg_get_serial_sequence('cases', 'id')) "
+                                   "FROM generate_series(1, :n)"), {"n": len(cases)}).all()
+        copy_rows(session, Case.__table__, [{"id": case_id, **case} for case_id, case in zip(ids, cases)])
+    else:
+        # One multi-row INSERT per thousand rows (insertmanyvalues); RETURNING gives the ids in row order.
+        table = Case.__table__
+        ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), cases).scalars().all()
+    _add_events(session, [
+        {"case_id": case_id, "at": now, "actor_id": None, "kind": "listed", "from_status": None,
+         "to_status": "to_find", "note": None, "source": source, "details": {**origin, "row": row.row}}
         for case_id, (row, _) in zip(ids, new)
     ])
+
+
+def _add_events(session: Session, events: list[dict]) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        copy_rows(session, CaseEvent.__table__, events)
+    else:
+        session.execute(insert(CaseEvent.__table__), events)
 
 
 def _update(session: Session, changes: list[tuple[ListRow, dict, dict]], origin: dict, source: str,
@@ -208,8 +227,9 @@ def _update(session: Session, changes: list[tuple[ListRow, dict, dict]], origin:
     # executemany by primary key, grouped by the set of columns each row changes.
     session.execute(update(Case), [{"id": existing["id"], **changed, "updated_at": now}
                                    for _, existing, changed in changes])
-    session.execute(insert(CaseEvent.__table__), [
-        {"case_id": existing["id"], "at": now, "actor_id": None, "kind": "list_updated", "source": source,
+    _add_events(session, [
+        {"case_id": existing["id"], "at": now, "actor_id": None, "kind": "list_updated", "from_status": None,
+         "to_status": None, "note": None, "source": source,
          "details": {**origin, "row": row.row,
                      "changed": {k: [_json(existing.get(k)), _json(v)] for k, v in changed.items()}}}
         for row, existing, changed in changes
