@@ -108,14 +108,12 @@ def submit_checkin(ctx: Context, data: dict) -> Reply:
     if refused:
         return refused
     outcome = data["outcome"]
-    to_status = OUTCOME_STATUS[outcome]
     pin = data.get("pin")
     details = {"outcome": outcome, **({"pin": pin} if pin else {})}
     if outcome == "moved" and data.get("moved_to"):
         details["moved_to"] = data["moved_to"]["text"]
     note = data.get("other_note") or data.get("visit_note") or data.get("school")
-    refusal = move(ctx, case, "checked_in", to_status if to_status != case.status else None, note=note,
-                   details=details)
+    refusal = move(ctx, case, "checked_in", OUTCOME_STATUS[outcome], note=note, details=details)
     if refusal:
         return done(ctx, refusal)
     photo = data.get("photo") or data.get("visit_photo")

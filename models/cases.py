@@ -185,11 +185,13 @@ def record_event(session: Session, case: Case, kind: str, actor: User | None, *,
                  to_status: str | None = None, note: str | None = None,
                  details: dict[str, Any] | None = None, source: str | None = None) -> CaseEvent:
     """Add a line to the case's history; with `to_status`, also move the case to that status, which
-    must be one TRANSITIONS allows from its current one (IllegalTransition otherwise). `source` is
-    the chat message (webhookEventId) or command that caused it."""
+    must be the one it has or one TRANSITIONS allows from it (IllegalTransition otherwise). `source`
+    is the chat message (webhookEventId) or command that caused it."""
     now = now or utcnow()
     if to_status is not None and to_status not in STATUSES:
         raise ValueError(f"unknown case status {to_status!r}")
+    if to_status == case.status:
+        to_status = None  # already there (a second "not found" visit): only a line in the history
     if to_status is not None and not can_move(case, to_status):
         raise IllegalTransition(case.status, to_status)
     event = CaseEvent(case=case, kind=kind, actor_id=actor.id if actor else None, at=now, note=note,

@@ -592,3 +592,37 @@ def test_my_reports_are_paged(registered, chat, db, areas):
     assert "12 เรื่อง (หน้า 1/2)" in page1["text"] and quick_reply_labels(page1)[0] == "ถัดไป"
     [page2] = chat.taps(page1["quickReply"]["items"][0]["action"]["data"])
     assert "(หน้า 2/2)" in page2["text"] and page2["text"].count("ทดสอบ") == 2
+
+
+# ------------------------------------------------------------------ the workflow's table and the place finder
+
+def test_every_status_has_its_transitions_and_illegal_ones_are_refused_in_thai(db, areas):
+    from models import STATUSES, TRANSITIONS, IllegalTransition, record_event
+
+    assert set(TRANSITIONS) == set(STATUSES)
+    assert all(targets <= set(STATUSES) and status not in targets for status, targets in TRANSITIONS.items())
+    with db.transaction() as session:
+        case = Case(first_name="ทดสอบ", last_name="ระบบ", status="to_find")
+        session.add(case)
+        session.flush()
+        with pytest.raises(IllegalTransition) as refused:
+            record_event(session, case, "enrolled", None, to_status="staying")
+        assert "“รอติดตาม”" in refused.value.message and "“เรียนต่อเนื่อง”" in refused.value.message
+        assert "ติดตามพบแล้ว" in refused.value.message  # what is possible from here
+        record_event(session, case, "checked_in", None, to_status="found", source="Wevent")
+        event = record_event(session, case, "checked_in", None, to_status="found")  # no change: a note
+        assert case.status == "found" and (event.from_status, event.to_status) == (None, None)
+
+
+@pytest.mark.parametrize("typed, code", [
+    ("ต.บ้านฝาง อ.บ้านฝาง จ.ขอนแก่น", "400201"),
+    ("ตำบลสำราญ", "400102"),
+    ("สำราญ เมืองขอนแก่น", "400102"),
+    ("อำเภอบ้านฝาง", "4002"),
+    ("บ้านฝาง", "400201"),  # a district and its subdistrict of the same name: the subdistrict
+    ("ต.ไม่มีจริง", None),
+])
+def test_finding_a_typed_place(db, areas, typed, code):
+    with db.transaction() as session:
+        found = people.find_place(session, typed)
+        assert (found.code if found else None) == code
