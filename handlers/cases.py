@@ -282,41 +282,48 @@ def show_case(ctx: Context) -> Reply:
     return refused or show(ctx, case)
 
 
+def tapped(ctx: Context, action: str) -> tuple[Case | None, Reply]:
+    """The case a card's button names, checked for `action` (see case_for)."""
+    return case_for(ctx, action, ctx.postback.get("case"))
+
+
+def start_case_flow(ctx: Context, action: str, flow_: Flow, context) -> Reply:
+    """A button that opens a conversation about the case: `context(case)` is its starting data."""
+    case, refused = tapped(ctx, action)
+    return refused or flow.start(ctx, flow_, context(case))
+
+
+def change(ctx: Context, action: str, kind: str, to_status: str, said: str, **columns) -> Reply:
+    """A button that changes the case at once: the history line, `columns` set, and the card again
+    after `said` (formatted with the case's number)."""
+    case, refused = tapped(ctx, action)
+    if refused:
+        return refused
+    refusal = move(ctx, case, kind, to_status)
+    if refusal:
+        return done(ctx, refusal)
+    for name, value in columns.items():
+        setattr(case, name, value)
+    return show(ctx, case, said.format(number=case.number))
+
+
 @requires(*REFERRERS)
 def confirm_still_in_school(ctx: Context) -> Reply:
     """"ยังเรียนอยู่": a follow-up found the child still in school."""
-    case, refused = case_for(ctx, "staying", ctx.postback.get("case"))
-    if refused:
-        return refused
-    refusal = move(ctx, case, "follow_up", "staying")
-    return done(ctx, refusal or f"บันทึกการติดตามผลแล้วค่ะ: เรื่อง {case.number} {STATUSES[case.status]}")
+    return change(ctx, "staying", "follow_up", "staying", "บันทึกการติดตามผลแล้วค่ะ: เรื่อง {number} เรียนต่อเนื่อง")
 
 
 @requires(*REFERRERS)
 def report_dropped_out(ctx: Context) -> Reply:
     """"หยุดเรียนอีกครั้ง": the child left school again; the case goes back to "found"."""
-    case, refused = case_for(ctx, "dropped", ctx.postback.get("case"))
-    if refused:
-        return refused
-    refusal = move(ctx, case, "dropped_out", "found")
-    if refusal:
-        return done(ctx, refusal)
-    case.enrolled_on = None
-    return show(ctx, case, f"บันทึกแล้วค่ะ: เรื่อง {case.number} กลับเป็น “{STATUSES['found']}” "
-                           "เพื่อหาทางเรียนที่เหมาะกับน้องอีกครั้ง")
+    return change(ctx, "dropped", "dropped_out", "found", "บันทึกแล้วค่ะ: เรื่อง {number} กลับเป็น “ติดตามพบแล้ว” "
+                  "เพื่อหาทางเรียนที่เหมาะกับน้องอีกครั้ง", enrolled_on=None)
 
 
 @requires(*COORDINATORS)
 def reopen_case(ctx: Context) -> Reply:
     """"เปิดเรื่องอีกครั้ง": a coordinator reopens a closed case."""
-    case, refused = case_for(ctx, "reopen", ctx.postback.get("case"))
-    if refused:
-        return refused
-    refusal = move(ctx, case, "reopened", "found")
-    if refusal:
-        return done(ctx, refusal)
-    case.closed_reason = None
-    return show(ctx, case, f"เปิดเรื่อง {case.number} อีกครั้งแล้วค่ะ")
+    return change(ctx, "reopen", "reopened", "found", "เปิดเรื่อง {number} อีกครั้งแล้วค่ะ", closed_reason=None)
 
 
 # ------------------------------------------------------------------ closing a case
@@ -350,5 +357,4 @@ CLOSE = flow.register(Flow(
 @requires(*COORDINATORS)
 def close_case(ctx: Context) -> Reply:
     """"ปิดเรื่อง": a coordinator closes a case with one of the coordinators' reasons."""
-    case, refused = case_for(ctx, "close", ctx.postback.get("case"))
-    return refused or flow.start(ctx, CLOSE, close_context(ctx.session, case))
+    return start_case_flow(ctx, "close", CLOSE, lambda case: close_context(ctx.session, case))

@@ -39,7 +39,7 @@ from bot.thai import InvalidInput, now_bangkok
 from models import STATUSES, Area, Case, CasePhoto
 
 from . import report
-from .cases import case_for, done, move, summary_rows, viewed
+from .cases import case_for, done, move, start_case_flow, summary_rows
 
 OUTCOMES = {
     "found": "พบตัวเด็ก",
@@ -221,8 +221,4 @@ CHECKIN = flow.register(Flow(
 @requires(*REPORTERS)
 def check_in(ctx: Context) -> Reply:
     """"เช็กอิน" on a child's card."""
-    case, refused = case_for(ctx, "checkin", ctx.postback.get("case"))
-    if refused:
-        return refused
-    viewed(ctx, [case], "checkin")
-    return flow.start(ctx, CHECKIN, checkin_context(ctx, case))
+    return start_case_flow(ctx, "checkin", CHECKIN, lambda case: checkin_context(ctx, case))

@@ -48,7 +48,9 @@ from models import (
 )
 
 from . import report
-from .cases import REFERRERS, case_for, decide, done, move, receivers, show, summary_rows, withdraw_referral
+from .cases import (
+    REFERRERS, case_for, decide, done, move, receivers, show, start_case_flow, summary_rows, tapped, withdraw_referral,
+)
 from .common import main_menu
 
 CONFIRM = "ยืนยัน"
@@ -187,10 +189,7 @@ REFER = flow.register(Flow(
 @requires(*REFERRERS)
 def refer_child(ctx: Context) -> Reply:
     """"ส่งต่อ" on a found child's card."""
-    case, refused = case_for(ctx, "refer", ctx.postback.get("case"))
-    if refused:
-        return refused
-    return flow.start(ctx, REFER, {"case": case.id, "_name": case.full_name or case.number})
+    return start_case_flow(ctx, "refer", REFER, lambda case: {"case": case.id, "_name": case.full_name or case.number})
 
 
 # ------------------------------------------------------------------ the receiver's side
@@ -282,7 +281,7 @@ def decline_referral(ctx: Context) -> Reply:
 @requires(*REFERRERS)
 def revoke_referral(ctx: Context) -> Reply:
     """"ถอนการส่งต่อ": the referral is withdrawn and the case is found again, to refer elsewhere."""
-    case, refused = case_for(ctx, "revoke", ctx.postback.get("case"))
+    case, refused = tapped(ctx, "revoke")
     if refused:
         return refused
     referral = withdraw_referral(ctx, case)
@@ -355,7 +354,4 @@ ENROL = flow.register(Flow(
 @requires(*REFERRERS)
 def record_back_in_school(ctx: Context) -> Reply:
     """"กลับเข้าเรียนแล้ว" on a found child's card: back in school without a referral."""
-    case, refused = case_for(ctx, "enrol", ctx.postback.get("case"))
-    if refused:
-        return refused
-    return flow.start(ctx, ENROL, {"case": case.id})
+    return start_case_flow(ctx, "enrol", ENROL, lambda case: {"case": case.id})

@@ -186,8 +186,8 @@ def test_a_listed_child_from_check_in_to_referral_acceptance_back_in_school_and_
     [case_card] = flex_messages(teacher.taps(f"action=case&case={child.id}"))
     actions = buttons_of(bubbles(case_card)[0])
     assert list(actions) == ["ยังเรียนอยู่", "หยุดเรียนอีกครั้ง"]
-    [followed] = teacher.taps(actions["ยังเรียนอยู่"])
-    assert "เรียนต่อเนื่อง" in followed["text"]
+    followed, card = teacher.taps(actions["ยังเรียนอยู่"])
+    assert "เรียนต่อเนื่อง" in followed["text"] and rows_of(bubbles(card)[0])["สถานะ"] == "เรียนต่อเนื่อง"
     [case_card] = flex_messages(district.taps(f"action=case&case={child.id}"))
     [ask_reason] = district.taps(buttons_of(bubbles(case_card)[0])["ปิดเรื่อง"])
     assert "เรียนต่อเนื่องแล้ว" in quick_reply_labels(ask_reason)
@@ -400,13 +400,9 @@ def test_people_outside_the_area_can_neither_see_nor_change_the_case(listed, sch
     assert "นอกพื้นที่" in reply["text"]
 
 
-def test_only_the_receiving_organisation_answers_a_referral(listed, schools, registered, new_chat, db, line):
-    child = listed[0]
-    set_status(db, child.id, "found")
-    teacher = in_organisation(db, registered(new_chat(), "teacher", "400102"), schools["nontan"])
-    receiver = in_organisation(db, registered(new_chat(), "teacher", "400102"), schools["samran"])
+def test_only_the_receiving_organisation_answers_a_referral(offered, schools, registered, new_chat, db, line):
+    child, teacher, receiver, _ = offered
     other_school = in_organisation(db, registered(new_chat(), "teacher", "400102"), schools["faang"])
-    refer(teacher, child.id, "โรงเรียน", "โรงเรียนบ้านสำราญ")
     with db.transaction() as session:
         referral_id = session.scalar(select(Referral.id))
     for outsider in (other_school, teacher):
@@ -456,17 +452,24 @@ def test_a_declined_referral_goes_back_to_the_referrer_with_the_reason(listed, s
     assert "ส่งต่อเรื่อง" in sent["text"] and case_row(db, child.id).status == "referred"
 
 
-def test_a_referral_revoked_then_back_in_school_without_one(listed, schools, registered, new_chat, db, line):
+@pytest.fixture
+def offered(listed, schools, registered, new_chat, db, line):
+    """A found child referred by a teacher to the school in ตำบลสำราญ: (child, teacher, receiver, the offer's card)."""
     child = listed[0]
     set_status(db, child.id, "found")
     teacher = in_organisation(db, registered(new_chat(), "teacher", "400102"), schools["nontan"])
     receiver = in_organisation(db, registered(new_chat(), "teacher", "400102"), schools["samran"])
     refer(teacher, child.id, "โรงเรียน", "โรงเรียนบ้านสำราญ")
     [offer] = line.messages_to(receiver.user_id)
+    return child, teacher, receiver, bubbles(offer)[0]
+
+
+def test_a_referral_revoked_then_back_in_school_without_one(offered, db, line):
+    child, teacher, receiver, offer = offered
     note, card = teacher.taps(f"action=revoke&case={child.id}")
     assert "ถอนการส่งต่อ" in note["text"] and case_row(db, child.id).status == "found"
     assert "ถูกถอนแล้ว" in line.texts_to(receiver.user_id)[-1]
-    [stale] = receiver.taps(buttons_of(bubbles(offer)[0])["รับเรื่อง"])
+    [stale] = receiver.taps(buttons_of(offer)["รับเรื่อง"])
     assert "ถอนการส่งต่อแล้ว" in stale["text"]
 
     [ask_school] = teacher.taps(f"action=enrol&case={child.id}")
@@ -484,14 +487,9 @@ def test_a_referral_revoked_then_back_in_school_without_one(listed, schools, reg
     assert [e.kind for e in history(db, child.id)][-4:] == ["referred", "referral_revoked", "enrolled", "dropped_out"]
 
 
-def test_accepting_without_a_date_then_giving_it_later(listed, schools, registered, new_chat, db, line):
-    child = listed[0]
-    set_status(db, child.id, "found")
-    teacher = in_organisation(db, registered(new_chat(), "teacher", "400102"), schools["nontan"])
-    receiver = in_organisation(db, registered(new_chat(), "teacher", "400102"), schools["samran"])
-    refer(teacher, child.id, "โรงเรียน", "โรงเรียนบ้านสำราญ")
-    [offer] = line.messages_to(receiver.user_id)
-    accept = buttons_of(bubbles(offer)[0])["รับเรื่อง"]
+def test_accepting_without_a_date_then_giving_it_later(offered, db):
+    child, _, receiver, offer = offered
+    accept = buttons_of(offer)["รับเรื่อง"]
     receiver.taps(accept)
     [later] = receiver.says("ยังไม่เริ่มเรียน")
     assert "กด \"รับเรื่อง\"" in later["text"]
