@@ -58,3 +58,10 @@ def test_mixes_interleave_users_and_give_every_event_its_own_id(line):
 
 def test_procfile_has_the_web_and_release_processes():
     assert "gunicorn" in common.procfile("web") and "db upgrade" in common.procfile("release")
+
+
+def test_the_checking_in_mix_walks_a_real_check_in(db, line, chat):
+    MIXES["checkin"].prepare(db, [chat.user_id])
+    replies = [chat.send(event) for event in MIXES["checkin"].conversation(line, chat.user_id)]
+    assert replies[0][1]["type"] == "flex" and "(หน้า 2/" in replies[1][0]["text"]
+    assert "ผลการติดตาม" in replies[3][0]["text"] and "บันทึกการเช็กอินแล้ว" in replies[-1][0]["text"]
