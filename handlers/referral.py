@@ -142,6 +142,9 @@ def submit_referral(ctx: Context, data: dict) -> Reply:
     people = receivers(ctx.session, organisation.id)
     for receiver in people:
         queue_messages(ctx.session, receiver.line_user_id, [referral_card(ctx.session, referral)])
+        # They see the child through the referral, not their area: the trail says who was shown what.
+        audit.record_chat(ctx, "shared", "case", case.id, area_code=case.area.code if case.area else None,
+                          shown_to=receiver.id, referral=referral.id)
     reply = f"ส่งต่อเรื่อง {case.number} ไปยัง {organisation.name} แล้วค่ะ รอหน่วยงานตอบรับ จะแจ้งให้ทราบอีกครั้ง"
     if not people:
         reply += ("\nหมายเหตุ: หน่วยงานนี้ยังไม่มีผู้ใช้ที่ลงทะเบียนในระบบ จึงยังไม่ได้รับข้อความ "

@@ -214,6 +214,8 @@ def test_a_listed_child_from_check_in_to_referral_acceptance_back_in_school_and_
     with db.transaction() as session:
         assert session.scalar(select(CasePhoto).where(CasePhoto.case_id == child.id)) is not None
         assert audit.history(session, "case", child.id, action="view")
+        [shared] = audit.history(session, "case", child.id, action="shared")
+        assert (shared.actor_id, shared.detail["shown_to"]) == (actors[teacher], actors[receiver])
 
 
 def _id(db, chat: Chat) -> int:
