@@ -151,12 +151,17 @@ def move(ctx: Context, case: Case, kind: str, to_status: str | None, *, note: st
 
 # ------------------------------------------------------------------ reading a case
 
+def age_of(case: Case) -> int | None:
+    """Today's age from the birth date, or the age given when the case was opened."""
+    if case.birth_date is None:
+        return case.age_years
+    today, born = now_bangkok().date(), case.birth_date
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
 def age_text(case: Case) -> str:
     if case.birth_date:
-        today = now_bangkok().date()
-        born = case.birth_date
-        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-        return f"{age} ปี (เกิด {format_thai_date(born)})"
+        return f"{age_of(case)} ปี (เกิด {format_thai_date(case.birth_date)})"
     return f"{case.age_years} ปี" if case.age_years is not None else "ไม่ทราบ"
 
 

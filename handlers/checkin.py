@@ -35,11 +35,11 @@ from bot.flow import Answer, Flow, Step, WrongKind, text_answer, text_of
 from bot.messages import text
 from bot.outbox import queue_messages
 from bot.people import find_place
-from bot.thai import InvalidInput, now_bangkok
+from bot.thai import InvalidInput
 from models import STATUSES, Area, Case, CasePhoto
 
 from . import report
-from .cases import case_for, done, move, start_case_flow, summary_rows
+from .cases import age_of, case_for, done, move, start_case_flow, summary_rows
 
 OUTCOMES = {
     "found": "พบตัวเด็ก",
@@ -181,13 +181,8 @@ def checkin_context(ctx: Context, case: Case) -> dict:
         known["title"] = case.title
     if case.national_id:
         known["national_id"] = case.national_id
-    if case.birth_date:
-        today = now_bangkok().date()
-        age = today.year - case.birth_date.year - ((today.month, today.day) < (case.birth_date.month,
-                                                                              case.birth_date.day))
-        known["birth"] = {"date": case.birth_date.isoformat(), "age": age}
-    elif case.age_years is not None:
-        known["birth"] = {"date": None, "age": case.age_years}
+    if age_of(case) is not None:
+        known["birth"] = {"date": case.birth_date.isoformat() if case.birth_date else None, "age": age_of(case)}
     if case.sex:
         known["sex"] = case.sex
     return {**report.report_context(ctx.session, case.area), **known, "_known": sorted(known),

@@ -29,18 +29,18 @@ def my_cases(user_id: int):
 @requires(*REPORTERS)
 def show_my_reports(ctx: Context) -> Reply:
     """The first page, or the page a "ถัดไป" button names."""
-    try:
-        page = max(1, int(ctx.postback.get("page", "1")))
-    except ValueError:
-        page = 1
     stmt = my_cases(ctx.user.id)
     total = ctx.session.scalar(select(func.count()).select_from(stmt.subquery()))
     if not total:
         return [text("ท่านยังไม่มีเรื่องที่แจ้งค่ะ เมื่อพบเด็ก เลือก \"แจ้งพบเด็ก\" ได้เลย", *main_menu(ctx.user))]
+    pages = math.ceil(total / PAGE_SIZE)
+    try:
+        page = min(max(1, int(ctx.postback.get("page", "1"))), pages)
+    except ValueError:
+        page = 1
     cases = list(ctx.session.scalars(stmt.order_by(Case.updated_at.desc(), Case.id.desc())
                                      .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
     viewed(ctx, cases, "my_reports")
-    pages = math.ceil(total / PAGE_SIZE)
     lines = [f"เรื่องที่ท่านแจ้ง {total:,} เรื่อง (หน้า {page}/{pages})"]
     for number, case in enumerate(cases, start=(page - 1) * PAGE_SIZE + 1):
         updated = format_thai_date(case.updated_at.astimezone(BANGKOK).date())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from linebot.v3.messaging import FlexBubble, LocationAction, PostbackAction
 from sqlalchemy import ColumnElement, Select, and_, case as sql_case, func, or_, select
@@ -60,12 +60,15 @@ class ListQuery:
 
     @classmethod
     def from_postback(cls, values: dict[str, str]) -> ListQuery:
+        """The page a button names; anything malformed (the data can be forged) is the first page."""
         try:
-            page = max(1, int(values.get("page", "1")))
+            page = min(max(1, int(values.get("page", "1"))), 10_000)
             near = tuple(float(x) for x in values["near"].split(",")) if values.get("near") else None
         except ValueError:
             page, near = 1, None
-        return cls(page, clean_query(values.get("q", "")), near if near and len(near) == 2 else None)
+        if near and not (len(near) == 2 and abs(near[0]) <= 90 and abs(near[1]) <= 180):
+            near = None  # also NaN and infinity
+        return cls(page, clean_query(values.get("q", "")), near)
 
 
 def clean_query(said: str) -> str:
@@ -99,11 +102,12 @@ def matching(user: User, query: ListQuery) -> Select:
     return stmt.order_by(still_to_find, Area.code, Case.first_name, Case.id)
 
 
-def page_of(session: Session, user: User, query: ListQuery) -> tuple[list[Case], int]:
+def page_of(session: Session, user: User, query: ListQuery) -> tuple[ListQuery, list[Case], int]:
+    """The page's cases and how many match in all; a page past the end is the last one."""
     stmt = matching(user, query)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    cases = list(session.scalars(stmt.offset((query.page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
-    return cases, total
+    query = replace(query, page=min(query.page, max(1, math.ceil(total / PAGE_SIZE))))
+    return query, list(session.scalars(stmt.offset((query.page - 1) * PAGE_SIZE).limit(PAGE_SIZE))), total
 
 
 def child_bubble(case: Case, user: User, near: tuple[float, float] | None) -> FlexBubble:
@@ -122,7 +126,7 @@ def child_bubble(case: Case, user: User, near: tuple[float, float] | None) -> Fl
 
 
 def list_page(ctx: Context, query: ListQuery) -> Reply:
-    cases, total = page_of(ctx.session, ctx.user, query)
+    query, cases, total = page_of(ctx.session, ctx.user, query)
     viewed(ctx, cases, "search" if query.q else "list")
     if not cases:
         empty = NO_MATCH.format(query.q) if query.q else NOTHING_LEFT

@@ -626,3 +626,22 @@ def test_finding_a_typed_place(db, areas, typed, code):
     with db.transaction() as session:
         found = people.find_place(session, typed)
         assert (found.code if found else None) == code
+
+
+@pytest.mark.parametrize("data", ["action=todo&page=abc", "action=todo&page=-5&near=nan,inf", "action=todo&near=1",
+                                  "action=todo&q=%25%26&page=99999999999", "action=mine&page=x"])
+def test_forged_page_buttons_get_a_page_not_an_error(many, registered, chat, data):
+    registered(chat, "reporter", "40")
+    reply = chat.taps(data)
+    assert reply and "ขออภัย ระบบขัดข้อง" not in str(reply)
+
+
+def test_a_page_past_the_end_is_the_last_page(many, registered, chat, db):
+    registered(chat, "reporter", "40")
+    heading, _ = chat.taps("action=todo&page=40")
+    assert "(หน้า 3/3)" in heading["text"]
+    with db.transaction() as session:
+        me = session.scalar(select(User).where(User.line_user_id == chat.user_id))
+        session.execute(update(Case).values(reporter_id=me.id))
+    [mine] = chat.taps("action=mine&page=40")
+    assert "(หน้า 3/3)" in mine["text"]
