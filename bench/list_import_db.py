@@ -92,4 +92,4 @@ CURVES = [
 ] + [curve("postgresql", "Excel file, first import", to_excel_xlsx, "list.xlsx")]
 
 if __name__ == "__main__":
-    main("list-import-db", "List import into the database", CURVES)
+    main("list-import-db", "List import into the database: figures", CURVES)

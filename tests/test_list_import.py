@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import list_import
-from bot.synthetic import broken_list, generate_list, list_table, to_csv
+from bot.synthetic import broken_list, generate_list, list_table, to_csv, to_xlsx
 from models import Area, AuditEntry, Case, CaseEvent, record_event
 
 pytestmark = pytest.mark.usefixtures("areas")
@@ -109,6 +109,7 @@ def test_dry_run_and_an_errors_path(app, db, tmp_path):
     (b"", "ว่างเปล่า"),
     (to_csv(broken_list(12, wrong_headers=True).table), "ไม่มีคอลัมน์"),
     (to_csv([["ลำดับ", "หมายเหตุ"]]), "ไม่พบแถวหัวตาราง"),
+    (to_xlsx([]), "ไม่พบแถวหัวตาราง"),  # an empty sheet
 ])
 def test_a_file_that_cannot_be_used_imports_nothing(app, db, tmp_path, content, message):
     path = tmp_path / "bad.csv"
