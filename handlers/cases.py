@@ -97,6 +97,12 @@ CASE_ACTIONS = {action.name: action for action in (
 def case_for(ctx: Context, action: str | None, case_id) -> tuple[Case | None, Reply]:
     """The case `case_id` names and None, or None and the refusal to send: the user must see the
     case's area and, for `action` (a CASE_ACTIONS name), have the role and the case the status."""
+    case, reason = case_refusal(ctx, action, case_id)
+    return (None, [text(reason, *main_menu(ctx.user))]) if reason else (case, None)
+
+
+def case_refusal(ctx: Context, action: str | None, case_id) -> tuple[Case | None, str | None]:
+    """case_for's check, with the Thai reason rather than a reply (for a step of a conversation)."""
     case = _load(ctx.session, case_id)
     if case is None:
         reason = access.refusal(ctx.user, REPORTERS) or OUT_OF_SCOPE
@@ -111,7 +117,7 @@ def case_for(ctx: Context, action: str | None, case_id) -> tuple[Case | None, Re
     if reason:
         if access.is_registered(ctx.user):
             audit.record_chat(ctx, "denied", "case", str(case_id)[:64], tried=action or "view")
-        return None, [text(reason, *main_menu(ctx.user))]
+        return None, reason
     return case, None
 
 

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from bot import access, audit, flow
 from bot.access import REPORTERS, requires
 from bot.dispatcher import Context, Reply
-from bot.flow import Answer, Finish, Fill, Flow, Step, text_answer, text_of
+from bot.flow import Answer, Fill, Finish, Flow, Step, Stop, text_answer, text_of
 from bot.messages import MAX_QUICK_REPLIES, card, flex, text
 from bot.outbox import queue_messages
 from bot.thai import InvalidInput, format_phone, format_thai_date, now_bangkok, parse_date
@@ -49,7 +49,8 @@ from models import (
 
 from . import report
 from .cases import (
-    REFERRERS, case_for, decide, done, move, receivers, show, start_case_flow, summary_rows, tapped, withdraw_referral,
+    REFERRERS, case_for, case_refusal, decide, done, move, receivers, show, start_case_flow, summary_rows, tapped,
+    withdraw_referral,
 )
 from .common import main_menu
 
@@ -79,14 +80,15 @@ def organisations_for(session: Session, case: Case, kind: str) -> list[Organisat
 
 # ------------------------------------------------------------------ the referral flow
 
-def read_kind(answer: Answer, data: dict) -> Fill:
+def read_kind(answer: Answer, data: dict) -> Fill | Stop:
     said = text_of(answer)
     kind = next((code for code, label in REFERRAL_KINDS.items() if said == label), None)
     if kind is None:
         raise InvalidInput("กรุณาเลือกประเภทหน่วยงานจากปุ่มด้านล่างค่ะ")
-    ctx = answer.ctx
-    case = ctx.session.get(Case, data["case"])
-    found = organisations_for(ctx.session, case, kind)
+    case, reason = case_refusal(answer.ctx, "refer", data["case"])
+    if reason:
+        return Stop(reason)
+    found = organisations_for(answer.ctx.session, case, kind)
     if not found:
         raise InvalidInput(f"ยังไม่มีหน่วยงานประเภท{said}ที่ดูแลพื้นที่ของเด็กในระบบ "
                            "กรุณาเลือกประเภทอื่น หรือขอให้ผู้ประสานงานเพิ่มหน่วยงานก่อนค่ะ")

@@ -645,3 +645,16 @@ def test_a_page_past_the_end_is_the_last_page(many, registered, chat, db):
         session.execute(update(Case).values(reporter_id=me.id))
     [mine] = chat.taps("action=mine&page=40")
     assert "(หน้า 3/3)" in mine["text"]
+
+
+def test_a_referral_started_on_a_case_that_then_leaves_the_area_stops(listed, schools, registered, chat, db, areas):
+    child = listed[0]
+    set_status(db, child.id, "found")
+    in_organisation(db, registered(chat, "teacher", "400102"), schools["nontan"])
+    chat.taps(f"action=refer&case={child.id}")
+    with db.transaction() as session:  # handed to the other district meanwhile
+        session.execute(update(Case).where(Case.id == child.id).values(area_id=areas["400201"]))
+    [stopped] = chat.says("โรงเรียน")
+    assert "นอกพื้นที่" in stopped["text"] and "โรงเรียนบ้านฝาง" not in str(stopped)
+    [idle] = chat.says("โรงเรียนบ้านฝาง")
+    assert "ยังไม่เข้าใจ" in idle["text"]  # the conversation is over
