@@ -65,7 +65,8 @@ LISTED = 2_000  # children on the list in the checking-in mix
 
 
 def listed_children(db: Database, users: list[str]) -> None:
-    """The sample province's areas, a list of children imported, every user a village head there."""
+    """The sample province's areas, a list of children imported, every user a reporter for all of it
+    (so that any child may be checked in by any of them)."""
     from bot import people
     from bot.list_import import import_rows
     from bot.synthetic import SAMPLE_AREAS, generate_list
@@ -74,7 +75,7 @@ def listed_children(db: Database, users: list[str]) -> None:
     with db.transaction() as session:
         people.load_areas(session, [(n, code, name) for n, (code, name) in enumerate(SAMPLE_AREAS.items())])
         import_rows(session, generate_list(LISTED, seed=1), filename="bench.csv", digest="bench", source="bench")
-        area = people.find_area(session, "4001")
+        area = people.find_area(session, "40")
         session.add_all(User(line_user_id=user, role="reporter", area_id=area.id, real_name="ผู้ใหญ่บ้าน",
                              phone="0812345678", pdpa_accepted_at=utcnow(), registered_at=utcnow())
                         for user in users)

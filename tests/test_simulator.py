@@ -46,6 +46,7 @@ def simulator(database_url):
     thread.join()
     server.server_close()
     app.extensions["sender"].stop()
+    app.extensions["photos"].stop()  # every webhook call starts its poller too
     db.dispose()
 
 
