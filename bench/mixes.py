@@ -61,6 +61,41 @@ def everything_users_do(fake: FakeLine, user: str) -> Iterator[dict]:
     yield fake.unfollow_event(user)
 
 
+LISTED = 2_000  # children on the list in the checking-in mix
+
+
+def listed_children(db: Database, users: list[str]) -> None:
+    """The sample province's areas, a list of children imported, every user a reporter for all of it
+    (so that any child may be checked in by any of them)."""
+    from bot import people
+    from bot.list_import import import_rows
+    from bot.synthetic import SAMPLE_AREAS, generate_list
+    from models import User, utcnow
+
+    with db.transaction() as session:
+        people.load_areas(session, [(n, code, name) for n, (code, name) in enumerate(SAMPLE_AREAS.items())])
+        import_rows(session, generate_list(LISTED, seed=1), filename="bench.csv", digest="bench", source="bench")
+        area = people.find_area(session, "40")
+        session.add_all(User(line_user_id=user, role="reporter", area_id=area.id, real_name="ผู้ใหญ่บ้าน",
+                             phone="0812345678", pdpa_accepted_at=utcnow(), registered_at=utcnow())
+                        for user in users)
+
+
+def checking_in(fake: FakeLine, user: str) -> Iterator[dict]:
+    """A village head pages through the list, searches it, and checks a child in as not found."""
+    case_id = 1 + sum(map(ord, user)) % LISTED
+    yield fake.text_event(user, "รายชื่อที่ต้องติดตาม")
+    yield fake.postback_event(user, "action=todo&page=2")
+    yield fake.text_event(user, "ค้นหา สมชาย")
+    yield fake.postback_event(user, f"action=checkin&case={case_id}")
+    yield fake.text_event(user, "ไม่พบตัว")
+    yield fake.text_event(user, "ข้าม")
+    yield fake.text_event(user, "ข้าม")
+    yield fake.text_event(user, "ไม่มีรูป")
+
+
 register(Mix("text", "text steps: greeting, help, about, free text (every event gets a reply)", text_steps))
 register(Mix("mixed", "follow, text, postback, location, sticker, unfollow (all but unfollow get a reply)",
              everything_users_do))
+register(Mix("checkin", f"village heads: the list of {LISTED:,} children to find, its next page, a search, a check-in",
+             checking_in, listed_children))

@@ -18,6 +18,7 @@ from .dispatcher import Dispatcher
 from .downloads import bp as downloads_bp
 from .export import Exporter
 from .line_client import LineClient
+from .list_cli import list_cli
 from .outbox import Sender
 from .pacing import QuietHours, RateLimits
 from .people_cli import COMMANDS as PEOPLE_COMMANDS
@@ -58,7 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(downloads_bp)
     # Only the scheduler's command: it runs in its own process, when `flask scheduler run` starts it.
     for command in (db_cli, sender_cli, deadline_cli, scheduler_cli, *PEOPLE_COMMANDS, *COORDINATOR_COMMANDS,
-                    demo_data):
+                    demo_data, list_cli):
         app.cli.add_command(command)
     if app.config["SIMULATOR"]:
         from .simulator import enable_simulator

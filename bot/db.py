@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import Column, MetaData, Table, create_engine, event, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -66,6 +66,59 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def copy_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many rows with PostgreSQL's COPY, in the session's transaction.
+
+    For tens of thousands of rows, a multi-row INSERT spends most of its time turning thousands of
+    placeholders into PostgreSQL's form, in psycopg; COPY streams the values instead. Every row has
+    the keys of the first; values go through the columns' own conversions (UTC datetimes, JSON).
+    """
+    if not rows:
+        return
+    session.flush()
+    dialect = session.get_bind().dialect
+    names = list(rows[0])
+    convert = [table.c[name].type._cached_bind_processor(dialect) for name in names]
+    quote = dialect.identifier_preparer.quote
+    sql = f"COPY {quote(table.name)} ({', '.join(map(quote, names))}) FROM STDIN"
+    with session.connection().connection.dbapi_connection.cursor() as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row([f(row[name]) if f else row[name] for name, f in zip(names, convert)])
+
+
+def update_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Update many rows by their "id" with PostgreSQL's COPY into a temporary table and one
+    UPDATE … FROM it: one statement instead of one per row. Every row has the keys of the first."""
+    if not rows:
+        return
+    names = list(rows[0])
+    changes = Table(f"{table.name}_changes", MetaData(), *(Column(name, table.c[name].type) for name in names),
+                    prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
+    changes.create(session.connection())
+    copy_rows(session, changes, rows)
+    session.execute(update(table).where(table.c.id == changes.c.id)
+                    .values({name: changes.c[name] for name in names if name != "id"}))
+
+
+@contextmanager
+def unprepared(session: Session) -> Iterator[None]:
+    """No server-side prepared statements on the session's connection for a while (PostgreSQL).
+
+    psycopg prepares a statement once it has run a few times on a connection, and PostgreSQL may
+    then keep one generic plan for it. A bulk job running the same lookup over chunks of thousands
+    of keys would keep a plan made for other data (an empty table: scan it all) for good.
+    """
+    raw = session.connection().connection.dbapi_connection
+    if not hasattr(raw, "prepare_threshold"):
+        yield
+        return
+    before, raw.prepare_threshold = raw.prepare_threshold, None
+    try:
+        yield
+    finally:
+        raw.prepare_threshold = before
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -156,6 +156,10 @@ class Flow:
     def timed_out(self, convo: Conversation, now: datetime) -> bool:
         return now - convo.updated_at > self.idle_timeout
 
+    def first(self, data: dict) -> Step:
+        """The first step that applies to the data the flow starts with."""
+        return next(step for step in self.steps if step.applies(data))
+
     def step(self, name: str) -> Step:
         for step in self.steps:
             if step.name == name:
@@ -205,7 +209,7 @@ def start(ctx: Context, flow: Flow, data: dict | None = None, at: str | None = N
     if current is not None:
         ctx.session.delete(current)
         ctx.session.flush()
-    first = flow.step(at) if at else flow.steps[0]
+    first = flow.step(at) if at else flow.first(data or {})
     ctx.session.add(Conversation(user_id=ctx.user.id, flow=flow.name, step=first.name, data=dict(data or {}),
                                  trail=[], started_at=ctx.now, updated_at=ctx.now))
     return first.render(data or {})
@@ -286,6 +290,14 @@ def _go_back(ctx: Context, flow: Flow, convo: Conversation) -> Reply:
     *rest, previous = convo.trail
     convo.trail, convo.step = rest, previous
     return flow.step(previous).render(convo.data)
+
+
+def reuse(steps: Sequence[Step], when: Callable[[dict], bool]) -> list[Step]:
+    """Another flow's steps, for this one: each asked only when `when` holds, its own `when` holds,
+    and the flow was not started with its answer already known (named in data["_known"]: a
+    check-in prefilled from the list skips what the list says)."""
+    return [replace(step, when=lambda data, step=step: when(data) and step.name not in data.get("_known", ())
+                    and step.applies(data)) for step in steps]
 
 
 def edit_step(name: str, flow: str, return_to: str,

@@ -128,6 +128,30 @@ def find_area(session: Session, code: str) -> Area | None:
     return session.scalar(select(Area).where(Area.code == normalize_area_code(code)))
 
 
+# A place's name as typed, with the level word people write before it ("ต.", "อำเภอ" ...); the areas
+# table keeps names without them.
+_PLACE_WORD = re.compile(r"(?:(ตำบล|ต\.|แขวง|อำเภอ|อ\.|เขต|จังหวัด|จ\.)\s*)?([^\s.]+)")
+_PLACE_LEVEL = {"ตำบล": "subdistrict", "ต.": "subdistrict", "แขวง": "subdistrict", "อำเภอ": "district",
+                "อ.": "district", "เขต": "district", "จังหวัด": "province", "จ.": "province"}
+
+
+def find_place(session: Session, said: str) -> Area | None:
+    """The subdistrict, district or province a person typed ("ต.บ้านฝาง อ.บ้านฝาง จ.ขอนแก่น",
+    "สำราญ"): the most precise area named whose every other named area lies above it; None when
+    nothing matches or the words fit several places."""
+    words = [(m.group(2), _PLACE_LEVEL.get(m.group(1))) for m in _PLACE_WORD.finditer(said)]
+    if not words:
+        return None
+    named = list(session.scalars(select(Area).where(Area.name.in_({name for name, _ in words}),
+                                                    Area.level != "village")))
+    candidates = [[a for a in named if a.name == name and level in (None, a.level)] for name, level in words]
+    fitting = [a for a in named if any(a in c for c in candidates)
+               and all(any(a.code.startswith(b.code) for b in c) for c in candidates)]
+    deepest = max((len(a.code) for a in fitting), default=0)
+    best = [a for a in fitting if len(a.code) == deepest]
+    return best[0] if len(best) == 1 else None
+
+
 # ----------------------------------------------------------------------------- organisations
 
 def save_organisation(session: Session, kind: str, name: str, code: str | None, areas: list[Area]) -> Organisation:

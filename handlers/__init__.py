@@ -2,20 +2,37 @@
 
 The first matching route handles the event. Commands above the `in_flow` route interrupt a guided
 conversation (they start another, or only show information); everything below it is an answer
-to the open conversation's question when there is one.
+to the open conversation's question when there is one. Buttons on cards (postbacks with an
+action) are above it too: tapping one is a new command, not an answer.
 """
 from bot import flow
 from bot.deadlines import REPORTED_ACTION
 from bot.dispatcher import Route, texts
 
-from . import audit_trail, deadlines, export, register, report, summary, users, welcome
+from . import (
+    audit_trail,
+    cases,
+    checkin,
+    deadlines,
+    export,
+    my_reports,
+    referral,
+    register,
+    report,
+    summary,
+    to_find,
+    users,
+    welcome,
+)
 from .common import (
     MENU_ABOUT,
     MENU_AREA_SUMMARY,
     MENU_DEACTIVATE,
     MENU_EXPORT,
+    MENU_FOLLOW_UP,
     MENU_HELP,
     MENU_INVITE,
+    MENU_MY_REPORTS,
     MENU_REGISTER,
     MENU_REPORT,
 )
@@ -36,9 +53,28 @@ ROUTES: list[Route] = [
     Route("text", export.choose_export_format, texts=texts(MENU_EXPORT)),
     Route("postback", export.request_export, action="export"),
     Route("text", audit_trail.show_case_history, when=audit_trail.asks_who_looked),
+    Route("text", to_find.show_list, texts=texts(MENU_FOLLOW_UP)),
+    Route("text", my_reports.show_my_reports, texts=texts(MENU_MY_REPORTS)),
     Route("text", welcome.read_about, texts=texts(MENU_ABOUT)),
     Route("text", welcome.ask_for_help, texts=texts(MENU_HELP, "help", "วิธีใช้")),
+    # Buttons on lists and case cards.
+    Route("postback", to_find.show_next_page, action="todo"),
+    Route("postback", my_reports.show_my_reports, action="mine"),
+    Route("postback", cases.show_case, action="case"),
+    Route("postback", checkin.check_in, action="checkin"),
+    Route("postback", referral.refer_child, action="refer"),
+    Route("postback", referral.record_back_in_school, action="enrol"),
+    Route("postback", referral.revoke_referral, action="revoke"),
+    Route("postback", cases.confirm_still_in_school, action="staying"),
+    Route("postback", cases.report_dropped_out, action="dropped"),
+    Route("postback", cases.close_case, action="close"),
+    Route("postback", cases.reopen_case, action="reopen"),
+    Route("postback", referral.accept_referral, action="referral_accept"),
+    Route("postback", referral.decline_referral, action="referral_decline"),
     Route("*", flow.continue_flow, when=flow.in_flow),
     Route("text", welcome.say_hello, texts=texts("สวัสดี", "สวัสดีครับ", "สวัสดีค่ะ", "สวัสดีค่า", "เริ่ม", "เมนู")),
+    Route("text", to_find.search, when=to_find.is_search),
+    Route("text", to_find.search, when=to_find.looks_like_id_or_number),
+    Route("location", to_find.list_nearest, when=to_find.is_reporter),
     Route("*", welcome.say_not_understood),
 ]

@@ -38,11 +38,6 @@ from linebot.v3.messaging import (
     CameraAction,
     CameraRollAction,
     DatetimePickerAction,
-    FlexBox,
-    FlexBubble,
-    FlexButton,
-    FlexMessage,
-    FlexText,
     LocationAction,
     Message,
     MessageAction,
@@ -54,7 +49,7 @@ from bot import audit, flow
 from bot.access import REPORTERS, coordinators_covering, refusal, requires
 from bot.dispatcher import Context, Reply, normalize_text
 from bot.flow import Answer, Fill, Finish, Flow, Goto, Step, WrongKind, text_answer, text_of
-from bot.messages import MAX_QUICK_REPLIES, text
+from bot.messages import MAX_QUICK_REPLIES, card, flex, text
 from bot.outbox import queue_messages
 from bot.thai import (
     TITLE_SEX,
@@ -279,18 +274,9 @@ def summary(data: dict) -> list[tuple[str, str]]:
 
 
 def summary_card(data: dict) -> Message:
-    rows = [FlexBox(layout="baseline", spacing="sm", contents=[
-        FlexText(text=label, size="sm", color="#888888", flex=3),
-        FlexText(text=value, size="sm", wrap=True, flex=5),
-    ]) for label, value in summary(data)]
-    buttons = [FlexButton(style=style, height="sm", action=MessageAction(label=label, text=label))
+    buttons = [(style, MessageAction(label=label, text=label))
                for style, label in (("primary", CONFIRM), ("secondary", EDIT), ("link", flow.CANCEL))]
-    bubble = FlexBubble(
-        header=FlexBox(layout="vertical", contents=[FlexText(text=CARD_TITLE, weight="bold", size="lg")]),
-        body=FlexBox(layout="vertical", spacing="sm", contents=rows),
-        footer=FlexBox(layout="vertical", spacing="sm", contents=buttons),
-    )
-    return FlexMessage(alt_text=f"{CARD_TITLE}: {full_name(data)}", contents=bubble)
+    return flex(f"{CARD_TITLE}: {full_name(data)}", card(CARD_TITLE, summary(data), buttons))
 
 
 # ----------------------------------------------------------------- choices
@@ -306,7 +292,7 @@ def labels(list_name: str):
     return lambda data: [label for _, label in data["_lists"][list_name]]
 
 
-def choice_steps(list_name: str, prompt: str, edit_label: str) -> list[Step]:
+def choice_steps(list_name: str, prompt: str, edit_label: str | None = None) -> list[Step]:
     """Ask from one of the coordinators' lists; choosing "อื่น ๆ" then asks for the details."""
     return [
         Step(list_name, prompt, choose_from(list_name), choices=labels(list_name), edit_label=edit_label),
@@ -362,10 +348,11 @@ def case_fields(data: dict, reporter: User) -> dict[str, Any]:
     }
 
 
-def notify_coordinators(session: Session, case: Case, reporter: User, created: bool, source: str | None) -> None:
+def notify_coordinators(session: Session, case: Case, reporter: User, created: bool, source: str | None,
+                        headline: str | None = None) -> None:
     """A short notice, in this transaction, to every coordinator whose scope covers the case's area;
     each one that receives the child's details is in the audit log."""
-    headline = "📋 มีการแจ้งพบเด็กในพื้นที่ของท่าน" if created else "📋 มีผู้แจ้งข้อมูลเพิ่มเติม"
+    headline = headline or ("📋 มีการแจ้งพบเด็กในพื้นที่ของท่าน" if created else "📋 มีผู้แจ้งข้อมูลเพิ่มเติม")
     born = (f"เกิด {format_thai_date(case.birth_date)}" if case.birth_date
             else f"อายุ {case.age_years} ปี" if case.age_years is not None else "")
     lines = [
@@ -383,10 +370,9 @@ def notify_coordinators(session: Session, case: Case, reporter: User, created: b
                          source=source)
 
 
-def report_context(session: Session, reporter: User) -> dict:
-    """What the flow needs from the database, read once when it starts: the reporter's area, its
-    villages when there are few enough for buttons, and the coordinators' lists."""
-    area = reporter.area
+def report_context(session: Session, area: Area | None) -> dict:
+    """What the flow needs from the database, read once when it starts: the area the child is in
+    (the reporter's), its villages when there are few enough for buttons, and the coordinators' lists."""
     villages = []
     if area is not None and area.level != "village":
         villages = session.execute(
@@ -438,4 +424,4 @@ def report_found_child(ctx: Context) -> Reply:
     draft = flow.conversation(ctx)
     if draft is not None and draft.flow == REPORT.name and not REPORT.timed_out(draft, ctx.now):
         return flow.resume(ctx, RESUMING)
-    return [text(INTRO), *flow.start(ctx, REPORT, report_context(ctx.session, ctx.user))]
+    return [text(INTRO), *flow.start(ctx, REPORT, report_context(ctx.session, ctx.user.area))]

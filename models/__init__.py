@@ -4,9 +4,13 @@ from .base import Base, WorkQueue, utcnow
 from .cases import (
     SEXES,
     STATUSES,
+    TO_FIND,
+    TRANSITIONS,
     Case,
     CaseEvent,
     CasePhoto,
+    IllegalTransition,
+    can_move,
     case_by_number,
     case_number,
     find_duplicate,
@@ -22,12 +26,14 @@ from .exports import ExportJob
 from .invites import Invite, RichMenu
 from .outbox import OutboxMessage
 from .people import AREA_LEVELS, ORGANISATION_KINDS, ROLES, Area, Organisation, User, organisation_areas
+from .referrals import OPEN_REFERRAL, REFERRAL_KINDS, REFERRAL_STATUSES, Referral
 from .scheduler import SchedulerLease
 
 __all__ = [
-    "AREA_LEVELS", "ORGANISATION_KINDS", "ROLES", "SEXES", "STATUSES", "Area", "AuditEntry", "Base", "Case",
-    "CaseEvent", "CasePhoto", "ChoiceOption", "Conversation", "Deadline", "DeadlineReminder", "DeadlineReport",
-    "Download", "ExportJob", "InboundEvent", "Invite", "Organisation", "OutboxMessage", "RichMenu", "SchedulerLease",
-    "User", "WorkQueue", "case_by_number", "case_number", "choice_label", "choice_list", "find_duplicate",
-    "open_case", "organisation_areas", "record_event", "utcnow",
+    "AREA_LEVELS", "OPEN_REFERRAL", "ORGANISATION_KINDS", "REFERRAL_KINDS", "REFERRAL_STATUSES", "ROLES", "SEXES",
+    "STATUSES", "TO_FIND", "TRANSITIONS", "Area", "AuditEntry", "Base", "Case", "CaseEvent", "CasePhoto",
+    "ChoiceOption", "Conversation", "Deadline", "DeadlineReminder", "DeadlineReport", "Download", "ExportJob",
+    "IllegalTransition", "InboundEvent", "Invite", "Organisation", "OutboxMessage", "Referral", "RichMenu",
+    "SchedulerLease", "User", "WorkQueue", "can_move", "case_by_number", "case_number", "choice_label",
+    "choice_list", "find_duplicate", "open_case", "organisation_areas", "record_event", "utcnow",
 ]

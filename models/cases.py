@@ -1,6 +1,7 @@
 """Cases: one child out of school, followed until they are back in education and stay there.
 
-Every change to a case is also written to its history (CaseEvent): who, when, what, a note. A
+A case moves through STATUSES along the arrows of TRANSITIONS only, and every change is also
+written to its history (CaseEvent): who, when, from which chat message, what, a note. A
 child is one case: the same national ID, or without one the same name and birth date in the same
 area, cannot be entered twice (partial unique indexes), so two reporters confirming the same
 child at the same moment still make one case; the second report becomes an update of the first.
@@ -21,8 +22,7 @@ from .crypto import EncryptedBytes, EncryptedText
 from .people import Area, User
 
 # A case's status, in the programme's words. The list import starts cases at "to_find"; a report
-# from the field starts them at "found". The transitions between them are kept by the case's
-# owners; this module only records them.
+# from the field starts them at "found".
 STATUSES = {
     "to_find": "รอติดตาม",
     "found": "ติดตามพบแล้ว",
@@ -33,6 +33,24 @@ STATUSES = {
     "moved": "ย้ายออกนอกพื้นที่",
     "closed": "ปิดเรื่อง",
 }
+
+# The workflow: from each status, the statuses a case may move to.
+#   to_find -> found -> (referred | back_in_school) -> staying -> closed
+# plus not_found and moved (handed to the new area) from the field check-in, dropping out again
+# (back to found), a referral declined or revoked (back to found), and closing with a reason, which
+# a coordinator can reopen.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "to_find": frozenset({"found", "not_found", "moved", "back_in_school", "closed"}),
+    "not_found": frozenset({"found", "moved", "back_in_school", "closed"}),
+    "moved": frozenset({"found", "not_found", "back_in_school", "closed"}),
+    "found": frozenset({"referred", "back_in_school", "moved", "closed"}),
+    "referred": frozenset({"found", "back_in_school", "closed"}),
+    "back_in_school": frozenset({"staying", "found", "closed"}),
+    "staying": frozenset({"found", "closed"}),
+    "closed": frozenset({"found"}),
+}
+# Still to be found in the field: what a reporter's list shows and what a check-in starts from.
+TO_FIND = ("to_find", "not_found", "moved")
 
 SEXES = {"male": "ชาย", "female": "หญิง"}
 
@@ -92,6 +110,19 @@ class Case(Base):
     reason_note: Mapped[str | None] = mapped_column(String(500))
     wants: Mapped[str | None] = mapped_column(String(32))
 
+    # From the ministry's list: the last grade and school, the school's affiliation, the list's group
+    # (the equity-grant students).
+    grade: Mapped[str | None] = mapped_column(String(16))
+    previous_school: Mapped[str | None] = mapped_column(String(200))
+    affiliation: Mapped[str | None] = mapped_column(String(100))
+    list_group: Mapped[str | None] = mapped_column(String(100))
+
+    # Where and since when the child is in education again, and why a closed case was closed
+    # (a code of the "close_reason" list).
+    school_name: Mapped[str | None] = mapped_column(String(200))
+    enrolled_on: Mapped[date | None] = mapped_column(Date)
+    closed_reason: Mapped[str | None] = mapped_column(String(32))
+
     guardian_name: Mapped[str | None] = mapped_column(String(200))
     guardian_phone: Mapped[str | None] = mapped_column(EncryptedText("guardian_phone"))
 
@@ -145,6 +176,8 @@ class CaseEvent(Base):
     to_status: Mapped[str | None] = mapped_column(String(24))
     note: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict | None] = mapped_column(JSONType)
+    # The webhookEventId of the chat message that caused it; "cli" for a command; None for older rows.
+    source: Mapped[str | None] = mapped_column(String(64))
 
     case: Mapped[Case] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
@@ -166,15 +199,36 @@ class CasePhoto(WorkQueue, Base):
     fetched_at: Mapped[datetime | None]
 
 
+class IllegalTransition(ValueError):
+    """A status change the workflow does not allow; `message` says so in Thai."""
+
+    def __init__(self, from_status: str, to_status: str):
+        self.from_status, self.to_status = from_status, to_status
+        allowed = ", ".join(STATUSES[s] for s in STATUSES if s in TRANSITIONS[from_status])
+        self.message = (f"เรื่องนี้อยู่ในสถานะ “{STATUSES[from_status]}” จึงเปลี่ยนเป็น “{STATUSES[to_status]}” "
+                        f"ไม่ได้ค่ะ (จากสถานะนี้เปลี่ยนได้เป็น: {allowed})")
+        super().__init__(f"{from_status} -> {to_status}")
+
+
+def can_move(case: Case, to_status: str) -> bool:
+    return to_status in TRANSITIONS[case.status]
+
+
 def record_event(session: Session, case: Case, kind: str, actor: User | None, *, now: datetime | None = None,
                  to_status: str | None = None, note: str | None = None,
-                 details: dict[str, Any] | None = None) -> CaseEvent:
-    """Add a line to the case's history; with `to_status`, also move the case to that status."""
+                 details: dict[str, Any] | None = None, source: str | None = None) -> CaseEvent:
+    """Add a line to the case's history; with `to_status`, also move the case to that status, which
+    must be the one it has or one TRANSITIONS allows from it (IllegalTransition otherwise). `source`
+    is the chat message (webhookEventId) or command that caused it."""
     now = now or utcnow()
     if to_status is not None and to_status not in STATUSES:
         raise ValueError(f"unknown case status {to_status!r}")
+    if to_status == case.status:
+        to_status = None  # already there (a second "not found" visit): only a line in the history
+    if to_status is not None and not can_move(case, to_status):
+        raise IllegalTransition(case.status, to_status)
     event = CaseEvent(case=case, kind=kind, actor_id=actor.id if actor else None, at=now, note=note,
-                      details=details)
+                      details=details, source=source)
     if to_status is not None:
         event.from_status, event.to_status = case.status, to_status
         case.status = to_status

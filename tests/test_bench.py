@@ -82,3 +82,8 @@ def test_summary_benchmark_builds_a_national_tree_and_times_every_scope():
                 summary.timed(scope)(db)
             assert "Aggregate" in "\n".join(summary.explain(db, "province"))
     assert summary._databases == {}
+def test_the_checking_in_mix_walks_a_real_check_in(db, line, chat):
+    MIXES["checkin"].prepare(db, [chat.user_id])
+    replies = [chat.send(event) for event in MIXES["checkin"].conversation(line, chat.user_id)]
+    assert replies[0][1]["type"] == "flex" and "(หน้า 2/" in replies[1][0]["text"]
+    assert "ผลการติดตาม" in replies[3][0]["text"] and "บันทึกการเช็กอินแล้ว" in replies[-1][0]["text"]

@@ -77,3 +77,19 @@ def test_text_answer_refuses_other_kinds_and_normalises_spaces():
     for kind in ("sticker", "image", "location"):
         with pytest.raises(WrongKind):
             parse(Answer(kind), {})
+
+
+def test_a_flow_starts_at_its_first_step_that_applies():
+    assert DEMO.first({}).name == "a"
+    skipping = Flow("skipping", [Step("x", "X?", text_answer(keep), when=lambda data: "known" not in data),
+                                 Step("y", "Y?", text_answer(keep))], finish=lambda ctx, data: None)
+    assert skipping.first({"known": 1}).name == "y"
+
+
+def test_reused_steps_are_asked_only_when_wanted_and_not_already_known():
+    a, b = flow.reuse(DEMO.steps[:2], when=lambda data: data.get("go"))
+    assert not a.applies({}) and a.applies({"go": True})
+    assert not a.applies({"go": True, "_known": ["a"]})        # the flow started with its answer
+    assert not b.applies({"go": True, "a": "no"})              # its own `when` still holds
+    assert b.applies({"go": True, "a": "yes"})
+    assert (a.name, a.prompt, a.edit_label) == ("a", "A?", "เอ") and DEMO.steps[0].when is None
