@@ -50,6 +50,9 @@ DEFAULTS: dict[str, Any] = {
     "DATA_ENCRYPTION_KEY": "",
     # A case with no change for this many days counts as overdue in the coordinators' area summary.
     "SUMMARY_OVERDUE_DAYS": 14,
+    # A case waiting on someone with no change for this many days nudges its reporter; after as many
+    # days again, its coordinators (scheduler/followups.py).
+    "STALE_CASE_DAYS": 14,
 }
 
 

@@ -67,6 +67,7 @@ ROUTES: list[Route] = [
     Route("postback", referral.revoke_referral, action="revoke"),
     Route("postback", cases.confirm_still_in_school, action="staying"),
     Route("postback", cases.report_dropped_out, action="dropped"),
+    Route("postback", cases.answer_follow_up, action="followup"),
     Route("postback", cases.close_case, action="close"),
     Route("postback", cases.reopen_case, action="reopen"),
     Route("postback", referral.accept_referral, action="referral_accept"),
