@@ -7,6 +7,7 @@ write its conversation and `register(Mix(...))` below; `python -m bench.webhook 
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -64,21 +65,28 @@ def everything_users_do(fake: FakeLine, user: str) -> Iterator[dict]:
 LISTED = 2_000  # children on the list in the checking-in mix
 
 
+def registered_users(session, users: list[str], area_code: str) -> None:
+    """The sample province's areas loaded, and every user a registered reporter for the area `area_code`."""
+    from bot import people
+    from bot.synthetic import SAMPLE_AREAS
+    from models import User, utcnow
+
+    people.load_areas(session, [(n, code, name) for n, (code, name) in enumerate(SAMPLE_AREAS.items())])
+    area = people.find_area(session, area_code)
+    session.add_all(User(line_user_id=user, role="reporter", area_id=area.id, real_name="ผู้ใหญ่บ้าน",
+                         phone="0812345678", pdpa_accepted_at=utcnow(), registered_at=utcnow())
+                    for user in users)
+
+
 def listed_children(db: Database, users: list[str]) -> None:
     """The sample province's areas, a list of children imported, every user a reporter for all of it
     (so that any child may be checked in by any of them)."""
-    from bot import people
     from bot.list_import import import_rows
-    from bot.synthetic import SAMPLE_AREAS, generate_list
-    from models import User, utcnow
+    from bot.synthetic import generate_list
 
     with db.transaction() as session:
-        people.load_areas(session, [(n, code, name) for n, (code, name) in enumerate(SAMPLE_AREAS.items())])
+        registered_users(session, users, "40")
         import_rows(session, generate_list(LISTED, seed=1), filename="bench.csv", digest="bench", source="bench")
-        area = people.find_area(session, "40")
-        session.add_all(User(line_user_id=user, role="reporter", area_id=area.id, real_name="ผู้ใหญ่บ้าน",
-                             phone="0812345678", pdpa_accepted_at=utcnow(), registered_at=utcnow())
-                        for user in users)
 
 
 def checking_in(fake: FakeLine, user: str) -> Iterator[dict]:
@@ -94,8 +102,39 @@ def checking_in(fake: FakeLine, user: str) -> Iterator[dict]:
     yield fake.text_event(user, "ไม่มีรูป")
 
 
+REPORT_AREA = "400102"  # ต.สำราญ: its few villages are offered as buttons, "บ้านสำราญ หมู่ที่ 1" among them
+
+
+def reporters(db: Database, users: list[str]) -> None:
+    """The sample areas, every user a registered reporter for a subdistrict with a few villages."""
+    with db.transaction() as session:
+        registered_users(session, users, REPORT_AREA)
+
+
+_walks = itertools.count(1)
+
+
+def new_national_id() -> str:
+    """A valid 13-digit national ID not used before in this process, so that every walk reports another child."""
+    from bot.thai import national_id_checksum_ok
+
+    first12 = f"1{next(_walks):011d}"
+    return next(first12 + d for d in "0123456789" if national_id_checksum_ok(first12 + d))
+
+
+def reporting(fake: FakeLine, user: str) -> Iterator[dict]:
+    """A village head reports a child found out of school: "แจ้งพบเด็ก", every answer, then "ยืนยัน"."""
+    answers = ["ด.ญ. สมศรี มีสุข", new_national_id(), "อายุ 12", "บ้านสำราญ หมู่ที่ 1", "45 หมู่ 1",
+               "อยู่บ้าน ไม่ได้เรียน", "บ้านไกล/เดินทางลำบาก", "กลับเข้าโรงเรียน", "ข้าม", "ไม่มีรูป", "ยืนยัน"]
+    yield fake.text_event(user, "แจ้งพบเด็ก")
+    for answer in answers:
+        yield fake.text_event(user, answer)
+
+
 register(Mix("text", "text steps: greeting, help, about, free text (every event gets a reply)", text_steps))
 register(Mix("mixed", "follow, text, postback, location, sticker, unfollow (all but unfollow get a reply)",
              everything_users_do))
 register(Mix("checkin", f"village heads: the list of {LISTED:,} children to find, its next page, a search, a check-in",
              checking_in, listed_children))
+register(Mix("report", "village heads: the whole guided report of a child found (a new child each time), confirmed",
+             reporting, reporters))

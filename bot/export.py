@@ -19,7 +19,8 @@ from openpyxl import Workbook
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import SEXES, STATUSES, Area, Case, ChoiceOption, ExportJob, User, case_number, utcnow
+from models import (REFERRAL_STATUSES, SEXES, STATUSES, Area, Case, ChoiceOption, ExportJob, Organisation, Referral,
+                    User, case_number, utcnow)
 from models.choices import OTHER
 
 from . import access, audit
@@ -99,10 +100,26 @@ def report_rows(session: Session, roots: tuple[str, ...], full_ids: bool, today:
 
 
 def placements(session: Session, roots: tuple[str, ...]) -> dict[int, str]:
-    """HOOK for issue 5 (referrals): by case id, where each child under `roots` was referred or
-    enrolled ("วิทยาลัยเทคนิคขอนแก่น, รับแล้ว"), in one query. Empty until referrals are merged and
-    wired here; the column is in the file already, so its layout does not change when they are."""
-    return {}
+    """By case id, where each child under `roots` was referred or enrolled, in one query: the latest
+    referral's organisation and its status ("วิทยาลัยเทคนิคขอนแก่น, รับเรื่องแล้ว"), and the school the
+    case records the child enrolled in, with the date, when that is not the same organisation."""
+    rows = session.execute(
+        select(Case.id, Case.school_name, Case.enrolled_on, Organisation.name, Referral.status)
+        .outerjoin(Referral, Referral.case_id == Case.id)
+        .outerjoin(Organisation, Organisation.id == Referral.organisation_id)
+        .where(access.prefix_filter(roots, Case.area_code), Referral.id.is_not(None) | Case.school_name.is_not(None))
+        .order_by(Case.id, Referral.created_at, Referral.id)
+    ).all()
+    latest = {case_id: row for case_id, *row in rows}  # the last referral of each case wins
+    placed = {}
+    for case_id, (school, enrolled_on, organisation, status) in latest.items():
+        parts = [f"{organisation}, {REFERRAL_STATUSES.get(status, status)}"] if organisation else []
+        if school and school != organisation:
+            parts.append(f"เข้าเรียน {school}")
+        if enrolled_on and (school or status == "done"):
+            parts[-1] += f" ({_be_date(enrolled_on)})"
+        placed[case_id] = "; ".join(parts)
+    return placed
 
 
 def _area_names(session: Session, roots: tuple[str, ...]) -> dict[str, str]:

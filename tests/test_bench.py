@@ -87,3 +87,17 @@ def test_the_checking_in_mix_walks_a_real_check_in(db, line, chat):
     replies = [chat.send(event) for event in MIXES["checkin"].conversation(line, chat.user_id)]
     assert replies[0][1]["type"] == "flex" and "(หน้า 2/" in replies[1][0]["text"]
     assert "ผลการติดตาม" in replies[3][0]["text"] and "บันทึกการเช็กอินแล้ว" in replies[-1][0]["text"]
+
+
+def test_the_report_mix_walks_a_whole_report_of_a_new_child_each_time(db, line, chat):
+    from sqlalchemy import func, select
+
+    from models import Case
+
+    MIXES["report"].prepare(db, [chat.user_id])
+    for walk in range(2):
+        replies = [chat.send(event) for event in MIXES["report"].conversation(line, chat.user_id)]
+        assert "บ้านสำราญ หมู่ที่ 1" in json.dumps(replies[3], ensure_ascii=False)  # the village step offers it
+        assert "เลขที่เรื่อง" in replies[-1][-1]["text"], replies[-1]
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == 2  # two children, two cases

@@ -151,3 +151,26 @@ def test_cli_export_writes_the_file_and_audits_it(app, province, tmp_path, db):
         entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "export")).all()
         assert [(e.actor_label.startswith("cli:"), e.detail["rows"], e.detail["national_ids"]) for e in entries] == [
             (True, 3, "masked"), (True, 5, "full")]
+
+
+def test_a_referred_case_shows_where_it_was_referred_and_an_enrolled_one_its_school(db, make_case, organisations):
+    from datetime import date
+
+    from bot.export import report_rows
+    from models import Case, Referral
+
+    referred = make_case("40010101", "referred", first_name="ส่งต่อ")
+    enrolled = make_case("40010101", "back_in_school", first_name="เข้าเรียน", school_name="โรงเรียนบ้านโนนทัน",
+                         enrolled_on=date(2026, 6, 1))
+    make_case("40010101", "found", first_name="ยังไม่ส่งต่อ")
+    with db.transaction() as session:
+        session.add(Referral(case_id=referred, organisation_id=organisations["SPP40-1"], status="declined"))
+        session.flush()
+        session.add(Referral(case_id=referred, organisation_id=organisations["1040010101"], status="accepted"))
+        session.add(Referral(case_id=enrolled, organisation_id=organisations["1040010101"], status="done"))
+        assert session.get(Case, enrolled).school_name == "โรงเรียนบ้านโนนทัน"
+    with db.transaction() as session:
+        rows = list(report_rows(session, ("4001",), False, date(2026, 11, 23)))
+    placed = {row[HEADERS.index("ชื่อ")]: row[HEADERS.index("การส่งต่อ/สถานศึกษา")] for row in rows}
+    assert placed == {"ส่งต่อ": "โรงเรียนบ้านโนนทัน, รับเรื่องแล้ว",
+                      "เข้าเรียน": "โรงเรียนบ้านโนนทัน, เข้าเรียนแล้ว (01/06/2569)", "ยังไม่ส่งต่อ": ""}

@@ -104,3 +104,31 @@ def test_summary_counts_overdue_only_cases_waiting_on_someone(db, province):
         assert summarise(session, ("4001", "4002"), utcnow(), 14).sub_level is None
         assert summarise(session, ("",), utcnow(), 14).counts.total == 8
         assert summarise(session, ("41",), utcnow(), 14).counts.total == 0
+
+
+def test_the_card_shows_progress_against_the_current_deadline(chat, new_chat, registered, province, db):
+    from datetime import timedelta
+
+    from bot.deadlines import create_deadline, mark_reported
+    from bot.thai import now_bangkok
+    from models import Area, User
+
+    registered(chat, "coordinator", "4001")
+    heads = [registered(new_chat(), "reporter", "400101", real_name=f"ผู้ใหญ่ {n}")
+             for n in range(1, 6)]
+    registered(new_chat(), "reporter", "400201", real_name="นอกอำเภอ")  # other district
+    with db.transaction() as session:
+        create_deadline(session, title="รายงานเด็กนอกระบบ รอบ 1", due_date=now_bangkok().date() + timedelta(days=3),
+                        area=session.scalar(select(Area).where(Area.code == "40")), roles=["reporter"],
+                        remind_days=[1])
+        mark_reported(session, session.scalar(select(User).where(User.line_user_id == heads[1].user_id)))
+    shown = card_of(chat.says("สรุปพื้นที่"))
+    assert "การรายงานตามกำหนด" in shown and "ส่งรายงานแล้ว 1 จาก 5 คน" in shown, shown
+    [pending] = [t for t in shown if t.startswith("ยังไม่ส่ง")]
+    assert pending == "ยังไม่ส่ง: ผู้ใหญ่ 1, ผู้ใหญ่ 3, ผู้ใหญ่ 4 และอีก 1 คน"
+    assert any(t.startswith("กำหนดส่ง: รายงานเด็กนอกระบบ รอบ 1") for t in shown)
+
+
+def test_no_progress_without_an_open_deadline(chat, registered, province):
+    registered(chat, "coordinator", "4001")
+    assert "การรายงานตามกำหนด" not in card_of(chat.says("สรุปพื้นที่"))
