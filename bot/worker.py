@@ -1,8 +1,9 @@
-"""Background work on queued rows, beside the webhook: threads that take rows kicked after a commit,
-and a poller that claims rows due for a retry, queued by processes without workers (the scheduler,
-the CLI), or left behind by a process that died mid-work.
+"""Background work on queued rows, beside the webhook: threads that take rows a committed transaction
+claimed for this process (Sender.send_claimed), and a poller that claims rows due for a retry, queued
+by processes without workers (the scheduler, the CLI), or left behind by a process that died mid-work.
 
-The outbox sender (bot/outbox.py) and the photo fetcher (bot/photos.py) are both such workers. A
+The outbox sender (bot/outbox.py), the photo fetcher (bot/photos.py) and the exporter (bot/export.py)
+are such workers. A
 work table has the columns of models.base.WorkQueue; a row goes pending -> busy -> done | failed.
 """
 from __future__ import annotations
@@ -85,16 +86,6 @@ class QueueWorker:
             self._executor.shutdown(wait=True)
         self._pid = None
 
-    def kick(self, row_ids: list[int]) -> None:
-        self.ensure_started()
-        for row_id in row_ids:
-            self._submit(self.deliver, row_id)
-
-    def deliver(self, row_id: int) -> None:
-        row = self.claim(row_id)
-        if row is not None:  # else another thread or process has it, or it is not due yet
-            self.process(row)
-
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until no work is under way in this process (tests and shutdown)."""
         with self._idle:
@@ -168,17 +159,6 @@ class QueueWorker:
                 .returning(model)
                 .execution_options(synchronize_session=False)
             ))
-
-    def claim(self, row_id: int):
-        """The row, now marked busy by this thread; None if another has it or it is not due yet."""
-        model, now = self.model, self.clock()
-        with self.db.transaction() as session:
-            return session.scalar(
-                update(model)
-                .where(model.id == row_id, model.status == "pending", model.not_before <= now)
-                .values(status=self.busy_status, claimed_at=now, attempts=model.attempts + 1)
-                .returning(model)
-            )
 
     def record(self, row_id: int, **values) -> None:
         # A plain Core statement on a connection: the ORM session costs more CPU than the UPDATE.
