@@ -51,7 +51,7 @@ from typing import Any, Callable, Iterable
 import yaml
 from flask import Flask, Response, request
 from werkzeug.exceptions import MethodNotAllowed, NotFound
-from werkzeug.serving import WSGIRequestHandler, make_server
+from cheroot.wsgi import Server as WSGIServer
 
 __all__ = [
     "ApiSpec",
@@ -660,11 +660,6 @@ _FAULT_MESSAGES = {
 _ULID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-class _QuietRequestHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs) -> None:
-        pass
-
-
 class FakeLine:
     """The LINE platform, as seen by one channel (one secret, one access token)."""
 
@@ -710,26 +705,26 @@ class FakeLine:
 
     # ---------------------------------------------------------------- serving
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> str:
+    def serve(self, host: str = "127.0.0.1", port: int = 0, threads: int = 128) -> str:
         """Serve the API from a daemon thread; return its base URL."""
         if self._server is not None:
             raise RuntimeError("FakeLine is already serving at " + str(self.base_url))
-        self._server = make_server(
-            host, port, self.wsgi_app, threaded=True, request_handler=_QuietRequestHandler
-        )
-        # A short poll interval keeps shutdown() quick (the default is 0.5 s).
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fakeline", daemon=True
-        )
+        # cheroot keeps connections alive, as LINE's API does (werkzeug's server closes each one, and
+        # every client call would pay for a new connection). A call may sleep (latency, hangs): there
+        # are threads for as many calls as can be under way at once.
+        self._server = WSGIServer((host, port), self.wsgi_app, numthreads=threads, request_queue_size=threads,
+                                  timeout=30, shutdown_timeout=1)
+        self._server.expiration_interval = 0.02  # how often it looks for stop(): a quick shutdown
+        self._server.prepare()
+        self._thread = threading.Thread(target=self._server.serve, name="fakeline", daemon=True)
         self._thread.start()
-        self.base_url = f"http://{host}:{self._server.server_port}"
+        self.base_url = f"http://{host}:{self._server.bind_addr[1]}"
         return self.base_url
 
     def shutdown(self) -> None:
         if self._server is None:
             return
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
         self._thread.join()
         self._server = self._thread = None
         self.base_url = None

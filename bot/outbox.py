@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from linebot.v3.messaging import Message
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from models import OutboxMessage, RichMenu, User, utcnow
@@ -27,7 +27,7 @@ from models import OutboxMessage, RichMenu, User, utcnow
 from .db import Database
 from .line_client import UNREACHABLE, LineClient, LineError
 from .pacing import QuietHours, RateLimits
-from .worker import QueueWorker
+from .worker import GroupCommit, QueueWorker
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,8 @@ class Sender(QueueWorker):
         self.client = client
         self.quiet_hours = quiet_hours
         self.rate_limits = rate_limits or RateLimits({})
+        # Under load many replies are accepted in the same few milliseconds: one UPDATE records them.
+        self._sent = GroupCommit(self._record_sent)
 
     def send_claimed(self, rows: list[OutboxMessage]) -> None:
         """Send rows a committed transaction queued already claimed (deliver_here), each user's in order."""
@@ -156,7 +158,16 @@ class Sender(QueueWorker):
         except LineError as exc:
             self.record_failure(row, exc, chunks_sent=sent)
             return
-        self.record(row.id, status="sent", chunks_sent=sent, sent_at=self.clock(), last_error=None)
+        self._sent.add((row.id, sent))
+
+    def _record_sent(self, rows: list[tuple[int, int]]) -> None:
+        by_chunks: dict[int, list[int]] = {}
+        for row_id, chunks in rows:
+            by_chunks.setdefault(chunks, []).append(row_id)
+        table = OutboxMessage.__table__
+        self.write(*[update(table).where(table.c.id.in_(ids))
+                     .values(status="sent", chunks_sent=chunks, sent_at=self.clock(), last_error=None)
+                     for chunks, ids in by_chunks.items()])
 
     def _held_for_quiet_hours(self, row: OutboxMessage) -> bool:
         """Hold a push until the morning; a reply answers what the user just said, and a rich menu

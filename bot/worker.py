@@ -14,6 +14,7 @@ import random
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, true, update
@@ -161,10 +162,15 @@ class QueueWorker:
             ))
 
     def record(self, row_id: int, **values) -> None:
-        # A plain Core statement on a connection: the ORM session costs more CPU than the UPDATE.
+        self.write(update(self.model.__table__).where(self.model.id == row_id).values(**values))
+
+    def write(self, *statements) -> None:
+        """Run statements in a transaction of their own, on a plain connection: the ORM session
+        costs more CPU than the UPDATEs it would send."""
         def write() -> None:
             with self.db.engine.begin() as connection:
-                connection.execute(update(self.model.__table__).where(self.model.id == row_id).values(**values))
+                for statement in statements:
+                    connection.execute(statement)
 
         # What LINE accepted must be recorded even across a lost connection, or it is sent again.
         self.db.retry_on_lost_connection(write)
@@ -181,3 +187,47 @@ class QueueWorker:
         log.info("%s %s: retry in %.1fs: %s", name, row.id, delay, exc)
         self.record(row.id, status="pending", last_error=str(exc),
                     not_before=self.clock() + timedelta(seconds=delay), **values)
+
+
+@dataclass
+class _Batch:
+    items: list = field(default_factory=list)
+    done: bool = False
+    error: BaseException | None = None
+
+
+class GroupCommit:
+    """Writes the items of many threads with one call of `write`, the way a database groups commits.
+
+    A thread that adds an item while a write is under way waits, and the next write takes every
+    item that arrived meanwhile. `add` returns only once its own item is written (or raises what the
+    write raised), so each item is as durable as with a write of its own; when one thread is alone
+    it writes at once, and under load one statement serves many rows.
+    """
+
+    def __init__(self, write: Callable[[list], None]):
+        self._write = write
+        self._changed = threading.Condition()
+        self._open = _Batch()
+        self._writing = False
+
+    def add(self, item) -> None:
+        with self._changed:
+            batch = self._open
+            batch.items.append(item)
+            while self._writing and not batch.done:
+                self._changed.wait()
+            if not batch.done:  # no write under way: this thread writes the open batch
+                self._writing = True
+                self._open = _Batch()
+        if not batch.done:
+            try:
+                self._write(batch.items)
+            except BaseException as exc:
+                batch.error = exc
+            finally:
+                with self._changed:
+                    batch.done, self._writing = True, False
+                    self._changed.notify_all()
+        if batch.error is not None:
+            raise batch.error
