@@ -23,8 +23,9 @@ DEFAULTS: dict[str, Any] = {
     # Serve the browser simulator and an in-process fake LINE platform. Never in production.
     "SIMULATOR": False,
     # Threads per process that deliver queued LINE messages. Each waits on LINE most of the time:
-    # at 100 ms per call, 64 threads carry up to ~600 messages/s per process.
-    "SENDER_THREADS": 64,
+    # at 100 ms per call, 32 threads carry up to ~300 messages/s per process, more than a web
+    # worker handles (docs/performance.md); more threads only add GIL hand-offs.
+    "SENDER_THREADS": 32,
     # How often each process looks for queued messages that are due (retries, crashed peers).
     "SENDER_POLL_SECONDS": 2.0,
     "LINE_TIMEOUT_SECONDS": 10.0,
