@@ -36,6 +36,7 @@ from bot.config import database_url
 from bot.db import Database
 from bot.fakeline import FakeLine
 from models import InboundEvent, OutboxMessage, utcnow
+from models.crypto import FieldCipher
 
 from . import common
 from .mixes import MIXES, Mix, events
@@ -142,7 +143,8 @@ class Bench:
         self.args = args
         self.fake = FakeLine(SECRET, TOKEN)
         self.fake_url = self.fake.serve()
-        self.users = ["U" + uuid.uuid4().hex for _ in range(args.users)]
+        # Users of their own for each mix: one mix's prepared users must not meet another's.
+        self.users = {name: ["U" + uuid.uuid4().hex for _ in range(args.users)] for name in MIXES}
         self.tmp = Path(tempfile.mkdtemp(prefix="bench-webhook-"))
         self.env = common.venv_env(LINE_CHANNEL_SECRET=SECRET, LINE_CHANNEL_ACCESS_TOKEN=TOKEN,
                                    LINE_API_BASE_URL=self.fake_url)
@@ -155,7 +157,7 @@ class Bench:
 
     def bodies(self, mix: Mix, count: int) -> Path:
         path = self.tmp / f"{mix.name}-{count}.tsv"
-        write_bodies(self.fake, mix, self.users, count, path)
+        write_bodies(self.fake, mix, self.users[mix.name], count, path)
         return path
 
     def floor(self) -> Load:
@@ -173,10 +175,11 @@ class Bench:
         with common.fresh_postgres() as url:
             env = {**self.env, "DATABASE_URL": url}
             common.run_release(env)
-            db = Database(database_url(url, ""))
+            # The same key as the server (common.venv_env): a mix may prepare encrypted rows.
+            db = Database(database_url(url, ""), cipher=FieldCipher.from_text(env["DATA_ENCRYPTION_KEY"]))
             for name in self.args.mix:
                 if MIXES[name].prepare:
-                    MIXES[name].prepare(db, self.users)
+                    MIXES[name].prepare(db, self.users[name])
             self.fake.set_latency(LINE_LATENCY)
             with common.Gunicorn(env, log_path=self.tmp / "bot.log") as web:
                 self.run(db, web, MIXES["text"], 1000, "warm-up", record=False)
