@@ -167,13 +167,13 @@ class QueueWorker:
     def write(self, *statements) -> None:
         """Run statements in a transaction of their own, on a plain connection: the ORM session
         costs more CPU than the UPDATEs it would send."""
-        def write() -> None:
+        def run() -> None:
             with self.db.engine.begin() as connection:
                 for statement in statements:
                     connection.execute(statement)
 
         # What LINE accepted must be recorded even across a lost connection, or it is sent again.
-        self.db.retry_on_lost_connection(write)
+        self.db.retry_on_lost_connection(run)
 
     def record_failure(self, row, exc: LineError, **values) -> None:
         """Retry later with backoff when LINE may recover (5xx, timeouts, 429), else mark the row failed."""
@@ -217,10 +217,11 @@ class GroupCommit:
             batch.items.append(item)
             while self._writing and not batch.done:
                 self._changed.wait()
-            if not batch.done:  # no write under way: this thread writes the open batch
+            writer = not batch.done  # no write under way: this thread writes the open batch
+            if writer:
                 self._writing = True
                 self._open = _Batch()
-        if not batch.done:
+        if writer:
             try:
                 self._write(batch.items)
             except BaseException as exc:
