@@ -31,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     settings = config_module.load(config)
     settings["DATABASE_URL"] = config_module.database_url(settings["DATABASE_URL"], app.instance_path)
+    settings["PUBLIC_BASE_URL"] = config_module.public_base_url(settings)
     app.config.from_mapping(settings)
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -40,7 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     cipher = FieldCipher.from_text(config_module.data_encryption_key(app.config, app.instance_path))
     db = Database(app.config["DATABASE_URL"], app.config["DATABASE_POOL_SIZE"], cipher)
-    links = DownloadLinks(cipher.derive_key("download links"), config_module.public_base_url(app.config))
+    links = DownloadLinks(cipher.derive_key("download links"), app.config["PUBLIC_BASE_URL"])
     line = LineClient(app.config["LINE_CHANNEL_ACCESS_TOKEN"], app.config["LINE_API_BASE_URL"],
                       app.config["LINE_TIMEOUT_SECONDS"], pool_size=app.config["SENDER_THREADS"])
     sender = Sender(db, line, app.config["SENDER_THREADS"], app.config["SENDER_POLL_SECONDS"],
