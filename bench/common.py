@@ -65,8 +65,9 @@ def venv_env(**extra: str) -> dict[str, str]:
     """The environment for a child process: this venv's tools first on PATH, plus `extra`."""
     env = {k: v for k, v in os.environ.items() if k not in ("WEB_CONCURRENCY", "WEB_THREADS")}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    # The Procfile's processes refuse to start on PostgreSQL without a key.
+    # The Procfile's processes refuse to start on PostgreSQL without a key and a public https address.
     env.setdefault("DATA_ENCRYPTION_KEY", THROWAWAY_DATA_KEY)
+    env.setdefault("PUBLIC_BASE_URL", "https://bot.example.go.th")
     env.update(extra)
     return env
 

@@ -15,6 +15,7 @@ from .coordinator_cli import COMMANDS as COORDINATOR_COMMANDS
 from .db import Database
 from .demo import demo_data
 from .dispatcher import Dispatcher
+from .downloads import DownloadLinks
 from .downloads import bp as downloads_bp
 from .export import Exporter
 from .line_client import LineClient
@@ -30,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     settings = config_module.load(config)
     settings["DATABASE_URL"] = config_module.database_url(settings["DATABASE_URL"], app.instance_path)
+    settings["PUBLIC_BASE_URL"] = config_module.public_base_url(settings)
     app.config.from_mapping(settings)
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -39,13 +41,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     cipher = FieldCipher.from_text(config_module.data_encryption_key(app.config, app.instance_path))
     db = Database(app.config["DATABASE_URL"], app.config["DATABASE_POOL_SIZE"], cipher)
+    links = DownloadLinks(cipher.derive_key("download links"), app.config["PUBLIC_BASE_URL"])
     line = LineClient(app.config["LINE_CHANNEL_ACCESS_TOKEN"], app.config["LINE_API_BASE_URL"],
                       app.config["LINE_TIMEOUT_SECONDS"], pool_size=app.config["SENDER_THREADS"])
     sender = Sender(db, line, app.config["SENDER_THREADS"], app.config["SENDER_POLL_SECONDS"],
                     quiet_hours=QuietHours.parse(app.config["QUIET_HOURS"]),
                     rate_limits=RateLimits({"reply": app.config["LINE_RATE_LIMIT"],
                                             "push": app.config["LINE_RATE_LIMIT"],
-                                            "multicast": app.config["LINE_MULTICAST_RATE_LIMIT"]}))
+                                            "multicast": app.config["LINE_MULTICAST_RATE_LIMIT"]}),
+                    prepare=links.expand)
     app.extensions.update(
         db=db,
         line=line,
@@ -53,7 +57,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         dispatcher=Dispatcher(ROUTES, db, app.config),
         sender=sender,
         photos=PhotoFetcher(db, line, app.config["SENDER_POLL_SECONDS"]),
-        exporter=Exporter(db, sender, app.config["SENDER_POLL_SECONDS"]),
+        exporter=Exporter(db, sender, app.config["SENDER_POLL_SECONDS"], links),
+        download_links=links,
     )
     app.register_blueprint(webhook_bp)
     app.register_blueprint(downloads_bp)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 from models.crypto import new_key_text
 
@@ -18,7 +19,8 @@ DEFAULTS: dict[str, Any] = {
     "LINE_API_BASE_URL": "",
     # Empty means an SQLite file in the instance folder.
     "DATABASE_URL": "",
-    # The address users reach this server at (https://bot.example.go.th); used in download links.
+    # The address users reach this server at (https://bot.example.go.th); download links are built
+    # from it. Required in production; development uses DEV_PUBLIC_BASE_URL.
     "PUBLIC_BASE_URL": "",
     # Serve the browser simulator and an in-process fake LINE platform. Never in production.
     "SIMULATOR": False,
@@ -88,6 +90,35 @@ def database_url(url: str, instance_path: str) -> str:
     return url
 
 
+# scripts/run-local's address: where a development server's download links point unless told otherwise.
+DEV_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+
+
+def _development(settings: dict[str, Any]) -> bool:
+    """The simulator, the tests, or SQLite: anything else is a production server."""
+    return bool(settings["SIMULATOR"] or settings.get("TESTING") or settings["DATABASE_URL"].startswith("sqlite"))
+
+
+def public_base_url(settings: dict[str, Any]) -> str:
+    """PUBLIC_BASE_URL, checked: download links are built from it alone, never from a request's Host
+    header, which whoever sends the request chooses.
+
+    A production server refuses to start without an https:// address: a link on plain http, opened
+    on a phone's network, hands children's data to anyone on the way.
+    """
+    url = settings["PUBLIC_BASE_URL"].strip()
+    development = _development(settings)
+    if not url and development:
+        return DEV_PUBLIC_BASE_URL
+    parts = urlsplit(url)
+    schemes = ("https", "http") if development else ("https",)
+    if parts.scheme not in schemes or not parts.netloc or parts.query or parts.fragment:
+        problem = f"is {url!r}" if url else "is not set"
+        raise RuntimeError(f"PUBLIC_BASE_URL {problem}: set it to the public https:// address of this server, "
+                           "e.g. https://bot.example.go.th (download links are built from it)")
+    return url.rstrip("/")
+
+
 DEV_KEY_FILE = "data-encryption.key"
 
 
@@ -99,8 +130,7 @@ def data_encryption_key(settings: dict[str, Any], instance_path: str) -> str:
     """
     if settings["DATA_ENCRYPTION_KEY"]:
         return settings["DATA_ENCRYPTION_KEY"]
-    development = settings["SIMULATOR"] or settings.get("TESTING") or settings["DATABASE_URL"].startswith("sqlite")
-    if not development:
+    if not _development(settings):
         raise RuntimeError("DATA_ENCRYPTION_KEY is not set. Make one with: python -c \"import base64, os; "
                            "print(base64.b64encode(os.urandom(64)).decode())\" and keep a copy somewhere safe: "
                            "without it the encrypted data cannot be read")

@@ -25,7 +25,7 @@ from models.choices import OTHER
 
 from . import access, audit
 from .db import Database
-from .downloads import LINK_LIFETIME, create_link
+from .downloads import LINK, LINK_LIFETIME, DownloadLinks, with_link
 from .messages import text
 from .official_list import inert
 from .outbox import Sender, deliver_here, queue_messages, queued_rows
@@ -210,9 +210,10 @@ class Exporter(QueueWorker):
     # A national file of a million children takes minutes (docs/performance.md): never start it twice.
     claim_expires = timedelta(hours=1)
 
-    def __init__(self, db: Database, sender: Sender, poll_seconds: float):
+    def __init__(self, db: Database, sender: Sender, poll_seconds: float, links: DownloadLinks):
         super().__init__(db, threads=1, poll_seconds=poll_seconds)  # one file at a time: they are big
         self.sender = sender
+        self.links = links
 
     def process(self, job: ExportJob) -> None:
         try:
@@ -241,13 +242,13 @@ class Exporter(QueueWorker):
             return
         full_ids = access.sees_national_ids(user)
         file = export_file(session, roots, job.format, full_ids, utcnow())
-        url = create_link(session, file.filename, file.content_type, file.content, created_by=user,
-                          base_url=job.base_url)
+        nonce = self.links.create(session, file.filename, file.content_type, file.content, created_by=user)
         record_export(session, roots, file, full_ids, actor=user, source=f"export-job:{job.id}")
         label = scope_words(session, user, job.area_code)
-        queue_messages(session, user.line_user_id, [text(READY.format(
-            label=label, rows=file.rows, fmt=job.format.upper(), url=url,
-            minutes=int(LINK_LIFETIME.total_seconds() // 60)))])
+        # The link itself is made by the sender (bot/downloads.py): the outbox row holds no token.
+        queue_messages(session, user.line_user_id, [with_link(text(READY.format(
+            label=label, rows=file.rows, fmt=job.format.upper(), url=LINK,
+            minutes=int(LINK_LIFETIME.total_seconds() // 60))), nonce)])
         self._finish(session, job, "done", file.rows)
 
     @staticmethod

@@ -92,9 +92,13 @@ class Sender(QueueWorker):
 
     def __init__(self, db: Database, client: LineClient, threads: int, poll_seconds: float,
                  quiet_hours: QuietHours | None = None, rate_limits: RateLimits | None = None,
-                 clock: Callable[[], datetime] = utcnow):
+                 clock: Callable[[], datetime] = utcnow,
+                 prepare: Callable[[list[dict]], list[dict]] | None = None):
         super().__init__(db, threads, poll_seconds, clock)
         self.client = client
+        # Turns a row's stored messages into what LINE gets, at every attempt: what must not be
+        # stored (a download link, bot.downloads) is only made here.
+        self.prepare = prepare or (lambda messages: messages)
         self.quiet_hours = quiet_hours
         self.rate_limits = rate_limits or RateLimits({})
         # Under load many replies are accepted in the same few milliseconds: one UPDATE records them.
@@ -129,7 +133,8 @@ class Sender(QueueWorker):
             log.info("outbox %s: skipped, blocked by its recipients", row.id)
             self.record(row.id, status="skipped", last_error="blocked by the recipient")
             return
-        chunks = [row.messages[i:i + MESSAGES_PER_CALL] for i in range(0, len(row.messages), MESSAGES_PER_CALL)]
+        messages = self.prepare(row.messages)
+        chunks = [messages[i:i + MESSAGES_PER_CALL] for i in range(0, len(messages), MESSAGES_PER_CALL)]
         sent = row.chunks_sent
         reply_token = row.reply_token
         try:

@@ -10,7 +10,6 @@ from linebot.v3.messaging import PostbackAction
 
 from bot import access
 from bot.dispatcher import Context, Reply
-from bot.downloads import public_base_url
 from bot.export import FORMATS
 from bot.messages import text
 from models import ExportJob
@@ -43,8 +42,8 @@ def request_export(ctx: Context) -> Reply:
     fmt = ctx.postback.get("format")
     if fmt not in FORMATS:
         return _ask_format(ctx, code, label)
-    ctx.session.add(ExportJob(user_id=ctx.user.id, area_code=code, format=fmt, base_url=public_base_url(),
-                              created_at=ctx.now, not_before=ctx.now))
+    ctx.session.add(ExportJob(user_id=ctx.user.id, area_code=code, format=fmt, created_at=ctx.now,
+                              not_before=ctx.now))
     return [text(PREPARING.format(label=f" {label}", fmt=FORMAT_LABELS[fmt]), *main_menu(ctx.user))]
 
 

@@ -18,6 +18,8 @@ import binascii
 import os
 
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Engine, LargeBinary, String
 from sqlalchemy.types import TypeDecorator
 
@@ -32,6 +34,7 @@ class FieldCipher:
         if len(key) != KEY_BYTES:
             raise ValueError(f"the data encryption key must be {KEY_BYTES} bytes, not {len(key)}")
         self._siv = AESSIV(key)
+        self._key = key
 
     @classmethod
     def from_text(cls, text: str) -> FieldCipher:
@@ -43,6 +46,11 @@ class FieldCipher:
         except binascii.Error:
             raise ValueError("DATA_ENCRYPTION_KEY is not base64") from None
         return cls(key)
+
+    def derive_key(self, purpose: str) -> bytes:
+        """A 256-bit key of its own for another use of this secret (signing download links): HKDF, so
+        neither key tells anything about the other or about the encryption key."""
+        return HKDF(algorithm=SHA256(), length=32, salt=None, info=purpose.encode()).derive(self._key)
 
     def seal_text(self, purpose: str, value: str) -> str:
         """The same value and purpose always give the same text (deterministic)."""

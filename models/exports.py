@@ -20,7 +20,5 @@ class ExportJob(WorkQueue, Base):
     # The area asked for (from the summary card); None: the user's whole scope.
     area_code: Mapped[str | None] = mapped_column(String(8))
     format: Mapped[str] = mapped_column(String(8))  # xlsx | csv
-    # The address the link must use: the public one when the request came (no request in the background).
-    base_url: Mapped[str] = mapped_column(String(300))
     rows: Mapped[int | None]
     finished_at: Mapped[datetime | None]

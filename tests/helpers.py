@@ -7,6 +7,7 @@ from bench.common import THROWAWAY_DATA_KEY
 
 SECRET = "test-channel-secret"
 TOKEN = "test-channel-access-token"
+PUBLIC_BASE_URL = "https://bot.example.go.th"
 
 
 def app_config(database_url: str, line_base_url: str, **extra) -> dict:
@@ -23,6 +24,7 @@ def app_config(database_url: str, line_base_url: str, **extra) -> dict:
         # must not depend on the time of day they run at.
         "QUIET_HOURS": "",
         "DATA_ENCRYPTION_KEY": THROWAWAY_DATA_KEY,
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
         **extra,
     }
 

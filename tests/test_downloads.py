@@ -3,30 +3,32 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.downloads import create_link
+from helpers import PUBLIC_BASE_URL
 
 
-def make_link(app, db, lifetime=timedelta(minutes=15), base="https://bot.example.go.th") -> str:
-    app.config["PUBLIC_BASE_URL"] = base
-    with app.app_context(), db.transaction() as session:
-        return create_link(session, "รายงาน.csv", "text/csv; charset=utf-8", "ก,ข\n".encode(), lifetime=lifetime)
+def make_link(app, db, lifetime=timedelta(minutes=15)) -> str:
+    links = app.extensions["download_links"]
+    with db.transaction() as session:
+        nonce = links.create(session, "รายงาน.csv", "text/csv; charset=utf-8", "ก,ข\n".encode(), lifetime=lifetime)
+    return links.url(nonce)
 
 
 def test_link_downloads_once(app, db, client):
     url = make_link(app, db)
-    assert url.startswith("https://bot.example.go.th/download/") and len(url.rsplit("/", 1)[1]) >= 40
-    path = url.removeprefix("https://bot.example.go.th")
-    first = client.get(path)
+    assert url.startswith(f"{PUBLIC_BASE_URL}/download/") and len(url.rsplit("/", 1)[1]) >= 40
+    path = url.removeprefix(PUBLIC_BASE_URL)
+    first = client.post(path)
     assert first.status_code == 200 and first.data == "ก,ข\n".encode()
     assert "attachment" in first.headers["Content-Disposition"] and first.headers["Cache-Control"] == "no-store"
-    second = client.get(path)
+    second = client.post(path)
     assert second.status_code == 410 and "หมดอายุ" in second.get_data(as_text=True)
 
 
 def test_expired_and_unknown_links_are_gone(app, db, client):
     url = make_link(app, db, lifetime=timedelta(seconds=-1))
-    assert client.get(url.removeprefix("https://bot.example.go.th")).status_code == 410
-    assert client.get("/download/not-a-token").status_code == 410
+    for request in (client.get, client.post):
+        assert request(url.removeprefix(PUBLIC_BASE_URL)).status_code == 410
+        assert request("/download/not-a-token").status_code == 410
 
 
 def test_files_of_expired_links_are_dropped_when_the_next_is_made(app, db):

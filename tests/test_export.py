@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot import access
 from bot.export import HEADERS
-from helpers import flex_texts, texts_of
+from helpers import PUBLIC_BASE_URL, flex_texts, texts_of
 from models import AuditEntry, ExportJob, User
 
 NATIONAL_ID = "1101700230708"
@@ -32,7 +32,7 @@ def province(make_case):
 def download(client, reply: list[dict]) -> tuple[str, bytes]:
     [message] = reply
     url = re.search(r"https?://\S+/download/\S+", message["text"]).group()
-    response = client.get(url.split("localhost", 1)[1])
+    response = client.post(url.removeprefix(PUBLIC_BASE_URL))
     assert response.status_code == 200
     return response.headers["Content-Disposition"], response.data
 
@@ -76,8 +76,8 @@ def test_district_coordinator_exports_exactly_their_district_as_xlsx(chat, regis
     # Formula injection neutralised: text, never a formula.
     assert by_name["'-2+3"][column["นามสกุล"]] == "'=HYPERLINK(\"http://evil\",\"x\")"
     assert by_name["'-2+3"][column["สาเหตุ"]] == "อื่น ๆ: ไม่มีชุดนักเรียน"
-    assert client.get(re.search(r"/download/\S+", texts_of(line.messages_to(chat.user_id))[-1]).group()
-                      ).status_code == 410  # single use
+    assert client.post(re.search(r"/download/\S+", texts_of(line.messages_to(chat.user_id))[-1]).group()
+                       ).status_code == 410  # single use
     with db.transaction() as session:
         [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "export")).all()
         assert (entry.area_code, entry.detail["rows"], entry.detail["format"], entry.detail["national_ids"]) == (
@@ -129,7 +129,7 @@ def test_a_coordinator_deactivated_before_the_file_is_made_gets_nothing(chat, re
     with db.transaction() as session:  # asked for, then deactivated before the exporter got to it
         user = session.scalar(select(User).where(User.line_user_id == chat.user_id))
         user.active = False
-        session.add(ExportJob(user_id=user.id, format="csv", base_url="https://bot.example.go.th"))
+        session.add(ExportJob(user_id=user.id, format="csv"))
     run_exports()
     assert texts_of(line.messages_to(chat.user_id)) == [access.DEACTIVATED]
     with db.transaction() as session:

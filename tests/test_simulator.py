@@ -29,9 +29,11 @@ def simulator(database_url):
     """The app with SIMULATOR on, served on a free port: its senders reach the fake it mounts."""
     server = make_server("127.0.0.1", 0, None, threaded=True, request_handler=_QuietHandler)
     base_url = f"http://127.0.0.1:{server.server_port}"
-    # The app needs the port in its config, so it is built after the socket is bound.
+    # The app needs the port in its config, so it is built after the socket is bound; its download
+    # links point at itself, as scripts/run-local sets them.
     try:
-        app = server.app = create_app(app_config(database_url, f"{base_url}/fake-line", SIMULATOR=True))
+        app = server.app = create_app(app_config(database_url, f"{base_url}/fake-line", SIMULATOR=True,
+                                                 PUBLIC_BASE_URL=base_url))
     except BaseException:
         server.server_close()
         raise
