@@ -15,8 +15,19 @@ from sqlalchemy import select, text, update
 
 from bot.thai import mask_national_id
 from conftest import Chat
-from helpers import texts_of
-from models import STATUSES, AuditEntry, Case, CaseEvent, CasePhoto, OutboxMessage, OutsideReport, User
+from helpers import deliver_queued, texts_of
+from models import (
+    STATUSES,
+    AuditEntry,
+    Case,
+    CaseEvent,
+    CasePhoto,
+    OutboxMessage,
+    OutsideReport,
+    User,
+    utcnow,
+)
+from scheduler.jobs import run_job
 from test_report import ID, plain_answers, wait_for, walk
 
 SENT_FOR_REVIEW = "ส่งให้ผู้รับผิดชอบตรวจสอบแล้ว"
@@ -63,7 +74,7 @@ def assert_reveals_nothing_of(case: Case, messages: list[dict], *, status: bool 
     masked = (mask_national_id(case.national_id),) if case.national_id else ()
     for revealing in (case.number, f"{case.id:06d}", case.first_name, case.last_name, case.guardian_name,
                       *masked, *(STATUSES.values() if status else ())):
-        assert revealing not in said, revealing
+        assert not revealing or revealing not in said, revealing
 
 
 def assert_not_found(reply: list[dict], case: Case) -> None:
@@ -289,3 +300,12 @@ def test_pdpa_forget_removes_the_reports_kept_from_outside(theirs, people, app, 
         assert notice.messages == []
         [forget] = session.scalars(select(AuditEntry).where(AuditEntry.action == "forget")).all()
         assert forget.detail["outside_reports"] == 1
+
+
+def test_a_stale_nudge_never_names_a_case_of_mine_that_is_now_another_areas(app, people, make_case, db, line):
+    """The nightly nudge lists "my" cases like เรื่องที่ฉันแจ้ง does: only those in my scope today."""
+    reporter = people["reporter"]
+    handed_over = make_case("40020101", status="found", days_idle=15, reporter_id=user_id(db, reporter))
+    assert run_job("stale-case-nudges", app, now=utcnow()) == 0
+    deliver_queued(app)
+    assert_reveals_nothing_of(case_of(db, handed_over), line.messages_to(reporter.user_id))
