@@ -8,11 +8,13 @@ to review, encrypted at rest, audited, and gone after `flask pdpa forget`.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import date
 
 import pytest
 from sqlalchemy import select, text, update
 
+from bot.synthetic import generate_list, list_table, to_csv
 from bot.thai import mask_national_id
 from conftest import Chat
 from helpers import deliver_queued, texts_of
@@ -309,3 +311,24 @@ def test_a_stale_nudge_never_names_a_case_of_mine_that_is_now_another_areas(app,
     assert run_job("stale-case-nudges", app, now=utcnow()) == 0
     deliver_queued(app)
     assert_reveals_nothing_of(case_of(db, handed_over), line.messages_to(reporter.user_id))
+
+
+# ------------------------------------------------------------------ the official list
+
+def test_a_list_row_matching_a_visited_case_elsewhere_neither_moves_it_nor_names_it(
+        app, theirs, db, tmp_path):
+    """The ministry's list is national (imported on the server, `flask list import`, audited as the
+    command's user), so it may update any case; still, a row whose address is in เมืองขอนแก่น does
+    not pull บ้านฝาง's visited case into another area, and the command's output names no case."""
+    with db.transaction() as session:
+        session.execute(update(Case).where(Case.id == theirs).values(status="found"))
+    [row] = generate_list(1, seed=5)
+    row = replace(row, national_id=ID, moo=1, subdistrict="ในเมือง", district="เมืองขอนแก่น", province="ขอนแก่น")
+    path = tmp_path / "list.csv"
+    path.write_bytes(to_csv(list_table([row])))
+    result = app.test_cli_runner().invoke(args=["list", "import", str(path), "--yes"])
+    assert result.exit_code == 0, result.output
+    case = case_of(db, theirs)
+    assert (case.area_code, case.status) == ("40020101", "found")
+    for revealing in (case.number, THEIRS["first_name"], THEIRS["guardian_name"], row.first_name):
+        assert revealing not in result.output
