@@ -17,6 +17,7 @@ from .dispatcher import Context
 ACTIONS = {
     "create": "แจ้งพบ (เปิดเรื่อง)",
     "report_again": "แจ้งข้อมูลเพิ่มเติม",
+    "report_outside": "แจ้งจากนอกพื้นที่ (รอผู้ประสานงานตรวจสอบ)",
     "notified": "ได้รับแจ้งข้อมูลเด็ก",
     "view": "เปิดดูข้อมูล",
     "change": "แก้ไขข้อมูล",

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Text, cast, delete, or_, update
 from sqlalchemy.orm import Session
 
-from models import Case, CaseEvent, CasePhoto, OutboxMessage
+from models import Case, CaseEvent, CasePhoto, OutboxMessage, OutsideReport
 
 from . import audit
 from .thai import BANGKOK, age_on
@@ -25,8 +25,9 @@ EMPTY = {"first_name": "", "last_name": ""}
 
 
 def forget_case(session: Session, case: Case, now: datetime) -> list[str]:
-    """Remove the personal fields of `case`, its photos, its history's details and notes, and the
-    sent messages that named it; returns the fields that held something."""
+    """Remove the personal fields of `case`, its photos, its history's details and notes, the reports
+    about it kept from outside its area, and the sent messages that named it; returns the fields
+    that held something."""
     removed = [name for name in PERSONAL_FIELDS if getattr(case, name) not in (None, "")]
     full_name = f"{case.first_name} {case.last_name}"
     if case.birth_date is not None:
@@ -35,6 +36,7 @@ def forget_case(session: Session, case: Case, now: datetime) -> list[str]:
         setattr(case, name, EMPTY.get(name))
     case.forgotten_at = now
     photos = session.execute(delete(CasePhoto).where(CasePhoto.case_id == case.id)).rowcount
+    outside = session.execute(delete(OutsideReport).where(OutsideReport.case_id == case.id)).rowcount
     # The history keeps who did what and when, and the status changes; reports' details and
     # notes hold the child's data as reported.
     session.execute(update(CaseEvent).where(CaseEvent.case_id == case.id).values(details=None, note=None))
@@ -48,7 +50,7 @@ def forget_case(session: Session, case: Case, now: datetime) -> list[str]:
         .values(messages=[])
     ).rowcount
     audit.record_cli(session, "forget", "case", case.id, area_code=case.area_code, fields=removed, photos=photos,
-                     messages=scrubbed)
+                     outside_reports=outside, messages=scrubbed)
     return removed
 
 

@@ -29,7 +29,7 @@ from linebot.v3.messaging import CameraAction, CameraRollAction, LocationAction
 from sqlalchemy import select
 
 from bot import flow
-from bot.access import REPORTERS, area_label, coordinators_covering, requires
+from bot.access import REPORTERS, area_label, coordinators_covering, in_scope, requires
 from bot.dispatcher import Context, Reply
 from bot.flow import Answer, Flow, Step, WrongKind, text_answer, text_of
 from bot.messages import text
@@ -139,11 +139,16 @@ def found(ctx: Context, case: Case, data: dict, saved: str) -> Reply:
     fields = report.case_fields(data, ctx.user)
     del fields["source"]
     national_id = fields.get("national_id")
-    if national_id and national_id != case.national_id and ctx.session.scalar(
-            select(Case.id).where(Case.national_id == national_id)):
-        # Another case has this ID: keep it out of this one (one child, one case) and say so.
+    other = ctx.session.scalar(select(Case).where(Case.national_id == national_id)) \
+        if national_id and national_id != case.national_id else None
+    if other is not None:
+        # Another case has this ID: keep it out of this one (one child, one case). When that case is
+        # another area's, its coordinators get the check-in to review; the reply is the same either
+        # way, and never says which case or where.
+        if not in_scope(ctx.user, other.area):
+            report.report_elsewhere(ctx, other, fields, data)
         del fields["national_id"]
-        saved += "\nเลขประจำตัวที่กรอกมีอยู่ในเรื่องอื่นแล้ว จึงไม่ได้บันทึกไว้ในเรื่องนี้ ผู้ประสานงานจะตรวจสอบค่ะ"
+        saved += "\nเลขประจำตัวที่กรอกยังไม่ได้บันทึกไว้ในเรื่องนี้ ส่งให้ผู้รับผิดชอบตรวจสอบแล้วค่ะ"
     if case.reporter_id is not None:
         del fields["reporter_id"]
     for name, value in fields.items():

@@ -1,4 +1,9 @@
-""""เรื่องที่ฉันแจ้ง": the status of every child the user reported or checked in, newest change first."""
+""""เรื่องที่ฉันแจ้ง": the status of every child the user reported or checked in, newest change first.
+
+Only cases the user may see today: one handed to another area (a child who moved) or left behind
+when the user's own area changed is that area's now. A report kept for another area's
+coordinators (models.OutsideReport) is not a history line, so it never makes their case one of these.
+"""
 from __future__ import annotations
 
 import math
@@ -6,11 +11,11 @@ import math
 from linebot.v3.messaging import PostbackAction
 from sqlalchemy import func, or_, select
 
-from bot.access import REPORTERS, requires
+from bot.access import REPORTERS, requires, visible_area_filter
 from bot.dispatcher import Context, Reply
 from bot.messages import MAX_QUICK_REPLIES, text
 from bot.thai import BANGKOK, format_thai_date
-from models import STATUSES, Case, CaseEvent
+from models import STATUSES, Area, Case, CaseEvent, User
 
 from .cases import viewed
 from .common import main_menu
@@ -21,15 +26,16 @@ PAGE_SIZE = 10
 MINE = ("reported", "reported_again", "checked_in")
 
 
-def my_cases(user_id: int):
-    reported = select(CaseEvent.case_id).where(CaseEvent.actor_id == user_id, CaseEvent.kind.in_(MINE))
-    return select(Case).where(or_(Case.reporter_id == user_id, Case.id.in_(reported)))
+def my_cases(user: User):
+    reported = select(CaseEvent.case_id).where(CaseEvent.actor_id == user.id, CaseEvent.kind.in_(MINE))
+    return (select(Case).outerjoin(Area, Case.area_id == Area.id).where(visible_area_filter(user))
+            .where(or_(Case.reporter_id == user.id, Case.id.in_(reported))))
 
 
 @requires(*REPORTERS)
 def show_my_reports(ctx: Context) -> Reply:
     """The first page, or the page a "ถัดไป" button names."""
-    stmt = my_cases(ctx.user.id)
+    stmt = my_cases(ctx.user)
     total = ctx.session.scalar(select(func.count()).select_from(stmt.subquery()))
     if not total:
         return [text("ท่านยังไม่มีเรื่องที่แจ้งค่ะ เมื่อพบเด็ก เลือก \"แจ้งพบเด็ก\" ได้เลย", *main_menu(ctx.user))]

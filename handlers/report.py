@@ -46,10 +46,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit, flow
-from bot.access import REPORTERS, coordinators_covering, refusal, requires
+from bot.access import REPORTERS, coordinators_covering, in_scope, refusal, requires, scope_label
 from bot.dispatcher import Context, Reply, normalize_text
 from bot.flow import Answer, Fill, Finish, Flow, Goto, Step, WrongKind, text_answer, text_of
-from bot.messages import MAX_QUICK_REPLIES, card, flex, text
+from bot.messages import MAX_QUICK_REPLIES, card, fit_text, flex, text
 from bot.outbox import queue_messages
 from bot.thai import (
     TITLE_SEX,
@@ -65,7 +65,18 @@ from bot.thai import (
     parse_title,
     to_ascii_digits,
 )
-from models import SEXES, STATUSES, Area, Case, CasePhoto, User, choice_list, open_case
+from models import (
+    SEXES,
+    STATUSES,
+    Area,
+    Case,
+    CaseElsewhere,
+    CasePhoto,
+    User,
+    choice_list,
+    open_case,
+    report_outside,
+)
 from models.choices import OTHER
 
 from .common import main_menu
@@ -111,6 +122,11 @@ NEXT_STEPS = ("ขั้นต่อไป\n"
               "• ผู้ประสานงานในพื้นที่ได้รับแจ้งแล้ว และจะตรวจสอบข้อมูล\n"
               "• ผู้ประสานงานหรือครูจะติดต่อครอบครัว เพื่อหาการเรียนที่เหมาะกับน้อง\n"
               "• กรุณาจดเลขที่เรื่องไว้ใช้อ้างอิงค่ะ")
+# When the child's case is another area's: no case number, name or status of it, only that the
+# report went to whoever is responsible (the words a new report's reply also opens with).
+SENT_FOR_REVIEW = ("✅ บันทึกการแจ้งเรียบร้อยแล้วค่ะ\n"
+                   "ส่งให้ผู้รับผิดชอบตรวจสอบแล้ว ผู้ประสานงานหรือครูจะติดต่อครอบครัว "
+                   "เพื่อหาการเรียนที่เหมาะกับน้องค่ะ ขอบคุณค่ะ")
 
 
 # ------------------------------------------------------------------ parsers
@@ -308,7 +324,14 @@ def submit_report(ctx: Context, data: dict) -> Reply:
     reason = refusal(ctx.user, REPORTERS)  # deactivated while filling in
     if reason:
         return [text(reason, *main_menu(ctx.user))]
-    case, created = open_case(ctx.session, case_fields(data, ctx.user), ctx.user, now=ctx.now)
+    fields = case_fields(data, ctx.user)
+    try:
+        case, created = open_case(ctx.session, fields, ctx.user, now=ctx.now,
+                                  visible=lambda case: in_scope(ctx.user, case.area))
+    except CaseElsewhere as elsewhere:
+        # The child's case is another area's: the reporter learns nothing of it, and it is not changed.
+        report_elsewhere(ctx, elsewhere.case, fields, data)
+        return [text(SENT_FOR_REVIEW, *main_menu(ctx.user))]
     if data.get("photo"):
         ctx.session.add(CasePhoto(case_id=case.id, line_message_id=data["photo"], sent_by_id=ctx.user.id,
                                   created_at=ctx.now, not_before=ctx.now))
@@ -321,6 +344,32 @@ def submit_report(ctx: Context, data: dict) -> Reply:
                  "ระบบได้บันทึกสิ่งที่ท่านแจ้งเป็นข้อมูลเพิ่มเติมของเรื่องเดิม และแจ้งผู้ประสานงานแล้ว "
                  "ไม่ต้องแจ้งซ้ำค่ะ ขอบคุณค่ะ")
     return [text(reply, *main_menu(ctx.user))]
+
+
+def report_elsewhere(ctx: Context, case: Case, fields: dict[str, Any], data: dict) -> None:
+    """Keep a report about another area's case for that case's coordinators and push it to them.
+
+    They get what was reported and by whom, to compare with their case; the photo is not attached
+    to a case its sender may not see (they can ask the reporter for it)."""
+    source = ctx.event.webhook_event_id
+    report_outside(ctx.session, case, fields, ctx.user, now=ctx.now, source=source)
+    audit.record_chat(ctx, "report_outside", "case", case.id, area_code=case.area_code)
+    reporter = ctx.user
+    lines = [
+        "📋 มีการแจ้งจากนอกพื้นที่ของท่าน กรุณาตรวจสอบค่ะ",
+        f"ข้อมูลตรงกับเรื่อง {case.number} ในพื้นที่ของท่าน ระบบยังไม่ได้เปลี่ยนแปลงเรื่องนี้ "
+        "และไม่ได้แจ้งเลขที่เรื่องหรือข้อมูลของเรื่องให้ผู้แจ้งทราบ",
+        "",
+        "สิ่งที่แจ้ง",
+        *(f"{label}: {value}" for label, value in summary(data)),
+        "",
+        f"ผู้แจ้ง: {reporter.real_name or '-'}" + (f" โทร {format_phone(reporter.phone)}" if reporter.phone else ""),
+        f"พื้นที่ของผู้แจ้ง: {scope_label(reporter)}",
+    ]
+    for coordinator in coordinators_covering(ctx.session, case.area):
+        queue_messages(ctx.session, coordinator.line_user_id, [text(fit_text("\n".join(lines)))])
+        audit.record(ctx.session, "notified", "case", case.id, actor=coordinator, area_code=case.area_code,
+                     source=source)
 
 
 def case_fields(data: dict, reporter: User) -> dict[str, Any]:

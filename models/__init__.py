@@ -7,15 +7,18 @@ from .cases import (
     TO_FIND,
     TRANSITIONS,
     Case,
+    CaseElsewhere,
     CaseEvent,
     CasePhoto,
     IllegalTransition,
+    OutsideReport,
     can_move,
     case_by_number,
     case_number,
     find_duplicate,
     open_case,
     record_event,
+    report_outside,
 )
 from .choices import ChoiceOption, choice_label, choice_list
 from .conversation import Conversation
@@ -31,9 +34,10 @@ from .scheduler import SchedulerLease
 
 __all__ = [
     "AREA_LEVELS", "OPEN_REFERRAL", "ORGANISATION_KINDS", "REFERRAL_KINDS", "REFERRAL_STATUSES", "ROLES", "SEXES",
-    "STATUSES", "TO_FIND", "TRANSITIONS", "Area", "AuditEntry", "Base", "Case", "CaseEvent", "CasePhoto",
-    "ChoiceOption", "Conversation", "Deadline", "DeadlineReminder", "DeadlineReport", "Download", "ExportJob",
-    "IllegalTransition", "InboundEvent", "Invite", "Organisation", "OutboxMessage", "Referral", "RichMenu",
-    "SchedulerLease", "User", "WorkQueue", "can_move", "case_by_number", "case_number", "choice_label",
-    "choice_list", "find_duplicate", "open_case", "organisation_areas", "record_event", "utcnow",
+    "STATUSES", "TO_FIND", "TRANSITIONS", "Area", "AuditEntry", "Base", "Case", "CaseElsewhere", "CaseEvent",
+    "CasePhoto", "ChoiceOption", "Conversation", "Deadline", "DeadlineReminder", "DeadlineReport", "Download",
+    "ExportJob", "IllegalTransition", "InboundEvent", "Invite", "Organisation", "OutboxMessage", "OutsideReport",
+    "Referral", "RichMenu", "SchedulerLease", "User", "WorkQueue", "can_move", "case_by_number", "case_number",
+    "choice_label", "choice_list", "find_duplicate", "open_case", "organisation_areas", "record_event",
+    "report_outside", "utcnow",
 ]

@@ -4,11 +4,15 @@ A case moves through STATUSES along the arrows of TRANSITIONS only, and every ch
 written to its history (CaseEvent): who, when, from which chat message, what, a note. A
 child is one case: the same national ID, or without one the same name and birth date in the same
 area, cannot be entered twice (partial unique indexes), so two reporters confirming the same
-child at the same moment still make one case; the second report becomes an update of the first.
+child at the same moment still make one case; the second report becomes an update of the first,
+unless its reporter may not see that case: then it is kept apart for the case's own coordinators
+(OutsideReport) and the case is left as it was.
 """
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -199,6 +203,34 @@ class CasePhoto(WorkQueue, Base):
     fetched_at: Mapped[datetime | None]
 
 
+class OutsideReport(Base):
+    """A report about a child whose case the reporter may not see (another area's): kept for that
+    case's coordinators to review, and neither attached to the case nor shown to the reporter.
+    `content` is what was reported (Case columns as JSON), encrypted with a random nonce."""
+
+    __tablename__ = "outside_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The webhookEventId of the confirmation that sent it.
+    source: Mapped[str | None] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(EncryptedBytes("outside_report"))
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        return json.loads(self.content)
+
+
+class CaseElsewhere(Exception):
+    """open_case found the child's case, but its caller may not see it; nothing was changed."""
+
+    def __init__(self, case: Case):
+        self.case = case
+        super().__init__(f"case {case.id} is outside the caller's scope")
+
+
 class IllegalTransition(ValueError):
     """A status change the workflow does not allow; `message` says so in Thai."""
 
@@ -257,13 +289,16 @@ def find_duplicate(session: Session, fields: dict[str, Any]) -> Case | None:
 
 
 def open_case(session: Session, fields: dict[str, Any], actor: User | None, *, now: datetime | None = None,
-              status: str = "found", kind: str = "reported") -> tuple[Case, bool]:
+              status: str = "found", kind: str = "reported",
+              visible: Callable[[Case], bool] | None = None) -> tuple[Case, bool]:
     """Open a case for a child, or find the one they already have; returns (case, created).
 
     `fields` are Case columns. When the child already has a case, the new information is added to
     its history as an update ("reported_again", with the fields as details) and a case still "to
     find" becomes `status`. Safe against a concurrent transaction opening the same child: the
     unique indexes make the later insert fail, and the case the other one made is used instead.
+    With `visible` (may the actor see this case?), a case found that the actor may not see is left
+    untouched and CaseElsewhere raised, however it was found (ID, name and birth date, the race).
     """
     now = now or utcnow()
     existing = find_duplicate(session, fields)
@@ -280,6 +315,8 @@ def open_case(session: Session, fields: dict[str, Any], actor: User | None, *, n
             session.add(CaseEvent(case=case, kind=kind, actor_id=actor.id if actor else None, at=now,
                                   to_status=status))
             return case, True
+    if visible is not None and not visible(existing):
+        raise CaseElsewhere(existing)
     to_status = status if existing.status == "to_find" and status != "to_find" else None
     for name in ENCRYPTED_FIELDS:  # what the new report adds is kept where it is encrypted
         if fields.get(name) and getattr(existing, name) is None:
@@ -289,6 +326,17 @@ def open_case(session: Session, fields: dict[str, Any], actor: User | None, *, n
     return existing, False
 
 
-def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
+def report_outside(session: Session, case: Case, fields: dict[str, Any], actor: User, *, now: datetime,
+                   source: str | None) -> OutsideReport:
+    """Keep a report about `case` from someone who may not see it, for its coordinators; the case
+    itself is not touched (not even its "last changed")."""
+    report = OutsideReport(case_id=case.id, reporter_id=actor.id, at=now, source=source,
+                           content=json.dumps(_jsonable(fields, encrypted=True), ensure_ascii=False).encode())
+    session.add(report)
+    return report
+
+
+def _jsonable(fields: dict[str, Any], *, encrypted: bool = False) -> dict[str, Any]:
+    """`fields` for a JSON column; the ENCRYPTED_FIELDS only when the JSON itself is stored encrypted."""
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in fields.items()
-            if v is not None and k not in ENCRYPTED_FIELDS}
+            if v is not None and (encrypted or k not in ENCRYPTED_FIELDS)}

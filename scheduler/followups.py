@@ -152,7 +152,10 @@ def nudge_stale_cases(ctx: JobContext) -> int:
                 for user in coordinators:
                     users[user.id] = user
                     to_coordinators[user.id].append(case)
-            elif _reachable(case.reporter) and not any(m.get("since") == spell for m in nudged.get(case.id, [])):
+            # A reporter is nudged only about cases they may still see: one handed to another area
+            # (a child who moved) is that area's, and waits for its coordinators like an imported one.
+            elif _reachable(case.reporter) and access.in_scope(case.reporter, case.area) \
+                    and not any(m.get("since") == spell for m in nudged.get(case.id, [])):
                 _mark(session, case, "stale_nudged", ctx.now, {"since": spell, "to": [case.reporter.id]})
                 users[case.reporter.id] = case.reporter
                 to_reporters[case.reporter.id].append(case)

@@ -547,9 +547,11 @@ def test_same_name_and_birth_date_in_the_same_area_without_ids(reporter, registe
     assert len(cases(db)) == 2
 
 
-def test_child_on_the_list_to_find_becomes_found(reporter, db):
+def test_child_on_the_list_to_find_becomes_found(reporter, db, areas):
+    # Listed in the reporter's own subdistrict (a case with no area is national coordinators' only).
     with db.transaction() as session:
-        session.add(Case(first_name="สมศรี", last_name="มีสุข", national_id=ID, status="to_find", source="import"))
+        session.add(Case(first_name="สมศรี", last_name="มีสุข", national_id=ID, status="to_find", source="import",
+                         area_id=areas["400102"]))
     walk(reporter, *plain_answers())
     assert "ติดตามพบแล้ว" in reporter.says("ยืนยัน")[0]["text"]
     [case] = cases(db)
