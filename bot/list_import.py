@@ -22,6 +22,7 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from models import Area, Case, CaseEvent, utcnow
+from models.cases import ENCRYPTED_FIELDS
 
 from . import audit
 from .db import copy_rows, unprepared, update_rows
@@ -237,7 +238,9 @@ def _update(session: Session, changes: list[tuple[ListRow, dict, dict]], origin:
         {"case_id": existing["id"], "at": now, "actor_id": None, "kind": "list_updated", "from_status": None,
          "to_status": None, "note": None, "source": source,
          "details": {**origin, "row": row.row,
-                     "changed": {k: [_json(existing.get(k)), _json(v)] for k, v in changed.items()}}}
+                     # An encrypted field's values stay in its column: only that it changed.
+                     "changed": {k: None if k in ENCRYPTED_FIELDS else [_json(existing.get(k)), _json(v)]
+                                 for k, v in changed.items()}}}
         for row, existing, changed in changes
     ])
 

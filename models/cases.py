@@ -17,12 +17,12 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, FetchedValue, Float, ForeignKey, Index, String, Text, select, text
+from sqlalchemy import Date, FetchedValue, Float, ForeignKey, Index, String, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import Base, JSONType, WorkQueue, utcnow
-from .crypto import EncryptedBytes, EncryptedText
+from .crypto import EncryptedBytes, EncryptedText, SealedText
 from .people import Area, User
 
 # A case's status, in the programme's words. The list import starts cases at "to_find"; a report
@@ -57,9 +57,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 TO_FIND = ("to_find", "not_found", "moved")
 
 SEXES = {"male": "ชาย", "female": "หญิง"}
-
-# Kept only in their encrypted columns, never copied into a history entry's details.
-ENCRYPTED_FIELDS = ("national_id", "guardian_phone")
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 
@@ -103,15 +100,16 @@ class Case(Base):
     # written: the ORM, a bulk import, SQL), so summaries count by code prefix without a join.
     area_code: Mapped[str | None] = mapped_column(String(8), server_default=FetchedValue(),
                                                   server_onupdate=FetchedValue())
-    address: Mapped[str | None] = mapped_column(String(500))
+    # The free-text personal fields are encrypted with a random nonce (SQL never looks into them).
+    address: Mapped[str | None] = mapped_column(SealedText("address", 500))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
 
     # Codes of the coordinators' lists (models.choices), with the reporter's words for "other".
     situation: Mapped[str | None] = mapped_column(String(32))
-    situation_note: Mapped[str | None] = mapped_column(String(500))
+    situation_note: Mapped[str | None] = mapped_column(SealedText("situation_note", 500))
     reason: Mapped[str | None] = mapped_column(String(32))
-    reason_note: Mapped[str | None] = mapped_column(String(500))
+    reason_note: Mapped[str | None] = mapped_column(SealedText("reason_note", 500))
     wants: Mapped[str | None] = mapped_column(String(32))
 
     # From the ministry's list: the last grade and school, the school's affiliation, the list's group
@@ -123,11 +121,11 @@ class Case(Base):
 
     # Where and since when the child is in education again, and why a closed case was closed
     # (a code of the "close_reason" list).
-    school_name: Mapped[str | None] = mapped_column(String(200))
+    school_name: Mapped[str | None] = mapped_column(SealedText("school_name", 200))
     enrolled_on: Mapped[date | None] = mapped_column(Date)
     closed_reason: Mapped[str | None] = mapped_column(String(32))
 
-    guardian_name: Mapped[str | None] = mapped_column(String(200))
+    guardian_name: Mapped[str | None] = mapped_column(SealedText("guardian_name", 200))
     guardian_phone: Mapped[str | None] = mapped_column(EncryptedText("guardian_phone"))
 
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
@@ -147,6 +145,12 @@ class Case(Base):
     @property
     def full_name(self) -> str:
         return " ".join(part for part in (self.title, self.first_name, self.last_name) if part)
+
+
+# Kept only in their encrypted columns, never copied into a history entry's details: every column
+# whose type encrypts it, so a column encrypted later is kept out too.
+ENCRYPTED_FIELDS = tuple(column.key for column in Case.__table__.columns
+                         if isinstance(column.type, (EncryptedText, SealedText)))
 
 
 def case_number(case_id: int, created_at: datetime) -> str:
@@ -178,7 +182,7 @@ class CaseEvent(Base):
     # Set when the status changed.
     from_status: Mapped[str | None] = mapped_column(String(24))
     to_status: Mapped[str | None] = mapped_column(String(24))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(SealedText("case_event_note"))
     details: Mapped[dict | None] = mapped_column(JSONType)
     # The webhookEventId of the chat message that caused it; "cli" for a command; None for older rows.
     source: Mapped[str | None] = mapped_column(String(64))

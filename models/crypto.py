@@ -1,11 +1,13 @@
-"""Field-level encryption at rest for the most sensitive personal data: children's national IDs,
-guardians' phone numbers, photos and exported files, with one key from the environment.
+"""Field-level encryption at rest for personal data: children's national IDs, guardians' phone
+numbers and names, addresses, notes, users' names and phones, photos and exported files, with one
+key from the environment.
 
 AES-SIV (RFC 5297, `cryptography`'s AESSIV), used two ways:
 - deterministically for values looked up by equality (the national ID: its unique index and the
   duplicate search keep working in SQL). The same value always gives the same ciphertext, so whoever
   reads the table learns which rows share a value, though not the value itself;
-- with a random nonce for content never looked up (photos, files): every ciphertext differs.
+- with a random nonce for content never looked up (free-text fields, photos, files): every ciphertext
+  differs, so equal values cannot be told apart either.
 Each ciphertext is bound to its column's purpose (associated data), so it cannot be moved to another column.
 
 The cipher belongs to the engine (`attach`), not to the process: the column types find it on the
@@ -20,7 +22,7 @@ import os
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Engine, LargeBinary, String
+from sqlalchemy import Engine, LargeBinary, String, Text
 from sqlalchemy.types import TypeDecorator
 
 KEY_BYTES = 64  # AES-SIV with two 256-bit keys
@@ -54,13 +56,10 @@ class FieldCipher:
 
     def seal_text(self, purpose: str, value: str) -> str:
         """The same value and purpose always give the same text (deterministic)."""
-        sealed = self._siv.encrypt(value.encode(), [purpose.encode()])
-        return PREFIX + base64.urlsafe_b64encode(sealed).decode()
+        return _armour(self._siv.encrypt(value.encode(), [purpose.encode()]))
 
     def open_text(self, purpose: str, stored: str) -> str:
-        if not stored.startswith(PREFIX):
-            raise ValueError(f"a {purpose} value in the database is not encrypted")
-        return self._siv.decrypt(base64.urlsafe_b64decode(stored[len(PREFIX):]), [purpose.encode()]).decode()
+        return self._siv.decrypt(_unarmour(purpose, stored), [purpose.encode()]).decode()
 
     def seal_bytes(self, purpose: str, value: bytes) -> bytes:
         """A random nonce makes each ciphertext different, even for the same content."""
@@ -70,6 +69,17 @@ class FieldCipher:
     def open_bytes(self, purpose: str, stored: bytes) -> bytes:
         nonce, sealed = stored[:NONCE_BYTES], stored[NONCE_BYTES:]
         return self._siv.decrypt(sealed, [purpose.encode(), nonce])
+
+
+def _armour(sealed: bytes) -> str:
+    """Ciphertext as text a string column holds, marked as such."""
+    return PREFIX + base64.urlsafe_b64encode(sealed).decode()
+
+
+def _unarmour(purpose: str, stored: str) -> bytes:
+    if not stored.startswith(PREFIX):
+        raise ValueError(f"a {purpose} value in the database is not encrypted")
+    return base64.urlsafe_b64decode(stored[len(PREFIX):])
 
 
 def new_key_text() -> str:
@@ -122,3 +132,27 @@ class EncryptedBytes(TypeDecorator):
 
     def process_result_value(self, value: bytes | None, dialect) -> bytes | None:
         return None if value is None else _cipher(dialect).open_bytes(self.purpose, bytes(value))
+
+
+class SealedText(TypeDecorator):
+    """A free-text column stored encrypted with a random nonce (like EncryptedBytes, as text): equal
+    values do not show as equal, so SQL can only test it for NULL (never compare, search or sort it).
+
+    `length` is the longest value the column takes, in characters, as the String it replaced had
+    (None: no limit, as a Text had): parsers refuse longer answers by it. The database column is
+    TEXT, so the ciphertext's growth (a nonce, a tag, base64) can never overflow it."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, purpose: str, length: int | None = None):
+        super().__init__()
+        self.purpose, self.length = purpose, length
+
+    def process_bind_param(self, value: str | None, dialect) -> str | None:
+        return None if value is None else _armour(_cipher(dialect).seal_bytes(self.purpose, value.encode()))
+
+    def process_result_value(self, value: str | None, dialect) -> str | None:
+        if value is None:
+            return None
+        return _cipher(dialect).open_bytes(self.purpose, _unarmour(self.purpose, value)).decode()

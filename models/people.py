@@ -7,6 +7,7 @@ from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
+from .crypto import EncryptedText, SealedText
 
 # Area levels, top down. Codes follow the Ministry of Interior (DOPA): province 2 digits,
 # district 4, subdistrict 6, village 8, each starting with its parent's code, so a
@@ -77,8 +78,10 @@ class User(Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     # The root of what they may see; None with role coordinator/admin means the whole country.
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
-    real_name: Mapped[str | None] = mapped_column(String(200))
-    phone: Mapped[str | None] = mapped_column(String(20))
+    # Encrypted at rest: the name with a random nonce; the phone deterministically, as people.find_user
+    # looks users up by it with ==.
+    real_name: Mapped[str | None] = mapped_column(SealedText("user_name", 200))
+    phone: Mapped[str | None] = mapped_column(EncryptedText("user_phone"))
     pdpa_accepted_at: Mapped[datetime | None]
     registered_at: Mapped[datetime | None]
     # A coordinator can deactivate a user in their scope; unlike unfollow, this removes access.

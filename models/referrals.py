@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, text
+from sqlalchemy import Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
+from .crypto import SealedText
 from .cases import Case
 from .people import Organisation, User
 
@@ -50,14 +51,14 @@ class Referral(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(SealedText("referral_note"))
     referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Who accepted, declined or revoked it, when, and why (a code of the "decline_reason" list, and words).
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
     reason: Mapped[str | None] = mapped_column(String(32))
-    reason_note: Mapped[str | None] = mapped_column(Text)
+    reason_note: Mapped[str | None] = mapped_column(SealedText("referral_reason_note"))
     enrolled_on: Mapped[date | None] = mapped_column(Date)
 
     case: Mapped[Case] = relationship()
