@@ -1,11 +1,13 @@
 """Field-level encryption at rest for the most sensitive personal data: children's national IDs,
-guardians' phone numbers, photos and exported files, with one key from the environment.
+guardians' phone numbers, photos, exported files, conversation drafts and queued messages, with one
+key from the environment.
 
 AES-SIV (RFC 5297, `cryptography`'s AESSIV), used two ways:
 - deterministically for values looked up by equality (the national ID: its unique index and the
   duplicate search keep working in SQL). The same value always gives the same ciphertext, so whoever
   reads the table learns which rows share a value, though not the value itself;
-- with a random nonce for content never looked up (photos, files): every ciphertext differs.
+- with a random nonce for content never looked up (photos, files, drafts, messages): every
+  ciphertext differs.
 Each ciphertext is bound to its column's purpose (associated data), so it cannot be moved to another column.
 
 The cipher belongs to the engine (`attach`), not to the process: the column types find it on the
@@ -15,10 +17,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import os
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
-from sqlalchemy import Engine, LargeBinary, String
+from sqlalchemy import Engine, LargeBinary, String, Text
 from sqlalchemy.types import TypeDecorator
 
 KEY_BYTES = 64  # AES-SIV with two 256-bit keys
@@ -62,6 +66,16 @@ class FieldCipher:
     def open_bytes(self, purpose: str, stored: bytes) -> bytes:
         nonce, sealed = stored[:NONCE_BYTES], stored[NONCE_BYTES:]
         return self._siv.decrypt(sealed, [purpose.encode(), nonce])
+
+    def seal_json(self, purpose: str, value: Any) -> str:
+        """A JSON value as text, with a random nonce like bytes: equal values differ at rest."""
+        data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+        return PREFIX + base64.urlsafe_b64encode(self.seal_bytes(purpose, data)).decode()
+
+    def open_json(self, purpose: str, stored: str) -> Any:
+        if not stored.startswith(PREFIX):
+            raise ValueError(f"a {purpose} value in the database is not encrypted")
+        return json.loads(self.open_bytes(purpose, base64.urlsafe_b64decode(stored[len(PREFIX):])))
 
 
 def new_key_text() -> str:
@@ -114,3 +128,21 @@ class EncryptedBytes(TypeDecorator):
 
     def process_result_value(self, value: bytes | None, dialect) -> bytes | None:
         return None if value is None else _cipher(dialect).open_bytes(self.purpose, bytes(value))
+
+
+class EncryptedJSON(TypeDecorator):
+    """A JSON column (a conversation's answers, a message's body) stored as text encrypted with a
+    random nonce. Nothing can be queried inside it in SQL, not even equality: read and decide in Python."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, purpose: str):
+        super().__init__()
+        self.purpose = purpose
+
+    def process_bind_param(self, value: Any, dialect) -> str | None:
+        return None if value is None else _cipher(dialect).seal_json(self.purpose, value)
+
+    def process_result_value(self, value: str | None, dialect) -> Any:
+        return None if value is None else _cipher(dialect).open_json(self.purpose, value)
