@@ -70,6 +70,7 @@ def forget(number: str, yes: bool) -> None:
                           f"photos, notes, drafts and messages of case {case.number}, and every export file "
                           "waiting for download? This cannot be undone", abort=True)
         removed, counts = pdpa.forget_case(session, case, utcnow())
+    get_db().flush_to_file()
     click.echo(f"case {case.number}: removed {', '.join(removed) or 'nothing (no personal fields were set)'}; "
                "status, area, dates, sex, age, reason and wants kept")
     click.echo("also removed: " + ", ".join(f"{count} {what.replace('_', ' ')}" for what, count in counts.items()))

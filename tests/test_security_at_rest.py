@@ -4,6 +4,8 @@ child never reaches someone deactivated after it was queued."""
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -263,3 +265,26 @@ def test_answers_to_the_unregistered_still_arrive_by_push(chat, line):
     line.fail_next(1, status=400, paths="/reply")
     assert "ยินดีต้อนรับ" in chat.says("สวัสดี")[0]["text"]
     assert len(line.pushes()) == 1
+
+
+def test_forget_leaves_nothing_in_the_sqlite_file(chat, registered, app, db, database_url):
+    if db.dialect != "sqlite":
+        pytest.skip("SQLite: PostgreSQL keeps old row versions until VACUUM (out of scope)")
+    reporter = registered(chat, "reporter", "400102")
+    walk(reporter, *plain_answers(name="ด.ญ. บุษบาวรรณ ศรีสุขสวัสดิ์", guardian=f"{GUARDIAN} {GUARDIAN_PHONE}"))
+    reply = reporter.says("ยืนยัน")[0]["text"]
+    number = next(word for word in reply.split() if word.count("-") == 1 and word[:4].isdigit())
+    path = database_url.removeprefix("sqlite:///")
+
+    def on_disk() -> bytes:
+        files = [path, path + "-wal"]
+        return b"".join(Path(f).read_bytes() for f in files if os.path.exists(f))
+
+    # As stored: UTF-8 in the case's columns, JSON's \\u escapes in the history's details.
+    forms = [form for value in ("บุษบาวรรณ", "ศรีสุขสวัสดิ์", "รักลูกมาก")
+             for form in (value.encode(), json.dumps(value)[1:-1].encode())]
+    assert any(form in on_disk() for form in forms)
+    result = app.test_cli_runner().invoke(args=["pdpa", "forget", number, "--yes"])
+    assert result.exit_code == 0, result.output
+    disk = on_disk()
+    assert not any(form in disk for form in forms)
