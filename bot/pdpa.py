@@ -73,10 +73,10 @@ def _matcher(case: Case):
         needles.append(f"{case.first_name} {case.last_name}")
     needles = [n for n in needles if n and len(n) >= 4]
     case_button = re.compile(rf"\bcase={case.id}\b")
-    name = {"first": case.first_name, "last": case.last_name}
+    name = {"first": case.first_name, "last": case.last_name} if case.first_name else None
 
     def names_it(value: Any) -> bool:
-        if isinstance(value, dict) and (value.get("case") == case.id or value.get("name") == name):
+        if isinstance(value, dict) and (value.get("case") == case.id or (name and value.get("name") == name)):
             return True  # a check-in, referral or closing flow open on the case; a report of the child
         stored = json.dumps(value, ensure_ascii=False)
         return any(n in stored for n in needles) or bool(case_button.search(stored))
