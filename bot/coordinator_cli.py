@@ -66,11 +66,14 @@ def forget(number: str, yes: bool) -> None:
             raise click.ClickException(f"case {case.number}: personal data already removed on "
                                        f"{case.forgotten_at.astimezone(BANGKOK):%Y-%m-%d %H:%M}")
         if not yes:
-            click.confirm(f"Remove the names, national ID, birth date, guardian, address, location and photos "
-                          f"of case {case.number}? This cannot be undone", abort=True)
-        removed = pdpa.forget_case(session, case, utcnow())
+            click.confirm(f"Remove the names, national ID, birth date, guardian, address, location, schools, "
+                          f"photos, notes, drafts and messages of case {case.number}, and every export file "
+                          "waiting for download? This cannot be undone", abort=True)
+        removed, counts = pdpa.forget_case(session, case, utcnow())
+    get_db().flush_to_file()
     click.echo(f"case {case.number}: removed {', '.join(removed) or 'nothing (no personal fields were set)'}; "
                "status, area, dates, sex, age, reason and wants kept")
+    click.echo("also removed: " + ", ".join(f"{count} {what.replace('_', ' ')}" for what, count in counts.items()))
 
 
 COMMANDS = (export_report, audit_cli, pdpa_cli)

@@ -64,6 +64,15 @@ class Database:
         """An INSERT that supports on_conflict_do_nothing on both SQLite and PostgreSQL."""
         return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
 
+    def flush_to_file(self) -> None:
+        """SQLite: copy the write-ahead log into the database file and empty it, so older versions of
+        rows (kept in the log until then) are gone from disk. PostgreSQL keeps them until VACUUM."""
+        if self.dialect == "sqlite":
+            with self.engine.connect() as conn:
+                busy, _, _ = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+            if busy:  # a reader held on to older pages: they go at the next checkpoint
+                log.warning("database: write-ahead log not emptied (busy); older row versions remain in it")
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -129,6 +138,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Deleted and overwritten values are zeroed in the file, not left in free space: a data-subject
+    # deletion (bot/pdpa.py) must not stay readable in the database file.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from models import InboundEvent, OutboxMessage, User, utcnow
 
 from .db import Database
-from .outbox import deliver_here, queue_messages, queued_rows
+from .outbox import deliver_here, may_receive_personal, queue_messages, queued_rows
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +183,9 @@ class Dispatcher:
         messages = list(reply or [])
         target = ctx.user.line_user_id if ctx.user else _group_id(ctx.event)
         if messages and target is not None:
-            queue_messages(session, target, messages, reply_token)
+            # An answer to someone unregistered or deactivated (the welcome, registration, a refusal)
+            # names no child: handlers only show children's data to registered, active users.
+            queue_messages(session, target, messages, reply_token, personal=may_receive_personal(ctx.user))
 
     def _apologise(self, event: Event, user_id: str | None, reply_token: str | None, exc: Exception) -> list[int]:
         with self.db.transaction() as session:
@@ -198,7 +200,7 @@ class Dispatcher:
                 return []
             sorry = TextMessage(text="ขออภัย ระบบขัดข้องชั่วคราว ข้อมูลที่กรอกไว้ยังอยู่ครบ กรุณาลองส่งข้อความอีกครั้งในอีกสักครู่")
             deliver_here(session)
-            queue_messages(session, user_id, [sorry], reply_token)
+            queue_messages(session, user_id, [sorry], reply_token, personal=False)
             return queued_rows(session)
 
 

@@ -237,7 +237,7 @@ class Exporter(QueueWorker):
         roots = job_roots(user, job.area_code)
         if not roots:  # deactivated, or their scope changed since they asked
             queue_messages(session, user.line_user_id, [text(access.refusal(user, access.COORDINATORS)
-                                                             or access.OUT_OF_SCOPE)])
+                                                             or access.OUT_OF_SCOPE)], personal=False)
             self._finish(session, job, "failed", None)
             return
         full_ids = access.sees_national_ids(user)

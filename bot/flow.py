@@ -332,7 +332,7 @@ def remind_idle_drafts(db: Database, now: datetime) -> dict[str, int]:
             for convo, user in session.execute(
                     idle.where(Conversation.updated_at < now - flow.idle_timeout)).all():
                 session.delete(convo)
-                queue_messages(session, user.line_user_id, _expired_notice(user))
+                queue_messages(session, user.line_user_id, _expired_notice(user), personal=False)
                 counts["expired"] += 1
             if flow.remind_after is None:
                 continue
@@ -344,7 +344,9 @@ def remind_idle_drafts(db: Database, now: datetime) -> dict[str, int]:
             for convo, user in session.execute(due).all():
                 convo.reminded_at = now
                 reminder = [text(flow.reminder), *flow.step(convo.step).render(convo.data)]
-                queue_messages(session, user.line_user_id, reminder)
+                # The open question may show the draft (a confirmation card); the unregistered can
+                # only be registering, which names no child.
+                queue_messages(session, user.line_user_id, reminder, personal=access.is_registered(user))
                 counts["reminded"] += 1
     return counts
 

@@ -8,7 +8,8 @@ without a sender (the scheduler, the CLI) are claimed by the pollers of every se
 (bot/worker.py).
 
 The same messages for many users go as one multicast row per 500 users (queue_multicast).
-Pushes wait for the end of the quiet hours, users who blocked the bot are skipped, and each
+Pushes wait for the end of the quiet hours, users who blocked the bot are skipped, so are users
+no longer registered and active for a row that may name a child (OutboxMessage.personal), and each
 process keeps to its own rate limit per LINE endpoint (bot.pacing).
 """
 from __future__ import annotations
@@ -38,20 +39,30 @@ DELIVER_HERE, QUEUED = "outbox_deliver_here", "outbox_queued"
 
 
 def queue_messages(session: Session, line_user_id: str, messages: list[Message | dict],
-                   reply_token: str | None = None) -> OutboxMessage:
+                   reply_token: str | None = None, personal: bool = True) -> OutboxMessage:
+    """Queue messages for one user. `personal=False` only for messages meant for anyone, even someone
+    unregistered or deactivated (see may_receive_personal); otherwise the sender checks the
+    recipient is still registered and active right before it sends."""
     return _queue(session, OutboxMessage(line_user_id=line_user_id, reply_token=reply_token,
-                                         messages=_as_dicts(messages)))
+                                         messages=_as_dicts(messages), personal=personal))
 
 
 def queue_multicast(session: Session, line_user_ids: Iterable[str],
-                    messages: list[Message | dict]) -> list[OutboxMessage]:
+                    messages: list[Message | dict], personal: bool = True) -> list[OutboxMessage]:
     """Queue the same messages for many users: one multicast row per MULTICAST_LIMIT users."""
     recipients = list(dict.fromkeys(line_user_ids))  # once each, in order
     payload = _as_dicts(messages)
     if len(recipients) == 1:
-        return [queue_messages(session, recipients[0], payload)]
-    return [_queue(session, OutboxMessage(recipients=recipients[i:i + MULTICAST_LIMIT], messages=payload))
+        return [queue_messages(session, recipients[0], payload, personal=personal)]
+    return [_queue(session, OutboxMessage(recipients=recipients[i:i + MULTICAST_LIMIT], messages=payload,
+                                          personal=personal))
             for i in range(0, len(recipients), MULTICAST_LIMIT)]
+
+
+def may_receive_personal(user: User | None) -> bool:
+    """Whether messages naming a child may go to this user: registered and not deactivated, as
+    bot.access.refusal decides (which imports the dispatcher, which imports this module)."""
+    return user is not None and user.active and user.role is not None and user.registered_at is not None
 
 
 def _as_dicts(messages: list[Message | dict]) -> list[dict]:
@@ -130,8 +141,9 @@ class Sender(QueueWorker):
             return
         recipients = self._reachable(row)
         if not recipients:
-            log.info("outbox %s: skipped, blocked by its recipients", row.id)
-            self.record(row.id, status="skipped", last_error="blocked by the recipient")
+            reason = "no recipient registered and active" if row.personal else "blocked by the recipient"
+            log.info("outbox %s: skipped, %s", row.id, reason)
+            self.record(row.id, status="skipped", last_error=reason)
             return
         messages = self.prepare(row.messages)
         chunks = [messages[i:i + MESSAGES_PER_CALL] for i in range(0, len(messages), MESSAGES_PER_CALL)]
@@ -191,14 +203,28 @@ class Sender(QueueWorker):
         return True
 
     def _reachable(self, row: OutboxMessage) -> list[str]:
-        """The row's recipients, without the users who have blocked the bot since it was queued."""
+        """The row's recipients, without the users who have blocked the bot since it was queued and,
+        when the row may name a child, without anyone no longer registered and active (deactivated
+        overnight, say) or unknown. One SELECT, as for the blocked users alone."""
         targets = row.recipients or [row.line_user_id]
-        if row.reply_token:
-            return targets  # they have just written to us
+        if row.reply_token and self.clock() - row.created_at < REPLY_TOKEN_LIFETIME:
+            # They have just written to us, and the dispatcher set `personal` from their registration
+            # in the transaction that built this answer. A row whose token has expired goes by push,
+            # maybe much later, and is checked like any push.
+            return targets
         with self.db.transaction() as session:
-            blocked = set(session.scalars(
-                select(User.line_user_id).where(User.line_user_id.in_(targets), User.following.is_(False))))
-        return [t for t in targets if t not in blocked]
+            # The columns may_receive_personal reads, not whole users: cheaper on the push path.
+            users = {user.line_user_id: user for user in session.execute(
+                select(User.line_user_id, User.following, User.active, User.role, User.registered_at)
+                .where(User.line_user_id.in_(targets)))}
+
+        def reachable(target: str) -> bool:
+            user = users.get(target)
+            if user is None:
+                return not row.personal  # a group chat, or no one we know
+            return user.following and (not row.personal or may_receive_personal(user))
+
+        return [t for t in targets if reachable(t)]
 
     def _show_rich_menu(self, row: OutboxMessage) -> None:
         """Link the rich menu the row names (bot.richmenu.show_menu); "" or a menu never synced: the default."""

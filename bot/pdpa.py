@@ -1,5 +1,5 @@
 """Data-subject requests under the PDPA: removing a child's personal data on request, keeping the
-anonymised statistics (status, area, dates, sex, age, reason, wants) the programme reports.
+anonymised statistics (status, area, dates, sex, age, reason, wants, grade) the programme reports.
 
 `flask --app bot pdpa forget CASE_NO` (an administrator) runs forget_case. The audit log keeps the
 request itself; it never held names or IDs, only case ids and area codes.
@@ -7,53 +7,114 @@ request itself; it never held names or IDs, only case ids and area codes.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Text, cast, delete, or_, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from models import Case, CaseEvent, CasePhoto, OutboxMessage, OutsideReport
+from models import Case, CaseEvent, CasePhoto, Conversation, Download, OutboxMessage, OutsideReport, Referral
 
 from . import audit
 from .thai import BANGKOK, age_on
 
-# What identifies the child or their family; everything else on the case is statistics.
+# What identifies the child or their family; everything else on the case is statistics. The schools
+# name where the child is or was, which with the village, sex and age points at one child; the grade,
+# affiliation and list group are categories the programme counts.
 PERSONAL_FIELDS = ("title", "first_name", "last_name", "national_id", "birth_date", "guardian_name",
-                   "guardian_phone", "address", "latitude", "longitude", "situation_note", "reason_note")
+                   "guardian_phone", "address", "latitude", "longitude", "situation_note", "reason_note",
+                   "previous_school", "school_name")
 # Required columns get an empty value rather than NULL.
 EMPTY = {"first_name": "", "last_name": ""}
+# Outbox rows not yet delivered: cancelled (never sent) rather than emptied.
+QUEUED = ("pending", "sending")
+# Drafts and message bodies are encrypted, so they are read and matched here, this many at a time.
+BATCH = 500
 
 
-def forget_case(session: Session, case: Case, now: datetime) -> list[str]:
-    """Remove the personal fields of `case`, its photos, its history's details and notes, the reports
-    about it kept from outside its area, and the sent messages that named it; returns the fields
-    that held something."""
+def forget_case(session: Session, case: Case, now: datetime) -> tuple[list[str], dict[str, int]]:
+    """Remove the personal fields of `case`, its photos, the reports about it kept from outside its
+    area, the free text of its history and referrals, the drafts and the messages that name it
+    (queued ones are cancelled) and every export file still stored; returns the fields that held something and how many of each other thing went."""
     removed = [name for name in PERSONAL_FIELDS if getattr(case, name) not in (None, "")]
-    full_name = f"{case.first_name} {case.last_name}"
+    names_it = _matcher(case)  # before the fields it looks for are gone
     if case.birth_date is not None:
         case.age_years = age_on(case.birth_date, case.created_at.astimezone(BANGKOK).date())
     for name in PERSONAL_FIELDS:
         setattr(case, name, EMPTY.get(name))
     case.forgotten_at = now
-    photos = session.execute(delete(CasePhoto).where(CasePhoto.case_id == case.id)).rowcount
-    outside = session.execute(delete(OutsideReport).where(OutsideReport.case_id == case.id)).rowcount
-    # The history keeps who did what and when, and the status changes; reports' details and
-    # notes hold the child's data as reported.
-    session.execute(update(CaseEvent).where(CaseEvent.case_id == case.id).values(details=None, note=None))
-    # Messages already delivered that named the child (the reporter's card, the coordinators' notices)
-    # are kept no longer; queued ones still go.
-    sent = cast(OutboxMessage.messages, Text)
-    scrubbed = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.status.in_(("sent", "failed")),
-               or_(*(sent.contains(needle) for needle in _stored_forms(case.number, full_name))))
-        .values(messages=[])
-    ).rowcount
-    audit.record_cli(session, "forget", "case", case.id, area_code=case.area_code, fields=removed, photos=photos,
-                     outside_reports=outside, messages=scrubbed)
-    return removed
+    counts = {
+        "photos": session.execute(delete(CasePhoto).where(CasePhoto.case_id == case.id)).rowcount,
+        # Reports about the child from outside the case's area, kept for its coordinators to review.
+        "outside_reports": session.execute(delete(OutsideReport).where(OutsideReport.case_id == case.id)).rowcount,
+        # The history keeps who did what and when, and the status changes; reports' details and
+        # notes hold the child's data as reported.
+        "history": session.execute(update(CaseEvent).where(CaseEvent.case_id == case.id)
+                                   .values(details=None, note=None)).rowcount,
+        # The referrer's note and the receiver's reason for declining are about the child.
+        "referrals": session.execute(update(Referral).where(Referral.case_id == case.id)
+                                     .values(note=None, reason_note=None)).rowcount,
+        "drafts": _forget_drafts(session, case, names_it),
+        **_forget_messages(session, names_it),
+        # Exports hold many children and do not record whom: every file still stored (waiting for its
+        # download, or expired unused) goes; whoever still needs one exports again.
+        "export_files": session.execute(update(Download).where(Download.content.is_not(None))
+                                        .values(content=None)).rowcount,
+    }
+    audit.record_cli(session, "forget", "case", case.id, area_code=case.area_code, fields=removed, **counts)
+    return removed, counts
 
 
-def _stored_forms(*texts: str) -> set[str]:
-    """Each text as it appears in stored JSON: as is (PostgreSQL's JSONB) and escaped (SQLite's JSON text)."""
-    return {form for t in texts for form in (t, json.dumps(t)[1:-1])}
+def _matcher(case: Case):
+    """A test of a stored JSON value (a message's body, a draft's answers): does it name this case?
+    By what messages and drafts hold: the case number, the name as written, the national ID, the
+    guardian, or a button (postback) or a flow about the case's id."""
+    needles = [case.number, case.national_id, case.guardian_phone, case.guardian_name]
+    if case.first_name and case.last_name:
+        needles.append(f"{case.first_name} {case.last_name}")
+    needles = [n for n in needles if n and len(n) >= 4]
+    case_button = re.compile(rf"\bcase={case.id}\b")
+    name = {"first": case.first_name, "last": case.last_name} if case.first_name else None
+
+    def names_it(value: Any) -> bool:
+        if isinstance(value, dict) and (value.get("case") == case.id or (name and value.get("name") == name)):
+            return True  # a check-in, referral or closing flow open on the case; a report of the child
+        stored = json.dumps(value, ensure_ascii=False)
+        return any(n in stored for n in needles) or bool(case_button.search(stored))
+
+    return names_it
+
+
+def _forget_drafts(session: Session, case: Case, names_it) -> int:
+    """Delete the open conversations about the child (the answers are encrypted: read them here)."""
+    found = [convo_id for convo_id, data in _batches(session, Conversation.id, Conversation.data) if names_it(data)]
+    if found:
+        session.execute(delete(Conversation).where(Conversation.id.in_(found)))
+    return len(found)
+
+
+def _forget_messages(session: Session, names_it) -> dict[str, int]:
+    """Cancel the queued messages that name the child and empty the others, whatever their status."""
+    found: dict[str, list[int]] = {"cancelled": [], "emptied": []}
+    for row_id, status, messages in _batches(session, OutboxMessage.id, OutboxMessage.status, OutboxMessage.messages):
+        if messages and names_it(messages):
+            found["cancelled" if status in QUEUED else "emptied"].append(row_id)
+    if found["cancelled"]:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(found["cancelled"]))
+                        .values(status="cancelled", messages=[], last_error="cancelled: data-subject deletion"))
+    if found["emptied"]:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(found["emptied"])).values(messages=[]))
+    return {f"messages_{way}": len(ids) for way, ids in found.items()}
+
+
+def _batches(session: Session, key, *columns):
+    """Every row's key and columns, BATCH rows per query (keyset pagination on the key)."""
+    last = None
+    while True:
+        query = select(key, *columns).order_by(key).limit(BATCH)
+        rows = session.execute(query if last is None else query.where(key > last)).all()
+        yield from rows
+        if len(rows) < BATCH:
+            return
+        last = rows[-1][0]

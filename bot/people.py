@@ -308,7 +308,7 @@ def set_active(session: Session, user: User, active: bool) -> None:
     user.active = active
     richmenu.show_menu(session, user)
     if not active and user.following:
-        queue_messages(session, user.line_user_id, [text(access.DEACTIVATED)])
+        queue_messages(session, user.line_user_id, [text(access.DEACTIVATED)], personal=False)
 
 
 def find_user(session: Session, key: str) -> User | None:

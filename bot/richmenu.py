@@ -109,7 +109,8 @@ def show_menu(session: Session, user: User) -> None:
     (unlinking, rather than linking the public menu, keeps them on it when sync replaces it).
     """
     name = menu_name(user)
-    queue_messages(session, user.line_user_id, []).rich_menu = "" if name == DEFAULT_MENU else name
+    # No message: a deactivated user's menu must still go back to the public one.
+    queue_messages(session, user.line_user_id, [], personal=False).rich_menu = "" if name == DEFAULT_MENU else name
 
 
 def sync(session: Session, client: LineClient) -> dict[str, str]:

@@ -7,6 +7,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, JSONType, utcnow
+from .crypto import EncryptedJSON
 
 
 class Conversation(Base):
@@ -18,8 +19,9 @@ class Conversation(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     flow: Mapped[str] = mapped_column(String(32))
     step: Mapped[str] = mapped_column(String(32))
-    data: Mapped[dict] = mapped_column(JSONType, default=dict)
-    # Steps answered, most recent last: "ย้อนกลับ" pops it.
+    # The answers so far: a child's name, national ID, guardian's phone... encrypted like the case's.
+    data: Mapped[dict] = mapped_column(EncryptedJSON("conversation_data"), default=dict)
+    # Steps answered (their names only, never answers), most recent last: "ย้อนกลับ" pops it.
     trail: Mapped[list] = mapped_column(JSONType, default=list)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

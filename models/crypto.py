@@ -1,12 +1,13 @@
 """Field-level encryption at rest for personal data: children's national IDs, guardians' phone
-numbers and names, addresses, notes, users' names and phones, photos and exported files, with one
+numbers and names, addresses, notes, users' names and phones, photos, exported files, conversation
+drafts and queued messages, with one
 key from the environment.
 
 AES-SIV (RFC 5297, `cryptography`'s AESSIV), used two ways:
 - deterministically for values looked up by equality (the national ID: its unique index and the
   duplicate search keep working in SQL). The same value always gives the same ciphertext, so whoever
   reads the table learns which rows share a value, though not the value itself;
-- with a random nonce for content never looked up (free-text fields, photos, files): every ciphertext
+- with a random nonce for content never looked up (free-text fields, photos, files, drafts, messages): every ciphertext
   differs, so equal values cannot be told apart either.
 Each ciphertext is bound to its column's purpose (associated data), so it cannot be moved to another column.
 
@@ -17,7 +18,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import os
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from cryptography.hazmat.primitives.hashes import SHA256
@@ -69,6 +72,14 @@ class FieldCipher:
     def open_bytes(self, purpose: str, stored: bytes) -> bytes:
         nonce, sealed = stored[:NONCE_BYTES], stored[NONCE_BYTES:]
         return self._siv.decrypt(sealed, [purpose.encode(), nonce])
+
+    def seal_json(self, purpose: str, value: Any) -> str:
+        """A JSON value as text, with a random nonce like bytes: equal values differ at rest."""
+        data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+        return _armour(self.seal_bytes(purpose, data))
+
+    def open_json(self, purpose: str, stored: str) -> Any:
+        return json.loads(self.open_bytes(purpose, _unarmour(purpose, stored)))
 
 
 def _armour(sealed: bytes) -> str:
@@ -156,3 +167,21 @@ class SealedText(TypeDecorator):
         if value is None:
             return None
         return _cipher(dialect).open_bytes(self.purpose, _unarmour(self.purpose, value)).decode()
+
+
+class EncryptedJSON(TypeDecorator):
+    """A JSON column (a conversation's answers, a message's body) stored as text encrypted with a
+    random nonce. Nothing can be queried inside it in SQL, not even equality: read and decide in Python."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, purpose: str):
+        super().__init__()
+        self.purpose = purpose
+
+    def process_bind_param(self, value: Any, dialect) -> str | None:
+        return None if value is None else _cipher(dialect).seal_json(self.purpose, value)
+
+    def process_result_value(self, value: str | None, dialect) -> Any:
+        return None if value is None else _cipher(dialect).open_json(self.purpose, value)

@@ -4,10 +4,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Index, String
+from sqlalchemy import Index, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, JSONType, WorkQueue
+from .crypto import EncryptedJSON
 
 
 class OutboxMessage(WorkQueue, Base):
@@ -28,11 +29,17 @@ class OutboxMessage(WorkQueue, Base):
     # ... or, for a multicast, the users it goes to (at most MULTICAST_LIMIT).
     recipients: Mapped[list | None] = mapped_column(JSONType)
     reply_token: Mapped[str | None] = mapped_column(String(64))
-    messages: Mapped[list] = mapped_column(JSONType)
+    # Coordinators' notices and cards name children: encrypted, and emptied by a data-subject deletion.
+    messages: Mapped[list] = mapped_column(EncryptedJSON("outbox_messages"))
+    # Whether the messages may carry a child's data: then the sender delivers them only to users still
+    # registered and active. False only for what is meant for anyone (welcome, registration, the
+    # deactivation notice): the default fails closed.
+    personal: Mapped[bool] = mapped_column(default=True, server_default=true())
     # How many five-message chunks LINE has already accepted.
     chunks_sent: Mapped[int] = mapped_column(default=0)
     retry_key: Mapped[str] = mapped_column(String(36), default=lambda: str(uuid.uuid4()))
-    # status: pending -> sending -> sent | failed | skipped (every recipient has blocked the bot)
+    # status: pending -> sending -> sent | failed | skipped (no recipient may get it: blocked the bot,
+    # deactivated) | cancelled (a data-subject deletion named the child: never sent)
     sent_at: Mapped[datetime | None]
     # When set, the sender also shows the user this rich menu (bot.richmenu): registration,
     # role changes and deactivation queue it here because handlers never call LINE.

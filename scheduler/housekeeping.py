@@ -16,6 +16,6 @@ def delete_old_outbox_rows(ctx: JobContext) -> int:
     cutoff = ctx.now - timedelta(days=ctx.config["OUTBOX_RETENTION_DAYS"])
     with ctx.db.transaction() as session:
         return session.execute(
-            delete(OutboxMessage).where(OutboxMessage.status.in_(("sent", "failed", "skipped")),
+            delete(OutboxMessage).where(OutboxMessage.status.in_(("sent", "failed", "skipped", "cancelled")),
                                         OutboxMessage.created_at < cutoff)
         ).rowcount

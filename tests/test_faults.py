@@ -73,7 +73,7 @@ def test_line_failing_and_hanging_for_a_while_loses_nothing_and_delivers_once(ap
             assert chat.post(line.text_event(chat.user_id, said)).status_code == 200
     with db.transaction() as session:  # notices to other users go by push, with a retry key
         for chat in chats:
-            queue_messages(session, chat.user_id, [TextMessage(text="แจ้งเตือนจากผู้ประสานงาน")])
+            queue_messages(session, chat.user_id, [TextMessage(text="แจ้งเตือนจากผู้ประสานงาน")], personal=False)
     app.extensions["sender"].poll_seconds = 0.05
     drain_outbox(db)
     for chat in chats:

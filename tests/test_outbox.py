@@ -13,7 +13,9 @@ from models import OutboxMessage
 
 def queue(app, user_id, count, reply_token=None) -> int:
     with app.extensions["db"].transaction() as session:
-        row = queue_messages(session, user_id, [TextMessage(text=f"ข้อความ {i}") for i in range(count)], reply_token)
+        # Users the database does not know, and no child named: not personal (see tests/test_security_at_rest.py).
+        row = queue_messages(session, user_id, [TextMessage(text=f"ข้อความ {i}") for i in range(count)], reply_token,
+                             personal=False)
         return row.id
 
 
@@ -100,7 +102,7 @@ def test_rows_for_one_user_arrive_in_the_order_they_were_queued_across_pollers(a
     try:
         with app.extensions["db"].transaction() as session:
             for i in range(6):
-                queue_messages(session, "Uordered", [TextMessage(text=f"ข้อความ {i}")])
+                queue_messages(session, "Uordered", [TextMessage(text=f"ข้อความ {i}")], personal=False)
         for worker in (app, other_worker):
             worker.extensions["sender"].ensure_started()
         deliver_queued(app)

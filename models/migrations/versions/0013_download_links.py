@@ -1,7 +1,7 @@
 """download links are built from PUBLIC_BASE_URL alone: export_jobs.base_url goes
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-01 10:40:00.000000
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0013'
-down_revision = '0010'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
