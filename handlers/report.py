@@ -48,7 +48,7 @@ from sqlalchemy.orm import Session
 from bot import audit, flow
 from bot.access import REPORTERS, coordinators_covering, refusal, requires
 from bot.dispatcher import Context, Reply, normalize_text
-from bot.flow import Answer, Fill, Finish, Flow, Goto, Step, WrongKind, text_answer, text_of
+from bot.flow import Answer, Fill, Finish, Flow, Goto, Step, WrongKind, free_text, text_answer, text_of
 from bot.messages import MAX_QUICK_REPLIES, card, flex, text
 from bot.outbox import queue_messages
 from bot.thai import (
@@ -178,12 +178,6 @@ def choose_from(list_name: str):
     return choose
 
 
-def read_note(text: str) -> str:
-    if len(text) > 500:
-        raise InvalidInput(f"รายละเอียดยาวเกินไป ({len(text)} ตัวอักษร) กรุณาย่อให้ไม่เกิน 500 ตัวอักษรค่ะ")
-    return text
-
-
 # A phone number somewhere in the text: a digit, then digits and separators, then a digit.
 _PHONE_IN_TEXT = re.compile(r"\+?[0-9๐-๙][0-9๐-๙\s\-().]{6,}[0-9๐-๙]")
 
@@ -296,8 +290,8 @@ def choice_steps(list_name: str, prompt: str, edit_label: str | None = None) -> 
     """Ask from one of the coordinators' lists; choosing "อื่น ๆ" then asks for the details."""
     return [
         Step(list_name, prompt, choose_from(list_name), choices=labels(list_name), edit_label=edit_label),
-        Step(f"{list_name}_note", OTHER_PROMPT, text_answer(read_note),
-             when=lambda data: data.get(list_name) == OTHER),
+        # Case.situation_note and reason_note are 500 characters, the engine's default max_length.
+        Step(f"{list_name}_note", OTHER_PROMPT, free_text, when=lambda data: data.get(list_name) == OTHER),
     ]
 
 
