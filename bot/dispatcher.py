@@ -40,6 +40,8 @@ from .thai import strip_control
 
 log = logging.getLogger(__name__)
 
+# inbound_events.webhook_event_id and users.line_user_id.
+MAX_ID_LENGTH = InboundEvent.webhook_event_id.type.length
 # The console's "Verify" button sends these; LINE refuses any reply to them.
 DUMMY_REPLY_TOKENS = {"0" * 32, "f" * 32}
 
@@ -142,8 +144,11 @@ class Dispatcher:
         kind = event_kind(event)
         user_id = _sender_id(event)
         reply_token = getattr(event, "reply_token", None)
-        # Group chats only get an answer when the bot is added (join), not for every message.
-        if kind is None or (user_id is None and kind != "join") or reply_token in DUMMY_REPLY_TOKENS:
+        # Group chats only get an answer when the bot is added (join), not for every message. LINE's ids
+        # (a ULID, "U" and 32 hex digits) fit their columns: one that does not is no LINE event, and the
+        # database would refuse to record it, at every redelivery.
+        if (kind is None or (user_id is None and kind != "join") or reply_token in DUMMY_REPLY_TOKENS
+                or len(event.webhook_event_id) > MAX_ID_LENGTH or len(user_id or "") > MAX_ID_LENGTH):
             log.info("ignored %s event", getattr(event, "type", "unknown"))
             return []
         try:

@@ -568,7 +568,8 @@ class _RowParser:
         )
         for name, limit in _MAX_LENGTH.items():
             if len(value := getattr(row, name) or "") > limit:
-                self.problem(name, f"ข้อความยาว {len(value):,} ตัวอักษร เกินที่บันทึกได้ {limit:,} ตัวอักษร", "too_long")
+                self.problem(name, f"ข้อความยาว {len(value):,} ตัวอักษร เกินที่บันทึกได้ {limit:,} ตัวอักษร",
+                             "too_long")
         # An ID that was there but wrong has its own error already.
         if not row.first_name and "national_id" not in self.text:
             self.problem("national_id", "ไม่มีทั้งเลขประจำตัวประชาชนและชื่อ จึงไม่รู้ว่าเป็นเด็กคนใด", "no_identity")

@@ -92,8 +92,8 @@ def test_a_report_a_check_in_and_an_export_leave_no_child_in_the_logs(chat, new_
         stack.enter_context(caplog.at_level(logging.INFO, logger="sqlalchemy.engine"))
         reporter.says("แจ้งพบเด็ก")
         for said in ("ด.ช. สมศักดิ์ เพียรดี", "1101700230708", "อายุ 12", "บ้านสำราญ หมู่ที่ 1", "45 หมู่ 1",
-                     "อยู่บ้าน ไม่ได้เรียน", "บ้านไกล/เดินทางลำบาก", "กลับเข้าโรงเรียน", "นางสมศรี เพียรดี 081-234-5678",
-                     "ไม่มีรูป", "ยืนยัน"):
+                     "อยู่บ้าน ไม่ได้เรียน", "บ้านไกล/เดินทางลำบาก", "กลับเข้าโรงเรียน",
+                     "นางสมศรี เพียรดี 081-234-5678", "ไม่มีรูป", "ยืนยัน"):
             reporter.says(said)
         reporter.taps(f"action=checkin&case={listed}")
         for said in ("ไม่พบตัว", "บ้านปิด บุญมีไปทำงานต่างจังหวัด", "ข้าม", "ไม่มีรูป"):

@@ -264,6 +264,15 @@ def test_a_value_the_database_refuses_gets_the_apology_once_and_no_redelivery_lo
     assert "9" * 40 not in caplog.text
 
 
+def test_ids_longer_than_lines_own_are_ignored_not_redelivered_forever(client, line, db):
+    long_user = line.text_event("U" + "f" * 64, "สวัสดี")
+    long_id = line.text_event("Unormal", "สวัสดี")
+    long_id["webhookEventId"] = "0" * 65
+    body, headers = line.webhook_request([long_user, long_id])
+    assert client.post("/callback", data=body, headers=headers).status_code == 200
+    assert rows(db, InboundEvent) == [] and rows(db, User) == []
+
+
 def test_sql_parameters_are_never_logged(app):
     assert app.extensions["db"].engine.hide_parameters
 
