@@ -158,7 +158,9 @@ def read_village(answer: Answer, data: dict) -> int:
 def read_home(answer: Answer, data: dict) -> dict:
     if answer.kind == "location":
         where = answer.location
-        return {"lat": where["latitude"], "lng": where["longitude"], "address": where.get("address")}
+        # LINE writes the address; cut to Case.address in case it ever writes a longer one.
+        address = where.get("address") and where["address"][:Case.address.type.length]
+        return {"lat": where["latitude"], "lng": where["longitude"], "address": address}
     address = text_of(answer)
     if not re.search(r"[0-9๐-๙\u0e01-\u0e2e]", address) or len(address) > 300:
         raise InvalidInput("กรุณาพิมพ์บ้านเลขที่และหมู่ เช่น 12 หมู่ 3 หรือกดปุ่ม \"ส่งตำแหน่งบ้าน\"")

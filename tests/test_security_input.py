@@ -213,6 +213,17 @@ def test_an_answer_longer_than_its_column_gets_a_thai_message(step, chat, regist
     assert all(e.status == "handled" for e in rows(db, InboundEvent))
 
 
+def test_a_shared_location_with_a_very_long_address_still_saves_the_report(chat, registered, db):
+    registered(chat, "reporter", "400102")
+    walk(chat, *plain_answers()[:4])
+    chat.shares_location(16.43, 102.83, address="ก" * 1000)
+    for answer in ("อยู่บ้าน ไม่ได้เรียน", "บ้านไกล/เดินทางลำบาก", "กลับเข้าโรงเรียน", "ข้าม", "ไม่มีรูป"):
+        chat.says(answer)
+    assert_polite(chat.says("ยืนยัน"), case_number_prefix())
+    [case] = rows(db, Case)
+    assert case.address == "ก" * Case.address.type.length
+
+
 def test_an_answer_as_long_as_its_column_is_taken(chat, registered, make_case, db):
     _enrol_school(chat, registered, make_case)
     school = "โรงเรียน" + "ก" * (Case.school_name.type.length - len("โรงเรียน"))
