@@ -28,8 +28,9 @@ from .webhook import bp as webhook_bp
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
     settings = config_module.load(config)
+    config_module.check_line_channel(settings)
+    app = Flask(__name__, instance_relative_config=True, instance_path=settings["INSTANCE_PATH"] or None)
     settings["DATABASE_URL"] = config_module.database_url(settings["DATABASE_URL"], app.instance_path)
     settings["PUBLIC_BASE_URL"] = config_module.public_base_url(settings)
     app.config.from_mapping(settings)

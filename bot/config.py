@@ -19,6 +19,8 @@ DEFAULTS: dict[str, Any] = {
     "LINE_API_BASE_URL": "",
     # Empty means an SQLite file in the instance folder.
     "DATABASE_URL": "",
+    # The folder of the development database and key; empty means instance/ beside the code.
+    "INSTANCE_PATH": "",
     # The address users reach this server at (https://bot.example.go.th); download links are built
     # from it. Required in production; development uses DEV_PUBLIC_BASE_URL.
     "PUBLIC_BASE_URL": "",
@@ -79,10 +81,28 @@ def load(overrides: dict[str, Any] | None = None, environ: dict[str, str] | None
     return settings
 
 
+def check_line_channel(settings: dict[str, Any]) -> None:
+    """Refuse to start without the channel's secret and token: with an empty secret anyone could sign
+    a webhook, and without a token nothing reaches LINE. The simulator and the tests bring their own."""
+    if settings["SIMULATOR"] or settings.get("TESTING"):
+        return
+    missing = [key for key in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN") if not settings[key]]
+    if missing:
+        raise RuntimeError(f"{' and '.join(missing)} not set: copy them from the LINE Developers console "
+                           "(Messaging API channel), or run the simulator (scripts/run-local)")
+
+
+def private_folder(path: str) -> None:
+    """Make `path` (the instance folder) if needed, open to its owner only: it holds the development
+    database and key."""
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
 def database_url(url: str, instance_path: str) -> str:
     """Normalise DATABASE_URL: default to SQLite, and use psycopg 3 for PostgreSQL."""
     if not url:
-        os.makedirs(instance_path, exist_ok=True)
+        private_folder(instance_path)
         return f"sqlite:///{os.path.join(instance_path, 'bot.sqlite3')}"
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
@@ -135,7 +155,7 @@ def data_encryption_key(settings: dict[str, Any], instance_path: str) -> str:
                            "print(base64.b64encode(os.urandom(64)).decode())\" and keep a copy somewhere safe: "
                            "without it the encrypted data cannot be read")
     path = os.path.join(instance_path, DEV_KEY_FILE)
-    os.makedirs(instance_path, exist_ok=True)
+    private_folder(instance_path)
     try:
         # O_EXCL: of two processes starting at once, one writes the key and both read the same one.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -144,6 +164,7 @@ def data_encryption_key(settings: dict[str, Any], instance_path: str) -> str:
     else:
         with os.fdopen(fd, "w") as out:
             out.write(new_key_text())
+    os.chmod(path, 0o600)  # also a key file made before it was created this way
     log.warning("DATA_ENCRYPTION_KEY is not set: using the development key in %s (never do this in production)",
                 path)
     with open(path) as key_file:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -27,8 +28,10 @@ class Database:
         # where it is used instead (retry_on_lost_connection), and the pool drops its peers.
         options = {"connect_args": {"timeout": 30, "check_same_thread": False}} if is_sqlite else {
             "pool_size": pool_size, "max_overflow": 10}
-        self.engine = create_engine(url, **options)
+        # hide_parameters: a statement's values (names, phone numbers) never reach an error message or a log.
+        self.engine = create_engine(url, hide_parameters=True, **options)
         if is_sqlite:
+            _private_sqlite_file(self.engine.url.database)
             event.listen(self.engine, "connect", _sqlite_pragmas)
         # The encrypted columns (models.crypto) read and write with this key; without one they refuse.
         attach(self.engine, cipher)
@@ -128,6 +131,20 @@ def unprepared(session: Session) -> Iterator[None]:
         yield
     finally:
         raw.prepare_threshold = before
+
+
+def _private_sqlite_file(path: str | None) -> None:
+    """Make the database file readable by its owner only, before SQLite creates it with the umask's
+    permissions (0644): SQLite gives its -wal, -shm and -journal files the database file's."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    except OSError:
+        return  # a folder that does not exist: SQLite's own error says so when the database is used
+    for name in (path, *(path + suffix for suffix in ("-wal", "-shm", "-journal"))):
+        if os.path.exists(name):
+            os.chmod(name, 0o600)  # files made by an earlier version, before this was done
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -29,16 +29,19 @@ from linebot.v3.webhooks import (
     UnfollowEvent,
 )
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from models import InboundEvent, OutboxMessage, User, utcnow
 
 from .db import Database
 from .outbox import deliver_here, may_receive_personal, queue_messages, queued_rows
+from .thai import strip_control
 
 log = logging.getLogger(__name__)
 
+# inbound_events.webhook_event_id and users.line_user_id.
+MAX_ID_LENGTH = InboundEvent.webhook_event_id.type.length
 # The console's "Verify" button sends these; LINE refuses any reply to them.
 DUMMY_REPLY_TOKENS = {"0" * 32, "f" * 32}
 
@@ -56,6 +59,7 @@ class Context:
     now: datetime
     config: dict[str, Any]
 
+    # What the user sent is read here and only here, rid of control characters (bot.thai.strip_control).
     # Cached: every route in the table asks.
     @cached_property
     def text(self) -> str:
@@ -65,7 +69,17 @@ class Context:
     def postback(self) -> dict[str, str]:
         if self.kind != "postback":
             return {}
-        return {k: v[0] for k, v in parse_qs(self.event.postback.data or "").items()}
+        return {strip_control(k): strip_control(v[0]) for k, v in parse_qs(self.event.postback.data or "").items()}
+
+    @cached_property
+    def location(self) -> dict[str, Any] | None:
+        """A shared location: latitude, longitude, and the address and title LINE gives (or None)."""
+        if self.kind != "location":
+            return None
+        m = self.event.message
+        return {"latitude": m.latitude, "longitude": m.longitude,
+                "address": strip_control(m.address) if m.address else m.address,
+                "title": strip_control(m.title) if m.title else m.title}
 
 
 @dataclass(frozen=True)
@@ -93,7 +107,7 @@ def texts(*words: str) -> frozenset[str]:
 
 
 def normalize_text(text: str) -> str:
-    return re.sub(r"\s+", " ", text or "").strip()
+    return re.sub(r"\s+", " ", strip_control(text or "")).strip()
 
 
 _MESSAGE_KINDS = {
@@ -126,18 +140,27 @@ class Dispatcher:
 
     def handle(self, event: Event) -> list[OutboxMessage]:
         """Handle one event; return the outbox rows it queued, claimed for this process to send.
-        DB errors propagate (LINE retries)."""
+        A database out of reach raises (the webhook answers 503 and LINE redelivers)."""
         kind = event_kind(event)
         user_id = _sender_id(event)
         reply_token = getattr(event, "reply_token", None)
-        # Group chats only get an answer when the bot is added (join), not for every message.
-        if kind is None or (user_id is None and kind != "join") or reply_token in DUMMY_REPLY_TOKENS:
+        # Group chats only get an answer when the bot is added (join), not for every message. LINE's ids
+        # (a ULID, "U" and 32 hex digits) fit their columns: one that does not is no LINE event, and the
+        # database would refuse to record it, at every redelivery.
+        if (kind is None or (user_id is None and kind != "join") or reply_token in DUMMY_REPLY_TOKENS
+                or len(event.webhook_event_id) > MAX_ID_LENGTH or len(user_id or "") > MAX_ID_LENGTH):
             log.info("ignored %s event", getattr(event, "type", "unknown"))
             return []
         try:
             return self.db.retry_on_lost_connection(lambda: self._handle(event, kind, user_id, reply_token))
-        except DBAPIError:
-            raise
+        except DBAPIError as exc:
+            if unreachable(exc):
+                raise
+            # The database refused something this event carried (a value out of range, a constraint):
+            # a redelivery would fail the same way forever, so it is answered and recorded as failed.
+            # Only the error's class is logged: its message may quote the value.
+            log.error("database refused %s event %s: %s", kind, event.webhook_event_id, type(exc.orig).__name__)
+            return self._apologise(event, user_id, reply_token, exc)
         except Exception as exc:
             log.exception("handler failed for %s event %s", kind, event.webhook_event_id)
             return self._apologise(event, user_id, reply_token, exc)
@@ -202,6 +225,12 @@ class Dispatcher:
             deliver_here(session)
             queue_messages(session, user_id, [sorry], reply_token, personal=False)
             return queued_rows(session)
+
+
+def unreachable(exc: DBAPIError) -> bool:
+    """Whether the error is the database's state (gone, restarting, locked, a conflict to retry),
+    not the data of the event being handled."""
+    return exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError))
 
 
 def _group_id(event: Event) -> str | None:

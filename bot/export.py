@@ -29,7 +29,7 @@ from .downloads import LINK, LINK_LIFETIME, DownloadLinks, with_link
 from .messages import text
 from .official_list import inert
 from .outbox import Sender, deliver_here, queue_messages, queued_rows
-from .thai import BANGKOK, age_on, be_year, mask_national_id
+from .thai import BANGKOK, age_on, be_year, mask_national_id, strip_control
 from .worker import QueueWorker
 
 log = logging.getLogger(__name__)
@@ -148,7 +148,8 @@ def _age(case, today: date) -> int | str:
 
 
 def _safe(cell):
-    return inert(cell) if isinstance(cell, str) else cell
+    # Control characters: openpyxl refuses them (IllegalCharacterError), and no stored value may stop a file.
+    return inert(strip_control(cell)) if isinstance(cell, str) else cell
 
 
 def to_xlsx(headers: list[str], rows: Iterable[list]) -> tuple[bytes, int]:

@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 CANCEL = "ยกเลิก"
 BACK = "ย้อนกลับ"
+# The longest typed answer any step takes: the longest free-text column (notes, addresses: 500).
+MAX_ANSWER = 500
 
 
 @dataclass(frozen=True)
@@ -50,9 +52,7 @@ class Answer:
     def from_context(cls, ctx: Context) -> Answer:
         event = ctx.event
         if ctx.kind == "location":
-            m = event.message
-            return cls("location", location={"latitude": m.latitude, "longitude": m.longitude,
-                                             "address": m.address, "title": m.title}, ctx=ctx)
+            return cls("location", location=ctx.location, ctx=ctx)
         if ctx.kind == "image":
             return cls("image", message_id=event.message.id, ctx=ctx)
         if ctx.kind == "postback":
@@ -118,6 +118,9 @@ class Step:
     edit_label: str | None = None
     # Asked only when this returns True for the answers so far; otherwise the flow passes over it.
     when: Callable[[dict], bool] | None = None
+    # The longest typed answer taken, in characters: the length of the column it is saved in. A longer
+    # one is refused before the parser sees it, so no answer reaches the database too long for it.
+    max_length: int = MAX_ANSWER
 
     def applies(self, data: dict) -> bool:
         return self.when is None or self.when(data)
@@ -234,6 +237,9 @@ def continue_flow(ctx: Context) -> Reply:
         return _cancelled(ctx, flow.cancelled)
     if said == BACK:
         return _go_back(ctx, flow, convo)
+    if len(said) > step.max_length:
+        convo.updated_at = ctx.now
+        return step.render(convo.data, error=too_long(said, step.max_length))
     try:
         value = None if (step.skip and said == step.skip) else step.parse(answer, convo.data)
     except InvalidInput as exc:
@@ -369,6 +375,17 @@ def text_of(answer: Answer) -> str:
     if answer.kind not in ("text", "postback") or not answer.text:
         raise WrongKind()
     return normalize_text(answer.text)
+
+
+def too_long(said: str, limit: int) -> str:
+    # Quotes only the start: the whole answer could be 5,000 characters, the most LINE sends.
+    return (f"ข้อความยาวเกินไป ({len(said):,} ตัวอักษร) ขั้นตอนนี้รับได้ไม่เกิน {limit:,} ตัวอักษร "
+            f"กรุณาพิมพ์ให้สั้นลงค่ะ (ได้รับ “{said[:20]}…”)")
+
+
+def free_text(answer: Answer, data: dict) -> str:
+    """A typed answer kept as it is (a note, a school's name); its step's max_length bounds it."""
+    return text_of(answer)
 
 
 def text_answer(parse: Callable[[str], Any]) -> Callable[[Answer, dict], Any]:

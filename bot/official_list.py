@@ -22,7 +22,8 @@ from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
 
 from bot.messages import MAX_TEXT, fit_text, utf16_length
-from bot.thai import InvalidInput, now_bangkok, parse_date, parse_national_id, to_ascii_digits
+from models import Case
+from bot.thai import InvalidInput, now_bangkok, parse_date, parse_national_id, strip_control, to_ascii_digits
 
 __all__ = [
     "COLUMN_ALIASES",
@@ -97,6 +98,7 @@ REASONS = {
     "sex": "เพศไม่ชัดเจน",
     "moo": "หมู่ที่ไม่ใช่ตัวเลข",
     "area": "ระบุพื้นที่ไม่ได้ครบ",
+    "too_long": "ข้อความยาวเกินที่บันทึกได้",
 }
 
 # Titles as written (after dots and spaces are removed) -> the form we keep, and the sex it implies.
@@ -446,13 +448,13 @@ _CELL_BREAK = "\ue000"
 
 
 def _texts(values: Sequence) -> list[str]:
-    """A row's cells as text: ASCII digits, single spaces, "" for empty."""
+    """A row's cells as text: ASCII digits, single spaces, no control characters, "" for empty."""
     parts = [v if isinstance(v, str) else _scalar_text(v) for v in values]
     joined = _CELL_BREAK.join(parts)
     if joined.count(_CELL_BREAK) >= len(parts):  # a cell held the character itself
         joined = _CELL_BREAK.join(p.replace(_CELL_BREAK, "") for p in parts)
     return ["" if c in _EMPTY_MARKS else c
-            for c in (c.strip() for c in _SPACES.sub(" ", to_ascii_digits(joined)).split(_CELL_BREAK))]
+            for c in (c.strip() for c in _SPACES.sub(" ", strip_control(to_ascii_digits(joined))).split(_CELL_BREAK))]
 
 
 def _scalar_text(value: object) -> str:
@@ -519,6 +521,14 @@ _DATE_WITH_TIME = re.compile(r"(\d{4}-\d{1,2}-\d{1,2})[ T]\d{1,2}:\d{2}(?::\d{2}
 _MOO = re.compile(r"(?:หมู่\s*(?:ที่)?|ม\s*\.?)?\s*(\d{1,3})")
 
 
+# The longest text of each field: the length of the cases column it is saved in (the house number leaves
+# room for " หมู่ 999" in Case.address, bot/list_import.py). A longer cell rejects its row.
+_MAX_LENGTH = {"title": Case.title.type.length, "first_name": Case.first_name.type.length,
+               "last_name": Case.last_name.type.length, "grade": Case.grade.type.length,
+               "previous_school": Case.previous_school.type.length, "affiliation": Case.affiliation.type.length,
+               "group": Case.list_group.type.length, "house_no": Case.address.type.length - len(" หมู่ 999")}
+
+
 def _mask_numbers(text: str) -> str:
     """Long numbers (IDs) with every digit but the first and the last replaced by X."""
     return _LONG_NUMBER.sub(lambda m: m[0][0] + re.sub(r"\d", "X", m[0][1:-1]) + m[0][-1], text)
@@ -556,6 +566,10 @@ class _RowParser:
             group=cell("group"),
             raw=dict(zip(self.layout.raw_keys, self.cells)),
         )
+        for name, limit in _MAX_LENGTH.items():
+            if len(value := getattr(row, name) or "") > limit:
+                self.problem(name, f"ข้อความยาว {len(value):,} ตัวอักษร เกินที่บันทึกได้ {limit:,} ตัวอักษร",
+                             "too_long")
         # An ID that was there but wrong has its own error already.
         if not row.first_name and "national_id" not in self.text:
             self.problem("national_id", "ไม่มีทั้งเลขประจำตัวประชาชนและชื่อ จึงไม่รู้ว่าเป็นเด็กคนใด", "no_identity")

@@ -17,11 +17,12 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from models import AREA_LEVELS, ORGANISATION_KINDS, ROLES, Area, Invite, Organisation, User
+from models.audit import AuditEntry
 
 from . import access, richmenu
 from .messages import text
 from .outbox import queue_messages
-from .thai import InvalidInput, format_thai_datetime, to_ascii_digits
+from .thai import InvalidInput, parse_id, strip_control, to_ascii_digits
 
 # ----------------------------------------------------------------------------- areas
 
@@ -78,7 +79,7 @@ def read_area_csv(data: bytes) -> list[tuple[int, str, str]]:
 
 
 def _cell(row: list[str], index: int) -> str:
-    return row[index].strip() if index < len(row) else ""
+    return strip_control(row[index]).strip() if index < len(row) else ""
 
 
 def load_areas(session: Session, rows: list[tuple[int, str, str]]) -> LoadResult:
@@ -170,8 +171,8 @@ def save_organisation(session: Session, kind: str, name: str, code: str | None, 
 def find_organisation(session: Session, key: str) -> Organisation | None:
     """By its ministry code, or by its id."""
     condition = Organisation.code == key
-    if key.isdigit():
-        condition = or_(condition, Organisation.id == int(key))
+    if (number := parse_id(key)) is not None:
+        condition = or_(condition, Organisation.id == number)
     return session.scalar(select(Organisation).where(condition).order_by(Organisation.id).limit(1))
 
 
@@ -242,20 +243,41 @@ def _unused_code(session: Session) -> str:
             return code
 
 
-def usable_invite(session: Session, text: str, now: datetime) -> Invite:
-    """The invite the user typed, or InvalidInput saying in Thai why it cannot be used."""
-    code = normalize_invite_code(text)
+# The one answer to a code that does not exist, has expired or is used up: someone guessing codes
+# learns nothing about which codes exist.
+INVITE_UNUSABLE = ("รหัสเชิญนี้ใช้ไม่ได้ค่ะ อาจพิมพ์ผิด หมดอายุ หรือถูกใช้ครบจำนวนแล้ว "
+                   "กรุณาตรวจสอบอีกครั้ง หรือขอรหัสใหม่จากผู้ประสานงานค่ะ")
+# Guessing: this many wrong codes within INVITE_LOCKOUT of each other, and the user waits INVITE_LOCKOUT
+# from the last one. Counted from the audit log, which records every wrong code as WRONG_INVITE.
+MAX_WRONG_INVITES = 5
+INVITE_LOCKOUT = timedelta(hours=1)
+WRONG_INVITE = "invite_wrong"
+
+
+def usable_invite(session: Session, code: str, now: datetime) -> tuple[Invite | None, str | None]:
+    """The invite of this code (as normalize_invite_code gives it) and None; or None and why it cannot
+    be used ("unknown", "expired", "used_up": for the audit log, never for the user)."""
     invite = session.scalar(select(Invite).where(Invite.code == code))
     if invite is None:
-        raise InvalidInput(f"ไม่พบรหัสเชิญ {format_invite_code(code)} กรุณาตรวจสอบตัวอักษรอีกครั้ง "
-                           "หรือขอรหัสใหม่จากผู้ประสานงานค่ะ")
+        return None, "unknown"
     if invite.expires_at <= now:
-        raise InvalidInput(f"รหัสเชิญ {format_invite_code(code)} หมดอายุแล้วเมื่อ "
-                           f"{format_thai_datetime(invite.expires_at)} กรุณาขอรหัสใหม่จากผู้ประสานงานค่ะ")
+        return None, "expired"
     if invite.uses >= invite.max_uses:
-        raise InvalidInput(f"รหัสเชิญ {format_invite_code(code)} ถูกใช้ครบ {invite.max_uses} คนแล้ว "
-                           "กรุณาขอรหัสใหม่จากผู้ประสานงานค่ะ")
-    return invite
+        return None, "used_up"
+    return invite, None
+
+
+def invite_lockout(session: Session, user: User, now: datetime) -> datetime | None:
+    """Until when `user` may not try invite codes, or None: the last MAX_WRONG_INVITES wrong codes came
+    within INVITE_LOCKOUT, and the last of them less than INVITE_LOCKOUT ago. While locked nothing new
+    is counted, so once the wait is over the user has MAX_WRONG_INVITES tries again."""
+    latest = list(session.scalars(
+        select(AuditEntry.at).where(AuditEntry.actor_id == user.id, AuditEntry.action == WRONG_INVITE)
+        .order_by(AuditEntry.at.desc()).limit(MAX_WRONG_INVITES)))
+    if len(latest) < MAX_WRONG_INVITES or latest[0] - latest[-1] >= INVITE_LOCKOUT:
+        return None
+    until = latest[0] + INVITE_LOCKOUT
+    return until if until > now else None
 
 
 def take_invite_use(session: Session, invite_id: int, now: datetime) -> bool:

@@ -38,10 +38,12 @@ __all__ = [
     "now_bangkok",
     "parse_birth",
     "parse_date",
+    "parse_id",
     "parse_national_id",
     "parse_person_name",
     "parse_phone",
     "parse_title",
+    "strip_control",
     "to_ascii_digits",
 ]
 
@@ -61,6 +63,22 @@ class InvalidInput(ValueError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+# --------------------------------------------------------------------------
+# Control characters
+# --------------------------------------------------------------------------
+
+# C0 (NUL included) and C1 control characters and DEL. No keyboard types them, but a pasted or
+# crafted message may carry them: PostgreSQL refuses NUL in text, openpyxl refuses C0 in a cell,
+# and they garble logs and terminals. Tab, newline and carriage return are left to the callers'
+# whitespace handling.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def strip_control(text: str) -> str:
+    """``text`` without control characters (see _CONTROL)."""
+    return _CONTROL.sub("", text)
 
 
 # --------------------------------------------------------------------------
@@ -87,6 +105,20 @@ def to_ascii_digits(text: str) -> str:
 def normalize_digits_only(text: str) -> str:
     """ASCII digits with the spaces, dashes and dots people group numbers by removed."""
     return _SEPARATORS.sub("", to_ascii_digits(text))
+
+
+# Ids are PostgreSQL integers: a larger one makes the database raise an error instead of finding nothing.
+MAX_ID = 2**31 - 1
+
+
+def parse_id(value: object) -> int | None:
+    """A record id from text anyone could have written (a button's data): 1 to MAX_ID in ASCII digits,
+    or an int already read; None for anything else, so the caller answers "not found"."""
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if not isinstance(text, str) or not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
 
 
 def _non_digits(text: str) -> str:

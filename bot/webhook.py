@@ -16,6 +16,9 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("webhook", __name__)
 
+# LINE's webhook bodies are a few kilobytes (at most a few dozen events); anything near this is not LINE.
+MAX_BODY_BYTES = 1024 * 1024
+
 
 def parse_events(parser: WebhookParser, body: str, signature: str) -> list[Event]:
     """Events of a correctly signed body; InvalidSignatureError otherwise.
@@ -30,7 +33,8 @@ def parse_events(parser: WebhookParser, body: str, signature: str) -> list[Event
     except Exception:
         try:
             raw_events = json.loads(body).get("events", [])
-        except (ValueError, AttributeError):
+        # RecursionError: JSON nested deeper than the parser goes (thousands of brackets).
+        except (ValueError, AttributeError, RecursionError):
             log.warning("webhook body is not a JSON object (%d bytes); ignored", len(body))
             return []
         events = []
@@ -49,6 +53,9 @@ def callback():
     ext["photos"].ensure_started()
     ext["exporter"].ensure_started()
     signature = request.headers.get("X-Line-Signature", "")
+    # Werkzeug answers 413 for a longer declared length before reading anything, and stops reading a
+    # chunked body at the limit.
+    request.max_content_length = MAX_BODY_BYTES
     body = request.get_data(as_text=True)
     try:
         events = parse_events(ext["webhook_parser"], body, signature)

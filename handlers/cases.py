@@ -21,7 +21,7 @@ from bot.dispatcher import Context, Reply
 from bot.flow import Flow
 from bot.messages import card, flex, text
 from bot.outbox import queue_messages
-from bot.thai import BANGKOK, format_thai_date, mask_national_id, now_bangkok
+from bot.thai import BANGKOK, format_thai_date, mask_national_id, now_bangkok, parse_id
 from models import (
     OPEN_REFERRAL,
     REFERRAL_STATUSES,
@@ -126,9 +126,8 @@ def case_refusal(ctx: Context, action: str | None, case_id) -> tuple[Case | None
 
 
 def _load(session: Session, case_id) -> Case | None:
-    try:
-        number = int(case_id)
-    except (TypeError, ValueError):
+    number = parse_id(case_id)
+    if number is None:
         return None
     # Locked for the rest of the transaction: two people acting on one case at once take turns
     # (PostgreSQL; SQLite has one writer at a time anyway).

@@ -31,7 +31,7 @@ from sqlalchemy import select
 from bot import flow
 from bot.access import REPORTERS, area_label, coordinators_covering, in_scope, requires
 from bot.dispatcher import Context, Reply
-from bot.flow import Answer, Flow, Step, WrongKind, text_answer, text_of
+from bot.flow import Answer, Flow, Step, WrongKind, free_text, text_answer, text_of
 from bot.messages import text
 from bot.outbox import queue_messages
 from bot.people import find_place
@@ -79,7 +79,7 @@ def read_outcome(said: str) -> str:
 
 
 def read_place(answer: Answer, data: dict) -> dict:
-    said = report.read_note(text_of(answer))
+    said = text_of(answer)
     place = find_place(answer.ctx.session, said)
     return {"text": said, "area": place.id if place else None}
 
@@ -199,9 +199,10 @@ CHECKIN = flow.register(Flow(
     steps=[
         Step("outcome", outcome_prompt, text_answer(read_outcome), choices=list(OUTCOMES.values())),
         Step("moved_to", MOVED_PROMPT, read_place, skip=UNKNOWN, when=outcome_is("moved")),
-        Step("school", SCHOOL_PROMPT, text_answer(report.read_note), skip=UNKNOWN, when=outcome_is("in_school")),
-        Step("other_note", OTHER_PROMPT, text_answer(report.read_note), when=outcome_is("other")),
-        Step("visit_note", NOTE_PROMPT, text_answer(report.read_note), skip=SKIP,
+        Step("school", SCHOOL_PROMPT, free_text, skip=UNKNOWN, when=outcome_is("in_school"),
+             max_length=Case.school_name.type.length),
+        Step("other_note", OTHER_PROMPT, free_text, when=outcome_is("other")),
+        Step("visit_note", NOTE_PROMPT, free_text, skip=SKIP,
              when=outcome_is("not_found", "deceased")),
         Step("pin", PIN_PROMPT, read_pin, skip=SKIP, choices=[LocationAction(label="ส่งตำแหน่งบ้าน")],
              when=outcome_is(*VISITED)),

@@ -18,7 +18,7 @@ from bot.deadlines import create_deadline, mark_reported, must_report, parse_day
 from bot.dispatcher import Context, Reply
 from bot.flow import Answer, Finish, Flow, Step, WrongKind
 from bot.messages import text
-from bot.thai import InvalidInput, format_thai_date, parse_date
+from bot.thai import InvalidInput, format_thai_date, parse_date, parse_id
 from models import Deadline, DeadlineReport
 
 from .common import main_menu
@@ -38,8 +38,6 @@ ROLE_NAMES = {"reporter": "ผู้รายงาน (ผู้ใหญ่บ
 def parse_title(answer: Answer, data: dict) -> str:
     if answer.kind != "text" or not answer.text:
         raise WrongKind()
-    if len(answer.text) > 200:
-        raise InvalidInput(f"ชื่อเรื่องยาวเกินไป ({len(answer.text)} ตัวอักษร) กรุณาพิมพ์ไม่เกิน 200 ตัวอักษร")
     return answer.text
 
 
@@ -98,7 +96,7 @@ SET_DEADLINE = flow.register(Flow(
     name="deadline",
     steps=[
         Step("title", "ตั้งกำหนดส่งรายงาน\nพิมพ์ชื่อเรื่องที่ต้องรายงาน เช่น \"รายงานผลการติดตามเด็ก รอบที่ 1\"",
-             parse_title),
+             parse_title, max_length=Deadline.title.type.length),
         Step("due_date", "กำหนดส่งวันที่เท่าไรคะ พิมพ์ วัน/เดือน/ปี พ.ศ. เช่น 15/3/2569 หรือกด \"เลือกวันที่\"",
              parse_due_date, choices=date_picker),
         Step("roles", "ใครต้องรายงานบ้างคะ", parse_roles, choices=list(ROLE_CHOICES)),
@@ -118,8 +116,8 @@ def start_setting_deadline(ctx: Context) -> Reply:
 
 def confirm_reported(ctx: Context) -> Reply:
     """The "รายงานแล้ว" button on a reminder: no more reminders for this deadline."""
-    deadline_id = ctx.postback.get("deadline", "")
-    deadline = ctx.session.get(Deadline, int(deadline_id)) if deadline_id.isdigit() else None
+    deadline_id = parse_id(ctx.postback.get("deadline"))
+    deadline = ctx.session.get(Deadline, deadline_id) if deadline_id else None
     if deadline is None:
         return [text("ไม่พบกำหนดส่งนี้แล้วค่ะ อาจถูกยกเลิกไปแล้ว", *main_menu())]
     title = f"\"{deadline.title}\""

@@ -38,7 +38,8 @@ def request_export(ctx: Context) -> Reply:
         area = area_in_scope(ctx, code, "export")
         if area is None:
             return [text(access.OUT_OF_SCOPE, *main_menu(ctx.user))]
-        label = access.area_label(area)
+        # Kept as the area's own code: the button's could be a longer spelling of it ("40010000").
+        code, label = area.code, access.area_label(area)
     fmt = ctx.postback.get("format")
     if fmt not in FORMATS:
         return _ask_format(ctx, code, label)

@@ -30,10 +30,10 @@ from sqlalchemy.orm import Session
 from bot import access, audit, flow
 from bot.access import REPORTERS, requires
 from bot.dispatcher import Context, Reply
-from bot.flow import Answer, Fill, Finish, Flow, Step, Stop, text_answer, text_of
+from bot.flow import Answer, Fill, Finish, Flow, Step, Stop, free_text, text_answer, text_of
 from bot.messages import MAX_QUICK_REPLIES, card, flex, text
 from bot.outbox import queue_messages
-from bot.thai import InvalidInput, format_phone, format_thai_date, now_bangkok, parse_date
+from bot.thai import InvalidInput, format_phone, format_thai_date, now_bangkok, parse_date, parse_id
 from models import (
     REFERRAL_KINDS,
     REFERRAL_STATUSES,
@@ -182,7 +182,7 @@ REFER = flow.register(Flow(
         Step("organisation", organisation_prompt, lambda answer, data: read_organisation(text_of(answer), data),
              choices=lambda data: [name for _, name in data["_orgs"][:ORGANISATION_BUTTONS]]),
         Step("note", "ข้อความถึงหน่วยงาน เช่น ความต้องการของเด็ก เวลาที่สะดวกให้ติดต่อ หรือกด \"ข้าม\"",
-             text_answer(report.read_note), skip="ข้าม"),
+             free_text, skip="ข้าม"),
         Step("confirm", confirm_prompt, text_answer(confirmed), choices=(CONFIRM,)),
     ],
     finish=submit_referral,
@@ -202,10 +202,8 @@ def refer_child(ctx: Context) -> Reply:
 def referral_for(ctx: Context, referral_id, statuses: tuple[str, ...]) -> tuple[Referral | None, Reply]:
     """The referral, if the user belongs to the organisation it was sent to and it is in one of
     `statuses`; else None and what to tell them."""
-    try:
-        referral = ctx.session.get(Referral, int(referral_id), with_for_update=True)
-    except (TypeError, ValueError):
-        referral = None
+    number = parse_id(referral_id)
+    referral = ctx.session.get(Referral, number, with_for_update=True) if number else None
     reason = access.refusal(ctx.user, REPORTERS)
     if reason is None and (referral is None or ctx.user.organisation_id != referral.organisation_id):
         reason = access.OUT_OF_SCOPE
@@ -345,8 +343,8 @@ def submit_enrolment(ctx: Context, data: dict) -> Reply:
 ENROL = flow.register(Flow(
     name="enrol",
     steps=[
-        Step("school", "เด็กกลับไปเรียนที่ไหนคะ พิมพ์ชื่อสถานศึกษา", text_answer(report.read_note),
-             when=lambda data: not data.get("referral")),
+        Step("school", "เด็กกลับไปเรียนที่ไหนคะ พิมพ์ชื่อสถานศึกษา", free_text,
+             when=lambda data: not data.get("referral"), max_length=Case.school_name.type.length),
         Step("enrolled_on", "เด็กเริ่มเรียนวันไหนคะ เลือกจากปฏิทิน หรือพิมพ์วันที่ เช่น 1/6/2569",
              read_start_date, choices=start_date_choices, skip=NOT_STARTED),
     ],

@@ -20,7 +20,7 @@ from bot import access, audit, flow, people, richmenu
 from bot.dispatcher import Context, Reply
 from bot.flow import Answer, Finish, Flow, Goto, Step, Stop, WrongKind, text_answer
 from bot.messages import text
-from bot.thai import InvalidInput, format_phone, parse_phone
+from bot.thai import InvalidInput, format_phone, format_thai_datetime, parse_phone
 
 from .common import main_menu
 
@@ -51,6 +51,8 @@ ASK_NAME = "กรุณาพิมพ์ชื่อและนามสก�
 ASK_PHONE = "กรุณาพิมพ์เบอร์มือถือของท่าน เช่น 081-234-5678"
 ALREADY_REGISTERED = ("ท่านลงทะเบียนแล้วค่ะ ในบทบาท{role} {scope}\n"
                       "หากข้อมูลไม่ถูกต้องหรือต้องการเปลี่ยนบทบาท กรุณาติดต่อผู้ประสานงานในพื้นที่ของท่าน")
+LOCKED_OUT = ("ท่านพิมพ์รหัสเชิญไม่ถูกต้อง {tries} ครั้งภายใน 1 ชั่วโมง เพื่อความปลอดภัยของข้อมูลเด็ก "
+              "กรุณารอจนถึง {until} (เวลาประเทศไทย) แล้วลองใหม่ หรือติดต่อผู้ประสานงานที่ให้รหัสแก่ท่านค่ะ")
 LAST_USE_TAKEN = "ขออภัยค่ะ รหัสเชิญนี้เพิ่งถูกใช้ครบจำนวนหรือหมดอายุไปก่อนท่านยืนยัน ข้อมูลยังไม่ถูกบันทึก"
 
 
@@ -66,13 +68,28 @@ def _accept(answer: Answer, data: dict) -> str | Stop:
 def _invite(answer: Answer, data: dict) -> dict:
     if answer.kind not in ("text", "postback") or not answer.text:
         raise WrongKind()
-    invite = people.usable_invite(answer.ctx.session, answer.text, answer.ctx.now)
+    ctx = answer.ctx
+    _refuse_if_locked(ctx)
+    # A mistyped format (Thai keyboard, too short) cannot be a guess at a real code: not counted.
+    code = people.normalize_invite_code(answer.text)
+    invite, why = people.usable_invite(ctx.session, code, ctx.now)
+    if invite is None:
+        audit.record_chat(ctx, people.WRONG_INVITE, "user", ctx.user.id, why=why)
+        _refuse_if_locked(ctx)  # this was the last try allowed
+        raise InvalidInput(people.INVITE_UNUSABLE)
     return {
         "invite_id": invite.id,
         "role": people.ROLE_LABELS[invite.role],
         "organisation": invite.organisation.name if invite.organisation else None,
         "scope": access.scope_label_for(invite.role, invite.area, invite.organisation),
     }
+
+
+def _refuse_if_locked(ctx: Context) -> None:
+    # Even a right code is refused while locked: otherwise guessing would only slow down.
+    until = people.invite_lockout(ctx.session, ctx.user, ctx.now)
+    if until is not None:
+        raise InvalidInput(LOCKED_OUT.format(tries=people.MAX_WRONG_INVITES, until=format_thai_datetime(until)))
 
 
 def _confirm(answer: Answer, data: dict) -> Finish | Goto:

@@ -48,7 +48,7 @@ from sqlalchemy.orm import Session
 from bot import audit, flow
 from bot.access import REPORTERS, coordinators_covering, in_scope, refusal, requires, scope_label
 from bot.dispatcher import Context, Reply, normalize_text
-from bot.flow import Answer, Fill, Finish, Flow, Goto, Step, WrongKind, text_answer, text_of
+from bot.flow import Answer, Fill, Finish, Flow, Goto, Step, WrongKind, free_text, text_answer, text_of
 from bot.messages import MAX_QUICK_REPLIES, card, fit_text, flex, text
 from bot.outbox import queue_messages
 from bot.thai import (
@@ -174,7 +174,9 @@ def read_village(answer: Answer, data: dict) -> int:
 def read_home(answer: Answer, data: dict) -> dict:
     if answer.kind == "location":
         where = answer.location
-        return {"lat": where["latitude"], "lng": where["longitude"], "address": where.get("address")}
+        # LINE writes the address; cut to Case.address in case it ever writes a longer one.
+        address = where.get("address") and where["address"][:Case.address.type.length]
+        return {"lat": where["latitude"], "lng": where["longitude"], "address": address}
     address = text_of(answer)
     if not re.search(r"[0-9๐-๙\u0e01-\u0e2e]", address) or len(address) > 300:
         raise InvalidInput("กรุณาพิมพ์บ้านเลขที่และหมู่ เช่น 12 หมู่ 3 หรือกดปุ่ม \"ส่งตำแหน่งบ้าน\"")
@@ -192,12 +194,6 @@ def choose_from(list_name: str):
         raise InvalidInput("กรุณาเลือกคำตอบจากปุ่มด้านล่างค่ะ")
 
     return choose
-
-
-def read_note(text: str) -> str:
-    if len(text) > 500:
-        raise InvalidInput(f"รายละเอียดยาวเกินไป ({len(text)} ตัวอักษร) กรุณาย่อให้ไม่เกิน 500 ตัวอักษรค่ะ")
-    return text
 
 
 # A phone number somewhere in the text: a digit, then digits and separators, then a digit.
@@ -312,8 +308,8 @@ def choice_steps(list_name: str, prompt: str, edit_label: str | None = None) -> 
     """Ask from one of the coordinators' lists; choosing "อื่น ๆ" then asks for the details."""
     return [
         Step(list_name, prompt, choose_from(list_name), choices=labels(list_name), edit_label=edit_label),
-        Step(f"{list_name}_note", OTHER_PROMPT, text_answer(read_note),
-             when=lambda data: data.get(list_name) == OTHER),
+        # Case.situation_note and reason_note are 500 characters, the engine's default max_length.
+        Step(f"{list_name}_note", OTHER_PROMPT, free_text, when=lambda data: data.get(list_name) == OTHER),
     ]
 
 

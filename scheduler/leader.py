@@ -29,7 +29,7 @@ LEASE_NAME = "scheduler"
 class AdvisoryLock:
     def __init__(self, db: Database):
         # Not from the app's pool: this connection lives as long as the leadership does.
-        self.engine = create_engine(db.engine.url, poolclass=NullPool)
+        self.engine = create_engine(db.engine.url, poolclass=NullPool, hide_parameters=True)
         self.connection: Connection | None = None
 
     def try_acquire(self) -> bool:

@@ -530,6 +530,7 @@ WORD = st.text(alphabet="กขคงจฉชซญดตถทนบปผพ�
 TEXT = st.lists(st.text(alphabet="กขคงจดตนบปมยรลวสอะิีุู่้0123456789./", min_size=1, max_size=8),
                 min_size=1, max_size=3).map(" ".join).filter(lambda t: t not in ("-",))
 OPTIONAL = st.none() | TEXT
+GRADE = st.none() | TEXT.filter(lambda t: len(t) <= 16)  # Case.grade; longer cells are refused
 
 
 @st.composite
@@ -546,7 +547,7 @@ def list_rows(draw, number: int):
         row=number, national_id=draw(st.none() | national_ids()), title=title,
         first_name=draw(WORD), last_name=draw(st.none() | WORD), sex=sex,
         birth_date=draw(st.none() | st.dates(date(1950, 1, 1), TODAY)),
-        grade=draw(OPTIONAL), previous_school=draw(OPTIONAL), house_no=draw(OPTIONAL),
+        grade=draw(GRADE), previous_school=draw(OPTIONAL), house_no=draw(OPTIONAL),
         moo=draw(st.none() | st.integers(1, 99)), subdistrict=draw(OPTIONAL), district=draw(OPTIONAL),
         province=draw(OPTIONAL), affiliation=draw(OPTIONAL), group=draw(OPTIONAL),
     )

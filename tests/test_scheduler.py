@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from bench.common import venv_env
 from bot.deadlines import create_deadline, today_in_bangkok
-from helpers import deliver_queued
+from helpers import SECRET, TOKEN, deliver_queued
 from models import Area, Conversation, DeadlineReminder, OutboxMessage, SchedulerLease, utcnow
 from scheduler.jobs import JOBS, run_job
 from scheduler.leader import AdvisoryLock, LeaseLock
@@ -76,7 +76,8 @@ class SchedulerProcess:
 
     def __init__(self, name: str, database_url: str, log_dir: Path):
         self.log_path = log_dir / f"{name}.log"
-        env = venv_env(DATABASE_URL=database_url, PYTHONUNBUFFERED="1", LOG_LEVEL="INFO", QUIET_HOURS="",
+        env = venv_env(DATABASE_URL=database_url, LINE_CHANNEL_SECRET=SECRET, LINE_CHANNEL_ACCESS_TOKEN=TOKEN,
+                       PYTHONUNBUFFERED="1", LOG_LEVEL="INFO", QUIET_HOURS="",
                        DEADLINE_CHECK_SECONDS="0.3", DEADLINE_REMINDER_TIME="00:00",
                        SCHEDULER_LEASE_SECONDS="1.5", SCHEDULER_STANDBY_SECONDS="0.2")
         with open(self.log_path, "wb") as log:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from bot import config as config_module
 from helpers import SECRET, TOKEN
-from models import InboundEvent
+from models import Case, ExportJob, InboundEvent
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,3 +78,33 @@ def test_a_conversation_leaves_no_secret_or_personal_data_in_the_logs(app, chat,
     assert "retry in" in caplog.text and "signature" in caplog.text, "the failure paths were not exercised"
     for secret in (SECRET, TOKEN, chat.user_id, said, "สมศักดิ์", "1101700230705", "0812345678", "บ้านเลขที่"):
         assert secret not in logged, f"{secret!r} appears in the log"
+
+
+def test_a_report_a_check_in_and_an_export_leave_no_child_in_the_logs(chat, new_chat, registered, make_case, db,
+                                                                       caplog, run_exports):
+    reporter = registered(chat, "reporter", "400102", real_name="ประยูร มั่นคง", phone="0898765432")
+    coordinator = registered(new_chat(), "coordinator", "4001", real_name="วิไล ดีงาม", phone="0861112222")
+    listed = make_case("40010201", "to_find", first_name="บุญมี", last_name="ศรีสุข", national_id="3100500123458")
+    with ExitStack() as stack:
+        for ours in ("bot", "handlers", "models", "scheduler"):
+            stack.enter_context(caplog.at_level(logging.DEBUG, logger=ours))
+        # SQLAlchemy's statement log too: the values are hidden (hide_parameters).
+        stack.enter_context(caplog.at_level(logging.INFO, logger="sqlalchemy.engine"))
+        reporter.says("แจ้งพบเด็ก")
+        for said in ("ด.ช. สมศักดิ์ เพียรดี", "1101700230708", "อายุ 12", "บ้านสำราญ หมู่ที่ 1", "45 หมู่ 1",
+                     "อยู่บ้าน ไม่ได้เรียน", "บ้านไกล/เดินทางลำบาก", "กลับเข้าโรงเรียน",
+                     "นางสมศรี เพียรดี 081-234-5678", "ไม่มีรูป", "ยืนยัน"):
+            reporter.says(said)
+        reporter.taps(f"action=checkin&case={listed}")
+        for said in ("ไม่พบตัว", "บ้านปิด บุญมีไปทำงานต่างจังหวัด", "ข้าม", "ไม่มีรูป"):
+            reporter.says(said)
+        coordinator.taps("action=export&format=xlsx")
+        run_exports()
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Case).where(Case.first_name == "สมศักดิ์")) == 1
+        assert session.scalar(select(func.count()).select_from(ExportJob).where(ExportJob.status == "done")) == 1
+    assert "SQL parameters hidden" in caplog.text, "the statement log was not exercised"
+    logged = caplog.text + "".join(str(r.args) for r in caplog.records)
+    for personal in ("สมศักดิ์", "เพียรดี", "บุญมี", "ศรีสุข", "สมศรี", "1101700230708", "3100500123458", "0812345678",
+                     "081-234-5678", "ประยูร", "0898765432", "วิไล", "0861112222", "บ้านปิด", "45 หมู่ 1"):
+        assert personal not in logged, f"{personal!r} appears in the log"
