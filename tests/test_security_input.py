@@ -103,8 +103,9 @@ def test_stored_control_characters_and_formulas_never_break_or_arm_an_export(app
         result = runner.invoke(args=["export", "--format", fmt, "--out", str(out)])
         assert result.exit_code == 0, result.output
         if fmt == "xlsx":
-            sheet = load_workbook(out, read_only=True).active
-            cells = [c for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+            book = load_workbook(out, read_only=True)  # read-only keeps the file open until closed
+            cells = [c for row in book.active.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+            book.close()
         else:
             cells = [c for row in csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"))) for c in row]
         assert "'=cmd|' /C calc'!A0" in cells and "ใจดี" in cells, fmt
