@@ -11,14 +11,14 @@ the organisation's areas are set (`flask org create --code X --area ...`) or the
 (`flask users set-role WHO coordinator --national`).
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0008
 Create Date: 2026-12-01 10:50:00.000000
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0011'
-down_revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
