@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from linebot.v3.messaging import DatetimePickerAction
+from linebot.v3.messaging import DatetimePickerAction, PostbackAction
 from sqlalchemy import func, select
 
 from bot import access, audit, flow, people
@@ -21,7 +21,7 @@ from bot.access import COORDINATORS, REPORTERS, requires
 from bot.deadlines import create_deadline, is_responsible, mark_reported, must_report, parse_days, today_in_bangkok
 from bot.dispatcher import Context, Reply
 from bot.flow import Answer, Fill, Finish, Flow, Step, WrongKind, text_of
-from bot.messages import text
+from bot.messages import MAX_LABEL, text
 from bot.thai import InvalidInput, format_thai_date, parse_date
 from models import Deadline
 
@@ -84,8 +84,11 @@ def parse_area(answer: Answer, data: dict) -> Fill:
     return Fill(area.code, {"area_name": access.area_label(area)})
 
 
-def area_choices(data: dict) -> list[str]:
-    return [*data["_areas"], *([WHOLE_COUNTRY] if data["_national"] else [])]
+def area_choices(data: dict) -> list:
+    # By code, in a postback: names repeat across levels (อำเภอบ้านฝาง, ตำบลบ้านฝาง).
+    areas = [PostbackAction(label=name[:MAX_LABEL], data=f"value={code}", displayText=name)
+             for code, name in data["_areas"]]
+    return [*areas, *([WHOLE_COUNTRY] if data["_national"] else [])]
 
 
 def confirm(answer: Answer, data: dict) -> Finish:
@@ -156,7 +159,7 @@ def start_setting_deadline(ctx: Context) -> Reply:
         # Prompts get no database, so the buttons (an organisation's own areas, when few) are worked out here.
         own = sorted(me.organisation.areas, key=lambda a: a.code) if me.organisation and not national else []
         data |= {"_choose_area": True, "_national": national,
-                 "_areas": [a.name for a in own] if len(own) <= MAX_AREA_BUTTONS else []}
+                 "_areas": [[a.code, a.name] for a in own] if len(own) <= MAX_AREA_BUTTONS else []}
     return flow.start(ctx, SET_DEADLINE, data)
 
 

@@ -217,12 +217,12 @@ def areas(db) -> dict[str, int]:
 
 @pytest.fixture
 def registered(db, areas):
-    """Make a chat's user a registered, active user with `role` for the area `area_code`. A coordinator
-    without an area is granted national scope unless `national=False` (then they have no scope at all)."""
+    """Make a chat's user a registered, active user with `role` for the area `area_code`; `national=True`
+    grants a coordinator the whole country (without it, no area and no organisation is no scope at all)."""
     from models import User, utcnow
 
     def register(chat: Chat, role: str = "reporter", area_code: str | None = "400101",
-                 real_name: str = "สมชาย ใจดี", phone: str = "0812345678", national: bool | None = None) -> Chat:
+                 real_name: str = "สมชาย ใจดี", phone: str = "0812345678", national: bool = False) -> Chat:
         with db.transaction() as session:
             user = session.scalar(select(User).where(User.line_user_id == chat.user_id))
             if user is None:
@@ -230,7 +230,7 @@ def registered(db, areas):
                 session.add(user)
             user.role, user.real_name, user.phone = role, real_name, phone
             user.area_id = areas[area_code] if area_code else None
-            user.national_scope = (role == "coordinator" and area_code is None) if national is None else national
+            user.national_scope = national
             user.pdpa_accepted_at = user.registered_at = utcnow()
         return chat
 

@@ -53,7 +53,7 @@ def test_an_ambiguous_area_name_lists_the_candidates(chat, registered):
 
 
 def test_an_invite_wider_than_the_coordinators_scope_is_refused(chat, db, registered, organisations):
-    registered(chat, "coordinator", None, national=False)
+    registered(chat, "coordinator", None)
     with db.transaction() as session:  # an สพป. coordinator: no area, the office's two districts
         user = session.scalar(select(User).where(User.line_user_id == chat.user_id))
         user.organisation_id = organisations["SPP40-1"]
