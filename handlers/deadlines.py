@@ -110,10 +110,11 @@ def summary(data: dict) -> str:
 
 
 def save_deadline(ctx: Context, data: dict) -> Reply:
-    area = people.find_area(ctx.session, data["area"]) if data["area"] else None
+    code = data.get("area")  # .get: a form begun before the area step existed has none, and is refused
+    area = people.find_area(ctx.session, code) if code else None
     # Checked again (the flow checked the role): the setter's scope may have changed since they chose,
     # and an area gone since then must not turn into the whole country.
-    if (data["area"] and area is None) or not access.in_scope(ctx.user, area):
+    if (code and area is None) or not access.in_scope(ctx.user, area):
         return [text(access.OUT_OF_SCOPE, *main_menu(ctx.user))]
     days = parse_days(ctx.config["DEADLINE_REMINDER_DAYS"])
     deadline = create_deadline(ctx.session, title=data["title"], due_date=date.fromisoformat(data["due_date"]),
@@ -136,7 +137,7 @@ SET_DEADLINE = flow.register(Flow(
         Step("roles", "ใครต้องรายงานบ้างคะ", parse_roles, choices=list(ROLE_CHOICES)),
         Step("area", "ผู้ที่ต้องรายงานอยู่ในพื้นที่ใดคะ เลือกจากปุ่ม หรือพิมพ์รหัสพื้นที่หรือชื่อพื้นที่ "
                      "(ต้องอยู่ในความรับผิดชอบของท่าน)", parse_area, choices=area_choices,
-             when=lambda data: data["_choose_area"]),
+             when=lambda data: data.get("_choose_area", False)),
         Step("confirm", summary, confirm, choices=[CONFIRM]),
     ],
     finish=save_deadline,

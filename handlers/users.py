@@ -102,14 +102,15 @@ def _organisation(answer: Answer, data: dict) -> dict:
     if data["role"] == "teacher" and (organisation is None or organisation.kind != "school"):
         raise InvalidInput("ครูต้องสังกัดโรงเรียน กรุณาพิมพ์รหัสโรงเรียน")
     area = people.find_area(ctx.session, data["area"]) if data["area"] else None
-    if not access.roots(data["role"], area, organisation, national=data["national"]):
+    national = data.get("national", False)  # .get: a form begun before national invites existed is not one
+    if not access.roots(data["role"], area, organisation, national=national):
         raise InvalidInput(NO_AREA)
-    if not access.may_invite(ctx.user, data["role"], area, organisation, national=data["national"]):
+    if not access.may_invite(ctx.user, data["role"], area, organisation, national=national):
         raise InvalidInput(TOO_WIDE)
     # Prompts get no database, so the confirmation's words are worked out here.
     return {"id": organisation.id if organisation else None,
             "name": organisation.name if organisation else "ไม่ระบุ",
-            "scope": access.scope_label_for(data["role"], area, organisation, national=data["national"])}
+            "scope": access.scope_label_for(data["role"], area, organisation, national=national)}
 
 
 def _uses(text_: str) -> int:
@@ -133,11 +134,12 @@ def finish_invite(ctx: Context, data: dict) -> Reply:
     area = people.find_area(ctx.session, data["area"]) if data["area"] else None
     organisation_id = data["organisation"]["id"]
     organisation = ctx.session.get(Organisation, organisation_id) if organisation_id else None
+    national = data.get("national", False)
     # Checked again: the coordinator's own scope may have changed since that step.
-    if not access.may_invite(ctx.user, data["role"], area, organisation, national=data["national"]):
+    if not access.may_invite(ctx.user, data["role"], area, organisation, national=national):
         return [text(TOO_WIDE, *main_menu(ctx.user))]
     invite = people.create_invite(ctx.session, data["role"], organisation, area, now=ctx.now,
-                                  max_uses=data["uses"], created_by=ctx.user, national=data["national"])
+                                  max_uses=data["uses"], created_by=ctx.user, national=national)
     audit.record_chat(ctx, "create", "invite", invite.id, area_code=area.code if area else None, role=invite.role,
                       organisation=organisation_id, uses=invite.max_uses, national=invite.national_scope)
     forward = (f"รหัสเชิญเข้าใช้ LINE \"พาน้องกลับมาเรียน\": {people.format_invite_code(invite.code)}\n"
@@ -155,7 +157,7 @@ INVITE = flow.register(Flow(
         Step("role", "จะเชิญผู้ใช้ในบทบาทใดคะ", text_answer(_role), choices=tuple(ROLE_CHOICES)),
         Step("area", "ผู้ที่ได้รับเชิญดูแลพื้นที่ใดคะ พิมพ์รหัสพื้นที่หรือชื่อตำบล/หมู่บ้าน "
                      f"หรือเลือก \"{MY_AREA}\"", _area,
-             choices=lambda data: (MY_AREA, WHOLE_COUNTRY) if data["_national"] else (MY_AREA,)),
+             choices=lambda data: (MY_AREA, WHOLE_COUNTRY) if data.get("_national") else (MY_AREA,)),
         Step("organisation", "สังกัดหน่วยงานใดคะ พิมพ์รหัสหน่วยงาน (เช่น รหัสโรงเรียน) หรือเลือกจากปุ่ม",
              _organisation, choices=(MY_ORGANISATION, NO_ORGANISATION)),
         Step("uses", "รหัสนี้ใช้ได้กี่คนคะ", text_answer(_uses), choices=USES_CHOICES),
