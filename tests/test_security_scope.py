@@ -21,7 +21,6 @@ from models.base import UTCDateTime
 from helpers import flex_texts, quick_reply_labels, register, shut_down, texts_of
 from models import (
     ROLES,
-    Area,
     AuditEntry,
     Case,
     CaseEvent,
@@ -93,10 +92,11 @@ def test_a_coordinator_whose_scope_data_is_missing_sees_nothing_not_the_country(
         in_organisation(db, chat, registered, new_organisation(db, "MOE", [], kind="ministry"))
     else:
         registered(chat, "coordinator", None)
-    secrets = [make_case("40010101", "to_find", first_name="ลับหนึ่ง"), make_case("40020101", "to_find",
-                                                                                   first_name="ลับสอง"),
+    secrets = [make_case("40010101", "to_find", first_name="ลับหนึ่ง"),
+               make_case("40020101", "to_find", first_name="ลับสอง"),
                make_case(None, "to_find", first_name="ลับสาม")]  # no area: national scope only
-    numbers = [case.number for case in map(lambda i: _case(db, i), secrets)]
+    with db.transaction() as session:
+        numbers = [session.get(Case, case_id).number for case_id in secrets]
 
     shown = flex_texts(chat.says("สรุปพื้นที่")[0])
     assert "ทั้งหมด 0 คน" in shown and "ยังไม่ได้กำหนดพื้นที่" in shown and "ทั้งประเทศ" not in shown
@@ -114,11 +114,6 @@ def test_a_coordinator_whose_scope_data_is_missing_sees_nothing_not_the_country(
         user = session.scalar(select(User).where(User.line_user_id == chat.user_id))
         assert access.scope_prefixes(user) == () and not access.sees_national_ids(user)
         assert user not in access.coordinators_covering(session, None)
-
-
-def _case(db, case_id: int) -> Case:
-    with db.transaction() as session:
-        return session.get(Case, case_id)
 
 
 def test_rerunning_org_create_without_areas_is_refused_and_keeps_everyones_scope(app, db, chat, registered,
@@ -333,15 +328,11 @@ def test_a_forged_reported_postback_records_nothing(chat, new_chat, registered, 
     for who, attacker in attackers.items():
         [reply] = attacker.taps(data)
         assert "ลับเฉพาะอำเภอ" not in reply["text"], who
-        assert reply["text"] == expected.get(who, attacker_refusal()), who
+        assert reply["text"] == expected.get(who, handlers.deadlines.NOT_YOURS), who
     assert count(db, DeadlineReport) == 0
     assert count(db, AuditEntry, AuditEntry.action == "denied", AuditEntry.subject_type == "deadline") == 2
     [thanks] = registered(new_chat(), "reporter", "40010101").taps(data)  # the audience still can
     assert "ขอบคุณ" in thanks["text"] and count(db, DeadlineReport) == 1
-
-
-def attacker_refusal() -> str:
-    return handlers.deadlines.NOT_YOURS
 
 
 # ------------------------------------------------------------------ point 4: every flow declares its roles
@@ -354,7 +345,7 @@ def test_every_flow_declares_the_roles_the_engine_checks():
     assert flow.FLOWS["deadline"].roles == access.COORDINATORS
     step = Step("x", "X?", text_answer(str))
     with pytest.raises(TypeError):
-        Flow(name="forgetful", steps=[step], finish=lambda ctx, data: [])  # noqa: the point of the test
+        Flow(name="forgetful", steps=[step], finish=lambda ctx, data: [])  # no roles: the point of the test
     with pytest.raises(ValueError, match="must declare its roles"):
         Flow(name="empty", steps=[step], finish=lambda ctx, data: [], roles=())
 
