@@ -5,8 +5,10 @@ district's, so a subtree is every code that starts with its root's code):
 - the subtree of their own area when they have one (a village head, a district coordinator);
 - otherwise the union of their organisation's areas (an สพป. covering several districts, a
   school's catchment subdistricts);
-- otherwise, for a coordinator or an admin, the whole country (a national coordinator);
-- otherwise nothing.
+- the whole country only by an explicit grant: the admin role, or a coordinator made national
+  (`national_scope`, from a national invite or `users set-role --national`);
+- otherwise nothing. Missing data (no area, no organisation, an organisation without areas) never
+  widens a scope: it gives nothing.
 
 Handlers use `@requires(*roles)` to refuse users without the role, and `visible_area_filter(user)`
 or `in_scope(user, area)` to see only their own places. Nothing else decides access.
@@ -25,15 +27,21 @@ from models import Area, Organisation, User
 
 REPORTERS = ("reporter", "teacher", "coordinator", "admin")
 COORDINATORS = ("coordinator", "admin")
+# A pseudo-role for `refusal` and a flow's roles: a LINE user who has not registered (yet).
+UNREGISTERED = "unregistered"
+# The roles of a flow open to everyone who follows the bot (registration); deactivated users are still refused.
+ANYONE = (UNREGISTERED, *REPORTERS)
 
 NOT_REGISTERED = ("ขออภัยค่ะ เมนูนี้สำหรับผู้ที่ลงทะเบียนแล้วเท่านั้น "
                   "กรุณาพิมพ์ \"ลงทะเบียน\" แล้วกรอกรหัสเชิญที่ได้รับจากผู้ประสานงานในพื้นที่ของท่าน")
 NOT_ALLOWED = "ขออภัยค่ะ บทบาทของท่านไม่มีสิทธิ์ใช้เมนูนี้"
 DEACTIVATED = "บัญชีของท่านถูกระงับการใช้งานโดยผู้ประสานงาน หากคิดว่าเป็นความผิดพลาด กรุณาติดต่อผู้ประสานงานในพื้นที่"
+NO_SCOPE = ("ขออภัยค่ะ บัญชีของท่านยังไม่ได้กำหนดพื้นที่รับผิดชอบ จึงยังไม่เห็นข้อมูลเด็กในพื้นที่ใด "
+            "กรุณาติดต่อผู้ประสานงานหรือผู้ดูแลระบบ")
 OUT_OF_SCOPE = ("ขออภัยค่ะ ข้อมูลนี้อยู่นอกพื้นที่ที่ท่านรับผิดชอบ จึงไม่สามารถแสดงได้ "
                 "หากต้องการสิทธิ์เพิ่ม กรุณาติดต่อผู้ประสานงานของท่าน")
 
-# The scope of a national coordinator or an admin without an area: every code starts with "".
+# The scope of an admin or a national coordinator: every code starts with "".
 WHOLE_COUNTRY = ("",)
 
 
@@ -46,7 +54,7 @@ def refusal(user: User | None, roles: tuple[str, ...]) -> str | None:
     if user is not None and not user.active:
         return DEACTIVATED
     if not is_registered(user):
-        return NOT_REGISTERED
+        return None if UNREGISTERED in roles else NOT_REGISTERED
     if user.role not in roles:
         return NOT_ALLOWED
     return None
@@ -74,16 +82,25 @@ def scope_prefixes(user: User | None) -> tuple[str, ...]:
     """The area-code prefixes of everything this user may see; () is nothing, ("",) everything."""
     if not is_registered(user) or not user.active:
         return ()
-    return roots(user.role, user.area, user.organisation)
+    return roots(user.role, user.area, user.organisation, national=user.national_scope)
 
 
-def roots(role: str | None, area: Area | None, organisation: Organisation | None) -> tuple[str, ...]:
-    """The area roots a user with this role, area and organisation has (or an invite would give)."""
+def roots(role: str | None, area: Area | None, organisation: Organisation | None, *,
+          national: bool = False) -> tuple[str, ...]:
+    """The area roots a user with this role, area, organisation and national grant has (or an invite
+    would give). Only the admin role and a coordinator's explicit national grant give the whole country."""
+    if role == "admin" or (national and role == "coordinator"):
+        return WHOLE_COUNTRY
     if area is not None:
         return (area.code,)
-    if organisation is not None and organisation.areas:
-        return _outermost(a.code for a in organisation.areas)
-    return WHOLE_COUNTRY if role in COORDINATORS else ()
+    if organisation is not None:
+        return organisation_roots(organisation)
+    return ()
+
+
+def organisation_roots(organisation: Organisation) -> tuple[str, ...]:
+    """The roots of an organisation's areas; () for one without areas (which gives nothing)."""
+    return _outermost(a.code for a in organisation.areas)
 
 
 def _outermost(codes) -> tuple[str, ...]:
@@ -142,7 +159,8 @@ def sees_national_ids(user: User | None) -> bool:
     Everyone else, district and organisation coordinators included, gets them masked, as in chat."""
     if refusal(user, COORDINATORS):
         return False
-    return user.role == "admin" or all(len(prefix) <= 2 for prefix in scope_prefixes(user))
+    prefixes = scope_prefixes(user)  # () is no scope at all, not "nothing narrower than a province"
+    return bool(prefixes) and all(len(prefix) <= 2 for prefix in prefixes)
 
 
 def covers(actor: User | None, theirs: tuple[str, ...]) -> bool:
@@ -156,23 +174,36 @@ def covers(actor: User | None, theirs: tuple[str, ...]) -> bool:
     return bool(theirs) and all(code_in_scope(mine, prefix) for prefix in theirs)
 
 
+def may_invite(actor: User | None, role: str, area: Area | None, organisation: Organisation | None, *,
+               national: bool = False) -> bool:
+    """May coordinator `actor` hand out an invite for this role, area, organisation and grant? The scope it
+    gives, and every area of its organisation (whose users receive that organisation's referrals), must
+    lie inside the actor's own scope."""
+    return (covers(actor, roots(role, area, organisation, national=national))
+            and (organisation is None or covers(actor, organisation_roots(organisation))))
+
+
 def manages(actor: User | None, user: User) -> bool:
     """May coordinator `actor` deactivate `user`: is all of the user's scope inside the actor's?"""
-    return covers(actor, roots(user.role, user.area, user.organisation))
+    return covers(actor, roots(user.role, user.area, user.organisation, national=user.national_scope))
 
 
 def scope_label(user: User) -> str:
     """The user's scope in Thai words, for confirmations and summaries."""
-    return scope_label_for(user.role, user.area, user.organisation)
+    return scope_label_for(user.role, user.area, user.organisation, national=user.national_scope)
 
 
-def scope_label_for(role: str | None, area: Area | None, organisation: Organisation | None) -> str:
-    """In Thai words, the scope `roots(role, area, organisation)` gives."""
+def scope_label_for(role: str | None, area: Area | None, organisation: Organisation | None, *,
+                    national: bool = False) -> str:
+    """In Thai words, the scope `roots(role, area, organisation, national=national)` gives."""
+    prefixes = roots(role, area, organisation, national=national)
+    if prefixes == WHOLE_COUNTRY:
+        return "ทั้งประเทศ"
     if area is not None:
         return area_label(area)
-    if organisation is not None and organisation.areas:
+    if prefixes:
         return "พื้นที่ของ" + organisation.name
-    return "ทั้งประเทศ" if role in COORDINATORS else "ยังไม่ได้กำหนดพื้นที่"
+    return "ยังไม่ได้กำหนดพื้นที่"
 
 
 LEVEL_PREFIX = {"province": "จังหวัด", "district": "อำเภอ", "subdistrict": "ตำบล", "village": ""}
@@ -193,7 +224,8 @@ def coordinators_covering(session: Session, area: Area | None) -> list[User]:
     prefixes = [] if area is None else [area.code[:n] for n in range(2, len(area.code) + 1, 2)]
     candidates = session.scalars(
         select(User).outerjoin(User.area)
-        .where(User.role.in_(COORDINATORS), User.following, or_(User.area_id.is_(None), Area.code.in_(prefixes)))
+        .where(User.role.in_(COORDINATORS), User.following,
+               or_(User.area_id.is_(None), User.role == "admin", User.national_scope, Area.code.in_(prefixes)))
         .order_by(User.id)
     )
     return [user for user in candidates if in_scope(user, area)]

@@ -144,17 +144,24 @@ class Flow:
     steps: Sequence[Step]
     # Called with the answers when the flow finishes; its reply ends the conversation.
     finish: Callable[[Context, dict], Reply]
+    # Who may start and go on answering it (bot.access.REPORTERS, COORDINATORS, or ANYONE for
+    # registration): required, so no flow can forget it. The engine checks it when the flow starts
+    # and on every answer, so someone deactivated or demoted half-way is stopped, with bot.access's
+    # Thai reason, and nothing they typed is saved.
+    roles: tuple[str, ...]
     cancelled: str = "ยกเลิกแล้วค่ะ ข้อมูลที่กรอกไว้ไม่ถูกบันทึก"
     idle_timeout: timedelta = timedelta(hours=24)
-    # When set, only active registered users with one of these roles may go on answering: checked on
-    # every answer, so someone deactivated half-way is stopped (bot.access gives the Thai reason).
-    roles: tuple[str, ...] = ()
     # Steps answered by these parsers may take other kinds of message than text.
     wrong_kind: str = "ขออภัยค่ะ ขั้นตอนนี้ต้องการคำตอบแบบอื่น กรุณาตอบตามคำถามด้านล่าง"
     # Remind an idle user once after this long (remind_idle_drafts); None: never.
     # An idle form gets its open question again once per idle spell; None: never.
     remind_after: timedelta | None = timedelta(hours=2)
     reminder: str = "ยังกรอกข้อมูลไม่เสร็จนะคะ ตอบคำถามด้านล่างเพื่อทำต่อ หรือพิมพ์ \"ยกเลิก\" ค่ะ"
+
+    def __post_init__(self) -> None:
+        # An empty tuple would refuse everyone, or read as "no check" to the next person: say who, always.
+        if not self.roles:
+            raise ValueError(f"flow {self.name} must declare its roles (bot.access.ANYONE for a public flow)")
 
     def timed_out(self, convo: Conversation, now: datetime) -> bool:
         return now - convo.updated_at > self.idle_timeout
@@ -207,7 +214,11 @@ def in_flow(ctx: Context) -> bool:
 
 
 def start(ctx: Context, flow: Flow, data: dict | None = None, at: str | None = None) -> Reply:
-    """Open `flow` for this user (replacing any open one) and ask its first question."""
+    """Open `flow` for this user (replacing any open one) and ask its first question; a user the
+    flow's roles refuse gets the Thai reason instead, and any open flow stays as it was."""
+    reason = access.refusal(ctx.user, flow.roles)
+    if reason:
+        return _cancelled(ctx, reason)
     current = conversation(ctx)
     if current is not None:
         ctx.session.delete(current)
@@ -225,7 +236,7 @@ def continue_flow(ctx: Context) -> Reply:
     if flow is None or flow.timed_out(convo, ctx.now):
         ctx.session.delete(convo)
         return _expired_notice(ctx.user)
-    reason = access.refusal(ctx.user, flow.roles) if flow.roles else None
+    reason = access.refusal(ctx.user, flow.roles)
     if reason:
         ctx.session.delete(convo)
         return _cancelled(ctx, reason)

@@ -156,10 +156,16 @@ def find_place(session: Session, said: str) -> Area | None:
 # ----------------------------------------------------------------------------- organisations
 
 def save_organisation(session: Session, kind: str, name: str, code: str | None, areas: list[Area]) -> Organisation:
-    """Create an organisation, or update the one with the same code (so the CLI can be re-run)."""
+    """Create an organisation, or update the one with the same code (so the CLI can be re-run).
+
+    Updating one that covers areas with no areas is refused: it would silently leave its users with no scope.
+    """
     if kind not in ORGANISATION_KINDS:
         raise ValueError(f"unknown kind {kind!r}; one of: {', '.join(ORGANISATION_KINDS)}")
     org = session.scalar(select(Organisation).where(Organisation.code == code)) if code else None
+    if org is not None and org.areas and not areas:
+        raise ValueError(f"organisation {code} covers {', '.join(sorted(a.code for a in org.areas))}: give its "
+                         "areas again with --area (without them its users would lose their scope)")
     if org is None:
         org = Organisation(code=code)
         session.add(org)
@@ -218,17 +224,25 @@ def normalize_invite_code(text: str) -> str:
 
 def create_invite(session: Session, role: str, organisation: Organisation | None, area: Area | None, *,
                   now: datetime, days: int = DEFAULT_INVITE_DAYS, max_uses: int = 1,
-                  created_by: User | None = None) -> Invite:
+                  created_by: User | None = None, national: bool = False) -> Invite:
+    """A new invite; `created_by`, when given, is the coordinator it is made for, and it must lie in their scope.
+
+    `national` makes a national coordinator: the only way an invite gives the whole country.
+    """
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of: {', '.join(ROLES)}")
     if role == "teacher" and (organisation is None or organisation.kind != "school"):
         raise ValueError("a teacher's invite needs a school organisation")
+    if national and (role != "coordinator" or area is not None):
+        raise ValueError("only a coordinator's invite can be national, and then without an area")
     if days < 1 or max_uses < 1:
         raise ValueError("an invite must last at least a day and allow at least one use")
-    if not access.roots(role, area, organisation):
+    if not access.roots(role, area, organisation, national=national):
         raise ValueError("this invite would give no area: give an area, or an organisation that covers some")
+    if created_by is not None and not access.may_invite(created_by, role, area, organisation, national=national):
+        raise ValueError("this invite would reach outside the scope of the coordinator it is made for")
     invite = Invite(code=_unused_code(session), role=role, organisation=organisation, area=area,
-                    max_uses=max_uses, uses=0, expires_at=now + timedelta(days=days),
+                    national_scope=national, max_uses=max_uses, uses=0, expires_at=now + timedelta(days=days),
                     created_by_id=created_by.id if created_by else None, created_at=now)
     session.add(invite)
     session.flush()
@@ -319,6 +333,7 @@ def register(session: Session, user: User, invite_id: int, real_name: str, phone
         return False
     invite = session.get(Invite, invite_id)
     user.role, user.organisation, user.area = invite.role, invite.organisation, invite.area
+    user.national_scope = invite.national_scope
     user.real_name, user.phone = real_name, phone
     user.pdpa_accepted_at, user.registered_at = pdpa_accepted_at, now
     user.invite_id, user.active = invite.id, True

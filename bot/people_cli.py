@@ -59,7 +59,10 @@ def create_organisation(kind: str, name: str, code: str | None, area_codes: tupl
     """Create (or update, by --code) an organisation and the areas it covers."""
     with get_db().transaction() as session:
         areas = [existing_area(session, c) for c in area_codes]
-        org = people.save_organisation(session, kind, name, code, areas)
+        try:
+            org = people.save_organisation(session, kind, name, code, areas)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
         audit.record_cli(session, "save", "organisation", org.id, kind=kind, areas=[a.code for a in areas])
         click.echo(f"organisation {org.id} ({org.code or 'no code'}): {org.name}, "
                    f"{len(areas)} area(s)")
@@ -79,8 +82,10 @@ def list_organisations() -> None:
 @click.option("--area", "area_code", help="DOPA code of the area they will cover; default: the organisation's.")
 @click.option("--expires-days", default=people.DEFAULT_INVITE_DAYS, show_default=True, type=click.IntRange(1))
 @click.option("--uses", default=1, show_default=True, type=click.IntRange(1))
-def create_invite(role: str, org_key: str | None, area_code: str | None, expires_days: int, uses: int) -> None:
-    """Print a new invite code for ROLE in ORG (and AREA)."""
+@click.option("--national", is_flag=True, help="A national coordinator: the whole country (no --area).")
+def create_invite(role: str, org_key: str | None, area_code: str | None, expires_days: int, uses: int,
+                  national: bool) -> None:
+    """Print a new invite code for ROLE in ORG (and AREA), or for a national coordinator."""
     with get_db().transaction() as session:
         organisation = None
         if org_key:
@@ -90,12 +95,12 @@ def create_invite(role: str, org_key: str | None, area_code: str | None, expires
         area = existing_area(session, area_code) if area_code else None
         try:
             invite = people.create_invite(session, role, organisation, area, now=utcnow(), days=expires_days,
-                                          max_uses=uses)
+                                          max_uses=uses, national=national)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
-        scope = access.roots(role, area, organisation)
+        scope = access.roots(role, area, organisation, national=national)
         audit.record_cli(session, "create", "invite", invite.id, area_code=area.code if area else None, role=role,
-                         uses=uses, scope=list(scope))
+                         uses=uses, scope=list(scope), national=national)
         click.echo(people.format_invite_code(invite.code))
         click.echo(f"{role}, {uses} use(s), expires {invite.expires_at:%Y-%m-%d %H:%M} UTC, "
                    f"scope: {', '.join(scope) if scope != access.WHOLE_COUNTRY else 'whole country'}", err=True)
@@ -128,8 +133,12 @@ def _set_active(who: str, active: bool) -> None:
 @click.argument("role", type=click.Choice(ROLES))
 @click.option("--org", "org_key", help="Organisation code or id; default: unchanged.")
 @click.option("--area", "area_code", help="DOPA code of their area; 'none' for the organisation's.")
-def set_role(who: str, role: str, org_key: str | None, area_code: str | None) -> None:
-    """Change a registered user's role (and organisation or area); their rich menu follows."""
+@click.option("--national", is_flag=True, help="A national coordinator: the whole country. Without it, "
+                                               "any national grant is taken away.")
+def set_role(who: str, role: str, org_key: str | None, area_code: str | None, national: bool) -> None:
+    """Change a registered user's role (and organisation, area or national grant); their rich menu follows."""
+    if national and role != "coordinator":
+        raise click.UsageError("--national is for the coordinator role only (an admin sees the whole country)")
     with get_db().transaction() as session:
         user = existing_user(session, who)
         if user.registered_at is None:
@@ -140,10 +149,10 @@ def set_role(who: str, role: str, org_key: str | None, area_code: str | None) ->
                 raise click.ClickException(f"no organisation with code or id {org_key!r}")
         if area_code:
             user.area = None if area_code == "none" else existing_area(session, area_code)
-        user.role = role
+        user.role, user.national_scope = role, national
         richmenu.show_menu(session, user)
         audit.record_cli(session, "set_role", "user", user.id, area_code=user.area.code if user.area else None,
-                         role=role, organisation=user.organisation_id)
+                         role=role, organisation=user.organisation_id, national=national)
         click.echo(f"user {user.id}: {role}, {access.scope_label(user)}")
 
 

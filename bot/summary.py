@@ -72,7 +72,9 @@ class Summary:
 
 def summarise(session: Session, roots: tuple[str, ...], now: datetime, overdue_days: int,
               oldest_shown: int = 3) -> Summary:
-    """The summary of the cases under `roots` (area-code prefixes; ("",) is the whole country)."""
+    """The summary of the cases under `roots` (area-code prefixes; ("",) is the whole country, () nothing)."""
+    if not roots:  # a coordinator with no scope: nothing to count, and no sub-area key to group by
+        return Summary(roots, Counts(), [], [], None)
     within = prefix_filter(roots, Case.area_code)
     stale = and_(Case.status.in_(AWAITING), Case.updated_at < now - timedelta(days=overdue_days))
     key = _sub_area_key(roots).label("sub_area")

@@ -26,12 +26,14 @@ MASKED_NOTE = "\nเลขประจำตัวประชาชนในไ
 @access.requires(*access.COORDINATORS)
 def choose_export_format(ctx: Context) -> Reply:
     """"ส่งออกรายงาน" (or the card's button): what the file will hold, and a choice of format."""
-    return _ask_format(ctx, None, access.scope_label(ctx.user))
+    return request_export(ctx)  # a text has no postback: the format question for the whole scope
 
 
 @access.requires(*access.COORDINATORS)
 def request_export(ctx: Context) -> Reply:
     """A postback action=export[&area=CODE][&format=xlsx|csv]: ask the format, or queue the file."""
+    if not access.scope_prefixes(ctx.user):  # nothing to export: no job, no empty file
+        return [text(access.NO_SCOPE, *main_menu(ctx.user))]
     code = ctx.postback.get("area")
     label = access.scope_label(ctx.user)
     if code:

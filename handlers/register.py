@@ -81,7 +81,7 @@ def _invite(answer: Answer, data: dict) -> dict:
         "invite_id": invite.id,
         "role": people.ROLE_LABELS[invite.role],
         "organisation": invite.organisation.name if invite.organisation else None,
-        "scope": access.scope_label_for(invite.role, invite.area, invite.organisation),
+        "scope": access.scope_label_for(invite.role, invite.area, invite.organisation, national=invite.national_scope),
     }
 
 
@@ -141,6 +141,7 @@ REGISTER = flow.register(Flow(
         Step("confirm", _summary, _confirm, choices=(CONFIRM, EDIT_NAME, EDIT_PHONE, EDIT_CODE)),
     ],
     finish=finish_registration,
+    roles=access.ANYONE,
     cancelled=f"ยกเลิกการลงทะเบียนแล้วค่ะ ข้อมูลที่กรอกไว้ไม่ถูกบันทึก พิมพ์ \"{richmenu.REGISTER}\" เพื่อเริ่มใหม่ได้ค่ะ",
 ))
 

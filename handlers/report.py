@@ -457,6 +457,7 @@ REPORT = flow.register(Flow(
         flow.edit_step("edit", flow="report", return_to="confirm"),
     ],
     finish=submit_report,
+    roles=REPORTERS,
     cancelled=CANCELLED,
     remind_after=timedelta(hours=3),
     reminder=REMINDER,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot import access, audit, flow, people, richmenu
 from bot.dispatcher import Context, Reply
-from bot.flow import Answer, Finish, Flow, Step, text_answer
+from bot.flow import Answer, Fill, Finish, Flow, Step, text_answer
 from bot.messages import text
 from bot.thai import BANGKOK, InvalidInput, format_phone, format_thai_date, parse_phone, to_ascii_digits
 from models import Area, Organisation, User
@@ -20,12 +20,15 @@ from .common import main_menu
 CONFIRM = "ยืนยัน"
 ROLE_CHOICES = {"ผู้แจ้งข้อมูล": "reporter", "ครู": "teacher", "ผู้ประสานงาน": "coordinator"}
 MY_AREA = "ทั้งพื้นที่ของฉัน"
+WHOLE_COUNTRY = "ทั้งประเทศ"
 MY_ORGANISATION = "หน่วยงานเดียวกับฉัน"
 NO_ORGANISATION = "ไม่ระบุหน่วยงาน"
 USES_CHOICES = ("1", "5", "10", "30")
 MAX_USES = 500
 TOO_WIDE = ("รหัสเชิญนี้จะให้สิทธิ์กว้างกว่าพื้นที่ของท่าน กรุณาเลือกพื้นที่หรือหน่วยงานที่อยู่ในความรับผิดชอบของท่าน "
-            "(ถ้าไม่ระบุทั้งพื้นที่และหน่วยงาน ผู้ประสานงานที่ได้รับเชิญจะเห็นทั้งประเทศ)")
+            "(ทุกพื้นที่ของหน่วยงานที่เลือกต้องอยู่ในพื้นที่ของท่านด้วย)")
+NO_AREA = ("รหัสเชิญนี้ยังไม่ได้กำหนดพื้นที่ ผู้ที่ได้รับเชิญจะไม่เห็นข้อมูลใดเลย "
+           "กรุณาย้อนกลับไปเลือกพื้นที่ หรือเลือกหน่วยงานที่มีพื้นที่ดูแล")
 _LEVEL_WORDS = re.compile(r"^(?:จังหวัด|จ\.|อำเภอ|อ\.|ตำบล|ต\.)\s*")
 
 
@@ -43,15 +46,24 @@ def _role(text_: str) -> str:
     return ROLE_CHOICES[text_]
 
 
-def _area(answer: Answer, data: dict) -> str | None:
+def _area(answer: Answer, data: dict) -> Fill:
+    """The invitee's area code (None: their organisation's areas), and whether they are a national
+    coordinator: only a national inviter can make one, by "ทั้งประเทศ" or their own whole area."""
     me = answer.ctx.user
     said = answer.text.strip()
+    national = access.scope_prefixes(me) == access.WHOLE_COUNTRY and data["role"] == "coordinator"
+    if said == WHOLE_COUNTRY:
+        if not national:
+            raise InvalidInput("รหัสเชิญทั้งประเทศสร้างได้เฉพาะผู้ประสานงานระดับประเทศ และสำหรับผู้ประสานงานเท่านั้น "
+                               "กรุณาพิมพ์รหัสพื้นที่หรือชื่อพื้นที่ค่ะ")
+        return Fill(None, {"national": True})
     if said == MY_AREA:
-        return me.area.code if me.area else None
-    return _area_in_scope(answer.ctx.session, me, said).code
+        return Fill(None, {"national": True}) if national else Fill(me.area.code if me.area else None,
+                                                                    {"national": False})
+    return Fill(named_area_in_scope(answer.ctx.session, me, said).code, {"national": False})
 
 
-def _area_in_scope(session, me: User, said: str) -> Area:
+def named_area_in_scope(session, me: User, said: str) -> Area:
     """The area the coordinator named by DOPA code or by name, if it lies in their scope."""
     code = people.normalize_area_code(said)
     if code.isdigit():
@@ -90,12 +102,15 @@ def _organisation(answer: Answer, data: dict) -> dict:
     if data["role"] == "teacher" and (organisation is None or organisation.kind != "school"):
         raise InvalidInput("ครูต้องสังกัดโรงเรียน กรุณาพิมพ์รหัสโรงเรียน")
     area = people.find_area(ctx.session, data["area"]) if data["area"] else None
-    if not access.covers(ctx.user, access.roots(data["role"], area, organisation)):
+    national = data.get("national", False)  # .get: a form begun before national invites existed is not one
+    if not access.roots(data["role"], area, organisation, national=national):
+        raise InvalidInput(NO_AREA)
+    if not access.may_invite(ctx.user, data["role"], area, organisation, national=national):
         raise InvalidInput(TOO_WIDE)
     # Prompts get no database, so the confirmation's words are worked out here.
     return {"id": organisation.id if organisation else None,
             "name": organisation.name if organisation else "ไม่ระบุ",
-            "scope": access.scope_label_for(data["role"], area, organisation)}
+            "scope": access.scope_label_for(data["role"], area, organisation, national=national)}
 
 
 def _uses(text_: str) -> int:
@@ -119,13 +134,14 @@ def finish_invite(ctx: Context, data: dict) -> Reply:
     area = people.find_area(ctx.session, data["area"]) if data["area"] else None
     organisation_id = data["organisation"]["id"]
     organisation = ctx.session.get(Organisation, organisation_id) if organisation_id else None
+    national = data.get("national", False)
     # Checked again: the coordinator's own scope may have changed since that step.
-    if not access.covers(ctx.user, access.roots(data["role"], area, organisation)):
+    if not access.may_invite(ctx.user, data["role"], area, organisation, national=national):
         return [text(TOO_WIDE, *main_menu(ctx.user))]
     invite = people.create_invite(ctx.session, data["role"], organisation, area, now=ctx.now,
-                                  max_uses=data["uses"], created_by=ctx.user)
+                                  max_uses=data["uses"], created_by=ctx.user, national=national)
     audit.record_chat(ctx, "create", "invite", invite.id, area_code=area.code if area else None, role=invite.role,
-                      organisation=organisation_id, uses=invite.max_uses)
+                      organisation=organisation_id, uses=invite.max_uses, national=invite.national_scope)
     forward = (f"รหัสเชิญเข้าใช้ LINE \"พาน้องกลับมาเรียน\": {people.format_invite_code(invite.code)}\n"
                f"บทบาท: {people.ROLE_LABELS[invite.role]}\n"
                f"พื้นที่: {data['organisation']['scope']}\n"
@@ -140,7 +156,8 @@ INVITE = flow.register(Flow(
     steps=[
         Step("role", "จะเชิญผู้ใช้ในบทบาทใดคะ", text_answer(_role), choices=tuple(ROLE_CHOICES)),
         Step("area", "ผู้ที่ได้รับเชิญดูแลพื้นที่ใดคะ พิมพ์รหัสพื้นที่หรือชื่อตำบล/หมู่บ้าน "
-                     f"หรือเลือก \"{MY_AREA}\"", _area, choices=(MY_AREA,)),
+                     f"หรือเลือก \"{MY_AREA}\"", _area,
+             choices=lambda data: (MY_AREA, WHOLE_COUNTRY) if data.get("_national") else (MY_AREA,)),
         Step("organisation", "สังกัดหน่วยงานใดคะ พิมพ์รหัสหน่วยงาน (เช่น รหัสโรงเรียน) หรือเลือกจากปุ่ม",
              _organisation, choices=(MY_ORGANISATION, NO_ORGANISATION)),
         Step("uses", "รหัสนี้ใช้ได้กี่คนคะ", text_answer(_uses), choices=USES_CHOICES),
@@ -154,7 +171,7 @@ INVITE = flow.register(Flow(
 
 @access.requires(*access.COORDINATORS)
 def create_invite(ctx: Context) -> Reply:
-    return flow.start(ctx, INVITE)
+    return flow.start(ctx, INVITE, {"_national": access.scope_prefixes(ctx.user) == access.WHOLE_COUNTRY})
 
 
 # ----------------------------------------------------------------------------- deactivation

@@ -18,8 +18,10 @@ class Invite(Base):
     code: Mapped[str] = mapped_column(String(16), unique=True)
     role: Mapped[str] = mapped_column(String(16))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
-    # None: the organisation's own areas (or the whole country for a national coordinator).
+    # None: the organisation's own areas.
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
+    # Makes a national coordinator: the one way, with the admin role, to the whole country.
+    national_scope: Mapped[bool] = mapped_column(default=False)
     max_uses: Mapped[int] = mapped_column(default=1)
     # Raised by one conditional UPDATE, so two people cannot both take the last use.
     uses: Mapped[int] = mapped_column(default=0)

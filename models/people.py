@@ -76,8 +76,10 @@ class User(Base):
     # Set by registration; a user with no role sees only public information.
     role: Mapped[str | None] = mapped_column(String(16))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
-    # The root of what they may see; None with role coordinator/admin means the whole country.
+    # The root of what they may see; None: their organisation's areas (see bot.access.roots).
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
+    # A coordinator who sees the whole country: only ever an explicit grant, never missing data.
+    national_scope: Mapped[bool] = mapped_column(default=False)
     # Encrypted at rest: the name with a random nonce; the phone deterministically, as people.find_user
     # looks users up by it with ==.
     real_name: Mapped[str | None] = mapped_column(SealedText("user_name", 200))

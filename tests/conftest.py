@@ -217,11 +217,12 @@ def areas(db) -> dict[str, int]:
 
 @pytest.fixture
 def registered(db, areas):
-    """Make a chat's user a registered, active user with `role` for the area `area_code` (None: national)."""
+    """Make a chat's user a registered, active user with `role` for the area `area_code`; `national=True`
+    grants a coordinator the whole country (without it, no area and no organisation is no scope at all)."""
     from models import User, utcnow
 
     def register(chat: Chat, role: str = "reporter", area_code: str | None = "400101",
-                 real_name: str = "สมชาย ใจดี", phone: str = "0812345678") -> Chat:
+                 real_name: str = "สมชาย ใจดี", phone: str = "0812345678", national: bool = False) -> Chat:
         with db.transaction() as session:
             user = session.scalar(select(User).where(User.line_user_id == chat.user_id))
             if user is None:
@@ -229,6 +230,7 @@ def registered(db, areas):
                 session.add(user)
             user.role, user.real_name, user.phone = role, real_name, phone
             user.area_id = areas[area_code] if area_code else None
+            user.national_scope = national
             user.pdpa_accepted_at = user.registered_at = utcnow()
         return chat
 

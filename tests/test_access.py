@@ -13,8 +13,9 @@ from models import Area, Organisation, User, utcnow
 ALL_CODES = sorted(code for code, *_ in AREA_TREE)
 
 
-def make_user(session, role="reporter", area=None, org=None, active=True, registered=True) -> User:
-    user = User(line_user_id="U" + uuid.uuid4().hex, role=role, active=active, registered_at=utcnow() if registered else None)
+def make_user(session, role="reporter", area=None, org=None, active=True, registered=True, national=False) -> User:
+    user = User(line_user_id="U" + uuid.uuid4().hex, role=role, active=active, national_scope=national,
+                registered_at=utcnow() if registered else None)
     user.area = session.scalar(select(Area).where(Area.code == area)) if area else None
     user.organisation = session.get(Organisation, org) if org else None
     session.add(user)
@@ -26,20 +27,23 @@ def visible(session, user) -> list[str]:
     return sorted(session.scalars(select(Area.code).where(access.visible_area_filter(user))))
 
 
-@pytest.mark.parametrize(("role", "area", "org", "expected"), [
-    ("reporter", "400101", None, ["400101", "40010101"]),
-    ("reporter", "40010201", None, ["40010201"]),
-    ("coordinator", "4001", None, ["4001", "400101", "400102", "40010101", "40010201", "40010202"]),
-    ("coordinator", "40", None, ALL_CODES),
-    ("coordinator", None, None, ALL_CODES),  # national
-    ("admin", None, None, ALL_CODES),
-    ("coordinator", None, "SPP40-1", [c for c in ALL_CODES if c != "40"]),  # both districts, not the province
-    ("teacher", None, "1040010101", ["400101", "40010101"]),  # the school's subdistrict
-    ("reporter", None, None, []),  # a reporter without an area sees nothing, not everything
+@pytest.mark.parametrize(("role", "area", "org", "national", "expected"), [
+    ("reporter", "400101", None, False, ["400101", "40010101"]),
+    ("reporter", "40010201", None, False, ["40010201"]),
+    ("coordinator", "4001", None, False, ["4001", "400101", "400102", "40010101", "40010201", "40010202"]),
+    ("coordinator", "40", None, False, ALL_CODES),
+    ("coordinator", None, None, True, ALL_CODES),  # national, by an explicit grant
+    ("coordinator", None, None, False, []),  # no area, no organisation, no grant: nothing, not the country
+    ("admin", None, None, False, ALL_CODES),
+    ("admin", "400101", None, False, ALL_CODES),  # the admin role is the grant
+    ("reporter", None, None, True, []),  # the grant is for coordinators only
+    ("coordinator", None, "SPP40-1", False, [c for c in ALL_CODES if c != "40"]),  # both districts, not the province
+    ("teacher", None, "1040010101", False, ["400101", "40010101"]),  # the school's subdistrict
+    ("reporter", None, None, False, []),  # a reporter without an area sees nothing, not everything
 ])
-def test_a_scope_covers_exactly_its_subtree(db, organisations, role, area, org, expected):
+def test_a_scope_covers_exactly_its_subtree(db, organisations, role, area, org, national, expected):
     with db.transaction() as session:
-        user = make_user(session, role, area, organisations.get(org))
+        user = make_user(session, role, area, organisations.get(org), national=national)
         assert visible(session, user) == sorted(expected)
         # The Python check agrees with the SQL one, area by area.
         for code in ALL_CODES:
@@ -60,8 +64,8 @@ def test_an_organisation_scope_is_the_union_of_its_areas_without_nested_duplicat
 
 def test_deactivated_and_unregistered_users_see_nothing(db, areas):
     with db.transaction() as session:
-        for user in (make_user(session, "coordinator", None, active=False),
-                     make_user(session, "coordinator", None, registered=False)):
+        for user in (make_user(session, "coordinator", None, active=False, national=True),
+                     make_user(session, "coordinator", None, registered=False, national=True)):
             assert visible(session, user) == []
             assert access.scope_prefixes(user) == ()
         assert visible(session, None) == []
@@ -69,7 +73,8 @@ def test_deactivated_and_unregistered_users_see_nothing(db, areas):
 
 def test_things_without_an_area_are_for_national_scope_only(db, areas):
     with db.transaction() as session:
-        assert access.in_scope(make_user(session, "coordinator", None), None)
+        assert access.in_scope(make_user(session, "coordinator", None, national=True), None)
+        assert not access.in_scope(make_user(session, "coordinator", None), None)
         assert not access.in_scope(make_user(session, "coordinator", "40"), None)
 
 
@@ -91,7 +96,7 @@ def test_covers_only_what_lies_inside_the_coordinators_scope(db, organisations):
         assert access.covers(district, access.roots("coordinator", area["4001"], None))
         assert not access.covers(district, access.roots("reporter", area["4002"], None))
         assert not access.covers(district, access.roots("coordinator", area["40"], None))
-        assert not access.covers(district, access.roots("coordinator", None, None))  # national
+        assert not access.covers(district, access.roots("coordinator", None, None, national=True))
         assert not access.covers(district, access.roots("coordinator", None, spp))  # spans two districts
         assert not access.covers(district, access.roots("reporter", None, None))  # an empty scope covers nothing
         assert access.covers(make_user(session, "coordinator", None, spp.id), access.roots("reporter", None, spp))

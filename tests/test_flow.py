@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import flow
+from bot import access, flow
 from bot.flow import Answer, Flow, Goto, Step, WrongKind, text_answer
 from bot.messages import MAX_QUICK_REPLIES
 from bot.thai import InvalidInput
@@ -28,6 +28,7 @@ DEMO = Flow(
         Step("e", "E?", text_answer(keep), when=lambda data: "skip_e" not in data),
     ],
     finish=lambda ctx, data: None,
+    roles=access.ANYONE,
 )
 
 
@@ -82,7 +83,8 @@ def test_text_answer_refuses_other_kinds_and_normalises_spaces():
 def test_a_flow_starts_at_its_first_step_that_applies():
     assert DEMO.first({}).name == "a"
     skipping = Flow("skipping", [Step("x", "X?", text_answer(keep), when=lambda data: "known" not in data),
-                                 Step("y", "Y?", text_answer(keep))], finish=lambda ctx, data: None)
+                                 Step("y", "Y?", text_answer(keep))], finish=lambda ctx, data: None,
+                    roles=access.ANYONE)
     assert skipping.first({"known": 1}).name == "y"
 
 

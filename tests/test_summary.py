@@ -50,7 +50,7 @@ def test_district_coordinator_sees_exactly_their_district(chat, registered, prov
 
 
 def test_national_coordinator_drills_down_and_back_up(chat, registered, province):
-    registered(chat, "coordinator", None)
+    registered(chat, "coordinator", None, national=True)
     shown = card_of(chat.says("สรุปพื้นที่"))
     assert "ทั้งประเทศ" in shown and "ทั้งหมด 8 คน" in shown and "แยกตามจังหวัด" in shown
     assert ["จังหวัดขอนแก่น", "4", "2", "8"] == shown[shown.index("จังหวัดขอนแก่น"):][:4]

@@ -59,9 +59,10 @@ def test_an_invite_wider_than_the_coordinators_scope_is_refused(chat, db, regist
         user.organisation_id = organisations["SPP40-1"]
     chat.says("สร้างรหัสเชิญ")
     chat.says("ผู้ประสานงาน")
+    assert "ทั้งประเทศ" in chat.says("ทั้งประเทศ")[0]["text"]  # not theirs to give
     chat.says("ทั้งพื้นที่ของฉัน")
-    [too_wide] = chat.says("ไม่ระบุหน่วยงาน")  # would make a national coordinator
-    assert "กว้างกว่าพื้นที่ของท่าน" in too_wide["text"]
+    [no_area] = chat.says("ไม่ระบุหน่วยงาน")  # no area, no organisation: would give nothing
+    assert "ยังไม่ได้กำหนดพื้นที่" in no_area["text"]
     chat.says("หน่วยงานเดียวกับฉัน")
     [summary] = chat.says("1")
     assert "พื้นที่ที่ดูแล: พื้นที่ของสพป.ขอนแก่น เขต 1" in summary["text"]

@@ -1,7 +1,7 @@
 """conversation drafts and outbox message bodies encrypted; outbox rows say whether they carry a child's data
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-01 10:45:00.000000
 
 Both columns become text holding models.crypto's EncryptedJSON (a random nonce, bound to the
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import models.base
 
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

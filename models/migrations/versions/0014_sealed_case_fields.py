@@ -1,7 +1,7 @@
 """the free-text personal fields encrypted at rest: addresses, guardians' names, notes, school names,
 history and referral notes, users' names (random nonce) and users' phones (deterministic)
 
-Revision ID: 0015
+Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-01 10:40:00.000000
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from models.base import JSONType
 from models.crypto import EncryptedText, SealedText
 
-revision = '0015'
+revision = '0014'
 down_revision = '0013'
 branch_labels = None
 depends_on = None
