@@ -266,6 +266,8 @@ INVITE_UNUSABLE = ("รหัสเชิญนี้ใช้ไม่ได้
 MAX_WRONG_INVITES = 5
 INVITE_LOCKOUT = timedelta(hours=1)
 WRONG_INVITE = "invite_wrong"
+# Text that is not even shaped like a code: audited, not counted.
+MALFORMED_INVITE = "invite_malformed"
 
 
 def usable_invite(session: Session, code: str, now: datetime) -> tuple[Invite | None, str | None]:

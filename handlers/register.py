@@ -70,8 +70,13 @@ def _invite(answer: Answer, data: dict) -> dict:
         raise WrongKind()
     ctx = answer.ctx
     _refuse_if_locked(ctx)
-    # A mistyped format (Thai keyboard, too short) cannot be a guess at a real code: not counted.
-    code = people.normalize_invite_code(answer.text)
+    try:
+        code = people.normalize_invite_code(answer.text)
+    except InvalidInput:
+        # In the audit log like every wrong attempt, but not counted towards the lock-out: a mistyped
+        # format (Thai keyboard, too short, a greeting) cannot be a guess at a real code.
+        audit.record_chat(ctx, people.MALFORMED_INVITE, "user", ctx.user.id)
+        raise
     invite, why = people.usable_invite(ctx.session, code, ctx.now)
     if invite is None:
         audit.record_chat(ctx, people.WRONG_INVITE, "user", ctx.user.id, why=why)

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from bot import create_app, people
 from bot.deadlines import REPORTED_ACTION
@@ -395,6 +395,20 @@ def test_wrong_codes_spread_over_more_than_an_hour_do_not_lock(chat, db, invite_
     backdate_audit_log(db, 61)
     [reply] = chat.says(WRONG_CODES[4])
     assert people.INVITE_UNUSABLE in reply["text"] and "กรุณารอจนถึง" not in reply["text"]
+    assert "ชื่อและนามสกุล" in chat.says(invite_code())[0]["text"]
+
+
+def test_text_not_shaped_like_a_code_is_audited_but_never_locks(chat, db, invite_code):
+    """A greeting or a Thai-keyboard slip at the code step is in the audit log, yet cannot be a guess."""
+    at_code_step(chat)
+    for said in ["สวัสดีครับ", "ฟหกด-ฟหกด", "AB12", "ZZZZ-2222-EXTRA", "12345"]:
+        [reply] = chat.says(said)
+        assert "รหัสเชิญมี" in reply["text"] or "แป้นพิมพ์" in reply["text"]
+    with db.transaction() as session:
+        user_id = session.scalar(select(User.id).where(User.line_user_id == chat.user_id))
+        assert session.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.actor_id == user_id, AuditEntry.action == people.MALFORMED_INVITE)) == 5
+    assert wrong_attempts(db, chat) == []
     assert "ชื่อและนามสกุล" in chat.says(invite_code())[0]["text"]
 
 
