@@ -333,6 +333,10 @@ def submit_report(ctx: Context, data: dict) -> Reply:
                                   created_at=ctx.now, not_before=ctx.now))
     audit.record_chat(ctx, "create" if created else "report_again", "case", case.id, area_code=case.area_code)
     notify_coordinators(ctx.session, case, ctx.user, created, ctx.event.webhook_event_id)
+    if not in_scope(ctx.user, case.area) and case.area is not None:
+        # The reporter's area changed while the draft waited: the new case is the old area's, whose
+        # coordinators were told; the reporter, no longer responsible there, gets no number to follow.
+        return [text(SENT_FOR_REVIEW, *main_menu(ctx.user))]
     if created:
         reply = f"✅ บันทึกการแจ้งเรียบร้อยแล้วค่ะ\nเลขที่เรื่อง {case.number}\n\n{NEXT_STEPS}"
     else:

@@ -194,6 +194,24 @@ def test_name_and_birth_date_match_does_not_cross_either(make_case, people, db, 
     assert any(OUTSIDE_HEADLINE in t for t in line.texts_to(people["theirs"].user_id))
 
 
+def test_a_new_child_in_the_area_the_reporter_just_left_gets_no_number(people, db, areas, line):
+    """A draft begun in one area and confirmed after the reporter moved to another still opens the case
+    there (a child was found) and tells that area's coordinators, but gives the reporter nothing to follow."""
+    reporter = people["reporter"]
+    with db.transaction() as session:
+        session.execute(update(User).where(User.line_user_id == reporter.user_id).values(area_id=areas["400201"]))
+    walk(reporter, *plain_answers(national_id="ไม่ทราบ", village="ไม่แน่ใจ"))
+    with db.transaction() as session:
+        session.execute(update(User).where(User.line_user_id == reporter.user_id).values(area_id=areas["400102"]))
+    [reply] = reporter.says("ยืนยัน")
+    with db.transaction() as session:
+        case = session.scalars(select(Case).order_by(Case.id.desc())).first()
+        assert case.area_code == "400201"
+    assert SENT_FOR_REVIEW in reply["text"] and case.number not in reply["text"]
+    assert any(case.number in t for t in line.texts_to(people["theirs"].user_id))
+    assert case.number not in " ".join(t["text"] for t in reporter.says("เรื่องที่ฉันแจ้ง"))
+
+
 def test_an_in_scope_duplicate_still_updates_the_case_and_says_so(theirs, registered, new_chat, db, line):
     there = registered(new_chat(), "reporter", "400201")
     walk(there, *plain_answers(village="บ้านฝาง หมู่ที่ 1", photo=("image",)))
