@@ -203,6 +203,8 @@ def push_coordinator_summaries(ctx: JobContext) -> int:
             if session.scalar(select(OutboxMessage.id).where(OutboxMessage.retry_key == key)) is not None:
                 continue
             roots = access.scope_prefixes(user)
+            if not roots:
+                continue  # no area yet (an organisation without areas): nothing of theirs to sum up
             summary = summarise(session, roots, ctx.now, overdue_days)
             card = summary_card(summary, access.scope_label(user), format_thai_datetime(ctx.now), overdue_days,
                                 deadline_progress(session, roots, ctx.now), None, None)

@@ -122,6 +122,7 @@ def test_coordinators_get_their_area_summary_at_0730_once_a_day(app, db, line, r
     district = registered(new_chat(), "coordinator", "4001")
     national = registered(new_chat(), "admin", None)
     reporter = registered(new_chat(), "reporter", "400101")
+    no_area_yet = registered(new_chat(), "coordinator", None)  # no area, no organisation, no grant: no scope
     make_case(status="found")
     morning = datetime(2026, 6, 2, 0, 30, tzinfo=timezone.utc)  # 07:30 in Bangkok
     assert run_job("coordinator-daily-summary", app, now=morning) == 2
@@ -129,7 +130,7 @@ def test_coordinators_get_their_area_summary_at_0730_once_a_day(app, db, line, r
     deliver_queued(app)
     [card] = line.messages_to(district.user_id)
     assert card["type"] == "flex" and len(line.messages_to(national.user_id)) == 1
-    assert line.messages_to(reporter.user_id) == []
+    assert line.messages_to(reporter.user_id) == [] and line.messages_to(no_area_yet.user_id) == []
     assert run_job("coordinator-daily-summary", app, now=morning + timedelta(days=1)) == 2
     with db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 4
