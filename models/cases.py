@@ -21,8 +21,8 @@ from sqlalchemy import Date, FetchedValue, Float, ForeignKey, Index, String, sel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from .base import Base, JSONType, WorkQueue, utcnow
-from .crypto import EncryptedBytes, EncryptedText, SealedText
+from .base import Base, WorkQueue, utcnow
+from .crypto import EncryptedBytes, EncryptedJSON, EncryptedText, SealedText
 from .people import Area, User
 
 # A case's status, in the programme's words. The list import starts cases at "to_find"; a report
@@ -183,7 +183,8 @@ class CaseEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(24))
     to_status: Mapped[str | None] = mapped_column(String(24))
     note: Mapped[str | None] = mapped_column(SealedText("case_event_note"))
-    details: Mapped[dict | None] = mapped_column(JSONType)
+    # What was reported or changed (names, the list's old and new values): encrypted like a draft.
+    details: Mapped[dict | None] = mapped_column(EncryptedJSON("case_event_details"))
     # The webhookEventId of the chat message that caused it; "cli" for a command; None for older rows.
     source: Mapped[str | None] = mapped_column(String(64))
 

@@ -17,7 +17,7 @@ from bot.outbox import queue_messages, queue_multicast
 from bot.pacing import QuietHours
 from bot.thai import BANGKOK
 from helpers import deliver_queued, texts_of
-from models import Base, Case, Conversation, Download, OutboxMessage, User, utcnow
+from models import Base, Case, CaseEvent, Conversation, Download, OutboxMessage, User, utcnow
 from test_cases_flow import bubbles, buttons_of, in_organisation, listed, refer, schools, set_status  # noqa: F401
 from test_outbox_campaigns import MovableClock, next_evening
 from test_report import ID, photo_once, plain_answers, walk
@@ -72,6 +72,20 @@ def test_queued_and_sent_messages_are_encrypted_and_equal_bodies_differ(chat, ne
     assert cipher.open_json("outbox_messages", queued[0]) == bodies[0]
     with pytest.raises(InvalidTag):
         cipher.open_json("conversation_data", queued[0])
+
+
+def test_what_a_second_report_said_lies_encrypted_in_the_history(chat, new_chat, registered, make_case, db):
+    """A report about a child already on file keeps what it said in the case's history: encrypted."""
+    make_case("40010201", status="to_find", title="ด.ญ.", first_name="สมศรี", last_name="มีสุข", national_id=ID)
+    reporter = registered(chat, "reporter", "400102")
+    walk(reporter, *plain_answers())
+    reporter.says("ยืนยัน")
+    stored = [value for (value,) in raw(db, "SELECT details FROM case_events WHERE details IS NOT NULL")]
+    assert stored and all(value.startswith("e1:") for value in stored)
+    assert not any(personal in value for value in stored for personal in ("สมศรี", "มีสุข"))
+    with db.transaction() as session:
+        [again] = session.scalars(select(CaseEvent).where(CaseEvent.kind == "reported_again")).all()
+        assert again.details["first_name"] == "สมศรี"
 
 
 # ----------------------------------------------------------------------------- point 7: forget forgets everything
