@@ -1,7 +1,6 @@
 """Flask application factory for the พาน้องกลับมาเรียน LINE bot."""
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Flask
@@ -34,7 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings["DATABASE_URL"] = config_module.database_url(settings["DATABASE_URL"], app.instance_path)
     settings["PUBLIC_BASE_URL"] = config_module.public_base_url(settings)
     app.config.from_mapping(settings)
-    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config_module.configure_logging(app.config["LOG_LEVEL"])
 
     # handlers and scheduler import bot helpers, so import them once the package is loaded
     from handlers import ROUTES

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import traceback
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -169,3 +170,28 @@ def data_encryption_key(settings: dict[str, Any], instance_path: str) -> str:
                 path)
     with open(path) as key_file:
         return key_file.read().strip()
+
+
+class WithheldMessages(logging.Formatter):
+    """Tracebacks with where and what failed, but not the exceptions' messages: a message can quote
+    whatever the code was handling (a child's name, an ID), and logs leave the database's protection."""
+
+    def formatException(self, ei) -> str:
+        parts = []
+        failure: traceback.TracebackException | None = traceback.TracebackException(*ei)
+        while failure is not None:
+            name = f"{failure.exc_type.__module__}.{failure.exc_type.__qualname__}"
+            parts.append("".join(failure.stack.format()) + f"{name} (message withheld)")
+            failure = failure.__cause__ or failure.__context__
+        return "\nwhich led to:\n".join(reversed(parts))
+
+
+def configure_logging(level: str) -> None:
+    """Like logging.basicConfig (nothing changes where logging is set up already), with WithheldMessages."""
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(WithheldMessages("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(level)
+

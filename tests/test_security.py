@@ -108,3 +108,31 @@ def test_a_report_a_check_in_and_an_export_leave_no_child_in_the_logs(chat, new_
     for personal in ("สมศักดิ์", "เพียรดี", "บุญมี", "ศรีสุข", "สมศรี", "1101700230708", "3100500123458", "0812345678",
                      "081-234-5678", "ประยูร", "0898765432", "วิไล", "0861112222", "บ้านปิด", "45 หมู่ 1"):
         assert personal not in logged, f"{personal!r} appears in the log"
+
+
+def test_logged_exceptions_show_where_they_failed_but_not_their_messages(tmp_path):
+    """A message can quote what the code was handling; a production log gets the traceback without it."""
+    import subprocess
+    import sys
+
+    script = (
+        "import logging\n"
+        "from bot import create_app\n"
+        f"create_app({{'TESTING': True, 'INSTANCE_PATH': {str(tmp_path)!r}}})\n"
+        "def handle():\n"
+        "    try:\n"
+        "        {}['ด.ช. สมชาย ใจดี']\n"
+        "    except KeyError as exc:\n"
+        "        raise ValueError('1101700230708') from exc\n"
+        "try:\n"
+        "    handle()\n"
+        "except ValueError:\n"
+        "    logging.getLogger('bot.dispatcher').exception('handler failed for text event E1')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    logged = result.stderr
+    assert "handler failed for text event E1" in logged and "in handle" in logged
+    assert "builtins.KeyError (message withheld)" in logged and "builtins.ValueError (message withheld)" in logged
+    assert "สมชาย" not in logged.replace("{}['ด.ช. สมชาย ใจดี']", "") and "1101700230708" not in logged.replace(
+        "raise ValueError('1101700230708')", "")
