@@ -1,7 +1,11 @@
-"""The main menu every handler falls back to: its quick replies depend on who the user is."""
+"""The main menu every handler falls back to (its quick replies depend on who the user is), and the
+buttons for choosing one of a user's areas."""
 from __future__ import annotations
 
+from linebot.v3.messaging import PostbackAction
+
 from bot import access
+from bot.messages import MAX_LABEL
 from bot.richmenu import (
     ABOUT as MENU_ABOUT,
     AREA_SUMMARY as MENU_AREA_SUMMARY,
@@ -19,8 +23,11 @@ MENU_DEACTIVATE = "ระงับผู้ใช้"
 
 __all__ = [
     "MENU_ABOUT", "MENU_AREA_SUMMARY", "MENU_DEACTIVATE", "MENU_EXPORT", "MENU_FOLLOW_UP", "MENU_HELP",
-    "MENU_INVITE", "MENU_MY_REPORTS", "MENU_REGISTER", "MENU_REPORT", "main_menu",
+    "MENU_INVITE", "MENU_MY_REPORTS", "MENU_REGISTER", "MENU_REPORT", "area_buttons", "main_menu",
+    "organisation_areas_to_choose",
 ]
+# An organisation's areas offered as buttons; with more, the user types a code or a name.
+MAX_AREA_BUTTONS = 10
 
 REPORTER_MENU = (MENU_REPORT, MENU_FOLLOW_UP, MENU_MY_REPORTS, MENU_HELP)
 COORDINATOR_MENU = (MENU_REPORT, MENU_FOLLOW_UP, MENU_MY_REPORTS, MENU_AREA_SUMMARY, MENU_EXPORT,
@@ -36,3 +43,16 @@ def main_menu(user: User | None = None) -> tuple[str, ...]:
     if access.refusal(user, access.REPORTERS) is None:
         return REPORTER_MENU
     return (MENU_REGISTER, MENU_ABOUT, MENU_HELP)
+
+
+def organisation_areas_to_choose(user: User) -> list[list[str]]:
+    """[code, name] of the user's organisation's own areas, for area_buttons(); [] when there are more
+    than MAX_AREA_BUTTONS (then typed) or no organisation."""
+    own = sorted(user.organisation.areas, key=lambda a: a.code) if user.organisation else []
+    return [[a.code, a.name] for a in own] if len(own) <= MAX_AREA_BUTTONS else []
+
+
+def area_buttons(areas: list[list[str]]) -> list[PostbackAction]:
+    # By code, in a postback: names repeat across levels (อำเภอบ้านฝาง, ตำบลบ้านฝาง).
+    return [PostbackAction(label=name[:MAX_LABEL], data=f"value={code}", displayText=name) for code, name in areas]
+

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from linebot.v3.messaging import DatetimePickerAction, PostbackAction
+from linebot.v3.messaging import DatetimePickerAction
 from sqlalchemy import func, select
 
 from bot import access, audit, flow, people
@@ -21,11 +21,11 @@ from bot.access import COORDINATORS, REPORTERS, requires
 from bot.deadlines import create_deadline, is_responsible, mark_reported, must_report, parse_days, today_in_bangkok
 from bot.dispatcher import Context, Reply
 from bot.flow import Answer, Fill, Finish, Flow, Step, WrongKind, text_of
-from bot.messages import MAX_LABEL, text
+from bot.messages import text
 from bot.thai import InvalidInput, format_thai_date, parse_date, parse_id
 from models import Deadline
 
-from .common import main_menu
+from .common import area_buttons, main_menu, organisation_areas_to_choose
 from .users import named_area_in_scope
 
 MENU_SET_DEADLINE = "ตั้งกำหนดส่ง"
@@ -39,7 +39,6 @@ ROLE_CHOICES = {
 }
 ROLE_NAMES = {"reporter": "ผู้รายงาน (ผู้ใหญ่บ้าน/อปท.)", "teacher": "ครู"}
 WHOLE_COUNTRY = "ทั้งประเทศ"
-MAX_AREA_BUTTONS = 10  # an organisation's areas offered as buttons; more are typed
 NOT_YOURS = "ไม่พบกำหนดส่งนี้ หรือกำหนดส่งนี้ไม่ได้อยู่ในความรับผิดชอบของท่านค่ะ"
 
 
@@ -83,10 +82,7 @@ def parse_area(answer: Answer, data: dict) -> Fill:
 
 
 def area_choices(data: dict) -> list:
-    # By code, in a postback: names repeat across levels (อำเภอบ้านฝาง, ตำบลบ้านฝาง).
-    areas = [PostbackAction(label=name[:MAX_LABEL], data=f"value={code}", displayText=name)
-             for code, name in data["_areas"]]
-    return [*areas, *([WHOLE_COUNTRY] if data["_national"] else [])]
+    return [*area_buttons(data["_areas"]), *([WHOLE_COUNTRY] if data["_national"] else [])]
 
 
 def confirm(answer: Answer, data: dict) -> Finish:
@@ -156,9 +152,8 @@ def start_setting_deadline(ctx: Context) -> Reply:
         data |= {"_choose_area": False, "area": me.area.code, "area_name": me.area.name}
     else:
         # Prompts get no database, so the buttons (an organisation's own areas, when few) are worked out here.
-        own = sorted(me.organisation.areas, key=lambda a: a.code) if me.organisation and not national else []
         data |= {"_choose_area": True, "_national": national,
-                 "_areas": [[a.code, a.name] for a in own] if len(own) <= MAX_AREA_BUTTONS else []}
+                 "_areas": [] if national else organisation_areas_to_choose(me)}
     return flow.start(ctx, SET_DEADLINE, data)
 
 

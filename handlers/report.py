@@ -12,8 +12,9 @@ flowchart TD
     title --> national_id[เลขประจำตัวประชาชน<br>ไม่ทราบ skips]
     national_id --> birth[วันเกิด or อายุ<br>date picker]
     birth -->|title tells no sex| sex[เพศ]
-    birth --> village
-    sex --> village[หมู่บ้าน<br>if the reporter's area has a few]
+    birth --> area
+    sex --> area[พื้นที่<br>if the reporter has no area of their own]
+    area --> village[หมู่บ้าน<br>if the area has a few]
     village --> home[ที่อยู่: location or house no./หมู่]
     home --> situation[สถานการณ์ปัจจุบัน] -->|อื่น ๆ| situation_note[รายละเอียด]
     situation --> reason[สาเหตุหลัก] -->|อื่น ๆ| reason_note[รายละเอียด]
@@ -45,7 +46,7 @@ from linebot.v3.messaging import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import audit, flow
+from bot import access, audit, flow
 from bot.access import REPORTERS, coordinators_covering, in_scope, refusal, requires, scope_label
 from bot.dispatcher import Context, Reply, normalize_text
 from bot.flow import Answer, Fill, Finish, Flow, Goto, Step, WrongKind, free_text, text_answer, text_of
@@ -79,7 +80,8 @@ from models import (
 )
 from models.choices import OTHER
 
-from .common import main_menu
+from .common import area_buttons, main_menu, organisation_areas_to_choose
+from .users import named_area_in_scope
 
 # The coordinators' lists (models.choices) this flow asks from, each a step of the same name.
 LISTS = ("situation", "reason", "wants")
@@ -160,6 +162,14 @@ def read_sex(text: str) -> str:
         if text == label:
             return code
     raise InvalidInput("กรุณาเลือกเพศจากปุ่มด้านล่างค่ะ")
+
+
+def read_area(answer: Answer, data: dict) -> Fill:
+    """For a reporter without an area of their own (a school's teacher, a national coordinator): the
+    area the child lives in, by button, DOPA code or name, inside their scope; the villages follow it."""
+    ctx = answer.ctx
+    area = named_area_in_scope(ctx.session, ctx.user, text_of(answer))
+    return Fill(area.id, report_context(ctx.session, area))
 
 
 def read_village(answer: Answer, data: dict) -> int:
@@ -447,6 +457,8 @@ REPORT = flow.register(Flow(
         Step("birth", BIRTH_PROMPT, read_birth, choices=birth_picker, edit_label="วันเกิด/อายุ"),
         Step("sex", SEX_PROMPT, text_answer(read_sex), choices=list(SEXES.values()), edit_label="เพศ",
              when=lambda data: data.get("title") not in TITLE_SEX),
+        Step("area", "เด็กอาศัยอยู่ในพื้นที่ใดคะ เลือกจากปุ่ม หรือพิมพ์รหัสหรือชื่อตำบล", read_area,
+             choices=lambda data: area_buttons(data.get("_areas", [])), when=lambda data: data["_area"] is None),
         Step("village", "เด็กอาศัยอยู่หมู่บ้านใดคะ", read_village, skip="ไม่แน่ใจ", edit_label="หมู่บ้าน",
              choices=lambda data: [name for _, name in data["_villages"]], when=lambda data: bool(data["_villages"])),
         Step("home", HOME_PROMPT, read_home, choices=[LocationAction(label="ส่งตำแหน่งบ้าน")],
@@ -474,4 +486,16 @@ def report_found_child(ctx: Context) -> Reply:
     draft = flow.conversation(ctx)
     if draft is not None and draft.flow == REPORT.name and not REPORT.timed_out(draft, ctx.now):
         return flow.resume(ctx, RESUMING)
-    return [text(INTRO), *flow.start(ctx, REPORT, report_context(ctx.session, ctx.user.area))]
+    if not access.scope_prefixes(ctx.user):
+        return [text(access.NO_SCOPE, *main_menu(ctx.user))]
+    data = report_context(ctx.session, ctx.user.area or _only_area(ctx.user))
+    if data["_area"] is None:  # asked at the "area" step; its buttons are worked out here (prompts get no database)
+        data["_areas"] = organisation_areas_to_choose(ctx.user)
+    return [text(INTRO), *flow.start(ctx, REPORT, data)]
+
+
+def _only_area(user: User) -> Area | None:
+    """The one area of the reporter's organisation, when it has exactly one (a local government's
+    subdistrict): nothing to ask."""
+    areas = user.organisation.areas if user.organisation else []
+    return areas[0] if len(areas) == 1 and access.in_scope(user, areas[0]) else None

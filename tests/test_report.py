@@ -636,3 +636,44 @@ def test_seeded_lists_fit_line_buttons(db):
     for list_name in lists:
         assert len([o for o in options if o.list_name == list_name]) <= MAX_QUICK_REPLIES - 2
     assert "ไม่ระบุ" in {o.official_category for o in options}
+
+
+def _in_new_school(db, chat: Chat, *area_codes: str) -> Chat:
+    """Make the chat's user a member of a new school organisation covering `area_codes` (no area of their own)."""
+    from bot import people
+    from models import Area
+
+    with db.transaction() as session:
+        areas = [session.scalar(select(Area).where(Area.code == code)) for code in area_codes]
+        school = people.save_organisation(session, "school", "โรงเรียนทดสอบ", f"TEST-{'-'.join(area_codes)}", areas)
+        session.execute(update(User).where(User.line_user_id == chat.user_id)
+                        .values(organisation_id=school.id, area_id=None))
+    return chat
+
+
+def test_a_reporter_without_an_area_of_their_own_picks_one_inside_their_scope(chat, registered, db, line):
+    """A school's teacher has the school's areas, not one of their own: the case must get one of them
+    (an area-less case would be the whole country's, and not the school's coordinators')."""
+    teacher = _in_new_school(db, registered(chat, "teacher", None), "400101", "400102")
+    answers = plain_answers(village="บ้านโคกสี หมู่ที่ 2")
+    [asked] = walk(teacher, *answers[:3])
+    assert "พื้นที่ใด" in asked["text"] and {"ในเมือง", "สำราญ"} <= set(quick_reply_labels(asked))
+    [refused] = teacher.says("400201")  # บ้านฝาง: not the school's
+    assert "นอกพื้นที่" in refused["text"] and "พื้นที่ใด" in refused["text"]
+    [villages] = teacher.taps("value=400102")
+    assert "หมู่บ้านใด" in villages["text"] and "บ้านโคกสี หมู่ที่ 2" in quick_reply_labels(villages)
+    for step in answers[3:]:
+        answer(teacher, step)
+    [done] = teacher.says("ยืนยัน")
+    with db.transaction() as session:
+        case = session.scalars(select(Case)).one()
+        assert case.area_code == "40010202" and case.number in done["text"]
+    assert case.number in texts_of(teacher.says("เรื่องที่ฉันแจ้ง"))[0]
+
+
+def test_a_reporter_whose_organisation_has_one_area_is_not_asked(chat, registered, db):
+    teacher = _in_new_school(db, registered(chat, "teacher", None), "400102")
+    walk(teacher, *plain_answers())
+    teacher.says("ยืนยัน")
+    with db.transaction() as session:
+        assert session.scalars(select(Case.area_code)).one() == "40010201"
