@@ -1,0 +1,91 @@
+"""Adversarial review of issue 12 (points 1-4 and 8): cross-area leaks and scope, as an attacker acts.
+
+Each test is a finding that does not hold in the merged code, marked xfail(strict=True) until it is fixed.
+"""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, update
+
+import helpers
+from helpers import texts_of
+from models import Case, User
+from test_report import plain_answers, walk
+
+ROGUE_PHONE = "0898887777"
+
+
+def set_user(db, chat, **values) -> None:
+    with db.transaction() as session:
+        session.execute(update(User).where(User.line_user_id == chat.user_id).values(**values))
+
+
+def user_of(db, chat) -> User:
+    with db.transaction() as session:
+        return session.scalar(select(User).where(User.line_user_id == chat.user_id))
+
+
+def all_cases(db) -> list[Case]:
+    with db.transaction() as session:
+        return list(session.scalars(select(Case).order_by(Case.id)))
+
+
+# ------------------------------------------------------------------ a report from someone whose scope is an organisation
+
+@pytest.mark.xfail(strict=True, reason="report_found_child builds the draft from ctx.user.area only: a teacher (or "
+                                       "coordinator) whose scope is their organisation files the child with no area, "
+                                       "so nobody responsible is told and the reporter can never see it again")
+def test_a_report_by_a_school_teacher_without_an_own_area_reaches_the_schools_area(
+        chat, new_chat, registered, db, organisations):
+    registered(chat, "teacher", None)  # invited for the school, as "ครู" invites are: no area of their own
+    set_user(db, chat, organisation_id=organisations["1040010101"])
+    district = registered(new_chat(), "coordinator", "4001")
+
+    reply = walk(chat, *plain_answers(village=None), "ยืนยัน")
+    assert "ผู้ประสานงานในพื้นที่ได้รับแจ้งแล้ว" in reply[-1]["text"]  # what the teacher is promised
+
+    (case,) = all_cases(db)
+    # The school's catchment is ตำบลในเมือง (400101): the child must be filed there (or in a place the
+    # teacher picks inside it), not in no area at all, which only national scope ever sees.
+    assert case.area_code is not None and case.area_code.startswith("400101"), case.area_code
+    assert any("มีการแจ้งพบเด็ก" in t for t in chat.line.texts_to(district.user_id))
+    assert "ยังไม่มีเรื่องที่แจ้ง" not in texts_of(chat.says("เรื่องที่ฉันแจ้ง"))[0]
+
+
+# ------------------------------------------------------------------ deactivation by phone number
+
+def rogue_with_a_copied_phone(chat, new_chat, registered, invite_code):
+    """Someone in district บ้านฝาง registered first with the phone number; then a rogue reporter of ตำบลในเมือง
+    registers through a real invite, typing that same number."""
+    registered(new_chat(), "reporter", "400201", real_name="บุญมา ฝางดี", phone=ROGUE_PHONE)
+    rogue = chat
+    helpers.register(rogue, invite_code("reporter", "400101"), name="มิจฉา ปลอมตัว", phone=ROGUE_PHONE)
+    return rogue
+
+
+@pytest.mark.xfail(strict=True, reason="people.find_user takes the first registered user with the phone, and "
+                                       "phones are not unique: a rogue who registers with someone else's number "
+                                       "cannot be deactivated by their coordinator in chat (ระงับผู้ใช้)")
+def test_a_rogue_reporter_with_a_copied_phone_number_can_still_be_deactivated_in_chat(
+        chat, new_chat, registered, invite_code, db):
+    rogue = rogue_with_a_copied_phone(chat, new_chat, registered, invite_code)
+    assert user_of(db, rogue).registered_at is not None
+    coordinator = registered(new_chat(), "coordinator", "4001")
+
+    coordinator.says("ระงับผู้ใช้")
+    reply = coordinator.says(ROGUE_PHONE)  # the number the rogue's own reports show ("ผู้แจ้ง: ... โทร ...")
+    assert "ไม่พบผู้ใช้" not in reply[0]["text"], reply[0]["text"]
+    coordinator.says("ยืนยัน")
+    assert not user_of(db, rogue).active
+
+
+@pytest.mark.xfail(strict=True, reason="`flask users deactivate PHONE` (people.find_user) deactivates the oldest "
+                                       "user with that phone, an innocent one, and leaves the rogue active")
+def test_the_cli_deactivates_the_rogue_not_the_first_user_with_the_same_phone(
+        app, chat, new_chat, registered, invite_code, db):
+    rogue = rogue_with_a_copied_phone(chat, new_chat, registered, invite_code)
+    result = app.test_cli_runner().invoke(args=["users", "deactivate", ROGUE_PHONE])
+    # Either refuse (the number is ambiguous: give the LINE id) or deactivate the one meant; never an innocent.
+    with db.transaction() as session:
+        users = {u.real_name: u.active for u in session.scalars(select(User).where(User.registered_at.is_not(None)))}
+    assert users["บุญมา ฝางดี"], (result.output, users)
