@@ -174,3 +174,35 @@ def test_the_idle_form_nudge_never_names_a_child_who_is_now_another_areas(
     deliver_queued()
     pushed = str(line.messages_to(chat.user_id)[before:])
     assert "ย้ายแล้ว" not in pushed and "ไปไกล" not in pushed, pushed
+
+
+# ------------------------------------------------------------------ invites outlive their inviter's scope
+
+def invite_in_chat(coordinator, area: str, uses: str = "30") -> str:
+    coordinator.says("สร้างรหัสเชิญ")
+    coordinator.says("ผู้แจ้งข้อมูล")
+    coordinator.says(area)
+    coordinator.says("ไม่ระบุหน่วยงาน")
+    coordinator.says(uses)
+    _, forward = coordinator.says("ยืนยัน")
+    return re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}", forward["text"]).group()
+
+
+@pytest.mark.parametrize("change", ["deactivated", "moved to another district"])
+@pytest.mark.xfail(strict=True, reason="people.usable_invite checks only expiry and uses: an invite keeps giving "
+                                       "access to its area after its coordinator was deactivated or lost that "
+                                       "area, so taking a rogue coordinator away leaves their 30-use codes working")
+def test_an_invite_stops_working_once_its_area_is_no_longer_its_inviters(
+        change, chat, new_chat, registered, db, app):
+    rogue = registered(new_chat(), "coordinator", "4001", phone="0833333333")
+    code = invite_in_chat(rogue, "400101")
+    if change == "deactivated":
+        result = app.test_cli_runner().invoke(args=["users", "deactivate", rogue.user_id])
+    else:
+        result = app.test_cli_runner().invoke(args=["users", "set-role", rogue.user_id, "coordinator",
+                                                    "--area", "4002"])
+    assert result.exit_code == 0, result.output
+
+    helpers.register(chat, code, name="คนนอก แอบเข้า", phone="0844444444")  # an outsider the code reached
+    user = user_of(db, chat)
+    assert user.registered_at is None and user.role is None
