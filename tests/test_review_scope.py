@@ -14,9 +14,10 @@ from sqlalchemy import select, update
 
 import helpers
 from bot import flow
+from bot.thai import mask_national_id
 from helpers import PUBLIC_BASE_URL, texts_of
-from models import Case, InboundEvent, User, utcnow
-from test_report import plain_answers, walk
+from models import AuditEntry, Case, InboundEvent, OutsideReport, User, utcnow
+from test_report import ID, plain_answers, walk
 
 ROGUE_PHONE = "0898887777"
 
@@ -206,3 +207,33 @@ def test_an_invite_stops_working_once_its_area_is_no_longer_its_inviters(
     helpers.register(chat, code, name="คนนอก แอบเข้า", phone="0844444444")  # an outsider the code reached
     user = user_of(db, chat)
     assert user.registered_at is None and user.role is None
+
+
+# ------------------------------------------------------------------ point 1: a check-in naming another case of the same area
+
+@pytest.mark.xfail(strict=True, reason="checkin.found drops a national ID that belongs to another case in the "
+                                       "reporter's own scope and answers 'ส่งให้ผู้รับผิดชอบตรวจสอบแล้ว', yet sends "
+                                       "and keeps nothing: the coordinators never learn the child is listed twice")
+def test_a_check_in_naming_another_case_of_the_same_area_reaches_its_coordinators(
+        chat, new_chat, registered, db, make_case, line):
+    registered(chat, "reporter", "400101")
+    coordinator = registered(new_chat(), "coordinator", "4001")
+    listed_twice = make_case("40010101", "found", national_id=ID, first_name="สมศรี", last_name="มีสุข")
+    ours = make_case("40010101", "to_find", title="ด.ญ.", first_name="ศรี", last_name="มีสุข", sex="female",
+                     birth_date=date(2013, 5, 1))
+    chat.taps(f"action=checkin&case={ours}")
+    chat.says("พบตัวเด็ก")
+    for said in (ID, "45 หมู่ 1", "อยู่บ้าน ไม่ได้เรียน", "บ้านไกล/เดินทางลำบาก", "กลับเข้าโรงเรียน",
+                 "ข้าม", "ไม่มีรูป"):
+        chat.says(said)
+    reply = chat.says("ยืนยัน")
+    assert "ส่งให้ผู้รับผิดชอบตรวจสอบแล้ว" in texts_of(reply)[0]  # the promise made to the reporter
+
+    with db.transaction() as session:
+        kept = session.scalars(select(OutsideReport).where(OutsideReport.case_id == listed_twice)).all()
+        audited = session.scalars(select(AuditEntry.action).where(
+            AuditEntry.subject_type == "case", AuditEntry.subject_id == str(listed_twice))).all()
+        number = session.get(Case, listed_twice).number
+    told = [t for t in line.texts_to(coordinator.user_id) if number in t or mask_national_id(ID) in t]
+    # Somewhere the ID the reporter typed, and that it matches the other case, must be kept or sent.
+    assert kept or told or set(audited) - {"view"}, (audited, line.texts_to(coordinator.user_id))
