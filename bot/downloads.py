@@ -28,6 +28,7 @@ from models import User, utcnow
 from models.downloads import Download
 
 from .db import get_db
+from .outbox import may_receive_personal
 
 LINK_LIFETIME = timedelta(minutes=15)
 # Where a message's text gets the link, and the key naming the link's nonce in a queued message
@@ -150,5 +151,9 @@ def download(token: str):
         row = session.scalar(select(Download).where(Download.id == claimed))
         content, filename, content_type = row.content, row.filename, row.content_type
         row.content = None
+        # Whoever asked for the file must still be allowed children's data: a coordinator deactivated
+        # after the link reached their chat (a lost phone) downloads nothing. The file goes either way.
+        if row.created_by is not None and not may_receive_personal(session.get(User, row.created_by)):
+            return _gone()
     return Response(content, content_type=content_type, headers={
         **PRIVATE_HEADERS, "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})

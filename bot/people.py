@@ -280,7 +280,18 @@ def usable_invite(session: Session, code: str, now: datetime) -> tuple[Invite | 
         return None, "expired"
     if invite.uses >= invite.max_uses:
         return None, "used_up"
+    if not _still_granted(session, invite):
+        return None, "inviter_out_of_scope"
     return invite, None
+
+
+def _still_granted(session: Session, invite: Invite) -> bool:
+    """Would the coordinator who made the invite still be allowed to make it? A code outlives neither its
+    coordinator's deactivation nor their move to another area (a code from the CLI has no coordinator)."""
+    if invite.created_by_id is None:
+        return True
+    inviter = session.get(User, invite.created_by_id)
+    return access.may_invite(inviter, invite.role, invite.area, invite.organisation, national=invite.national_scope)
 
 
 def invite_lockout(session: Session, user: User, now: datetime) -> datetime | None:
@@ -329,11 +340,12 @@ def register(session: Session, user: User, invite_id: int, real_name: str, phone
              pdpa_accepted_at: datetime, now: datetime) -> bool:
     """Make `user` a registered user with the invite's role, organisation and area.
 
-    Returns False, changing nothing, when the invite's last use went to someone else meanwhile.
+    Returns False, changing nothing, when the invite's last use went to someone else meanwhile, or its
+    coordinator may no longer hand it out.
     """
-    if not take_invite_use(session, invite_id, now):
-        return False
     invite = session.get(Invite, invite_id)
+    if not _still_granted(session, invite) or not take_invite_use(session, invite_id, now):
+        return False
     user.role, user.organisation, user.area = invite.role, invite.organisation, invite.area
     user.national_scope = invite.national_scope
     user.real_name, user.phone = real_name, phone
