@@ -362,10 +362,11 @@ def set_active(session: Session, user: User, active: bool) -> None:
         queue_messages(session, user.line_user_id, [text(access.DEACTIVATED)], personal=False)
 
 
-def find_user(session: Session, key: str) -> User | None:
-    """By LINE user id, or by phone number (registered users only)."""
+def find_users(session: Session, key: str) -> list[User]:
+    """By LINE user id, or by phone number: every registered user who gave it. Phones are not unique
+    (an office phone, or someone typing another's number), so a caller must not just take the first."""
     if key.startswith("U"):
-        return session.scalar(select(User).where(User.line_user_id == key))
+        return list(session.scalars(select(User).where(User.line_user_id == key)))
     phone = re.sub(r"\D", "", to_ascii_digits(key))
-    return session.scalar(select(User).where(User.phone == phone, User.registered_at.is_not(None))
-                          .order_by(User.id).limit(1))
+    return list(session.scalars(select(User).where(User.phone == phone, User.registered_at.is_not(None))
+                                .order_by(User.id)))

@@ -173,7 +173,10 @@ def existing_area(session, code: str) -> Area:
 
 
 def existing_user(session, who: str):
-    user = people.find_user(session, who)
-    if user is None:
+    users = people.find_users(session, who)
+    if not users:
         raise click.ClickException(f"no user {who!r}")
-    return user
+    if len(users) > 1:
+        raise click.ClickException(f"{len(users)} registered users gave the phone {who!r}; name one by its LINE user "
+                                   "id: " + ", ".join(u.line_user_id for u in users))
+    return users[0]

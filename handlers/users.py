@@ -179,10 +179,15 @@ def create_invite(ctx: Context) -> Reply:
 def _target(answer: Answer, data: dict) -> dict:
     ctx = answer.ctx
     phone = parse_phone(answer.text)
-    target = people.find_user(ctx.session, phone)
-    if target is None or target.role == "admin" or not access.manages(ctx.user, target):
-        # Users outside the coordinator's scope are reported as not found: their existence is not theirs to know.
+    # Users outside the coordinator's scope are reported as not found: their existence is not theirs to know.
+    found = [user for user in people.find_users(ctx.session, phone)
+             if user.role != "admin" and access.manages(ctx.user, user)]
+    if not found:
         raise InvalidInput(f"ไม่พบผู้ใช้ที่ลงทะเบียนด้วยเบอร์ {format_phone(phone)} ในพื้นที่ของท่าน")
+    if len(found) > 1:
+        raise InvalidInput(f"มีผู้ใช้ในพื้นที่ของท่าน {len(found)} คนที่ลงทะเบียนด้วยเบอร์ {format_phone(phone)} "
+                           "จึงระบุตัวจากเบอร์ไม่ได้ กรุณาแจ้งผู้ดูแลระบบให้ระงับด้วยรหัสผู้ใช้ LINE ค่ะ")
+    [target] = found
     if target.id == ctx.user.id:
         raise InvalidInput("ไม่สามารถระงับบัญชีของตนเองได้ค่ะ")
     if not target.active:

@@ -68,9 +68,6 @@ def rogue_with_a_copied_phone(chat, new_chat, registered, invite_code):
     return rogue
 
 
-@pytest.mark.xfail(strict=True, reason="people.find_user takes the first registered user with the phone, and "
-                                       "phones are not unique: a rogue who registers with someone else's number "
-                                       "cannot be deactivated by their coordinator in chat (ระงับผู้ใช้)")
 def test_a_rogue_reporter_with_a_copied_phone_number_can_still_be_deactivated_in_chat(
         chat, new_chat, registered, invite_code, db):
     rogue = rogue_with_a_copied_phone(chat, new_chat, registered, invite_code)
@@ -84,8 +81,6 @@ def test_a_rogue_reporter_with_a_copied_phone_number_can_still_be_deactivated_in
     assert not user_of(db, rogue).active
 
 
-@pytest.mark.xfail(strict=True, reason="`flask users deactivate PHONE` (people.find_user) deactivates the oldest "
-                                       "user with that phone, an innocent one, and leaves the rogue active")
 def test_the_cli_deactivates_the_rogue_not_the_first_user_with_the_same_phone(
         app, chat, new_chat, registered, invite_code, db):
     rogue = rogue_with_a_copied_phone(chat, new_chat, registered, invite_code)
