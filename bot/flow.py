@@ -18,7 +18,7 @@ from typing import Any
 from linebot.v3.messaging import Action, Message
 from sqlalchemy import or_, select
 
-from models import Conversation, User
+from models import Case, Conversation, User
 
 from . import access
 from .db import Database
@@ -236,7 +236,7 @@ def continue_flow(ctx: Context) -> Reply:
     if flow is None or flow.timed_out(convo, ctx.now):
         ctx.session.delete(convo)
         return _expired_notice(ctx.user)
-    reason = access.refusal(ctx.user, flow.roles)
+    reason = access.refusal(ctx.user, flow.roles) or _case_refusal(ctx.session, ctx.user, convo.data)
     if reason:
         ctx.session.delete(convo)
         return _cancelled(ctx, reason)
@@ -265,8 +265,27 @@ def continue_flow(ctx: Context) -> Reply:
 def resume(ctx: Context, note: str) -> Reply:
     """Ask the user's open step again, after `note` (they came back from the menu mid-flow)."""
     convo = conversation(ctx)
+    reason = _case_refusal(ctx.session, ctx.user, convo.data)
+    if reason:
+        ctx.session.delete(convo)
+        return _cancelled(ctx, reason)
     convo.updated_at = ctx.now
     return FLOWS[convo.flow].step(convo.step).render(convo.data, error=note)
+
+
+CASE_GONE = ("เรื่องที่ท่านกรอกค้างไว้อยู่นอกพื้นที่ที่ท่านรับผิดชอบแล้ว (อาจย้ายไปพื้นที่อื่น) "
+             "รายการนี้จึงถูกยกเลิก ข้อมูลที่กรอกไว้ไม่ถูกบันทึกค่ะ")
+
+
+def _case_refusal(session, user: User | None, data: dict) -> str | None:
+    """A flow about a case (its data names it as "case": a check-in, a referral, closing) goes on, is
+    resumed or reminded only while the case is in the user's scope: it may have moved to another area
+    since the flow began, and its prompts name the child."""
+    case_id = data.get("case")
+    if case_id is None:
+        return None
+    case = session.get(Case, case_id)
+    return None if case is not None and access.in_scope(user, case.area) else CASE_GONE
 
 
 def _advance(ctx: Context, flow: Flow, convo: Conversation, step: Step, value: Any) -> Reply:
@@ -359,6 +378,11 @@ def remind_idle_drafts(db: Database, now: datetime) -> dict[str, int]:
                              or_(Conversation.reminded_at.is_(None),
                                  Conversation.reminded_at < Conversation.updated_at))
             for convo, user in session.execute(due).all():
+                if _case_refusal(session, user, convo.data):
+                    session.delete(convo)
+                    queue_messages(session, user.line_user_id, _notice(user, CASE_GONE), personal=False)
+                    counts["expired"] += 1
+                    continue
                 convo.reminded_at = now
                 reminder = [text(flow.reminder), *flow.step(convo.step).render(convo.data)]
                 # The open question may show the draft (a confirmation card); the unregistered can
@@ -369,16 +393,17 @@ def remind_idle_drafts(db: Database, now: datetime) -> dict[str, int]:
 
 
 def _cancelled(ctx: Context, message: str) -> Reply:
-    from handlers.common import main_menu  # the handlers package builds on this engine
-
-    return [text(message, *main_menu(ctx.user))]
+    return _notice(ctx.user, message)
 
 
 def _expired_notice(user: User | None) -> list[Message]:
+    return _notice(user, "ขออภัยค่ะ รายการที่กรอกค้างไว้หมดเวลาแล้ว (เกิน 24 ชั่วโมง) กรุณาเริ่มใหม่จากเมนูค่ะ")
+
+
+def _notice(user: User | None, message: str) -> list[Message]:
     from handlers.common import main_menu  # the handlers package builds on this engine
 
-    return [text("ขออภัยค่ะ รายการที่กรอกค้างไว้หมดเวลาแล้ว (เกิน 24 ชั่วโมง) กรุณาเริ่มใหม่จากเมนูค่ะ",
-                 *main_menu(user))]
+    return [text(message, *main_menu(user))]
 
 
 def text_of(answer: Answer) -> str:

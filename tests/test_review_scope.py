@@ -16,7 +16,7 @@ import helpers
 from bot import flow
 from bot.thai import mask_national_id
 from helpers import PUBLIC_BASE_URL, texts_of
-from models import AuditEntry, Case, InboundEvent, OutsideReport, User, utcnow
+from models import Area, AuditEntry, Case, Conversation, InboundEvent, OutsideReport, User, utcnow
 from test_report import ID, plain_answers, walk
 
 ROGUE_PHONE = "0898887777"
@@ -144,9 +144,6 @@ def test_a_coordinator_deactivated_after_the_link_arrived_downloads_nothing(
 
 # ------------------------------------------------------------------ idle drafts
 
-@pytest.mark.xfail(strict=True, reason="flow.remind_idle_drafts re-renders any open step with its data: a check-in "
-                                       "begun on a case that has since been handed to another area pushes the "
-                                       "child's name to a reporter whose scope no longer holds it")
 def test_the_idle_form_nudge_never_names_a_child_who_is_now_another_areas(
         chat, new_chat, registered, db, make_case, deliver_queued, line):
     registered(chat, "reporter", "400101")
@@ -161,10 +158,25 @@ def test_the_idle_form_nudge_never_names_a_child_who_is_now_another_areas(
         assert session.get(Case, case).area_code == "400201"
 
     before = len(line.messages_to(chat.user_id))
-    assert flow.remind_idle_drafts(db, utcnow() + timedelta(hours=3))["reminded"] >= 1
+    # The draft is dropped with a notice that names nothing, instead of a reminder that shows the child.
+    assert flow.remind_idle_drafts(db, utcnow() + timedelta(hours=3))["expired"] >= 1
     deliver_queued()
     pushed = str(line.messages_to(chat.user_id)[before:])
     assert "ย้ายแล้ว" not in pushed and "ไปไกล" not in pushed, pushed
+    assert flow.CASE_GONE in pushed
+    with db.transaction() as session:
+        assert session.scalar(select(Conversation).join(User).where(User.line_user_id == chat.user_id)) is None
+
+
+def test_a_flow_about_a_case_that_left_my_area_ends_at_the_next_answer(chat, new_chat, registered, db, make_case):
+    registered(chat, "reporter", "400101")
+    case = make_case("40010101", "to_find", first_name="ย้ายแล้ว", last_name="ไปไกล")
+    chat.taps(f"action=checkin&case={case}")
+    with db.transaction() as session:  # handed to บ้านฝาง meanwhile
+        session.get(Case, case).area_id = session.scalar(select(Area.id).where(Area.code == "400201"))
+    reply = chat.says("พบตัว")
+    assert reply[0]["text"] == flow.CASE_GONE and "ย้ายแล้ว" not in str(reply)
+    assert "ทำต่อ" not in str(chat.says("แจ้งพบเด็ก"))  # a new report, no draft to pick up
 
 
 # ------------------------------------------------------------------ invites outlive their inviter's scope
