@@ -48,3 +48,66 @@ def test_forget_leaves_the_reporters_card_when_the_name_was_typed_differently(ch
     left = [body for body in outbox_bodies(db)
             if any(value in body for value in (ADDRESS, "089-876-5432", "สมสี มีสุข"))]
     assert left == [], f"{len(left)} outbox rows still hold the child's address/phone/name: {left[0][:200]}"
+
+
+def forget(app, number: str) -> None:
+    result = app.test_cli_runner().invoke(args=["pdpa", "forget", number, "--yes"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.xfail(strict=True, reason="bot/pdpa.py:_forget_messages marks a row another process has already "
+                   "claimed ('sending') cancelled, but the sender (bot/outbox.py:Sender.process) goes on with the "
+                   "messages it read at the claim and then records 'sent' over 'cancelled' (no WHERE status = "
+                   "'sending'): the child's data is delivered after forget and the row says so")
+def test_a_message_claimed_by_a_sender_before_forget_is_still_delivered_after_it(new_chat, registered, make_case,
+                                                                                  db, app, line):
+    from bot.outbox import queue_messages
+    from linebot.v3.messaging import TextMessage
+
+    case_id = make_case("40010201", status="found", title="ด.ญ.", first_name="สมศรี", last_name="มีสุข",
+                        national_id=ID)
+    coordinator = registered(new_chat(), "coordinator", "4001", phone="0891111111")
+    with db.transaction() as session:
+        number = session.get(Case, case_id).number
+        queue_messages(session, coordinator.user_id, [TextMessage(text=f"แจ้งเตือน เรื่อง {number} ด.ญ. สมศรี มีสุข")])
+    sender = app.extensions["sender"]
+    sender.stop()  # another sending process has it: it claims the row and calls LINE...
+    [row] = sender.claim_due(10)
+    forget(app, number)  # ... while the administrator runs forget
+    with db.transaction() as session:
+        assert session.get(OutboxMessage, row.id).status == "cancelled"
+    sender.process(row)
+    delivered = [t for t in line.texts_to(coordinator.user_id) if "สมศรี" in t]
+    with db.transaction() as session:
+        status = session.get(OutboxMessage, row.id).status
+    assert (delivered, status) == ([], "cancelled")
+
+
+@pytest.mark.xfail(strict=True, reason="bot/pdpa.py:forget_case empties only the export files already stored; "
+                   "an export being made (bot/export.py:Exporter._export read the cases before forget "
+                   "committed) stores its file, with the child, after forget reported '0 export files'")
+def test_an_export_being_made_while_forget_runs_stores_the_child_afterwards(chat, registered, make_case, db, app,
+                                                                           line, run_exports, monkeypatch):
+    if db.dialect == "sqlite":
+        pytest.skip("SQLite: the exporter's stale snapshot cannot write after forget (the export fails instead)")
+    import bot.export
+    from models import Download
+
+    case_id = make_case("40010101", "to_find", national_id=ID, first_name="สมชาย", last_name="ใจดีเสมอ")
+    with db.transaction() as session:
+        number = session.get(Case, case_id).number
+    coordinator = registered(chat, "coordinator", "4001")
+    made = bot.export.export_file
+
+    def slow_export(*args, **kwargs):
+        file = made(*args, **kwargs)  # a province takes a second, the country half a minute
+        forget(app, number)  # meanwhile a guardian's request is carried out
+        return file
+
+    monkeypatch.setattr(bot.export, "export_file", slow_export)
+    coordinator.taps("action=export&format=csv")
+    run_exports()
+    with db.transaction() as session:
+        files = [content.decode("utf-8-sig") for content in
+                 session.scalars(select(Download.content).where(Download.content.is_not(None)))]
+    assert not any("ใจดีเสมอ" in f for f in files), "a stored export file still lists the forgotten child"
