@@ -226,3 +226,26 @@ def test_the_web_servers_access_log_keeps_a_usable_download_token(chat, register
         log, _ = server.communicate(timeout=20)
     leaked = re.findall(r"/download/([A-Za-z0-9_-]{20,})", log)
     assert token not in leaked, "the access log holds the download token, still usable (only a GET was made)"
+
+
+@pytest.mark.xfail(strict=True, reason="handlers/checkin.py:found files a check-in that gives another area's "
+                   "national ID as an OutsideReport of THAT case, holding the checked-in child's name, address "
+                   "and guardian; bot/pdpa.py:forget_case deletes outside_reports only WHERE case_id = the "
+                   "forgotten case and never reads their content, so forgetting the checked-in child leaves them")
+def test_forget_leaves_the_child_in_an_outside_report_filed_under_another_case(new_chat, registered, make_case, db,
+                                                                              app):
+    make_case("40020101", status="to_find", first_name="ก้องภพ", last_name="ไกลบ้าน", national_id=ID)
+    child = make_case("40010201", status="to_find", first_name="วันเพ็ญ", last_name="แสงจันทร์")
+    registered(new_chat(), "coordinator", "4002", phone="0891111112")
+    reporter = registered(new_chat(), "reporter", "400102")
+    reporter.taps(f"action=checkin&case={child}")
+    for said in ["พบตัวเด็ก", "ด.ญ.", ID, "อายุ 12", "บ้านเลขที่ 77 ซอยลับแล", "อยู่บ้าน ไม่ได้เรียน",
+                 "บ้านไกล/เดินทางลำบาก", "กลับเข้าโรงเรียน", "นางลำดวน แสงจันทร์ 0861234567", "ไม่มีรูป"]:
+        reporter.says(said)
+    assert "ส่งให้ผู้รับผิดชอบตรวจสอบแล้ว" in texts_of(reporter.says("ยืนยัน"))[0]
+    with db.transaction() as session:
+        number = session.get(Case, child).number
+    forget(app, number)
+    kept = stored_text(db)[("outside_reports", "content")]
+    values = ("วันเพ็ญ", "แสงจันทร์", "ลำดวน", "0861234567", "ซอยลับแล")
+    assert not [v for v in values if any(v in report for report in kept)], kept
