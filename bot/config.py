@@ -87,7 +87,8 @@ def check_line_channel(settings: dict[str, Any]) -> None:
     a webhook, and without a token nothing reaches LINE. The simulator and the tests bring their own."""
     if settings["SIMULATOR"] or settings.get("TESTING"):
         return
-    missing = [key for key in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN") if not settings[key]]
+    # Blank is missing: a secret of spaces (an .env file's "KEY= ") signs webhooks for anyone too.
+    missing = [key for key in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN") if not settings[key].strip()]
     if missing:
         raise RuntimeError(f"{' and '.join(missing)} not set: copy them from the LINE Developers console "
                            "(Messaging API channel), or run the simulator (scripts/run-local)")

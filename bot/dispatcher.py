@@ -72,6 +72,13 @@ class Context:
         return {strip_control(k): strip_control(v[0]) for k, v in parse_qs(self.event.postback.data or "").items()}
 
     @cached_property
+    def picked(self) -> dict[str, str]:
+        """A date or time picker's answer ({"date": "2012-03-15"}), or {}."""
+        if self.kind != "postback":
+            return {}
+        return {strip_control(k): strip_control(str(v)) for k, v in (self.event.postback.params or {}).items()}
+
+    @cached_property
     def location(self) -> dict[str, Any] | None:
         """A shared location: latitude, longitude, and the address and title LINE gives (or None)."""
         if self.kind != "location":

@@ -119,7 +119,9 @@ def with_link(message: TextMessage, nonce: str) -> dict:
 
 
 def _usable(token: str, now: datetime):
-    return (Download.token_hash == _hash(token)) & Download.used_at.is_(None) & (Download.expires_at > now)
+    # A file dropped since the link was made (pdpa forget) leaves a link to nothing: gone, not an empty file.
+    return (Download.token_hash == _hash(token)) & Download.used_at.is_(None) & (Download.expires_at > now) \
+        & Download.content.is_not(None)
 
 
 def _page(title: str, body: str, status: int) -> Response:

@@ -56,8 +56,7 @@ class Answer:
         if ctx.kind == "image":
             return cls("image", message_id=event.message.id, ctx=ctx)
         if ctx.kind == "postback":
-            params = dict(event.postback.params or {})
-            return cls("postback", text=ctx.postback.get("value", ""), postback=ctx.postback, params=params,
+            return cls("postback", text=ctx.postback.get("value", ""), postback=ctx.postback, params=ctx.picked,
                        ctx=ctx)
         return cls(ctx.kind, text=ctx.text, ctx=ctx)
 

@@ -113,9 +113,6 @@ def test_an_export_being_made_while_forget_runs_stores_the_child_afterwards(chat
     assert not any("ใจดีเสมอ" in f for f in files), "a stored export file still lists the forgotten child"
 
 
-@pytest.mark.xfail(strict=True, reason="bot/downloads.py:download: forget empties a waiting file's content but "
-                   "leaves the link usable; its POST answers 200 with an empty attachment (and uses the link), "
-                   "so the coordinator silently saves an empty report instead of being told to export again")
 def test_a_link_whose_file_forget_removed_serves_an_empty_file(chat, registered, make_case, db, app, line, client,
                                                                run_exports):
     from test_security_downloads import link_in
@@ -151,9 +148,6 @@ def test_the_childs_previous_school_lies_in_the_clear(app, tmp_path, db, areas):
 
 # ----------------------------------------------------------------------------- point 9: input hygiene
 
-@pytest.mark.xfail(strict=True, reason="bot/flow.py:Answer.from_context copies event.postback.params (a date "
-                   "picker's value, forgeable) without bot.thai.strip_control, unlike text, postback data and "
-                   "locations; bot/thai.py:parse_birth quotes it back, so NUL and BEL reach the outbox and LINE")
 def test_control_characters_in_a_forged_date_picker_value_reach_the_outbox(chat, registered, db, line):
     reporter = registered(chat, "reporter", "400102")
     walk(reporter, "ด.ญ. สมศรี มีสุข", ID)
@@ -282,9 +276,6 @@ def test_importing_the_same_list_again_brings_a_forgotten_child_back(app, tmp_pa
 
 # ----------------------------------------------------------------------------- point 10: start-up
 
-@pytest.mark.xfail(strict=True, reason="bot/config.py:check_line_channel tests `not settings[key]`, and "
-                   "_coerce keeps environment strings as they are: a secret of blanks (LINE_CHANNEL_SECRET= ' ' "
-                   "from an .env or a template) starts the app, and anyone can sign webhooks with it")
 def test_a_blank_channel_secret_starts_the_app_and_lets_anyone_sign_webhooks(database_url, line_server):
     import base64
     import hashlib
