@@ -7,6 +7,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
+from .crypto import EncryptedText
 from .people import Area, Organisation
 
 
@@ -14,8 +15,10 @@ class Invite(Base):
     __tablename__ = "invites"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Upper-case letters and digits without look-alikes (see bot.people.new_invite_code).
-    code: Mapped[str] = mapped_column(String(16), unique=True)
+    # Upper-case letters and digits without look-alikes (see bot.people.new_invite_code), stored
+    # encrypted (deterministic, so the lookup and the unique index work): a copy of the database hands
+    # out no unused code.
+    code: Mapped[str] = mapped_column(EncryptedText("invite_code"), unique=True)
     role: Mapped[str] = mapped_column(String(16))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     # None: the organisation's own areas.

@@ -301,10 +301,6 @@ def test_a_blank_channel_secret_starts_the_app_and_lets_anyone_sign_webhooks(dat
 
 # ----------------------------------------------------------------------------- points 5 and 11: invite codes at rest
 
-@pytest.mark.xfail(strict=True, reason="models/invites.py: Invite.code is stored as typed (String(16), in the "
-                   "clear), unlike download tokens (only a hash): whoever reads the database or a backup takes any "
-                   "unused code within its 14 days and registers as a coordinator, with its area's children in chat "
-                   "and exports, without ever guessing (no wrong attempt, no lock-out)")
 def test_a_database_reader_registers_with_an_unused_invite_code(new_chat, invite_code, db, line):
     from helpers import register, user_row
 

@@ -191,8 +191,8 @@ def test_the_migration_grants_national_scope_only_to_the_old_rules_deliberate_na
         upgrade_database()
     with engine.begin() as conn:
         granted = {row[0] for row in conn.execute(sql("SELECT line_user_id FROM users WHERE national_scope"))}
-        invites = {row[0] for row in conn.execute(sql("SELECT code FROM invites WHERE national_scope"))}
-    assert granted == {"Unational"} and invites == {"NATIONAL"}
+        invites = {row[0] for row in conn.execute(sql("SELECT organisation_id FROM invites WHERE national_scope"))}
+    assert granted == {"Unational"} and invites == {None}  # the code "NATIONAL", not the organisation's
 
 
 # ------------------------------------------------------------------ point 2: invites inside the inviter's scope
