@@ -46,8 +46,9 @@ def forget_case(session: Session, case: Case, now: datetime) -> tuple[list[str],
     case.forgotten_at = now
     counts = {
         "photos": session.execute(delete(CasePhoto).where(CasePhoto.case_id == case.id)).rowcount,
-        # Reports about the child from outside the case's area, kept for its coordinators to review.
-        "outside_reports": session.execute(delete(OutsideReport).where(OutsideReport.case_id == case.id)).rowcount,
+        # Reports about the child from outside the case's area, kept for its coordinators to review, and
+        # reports filed under another case that name this child (a check-in giving another case's ID).
+        "outside_reports": _forget_outside_reports(session, case, names_it),
         # The history keeps who did what and when, and the status changes; reports' details and
         # notes hold the child's data as reported.
         "history": session.execute(update(CaseEvent).where(CaseEvent.case_id == case.id)
@@ -84,6 +85,16 @@ def _matcher(case: Case):
         return any(n in stored for n in needles) or bool(case_button.search(stored))
 
     return names_it
+
+
+def _forget_outside_reports(session: Session, case: Case, names_it) -> int:
+    """Delete the outside reports about the case, and any other that names the child (read here: encrypted)."""
+    found = [report_id for report_id, case_id, content in
+             _batches(session, OutsideReport.id, OutsideReport.case_id, OutsideReport.content)
+             if case_id == case.id or names_it(json.loads(content))]
+    if found:
+        session.execute(delete(OutsideReport).where(OutsideReport.id.in_(found)))
+    return len(found)
 
 
 def _forget_drafts(session: Session, case: Case, names_it) -> int:

@@ -220,10 +220,6 @@ def test_the_web_servers_access_log_keeps_a_usable_download_token(chat, register
     assert "GET /download/… HTTP" in log, log  # the request is still logged, without its key
 
 
-@pytest.mark.xfail(strict=True, reason="handlers/checkin.py:found files a check-in that gives another area's "
-                   "national ID as an OutsideReport of THAT case, holding the checked-in child's name, address "
-                   "and guardian; bot/pdpa.py:forget_case deletes outside_reports only WHERE case_id = the "
-                   "forgotten case and never reads their content, so forgetting the checked-in child leaves them")
 def test_forget_leaves_the_child_in_an_outside_report_filed_under_another_case(new_chat, registered, make_case, db,
                                                                               app):
     make_case("40020101", status="to_find", first_name="ก้องภพ", last_name="ไกลบ้าน", national_id=ID)
