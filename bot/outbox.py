@@ -140,6 +140,9 @@ class Sender(QueueWorker):
         if self._held_for_quiet_hours(row):
             return
         recipients = self._reachable(row)
+        if recipients is None:
+            log.info("outbox %s: cancelled while claimed, not sent", row.id)
+            return
         if not recipients:
             reason = "no recipient registered and active" if row.personal else "blocked by the recipient"
             log.info("outbox %s: skipped, %s", row.id, reason)
@@ -185,7 +188,8 @@ class Sender(QueueWorker):
         for row_id, chunks in rows:
             by_chunks.setdefault(chunks, []).append(row_id)
         table = OutboxMessage.__table__
-        self.write(*[update(table).where(table.c.id.in_(ids))
+        # Only rows still ours: one cancelled meanwhile (pdpa forget) stays cancelled.
+        self.write(*[update(table).where(table.c.id.in_(ids), table.c.status == self.busy_status)
                      .values(status="sent", chunks_sent=chunks, sent_at=self.clock(), last_error=None)
                      for chunks, ids in by_chunks.items()])
 
@@ -202,10 +206,10 @@ class Sender(QueueWorker):
         self.record(row.id, status="pending", not_before=morning, attempts=row.attempts - 1)
         return True
 
-    def _reachable(self, row: OutboxMessage) -> list[str]:
+    def _reachable(self, row: OutboxMessage) -> list[str] | None:
         """The row's recipients, without the users who have blocked the bot since it was queued and,
         when the row may name a child, without anyone no longer registered and active (deactivated
-        overnight, say) or unknown. One SELECT, as for the blocked users alone."""
+        overnight, say) or unknown; None when the row was cancelled meanwhile. One transaction."""
         targets = row.recipients or [row.line_user_id]
         if row.reply_token and self.clock() - row.created_at < REPLY_TOKEN_LIFETIME:
             # They have just written to us, and the dispatcher set `personal` from their registration
@@ -213,6 +217,10 @@ class Sender(QueueWorker):
             # maybe much later, and is checked like any push.
             return targets
         with self.db.transaction() as session:
+            # Cancelled since it was claimed (pdpa forget found the child in it): it names someone
+            # who must not be named any more.
+            if session.scalar(select(OutboxMessage.status).where(OutboxMessage.id == row.id)) != self.busy_status:
+                return None
             # The columns may_receive_personal reads, not whole users: cheaper on the push path.
             users = {user.line_user_id: user for user in session.execute(
                 select(User.line_user_id, User.following, User.active, User.role, User.registered_at)

@@ -55,10 +55,6 @@ def forget(app, number: str) -> None:
     assert result.exit_code == 0, result.output
 
 
-@pytest.mark.xfail(strict=True, reason="bot/pdpa.py:_forget_messages marks a row another process has already "
-                   "claimed ('sending') cancelled, but the sender (bot/outbox.py:Sender.process) goes on with the "
-                   "messages it read at the claim and then records 'sent' over 'cancelled' (no WHERE status = "
-                   "'sending'): the child's data is delivered after forget and the row says so")
 def test_a_message_claimed_by_a_sender_before_forget_is_still_delivered_after_it(new_chat, registered, make_case,
                                                                                   db, app, line):
     from bot.outbox import queue_messages
