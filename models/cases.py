@@ -115,7 +115,8 @@ class Case(Base):
     # From the ministry's list: the last grade and school, the school's affiliation, the list's group
     # (the equity-grant students).
     grade: Mapped[str | None] = mapped_column(String(16))
-    previous_school: Mapped[str | None] = mapped_column(String(200))
+    # The school names where the child is or was: with the village, sex and age they point at one child.
+    previous_school: Mapped[str | None] = mapped_column(SealedText("previous_school", 200))
     affiliation: Mapped[str | None] = mapped_column(String(100))
     list_group: Mapped[str | None] = mapped_column(String(100))
 

@@ -127,10 +127,6 @@ def test_a_link_whose_file_forget_removed_serves_an_empty_file(chat, registered,
 
 # ----------------------------------------------------------------------------- point 5: at rest
 
-@pytest.mark.xfail(strict=True, reason="models/cases.py: Case.previous_school is String(200) in the clear, though "
-                   "bot/pdpa.py treats it as personal (it points at one child with the village, sex and age) and "
-                   "docs/security.md says school names are SealedText; only the affiliation, grade and group are "
-                   "listed as out of scope")
 def test_the_childs_previous_school_lies_in_the_clear(app, tmp_path, db, areas):
     from bot.synthetic import generate_list
     from test_cases_flow import import_list
