@@ -28,7 +28,7 @@ from __future__ import annotations
 from linebot.v3.messaging import CameraAction, CameraRollAction, LocationAction
 from sqlalchemy import select
 
-from bot import flow
+from bot import audit, flow
 from bot.access import REPORTERS, area_label, coordinators_covering, in_scope, requires
 from bot.dispatcher import Context, Reply
 from bot.flow import Answer, Flow, Step, WrongKind, free_text, text_answer, text_of
@@ -147,6 +147,8 @@ def found(ctx: Context, case: Case, data: dict, saved: str) -> Reply:
         # way, and never says which case or where.
         if not in_scope(ctx.user, other.area):
             report.report_elsewhere(ctx, other, fields, data)
+        else:
+            same_child(ctx, case, other)
         del fields["national_id"]
         saved += "\nเลขประจำตัวที่กรอกยังไม่ได้บันทึกไว้ในเรื่องนี้ ส่งให้ผู้รับผิดชอบตรวจสอบแล้วค่ะ"
     if case.reporter_id is not None:
@@ -157,6 +159,17 @@ def found(ctx: Context, case: Case, data: dict, saved: str) -> Reply:
     report.notify_coordinators(ctx.session, case, ctx.user, created=False, source=ctx.event.webhook_event_id,
                                headline="📋 พบตัวเด็กตามรายชื่อที่ต้องติดตามแล้ว")
     return done(ctx, f"{saved}\n\n{report.NEXT_STEPS}")
+
+
+def same_child(ctx: Context, case: Case, other: Case) -> None:
+    """A check-in gave the national ID of another case the reporter may see: perhaps one child listed
+    twice. The coordinators of that case are asked to check; the ID stays on the other case only."""
+    notice = (f"📋 เลขประจำตัวที่แจ้งในการเช็กอินเรื่อง {case.number} ตรงกับเรื่อง {other.number} "
+              f"อาจเป็นเด็กคนเดียวกัน กรุณาตรวจสอบค่ะ\nแจ้งโดย: {ctx.user.real_name or '-'}")
+    for coordinator in coordinators_covering(ctx.session, other.area):
+        if coordinator.id != ctx.user.id:
+            queue_messages(ctx.session, coordinator.line_user_id, [text(notice)])
+    audit.record_chat(ctx, "same_id", "case", other.id, area_code=other.area_code, checked_in=case.id)
 
 
 def hand_over(ctx: Context, case: Case, moved_to: dict) -> str:

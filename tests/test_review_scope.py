@@ -210,9 +210,6 @@ def test_an_invite_stops_working_once_its_area_is_no_longer_its_inviters(
 
 # ------------------------------------------------------------------ point 1: a check-in naming another case of the same area
 
-@pytest.mark.xfail(strict=True, reason="checkin.found drops a national ID that belongs to another case in the "
-                                       "reporter's own scope and answers 'ส่งให้ผู้รับผิดชอบตรวจสอบแล้ว', yet sends "
-                                       "and keeps nothing: the coordinators never learn the child is listed twice")
 def test_a_check_in_naming_another_case_of_the_same_area_reaches_its_coordinators(
         chat, new_chat, registered, db, make_case, line):
     registered(chat, "reporter", "400101")
