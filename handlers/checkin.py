@@ -36,7 +36,7 @@ from bot.messages import text
 from bot.outbox import queue_messages
 from bot.people import find_place
 from bot.thai import InvalidInput
-from models import STATUSES, Area, Case, CasePhoto
+from models import STATUSES, Area, Case, CasePhoto, find_duplicate
 
 from . import report
 from .cases import age_of, case_for, done, move, start_case_flow, summary_rows
@@ -177,9 +177,17 @@ def hand_over(ctx: Context, case: Case, moved_to: dict) -> str:
     area = ctx.session.get(Area, moved_to["area"]) if moved_to.get("area") else None
     if area is None:
         return "ยังไม่ทราบพื้นที่ใหม่ ผู้ประสานงานในพื้นที่ของท่านจะติดตามต่อค่ะ"
-    case.area = area
-    notice = "\n".join(["📦 มีเด็กย้ายเข้ามาในพื้นที่ของท่าน ช่วยติดตามต่อด้วยค่ะ",
-                        *(f"{label}: {value}" for label, value in summary_rows(case)),
+    there = find_duplicate(ctx.session, {"area_id": area.id, "first_name": case.first_name,
+                                         "last_name": case.last_name, "birth_date": case.birth_date,
+                                         "national_id": case.national_id})
+    if there is None or there.id == case.id:
+        case.area = area
+        headline = "📦 มีเด็กย้ายเข้ามาในพื้นที่ของท่าน ช่วยติดตามต่อด้วยค่ะ"
+    else:
+        # The new area lists the child already (one child, one case): this case stays where it was,
+        # marked moved, and the new area's coordinators are told that their own case has moved in.
+        headline = f"📦 เด็กในเรื่อง {there.number} ของพื้นที่ท่านย้ายมาจากพื้นที่อื่น (เรื่อง {case.number}) ช่วยติดตามต่อด้วยค่ะ"
+    notice = "\n".join([headline, *(f"{label}: {value}" for label, value in summary_rows(case)),
                         f"แจ้งโดย: {ctx.user.real_name or '-'}"])
     for coordinator in coordinators_covering(ctx.session, area):
         if coordinator.id != ctx.user.id:

@@ -93,9 +93,6 @@ def test_the_cli_deactivates_the_rogue_not_the_first_user_with_the_same_phone(
 
 # ------------------------------------------------------------------ check-in "moved" into another area
 
-@pytest.mark.xfail(strict=True, reason="checkin.hand_over sets case.area without looking for the child's case in "
-                                       "the new area: the name + birth date unique index refuses the row, every "
-                                       "retry gets the apology again and the check-in can never be saved")
 def test_a_child_moved_into_an_area_that_already_lists_them_is_not_a_failure_loop(
         chat, new_chat, registered, db, make_case):
     registered(chat, "reporter", "400101")
