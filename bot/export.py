@@ -189,6 +189,7 @@ def record_export(session: Session, roots: tuple[str, ...], file: ExportFile, fu
 READY = ("📄 ไฟล์รายงาน{label} พร้อมแล้วค่ะ ({rows:,} คน, {fmt})\n{url}\n\n"
          "ลิงก์นี้ดาวน์โหลดได้ครั้งเดียว ภายใน {minutes} นาที ข้อมูลในไฟล์เป็นข้อมูลส่วนบุคคลของเด็ก "
          "กรุณาเก็บรักษาตาม PDPA และอย่าส่งต่อลิงก์หรือไฟล์ในกลุ่มแชท")
+FORGET_RETRIES = 3
 FAILED = "ขออภัยค่ะ สร้างไฟล์รายงานไม่สำเร็จ กรุณาลองใหม่อีกครั้งจากเมนู \"ส่งออกรายงาน\""
 
 
@@ -242,7 +243,11 @@ class Exporter(QueueWorker):
             self._finish(session, job, "failed", None)
             return
         full_ids = access.sees_national_ids(user)
-        file = export_file(session, roots, job.format, full_ids, utcnow())
+        file = self._made_without_the_forgotten(session, roots, job.format, full_ids)
+        if file is None:
+            queue_messages(session, user.line_user_id, [text(FAILED)], personal=False)
+            self._finish(session, job, "failed", None)
+            return
         nonce = self.links.create(session, file.filename, file.content_type, file.content, created_by=user)
         record_export(session, roots, file, full_ids, actor=user, source=f"export-job:{job.id}")
         label = scope_words(session, user, job.area_code)
@@ -251,6 +256,19 @@ class Exporter(QueueWorker):
             label=label, rows=file.rows, fmt=job.format.upper(), url=LINK,
             minutes=int(LINK_LIFETIME.total_seconds() // 60))), nonce)])
         self._finish(session, job, "done", file.rows)
+
+    @staticmethod
+    def _made_without_the_forgotten(session: Session, roots, fmt: str, full_ids: bool) -> ExportFile | None:
+        """The file, made again when a child's data was forgotten (pdpa forget) while it was being made: a
+        national file takes minutes, and what it read before the deletion must not be stored after it.
+        None when deletions kept coming (the coordinator asks again)."""
+        for _ in range(FORGET_RETRIES):
+            # A minute early: the forget ran in another process, whose clock may be a little behind.
+            started = utcnow() - timedelta(minutes=1)
+            file = export_file(session, roots, fmt, full_ids, utcnow())
+            if session.scalar(select(Case.id).where(Case.forgotten_at >= started).limit(1)) is None:
+                return file
+        return None
 
     @staticmethod
     def _finish(session: Session, job: ExportJob, status: str, rows: int | None) -> None:

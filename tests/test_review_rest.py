@@ -79,9 +79,6 @@ def test_a_message_claimed_by_a_sender_before_forget_is_still_delivered_after_it
     assert (delivered, status) == ([], "cancelled")
 
 
-@pytest.mark.xfail(strict=True, reason="bot/pdpa.py:forget_case empties only the export files already stored; "
-                   "an export being made (bot/export.py:Exporter._export read the cases before forget "
-                   "committed) stores its file, with the child, after forget reported '0 export files'")
 def test_an_export_being_made_while_forget_runs_stores_the_child_afterwards(chat, registered, make_case, db, app,
                                                                            line, run_exports, monkeypatch):
     if db.dialect == "sqlite":
