@@ -101,6 +101,15 @@ def private_folder(path: str) -> None:
     os.chmod(path, 0o700)
 
 
+def write_private_file(path, content: bytes) -> None:
+    """Write a file of children's data (an export, a list's error report) readable by its owner only,
+    whatever the umask; an existing file is emptied and closed to others first."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(content)
+
+
 def database_url(url: str, instance_path: str) -> str:
     """Normalise DATABASE_URL: default to SQLite, and use psycopg 3 for PostgreSQL."""
     if not url:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from models import Case, User, case_by_number, utcnow
 
 from . import access, audit, pdpa
+from .config import write_private_file
 from .db import get_db
 from .export import FORMATS, export_file, record_export
 from .people_cli import existing_area
@@ -35,7 +36,7 @@ def export_report(area_code: str | None, fmt: str, out: Path, national_ids: bool
     with get_db().transaction() as session:
         roots = (existing_area(session, area_code).code,) if area_code else access.WHOLE_COUNTRY
         file = export_file(session, roots, fmt, national_ids, utcnow())
-        out.write_bytes(file.content)
+        write_private_file(out, file.content)
         record_export(session, roots, file, national_ids, actor_label=audit.cli_actor(), source="cli")
     click.echo(f"wrote {file.rows} rows to {out}")
 

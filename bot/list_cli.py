@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from .config import write_private_file
 from .db import get_db
 from .list_import import area_index, file_digest, import_rows
 from .official_list import ListFileError, read_official_list
@@ -36,7 +37,7 @@ def import_list(file: Path, dry_run: bool, yes: bool, errors_path: Path | None) 
     click.echo(report.as_text())
     if report.errors:
         errors_path = errors_path or file.with_name(file.stem + ".errors.csv")
-        errors_path.write_bytes(report.as_csv())
+        write_private_file(errors_path, report.as_csv())
         click.echo(f"รายงานปัญหาทุกแถว: {errors_path}")
     if dry_run:
         click.echo("ตรวจสอบอย่างเดียว (--dry-run): ยังไม่ได้นำเข้า")

@@ -19,6 +19,7 @@ from sqlalchemy import func, select, text
 from bot import create_app, people
 from bot.deadlines import REPORTED_ACTION
 from bot.messages import MAX_TEXT, utf16_length
+from bot.synthetic import broken_list, to_csv
 from bot.thai import format_thai_datetime, now_bangkok
 from handlers.checkin import OUTCOMES
 from helpers import SECRET, TOKEN, app_config, flex_texts, shut_down, texts_of
@@ -471,3 +472,22 @@ def test_files_left_world_readable_by_an_older_version_are_closed(tmp_path):
         os.chmod(path, 0o755 if path == instance else 0o644)
     shut_down(development_app(instance))
     assert (mode(instance), mode(key), mode(database)) == (0o700, 0o600, 0o600)
+
+
+def test_files_of_childrens_data_written_by_the_cli_are_readable_by_their_owner_only(app, make_case, tmp_path):
+    """`flask export --out` and the list import's error report hold children's data on disk."""
+    make_case("40010101", first_name="สมชาย")
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "report.csv"
+        out.write_text("an older, world-readable file")
+        result = app.test_cli_runner().invoke(args=["export", "--format", "csv", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert stat.S_IMODE(out.stat().st_mode) == 0o600 and "สมชาย" in out.read_bytes().decode("utf-8-sig")
+        broken = tmp_path / "list.csv"
+        broken.write_bytes(to_csv(broken_list(10, seed=3).table, "utf-8"))
+        app.test_cli_runner().invoke(args=["list", "import", str(broken), "--dry-run"])
+        errors = tmp_path / "list.errors.csv"
+        assert errors.exists() and stat.S_IMODE(errors.stat().st_mode) == 0o600
+    finally:
+        os.umask(old)
