@@ -22,7 +22,8 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from models import Area, Case, CaseEvent, utcnow
-from models.cases import ENCRYPTED_FIELDS
+from models.cases import ENCRYPTED_FIELDS, FORGOTTEN_ID
+from models.crypto import cipher_of
 
 from . import audit
 from .db import copy_rows, unprepared, update_rows
@@ -45,6 +46,7 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     repeated: int = 0  # the same child twice in the file (without IDs): imported once
+    forgotten: int = 0  # children whose data was deleted on request (pdpa forget): left out
     unplaced: int = 0  # imported without an area: only national coordinators see them
 
     def as_text(self) -> str:
@@ -52,6 +54,8 @@ class ImportResult:
                  f"ไม่เปลี่ยนแปลง {self.unchanged:,} คน"]
         if self.repeated:
             lines.append(f"ชื่อ วันเกิด และพื้นที่ซ้ำกันในไฟล์ (นำเข้าครั้งเดียว) {self.repeated:,} แถว")
+        if self.forgotten:
+            lines.append(f"ข้ามเด็กที่ลบข้อมูลส่วนบุคคลตามคำขอแล้ว {self.forgotten:,} คน")
         if self.unplaced:
             lines.append(f"ยังไม่ได้จัดเข้าพื้นที่ {self.unplaced:,} คน (ผู้ประสานงานระดับประเทศเห็นเท่านั้น)")
         return "\n".join(lines)
@@ -80,11 +84,15 @@ def _import(session: Session, rows: Sequence[ListRow], filename: str, digest: st
     wanted = [(row, case_fields(row, area_ids)) for row in rows]
     by_id = _existing_by_national_id(session, [f["national_id"] for _, f in wanted if f["national_id"]])
     without_id = _existing_without_id(session, {f["first_name"] for _, f in wanted})
+    forgotten = _forgotten(session, [f["national_id"] for _, f in wanted if f["national_id"]])
 
     new: list[tuple[ListRow, dict]] = []
     changes: list[tuple[ListRow, dict, dict]] = []  # row, the case as it is, what changes
     seen: set = set()
     for row, fields in wanted:
+        if fields["national_id"] in forgotten:
+            result.forgotten += 1
+            continue
         existing = by_id.get(fields["national_id"]) if fields["national_id"] else None
         if existing is None and (fields["national_id"] is None or fields["birth_date"] is not None):
             # As open_case does: without an ID, or an ID the database does not know, the same
@@ -111,7 +119,7 @@ def _import(session: Session, rows: Sequence[ListRow], filename: str, digest: st
     result.created, result.updated = len(new), len(changes)
     audit.record(session, "import", "official_list", digest[:16], actor_label=actor_label, source=source,
                  file=filename, rows=len(rows), created=result.created, updated=result.updated,
-                 unchanged=result.unchanged, repeated=result.repeated)
+                 unchanged=result.unchanged, repeated=result.repeated, forgotten=result.forgotten)
     return result
 
 
@@ -169,6 +177,17 @@ def _existing_by_national_id(session: Session, national_ids: list[str]) -> dict[
         query = select(*_COMPARED).where(Case.national_id.in_(chunk))
         for row in session.execute(query).mappings():
             found[row["national_id"]] = dict(row)
+    return found
+
+
+def _forgotten(session: Session, national_ids: list[str]) -> set[str]:
+    """The national IDs of children forgotten on request (their cases keep only a tag of the ID)."""
+    cipher = cipher_of(session)
+    tags = {cipher.tag(FORGOTTEN_ID, national_id): national_id for national_id in national_ids}
+    found: set[str] = set()
+    for chunk in _chunks(tags):
+        kept = session.scalars(select(Case.forgotten_key).where(Case.forgotten_key.in_(chunk)))
+        found.update(tags[tag] for tag in kept)
     return found
 
 

@@ -15,6 +15,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from models import Case, CaseEvent, CasePhoto, Conversation, Download, OutboxMessage, OutsideReport, Referral
+from models.cases import FORGOTTEN_ID
+from models.crypto import cipher_of
 
 from . import audit
 from .thai import BANGKOK, age_on
@@ -36,9 +38,13 @@ BATCH = 500
 def forget_case(session: Session, case: Case, now: datetime) -> tuple[list[str], dict[str, int]]:
     """Remove the personal fields of `case`, its photos, the reports about it kept from outside its
     area, the free text of its history and referrals, the drafts and the messages that name it
-    (queued ones are cancelled) and every export file still stored; returns the fields that held something and how many of each other thing went."""
+    (queued ones are cancelled) and every export file still stored; keeps a keyed one-way tag of the
+    national ID, so that importing the ministry's list again leaves the child forgotten. Returns the
+    fields that held something and how many of each other thing went."""
     removed = [name for name in PERSONAL_FIELDS if getattr(case, name) not in (None, "")]
     names_it = _matcher(case)  # before the fields it looks for are gone
+    if case.national_id:
+        case.forgotten_key = cipher_of(session).tag(FORGOTTEN_ID, case.national_id)
     if case.birth_date is not None:
         case.age_years = age_on(case.birth_date, case.created_at.astimezone(BANGKOK).date())
     for name in PERSONAL_FIELDS:

@@ -134,6 +134,9 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set when the personal fields were removed on the child's or guardian's request (bot/pdpa.py).
     forgotten_at: Mapped[datetime | None]
+    # A keyed one-way tag of the forgotten child's national ID (FORGOTTEN_ID tags), so that the next
+    # import of the ministry's list leaves them forgotten instead of bringing them back.
+    forgotten_key: Mapped[str | None] = mapped_column(String(64), index=True)
 
     area: Mapped[Area | None] = relationship()
     reporter: Mapped[User | None] = relationship()
@@ -147,6 +150,9 @@ class Case(Base):
     def full_name(self) -> str:
         return " ".join(part for part in (self.title, self.first_name, self.last_name) if part)
 
+
+# The purpose of the tag kept of a forgotten child's national ID (models.crypto.FieldCipher.tag).
+FORGOTTEN_ID = "forgotten_national_id"
 
 # Kept only in their encrypted columns, never copied into a history entry's details: every column
 # whose type encrypts it, so a column encrypted later is kept out too.

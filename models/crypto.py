@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 import os
 from typing import Any
@@ -56,6 +58,11 @@ class FieldCipher:
         """A 256-bit key of its own for another use of this secret (signing download links): HKDF, so
         neither key tells anything about the other or about the encryption key."""
         return HKDF(algorithm=SHA256(), length=32, salt=None, info=purpose.encode()).derive(self._key)
+
+    def tag(self, purpose: str, value: str) -> str:
+        """A keyed one-way hash of `value` (HMAC-SHA256 with a key of its own for `purpose`): equal values
+        give equal tags, and no key opens a tag back into the value."""
+        return hmac.new(self.derive_key(purpose), value.encode(), hashlib.sha256).hexdigest()
 
     def seal_text(self, purpose: str, value: str) -> str:
         """The same value and purpose always give the same text (deterministic)."""
@@ -101,6 +108,12 @@ def new_key_text() -> str:
 def attach(engine: Engine, cipher: FieldCipher | None) -> None:
     """Make the encrypted column types of this engine use `cipher`."""
     engine.dialect.field_cipher = cipher
+
+
+def cipher_of(session_or_connection) -> FieldCipher:
+    """The cipher of the engine a session or connection works on."""
+    return _cipher(session_or_connection.get_bind().dialect if hasattr(session_or_connection, "get_bind")
+                   else session_or_connection.dialect)
 
 
 def _cipher(dialect) -> FieldCipher:

@@ -228,10 +228,6 @@ def test_forget_leaves_the_child_in_an_outside_report_filed_under_another_case(n
     assert not [v for v in values if any(v in report for report in kept)], kept
 
 
-@pytest.mark.xfail(strict=True, reason="bot/pdpa.py:forget_case removes the national ID, name and birth date the "
-                   "import matches on (bot/list_import.py) and keeps no keyed hash of them: importing the same "
-                   "ministry file again silently re-creates the forgotten child as a new case with all their data "
-                   "(and the child is counted twice)")
 def test_importing_the_same_list_again_brings_a_forgotten_child_back(app, tmp_path, db, areas):
     from bot.synthetic import generate_list, list_table, to_csv
 

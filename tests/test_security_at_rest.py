@@ -107,7 +107,7 @@ PERSONAL = {
 NOT_PERSONAL = {
     # Codes, statuses, list categories and the programme's own words.
     "cases": {"status", "source", "sex", "area_code", "situation", "reason", "wants", "grade", "affiliation",
-              "list_group", "closed_reason"},
+              "list_group", "closed_reason", "forgotten_key"},  # forgotten_key: a keyed one-way tag
     "case_events": {"kind", "from_status", "to_status", "source"},
     "case_photos": {"line_message_id", "content_type", "status", "last_error"},
     "outside_reports": {"source"},
