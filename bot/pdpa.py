@@ -42,7 +42,7 @@ def forget_case(session: Session, case: Case, now: datetime) -> tuple[list[str],
     national ID, so that importing the ministry's list again leaves the child forgotten. Returns the
     fields that held something and how many of each other thing went."""
     removed = [name for name in PERSONAL_FIELDS if getattr(case, name) not in (None, "")]
-    names_it = _matcher(case)  # before the fields it looks for are gone
+    names_it = _matcher(session, case)  # before the fields it looks for are gone
     if case.national_id:
         case.forgotten_key = cipher_of(session).tag(FORGOTTEN_ID, case.national_id)
     if case.birth_date is not None:
@@ -73,14 +73,18 @@ def forget_case(session: Session, case: Case, now: datetime) -> tuple[list[str],
     return removed, counts
 
 
-def _matcher(case: Case):
+def _matcher(session: Session, case: Case):
     """A test of a stored JSON value (a message's body, a draft's answers): does it name this case?
-    By what messages and drafts hold: the case number, the name as written, the national ID, the
-    guardian, or a button (postback) or a flow about the case's id."""
-    needles = [case.number, case.national_id, case.guardian_phone, case.guardian_name]
-    if case.first_name and case.last_name:
-        needles.append(f"{case.first_name} {case.last_name}")
+    By what messages and drafts hold: the case number, the name as the case has it and as every report
+    and list in its history wrote it, the national ID, the address, the guardian, the phones whatever
+    their dashes, or a button (postback) or a flow about the case's id."""
+    names = {(case.first_name, case.last_name)} | {
+        (details.get("first_name"), details.get("last_name")) for details in session.scalars(
+            select(CaseEvent.details).where(CaseEvent.case_id == case.id, CaseEvent.details.is_not(None)))}
+    needles = [case.number, case.national_id, case.guardian_name, case.address,
+               *(f"{first} {last}" for first, last in names if first and last)]
     needles = [n for n in needles if n and len(n) >= 4]
+    phones = [digits for digits in (re.sub(r"\D", "", case.guardian_phone or ""),) if len(digits) >= 9]
     case_button = re.compile(rf"\bcase={case.id}\b")
     name = {"first": case.first_name, "last": case.last_name} if case.first_name else None
 
@@ -88,7 +92,9 @@ def _matcher(case: Case):
         if isinstance(value, dict) and (value.get("case") == case.id or (name and value.get("name") == name)):
             return True  # a check-in, referral or closing flow open on the case; a report of the child
         stored = json.dumps(value, ensure_ascii=False)
-        return any(n in stored for n in needles) or bool(case_button.search(stored))
+        digits = re.sub(r"\D", "", stored) if phones else ""
+        return (any(n in stored for n in needles) or any(p in digits for p in phones)
+                or bool(case_button.search(stored)))
 
     return names_it
 

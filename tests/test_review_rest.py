@@ -25,10 +25,6 @@ def outbox_bodies(db) -> list[str]:
 
 # ----------------------------------------------------------------------------- point 7: forget
 
-@pytest.mark.xfail(strict=True, reason="bot/pdpa.py:_matcher finds outbox rows and drafts only by the case "
-                   "number, the raw national ID / guardian phone, the guardian name or the case's current "
-                   "'first last'; the reporter's confirmation card names the child as typed (a variant "
-                   "spelling, the phone formatted 089-876-5432) with the address, and survives forget")
 def test_forget_leaves_the_reporters_card_when_the_name_was_typed_differently(chat, registered, make_case, db, app):
     # The ministry's list has the child; a village head reports them with the right ID but another
     # spelling of the name (as happens), the home's address and the guardian's phone.
