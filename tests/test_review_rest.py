@@ -1,6 +1,6 @@
 """Adversarial review of issue 12, points 5-7 and 9-12 (data at rest, forget, download links, input
-hygiene, limits): each test is a case where a guarantee does not hold in the merged code. They are
-marked xfail(strict=True): the suite stays green, and a fix turns them into failures to unmark."""
+hygiene, limits): each test is a finding of a review of the merged code, kept after its fix
+(docs/security.md names each)."""
 from __future__ import annotations
 
 import json

@@ -1,6 +1,6 @@
 """Adversarial review of issue 12 (points 1-4 and 8): cross-area leaks and scope, as an attacker acts.
 
-Each test is a finding that does not hold in the merged code, marked xfail(strict=True) until it is fixed.
+Each test is a finding of a review of the merged code, kept after its fix (docs/security.md names each).
 """
 from __future__ import annotations
 
