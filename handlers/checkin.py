@@ -161,14 +161,19 @@ def found(ctx: Context, case: Case, data: dict, saved: str) -> Reply:
     return done(ctx, f"{saved}\n\n{report.NEXT_STEPS}")
 
 
+def tell_coordinators(ctx: Context, area: Area | None, notice: str) -> None:
+    """Push `notice` to the coordinators covering `area`, but not to the one checking in."""
+    for coordinator in coordinators_covering(ctx.session, area):
+        if coordinator.id != ctx.user.id:
+            queue_messages(ctx.session, coordinator.line_user_id, [text(notice)])
+
+
 def same_child(ctx: Context, case: Case, other: Case) -> None:
     """A check-in gave the national ID of another case the reporter may see: perhaps one child listed
     twice. The coordinators of that case are asked to check; the ID stays on the other case only."""
     notice = (f"📋 เลขประจำตัวที่แจ้งในการเช็กอินเรื่อง {case.number} ตรงกับเรื่อง {other.number} "
               f"อาจเป็นเด็กคนเดียวกัน กรุณาตรวจสอบค่ะ\nแจ้งโดย: {ctx.user.real_name or '-'}")
-    for coordinator in coordinators_covering(ctx.session, other.area):
-        if coordinator.id != ctx.user.id:
-            queue_messages(ctx.session, coordinator.line_user_id, [text(notice)])
+    tell_coordinators(ctx, other.area, notice)
     audit.record_chat(ctx, "same_id", "case", other.id, area_code=other.area_code, checked_in=case.id)
 
 
@@ -186,12 +191,11 @@ def hand_over(ctx: Context, case: Case, moved_to: dict) -> str:
     else:
         # The new area lists the child already (one child, one case): this case stays where it was,
         # marked moved, and the new area's coordinators are told that their own case has moved in.
-        headline = f"📦 เด็กในเรื่อง {there.number} ของพื้นที่ท่านย้ายมาจากพื้นที่อื่น (เรื่อง {case.number}) ช่วยติดตามต่อด้วยค่ะ"
+        headline = (f"📦 เด็กในเรื่อง {there.number} ของพื้นที่ท่านย้ายมาจากพื้นที่อื่น (เรื่อง {case.number}) "
+                    "ช่วยติดตามต่อด้วยค่ะ")
     notice = "\n".join([headline, *(f"{label}: {value}" for label, value in summary_rows(case)),
                         f"แจ้งโดย: {ctx.user.real_name or '-'}"])
-    for coordinator in coordinators_covering(ctx.session, area):
-        if coordinator.id != ctx.user.id:
-            queue_messages(ctx.session, coordinator.line_user_id, [text(notice)])
+    tell_coordinators(ctx, area, notice)
     return f"ส่งเรื่องให้ผู้ประสานงานของ{area_label(area)} ติดตามต่อแล้วค่ะ"
 
 

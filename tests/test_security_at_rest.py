@@ -17,7 +17,7 @@ from bot.outbox import queue_messages, queue_multicast
 from bot.pacing import QuietHours
 from bot.thai import BANGKOK
 from helpers import deliver_queued, texts_of
-from models import Base, Case, CaseEvent, Conversation, Download, OutboxMessage, User, utcnow
+from models import Base, Case, CaseEvent, Conversation, Download, OutboxMessage, utcnow
 from test_cases_flow import bubbles, buttons_of, in_organisation, listed, refer, schools, set_status  # noqa: F401
 from test_outbox_campaigns import MovableClock, next_evening
 from test_report import ID, photo_once, plain_answers, walk
