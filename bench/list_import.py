@@ -14,8 +14,8 @@ import platform
 import time
 from datetime import date
 
-from bot.official_list import AreaIndex, read_official_list
-from bot.synthetic import SAMPLE_AREAS, generate_list, list_table, to_csv, to_excel_xlsx, to_xlsx
+from domain.official_list.reader import AreaIndex, read_official_list
+from devtools.synthetic import SAMPLE_AREAS, generate_list, list_table, to_csv, to_excel_xlsx, to_xlsx
 
 TODAY = date(2026, 11, 23)
 WRITERS = {

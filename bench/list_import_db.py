@@ -21,14 +21,16 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from bot import create_app, people
-from bot.cli import upgrade_database
-from bot.list_import import area_index, file_digest, import_rows
-from bot.official_list import read_official_list
-from bot.synthetic import generate_list, list_table, to_csv, to_excel_xlsx
+from bot import create_app
 
-from . import common
-from .scaling import Curve, main
+from domain import people
+from bot.db_cli import upgrade_database
+from domain.official_list.importer import area_index, file_digest, import_rows
+from domain.official_list.reader import read_official_list
+from devtools.synthetic import generate_list, list_table, to_csv, to_excel_xlsx
+
+from bench import common
+from bench.scaling import Curve, main
 
 TODAY = date(2026, 11, 23)
 AREAS = common.ROOT / "data" / "areas" / "40-khon-kaen.csv"

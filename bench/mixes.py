@@ -11,8 +11,8 @@ import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from bot.db import Database
-from bot.fakeline import FakeLine
+from models.database import Database
+from devtools.fakeline import FakeLine
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,8 @@ LISTED = 2_000  # children on the list in the checking-in mix
 
 def registered_users(session, users: list[str], area_code: str) -> None:
     """The sample province's areas loaded, and every user a registered reporter for the area `area_code`."""
-    from bot import people
-    from bot.synthetic import SAMPLE_AREAS
+    from domain import people
+    from devtools.synthetic import SAMPLE_AREAS
     from models import User, utcnow
 
     people.load_areas(session, [(n, code, name) for n, (code, name) in enumerate(SAMPLE_AREAS.items())])
@@ -81,8 +81,8 @@ def registered_users(session, users: list[str], area_code: str) -> None:
 def listed_children(db: Database, users: list[str]) -> None:
     """The sample province's areas, a list of children imported, every user a reporter for all of it
     (so that any child may be checked in by any of them)."""
-    from bot.list_import import import_rows
-    from bot.synthetic import generate_list
+    from domain.official_list.importer import import_rows
+    from devtools.synthetic import generate_list
 
     with db.transaction() as session:
         registered_users(session, users, "40")
@@ -116,7 +116,7 @@ _walks = itertools.count(1)
 
 def new_national_id() -> str:
     """A valid 13-digit national ID not used before in this process, so that every walk reports another child."""
-    from bot.thai import national_id_checksum_ok
+    from domain.thai import national_id_checksum_ok
 
     first12 = f"1{next(_walks):011d}"
     return next(first12 + d for d in "0123456789" if national_id_checksum_ok(first12 + d))

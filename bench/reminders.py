@@ -29,11 +29,11 @@ from sqlalchemy import func, insert, select
 sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parents[1] / "tests")]
 
 from bot import create_app  # noqa: E402
-from bot.cli import upgrade_database  # noqa: E402
-from bot.deadlines import create_deadline  # noqa: E402
-from bot.fakeline import FakeLine  # noqa: E402
-from bot.outbox import queue_multicast  # noqa: E402
-from bot.thai import BANGKOK  # noqa: E402
+from bot.db_cli import upgrade_database  # noqa: E402
+from domain.deadlines import create_deadline  # noqa: E402
+from devtools.fakeline import FakeLine  # noqa: E402
+from line.outbox import queue_multicast  # noqa: E402
+from domain.thai import BANGKOK  # noqa: E402
 from helpers import SECRET, TOKEN, app_config  # noqa: E402
 from models import Area, OutboxMessage, User, utcnow  # noqa: E402
 from scheduler.jobs import run_job  # noqa: E402

@@ -33,7 +33,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from . import common
+from bench import common
 
 TOLERANCE = 0.3  # timing noise on a shared 2-core machine; more than this is called superlinear
 

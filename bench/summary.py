@@ -22,13 +22,13 @@ from datetime import timedelta
 from sqlalchemy import event, text
 
 from bot import create_app
-from bot.cli import upgrade_database
-from bot.export import export_file
-from bot.summary import summarise
+from bot.db_cli import upgrade_database
+from domain.export import export_file
+from domain.summary import summarise
 from models import utcnow
 
-from . import common
-from .scaling import Curve, main
+from bench import common
+from bench.scaling import Curve, main
 
 BASE = 100_000
 SCOPES = {"national": ("",), "province": ("40",), "district": ("4001",)}
@@ -132,7 +132,7 @@ def explain(db, scope: str) -> list[str]:
 def notes() -> str:
     largest = _databases[max(_databases)]
     lines = [
-        "What is timed: `bot.summary.summarise()` for one coordinator's scope, the whole card's data: counts by "
+        "What is timed: `domain.summary.summarise()` for one coordinator's scope, the whole card's data: counts by "
         "sub-area and status with the overdue count (one `GROUP BY substr(area_code, …), status`), the three "
         "oldest overdue cases, and the sub-areas' names. The card itself is built in Python from that in well "
         "under a millisecond. Cases carry their area's code (`cases.area_code`, filled by a trigger) with the "

@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.webhook            # prints the table, rewrites docs/performance.md
 
 wrk (Debian package `wrk`) posts pre-signed webhook bodies, one event each with its own
-webhookEventId, over loopback. The fake LINE platform (bot.fakeline) serves the Messaging API
+webhookEventId, over loopback. The fake LINE platform (devtools.fakeline) serves the Messaging API
 from this process with a 100 ms delay per call. Three measurements:
 
 1. the floor: a bare line-bot-sdk app that only verifies and parses (bench/floor.py), flat out;
@@ -33,13 +33,13 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bot.config import database_url
-from bot.db import Database
-from bot.fakeline import FakeLine
+from models.database import Database
+from devtools.fakeline import FakeLine
 from models import InboundEvent, OutboxMessage, utcnow
 from models.crypto import FieldCipher
 
-from . import common
-from .mixes import MIXES, Mix, events
+from bench import common
+from bench.mixes import MIXES, Mix, events
 
 SECRET = "bench-channel-secret"
 TOKEN = "bench-channel-access-token"

@@ -1,4 +1,8 @@
-"""Flask application factory for the พาน้องกลับมาเรียน LINE bot."""
+"""Flask application factory for the พาน้องกลับมาเรียน LINE bot.
+
+The app is the top layer: it builds the services the lower layers are handed (the database, the
+LINE client, the background senders) and lets each web and command module register itself.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -6,24 +10,23 @@ from typing import Any
 from flask import Flask
 from linebot.v3 import WebhookParser
 
+from bot import (config as config_module, coordinator_cli, db_cli, deadline_cli, download_page, list_cli,
+                 people_cli, scheduler_cli, sender_cli, webhook)
+from chat.dispatcher import Dispatcher
+from handlers import ROUTES
+from line.client import LineClient
+from line.download_links import DownloadLinks
+from line.export_jobs import Exporter
+from line.outbox import Sender
+from line.pacing import QuietHours, RateLimits
+from line.photos import PhotoFetcher
 from models.crypto import FieldCipher
+from models.database import Database
 
-from . import config as config_module
-from .cli import db_cli, deadline_cli, sender_cli
-from .coordinator_cli import COMMANDS as COORDINATOR_COMMANDS
-from .db import Database
-from .demo import demo_data
-from .dispatcher import Dispatcher
-from .downloads import DownloadLinks
-from .downloads import bp as downloads_bp
-from .export import Exporter
-from .line_client import LineClient
-from .list_cli import list_cli
-from .outbox import Sender
-from .pacing import QuietHours, RateLimits
-from .people_cli import COMMANDS as PEOPLE_COMMANDS
-from .photos import PhotoFetcher
-from .webhook import bp as webhook_bp
+# Each registers its blueprint or its command group on the app (the scheduler's command only starts
+# the scheduler process, which runs apart from the web workers: Procfile "scheduler").
+MODULES = (webhook, download_page, db_cli, sender_cli, deadline_cli, scheduler_cli, people_cli, coordinator_cli,
+           list_cli)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -34,10 +37,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings["PUBLIC_BASE_URL"] = config_module.public_base_url(settings)
     app.config.from_mapping(settings)
     config_module.configure_logging(app.config["LOG_LEVEL"])
-
-    # handlers and scheduler import bot helpers, so import them once the package is loaded
-    from handlers import ROUTES
-    from scheduler.cli import scheduler_cli
 
     cipher = FieldCipher.from_text(config_module.data_encryption_key(app.config, app.instance_path))
     db = Database(app.config["DATABASE_URL"], app.config["DATABASE_POOL_SIZE"], cipher)
@@ -60,14 +59,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         exporter=Exporter(db, sender, app.config["SENDER_POLL_SECONDS"], links),
         download_links=links,
     )
-    app.register_blueprint(webhook_bp)
-    app.register_blueprint(downloads_bp)
-    # Only the scheduler's command: it runs in its own process, when `flask scheduler run` starts it.
-    for command in (db_cli, sender_cli, deadline_cli, scheduler_cli, *PEOPLE_COMMANDS, *COORDINATOR_COMMANDS,
-                    demo_data, list_cli):
-        app.cli.add_command(command)
-    if app.config["SIMULATOR"]:
-        from .simulator import enable_simulator
-
-        enable_simulator(app)
+    for module in MODULES:
+        module.init_app(app)
     return app

@@ -25,7 +25,8 @@ DEFAULTS: dict[str, Any] = {
     # The address users reach this server at (https://bot.example.go.th); download links are built
     # from it. Required in production; development uses DEV_PUBLIC_BASE_URL.
     "PUBLIC_BASE_URL": "",
-    # Serve the browser simulator and an in-process fake LINE platform. Never in production.
+    # Development defaults (no channel secret needed): set by devtools.create_app, which serves the browser
+    # simulator and an in-process fake LINE platform. Never in production.
     "SIMULATOR": False,
     # Threads per process that deliver queued LINE messages. Each waits on LINE most of the time:
     # at 100 ms per call, 32 threads carry up to ~300 messages/s per process, more than a web

@@ -8,17 +8,18 @@ import json
 from pathlib import Path
 
 import click
+from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.orm import Session
 
 from models import Case, User, case_by_number, utcnow
 
-from . import access, audit, pdpa
-from .config import write_private_file
-from .db import get_db
-from .export import FORMATS, export_file, record_export
-from .people_cli import existing_area
-from .thai import BANGKOK, to_ascii_digits
+from domain import access, audit, pdpa
+from bot.config import write_private_file
+from models.database import get_db
+from domain.export import FORMATS, export_file, record_export
+from bot.people_cli import existing_area
+from domain.thai import BANGKOK, to_ascii_digits
 
 audit_cli = AppGroup("audit", help="The audit trail: who saw or changed what.")
 pdpa_cli = AppGroup("pdpa", help="Data-subject requests (PDPA).")
@@ -92,3 +93,8 @@ def _who(session: Session, entry) -> str:
         return entry.actor_label or "system"
     user = session.get(User, entry.actor_id)
     return f"user {user.id} {user.real_name or '-'} ({user.role or '-'})"
+
+
+def init_app(app: Flask) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)

@@ -4,12 +4,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import Flask
 from flask.cli import AppGroup
 
-from .config import write_private_file
-from .db import get_db
-from .list_import import area_index, file_digest, import_rows
-from .official_list import ListFileError, read_official_list
+from bot.config import write_private_file
+from models.database import get_db
+from domain.official_list.importer import area_index, file_digest, import_rows
+from domain.official_list.reader import ListFileError, read_official_list
 
 list_cli = AppGroup("list", help="The ministry's official list of children to find.")
 
@@ -51,3 +52,7 @@ def import_list(file: Path, dry_run: bool, yes: bool, errors_path: Path | None) 
         result = import_rows(session, report.rows, filename=file.name, digest=file_digest(data), source="cli",
                              actor_label="cli")
     click.echo(result.as_text())
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(list_cli)

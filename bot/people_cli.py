@@ -5,14 +5,16 @@ Each command runs in one transaction: it changes everything it was asked to, or 
 from __future__ import annotations
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from models import ORGANISATION_KINDS, ROLES, Area, Organisation, utcnow
 
-from . import access, audit, people, richmenu
-from .db import get_db
+from domain import access, audit, people
+
+from line import richmenu
+from models.database import get_db
 
 areas_cli = AppGroup("areas", help="The province → district → subdistrict → village tree (DOPA codes).")
 org_cli = AppGroup("org", help="Organisations (schools, local governments, service area offices, ...).")
@@ -123,7 +125,7 @@ def activate_user(who: str) -> None:
 def _set_active(who: str, active: bool) -> None:
     with get_db().transaction() as session:
         user = existing_user(session, who)
-        people.set_active(session, user, active)
+        richmenu.set_active(session, user, active)
         audit.record_cli(session, "activate" if active else "deactivate", "user", user.id)
         click.echo(f"{'activated' if active else 'deactivated'} user {user.id}")
 
@@ -180,3 +182,8 @@ def existing_user(session, who: str):
         raise click.ClickException(f"{len(users)} registered users gave the phone {who!r}; name one by its LINE user "
                                    "id: " + ", ".join(u.line_user_id for u in users))
     return users[0]
+
+
+def init_app(app: Flask) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)

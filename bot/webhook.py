@@ -4,13 +4,13 @@ from __future__ import annotations
 import json
 import logging
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Flask, current_app, jsonify, request
 from linebot.v3 import WebhookParser
 from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.webhooks import Event
 from sqlalchemy.exc import DBAPIError
 
-from .db import get_db
+from models.database import get_db
 
 log = logging.getLogger(__name__)
 
@@ -85,3 +85,7 @@ def healthz():
     except DBAPIError:
         return jsonify(status="database unreachable"), 503
     return jsonify(status="ok")
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

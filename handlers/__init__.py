@@ -5,26 +5,13 @@ conversation (they start another, or only show information); everything below it
 to the open conversation's question when there is one. Buttons on cards (postbacks with an
 action) are above it too: tapping one is a new command, not an answer.
 """
-from bot import flow
-from bot.deadlines import REPORTED_ACTION
-from bot.dispatcher import Route, texts
+from chat import flow
+from chat.dispatcher import Route, texts
 
-from . import (
-    audit_trail,
-    cases,
-    checkin,
-    deadlines,
-    export,
-    my_reports,
-    referral,
-    register,
-    report,
-    summary,
-    to_find,
-    users,
-    welcome,
-)
-from .common import (
+from handlers import my_reports, register, welcome
+
+from handlers import case_history as audit_trail, act_on_case as cases, check_in as checkin, set_deadline as deadlines, export_report as export, refer_child as referral, report_child as report, area_summary as summary, children_to_find as to_find, manage_people as users
+from chat.menus import (
     MENU_ABOUT,
     MENU_AREA_SUMMARY,
     MENU_DEACTIVATE,
@@ -47,7 +34,7 @@ ROUTES: list[Route] = [
     Route("text", report.report_found_child, texts=texts(MENU_REPORT)),
     Route("text", deadlines.start_setting_deadline, texts=texts(deadlines.MENU_SET_DEADLINE, "ตั้งกำหนดส่งรายงาน")),
     # One tap on a reminder, answered even in the middle of a form (the form stays where it was).
-    Route("postback", deadlines.confirm_reported, action=REPORTED_ACTION),
+    Route("postback", deadlines.confirm_reported, action=deadlines.REPORTED_ACTION),
     Route("text", summary.show_area_summary, texts=texts(MENU_AREA_SUMMARY)),
     Route("postback", summary.drill_into_area, action="summary"),
     Route("text", export.choose_export_format, texts=texts(MENU_EXPORT)),

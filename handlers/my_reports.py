@@ -11,15 +11,16 @@ import math
 from linebot.v3.messaging import PostbackAction
 from sqlalchemy import func, or_, select
 
-from bot.access import REPORTERS, requires, visible_area_filter
-from bot.dispatcher import Context, Reply
-from bot.messages import MAX_QUICK_REPLIES, text
-from bot.thai import BANGKOK, format_thai_date
+from domain.access import REPORTERS, visible_area_filter
+from chat.menus import requires
+from chat.dispatcher import Context, Reply
+from line.messages import MAX_QUICK_REPLIES, text
+from domain.thai import BANGKOK, format_thai_date
 from models import STATUSES, Area, Case, CaseEvent, User
 
-from .cases import viewed
-from .common import main_menu
-from .to_find import NEXT
+from handlers.act_on_case import viewed
+from chat.menus import main_menu
+from handlers.children_to_find import NEXT
 
 PAGE_SIZE = 10
 # The history lines that make a case one of "mine".

@@ -16,13 +16,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import access, audit, flow, people, richmenu
-from bot.dispatcher import Context, Reply
-from bot.flow import Answer, Finish, Flow, Goto, Step, Stop, WrongKind, text_answer
-from bot.messages import text
-from bot.thai import InvalidInput, format_phone, format_thai_datetime, parse_phone
+from domain import access, audit, people
 
-from .common import main_menu
+from chat import flow
+
+from line import richmenu
+from chat.dispatcher import Context, Reply
+from chat.flow import Answer, Finish, Flow, Goto, Step, Stop, WrongKind, text_answer
+from line.messages import text
+from domain.thai import InvalidInput, format_phone, format_thai_datetime, parse_phone
+
+from chat.menus import main_menu
 
 ACCEPT = "ยอมรับ"
 DECLINE = "ไม่ยอมรับ"

@@ -1,12 +1,12 @@
 """Saying hello: following the bot, greeting it, asking for help, and anything it does not understand."""
 from __future__ import annotations
 
-from bot import access
-from bot.dispatcher import Context, Reply
-from bot.messages import text
+from domain import access
+from chat.dispatcher import Context, Reply
+from line.messages import text
 
-from . import register
-from .common import main_menu
+from handlers import register
+from chat.menus import main_menu
 
 INTRO = (
     "สวัสดีค่ะ 🙏 ยินดีต้อนรับสู่ \"พาน้องกลับมาเรียน\"\n"

@@ -1,7 +1,7 @@
 """SQLAlchemy models. Importing this package registers every table on Base.metadata."""
-from .audit import AuditEntry
-from .base import Base, WorkQueue, utcnow
-from .cases import (
+from models.audit_entry import AuditEntry
+from models.base import Base, WorkQueue, utcnow
+from models.case import (
     SEXES,
     STATUSES,
     TO_FIND,
@@ -20,17 +20,17 @@ from .cases import (
     record_event,
     report_outside,
 )
-from .choices import ChoiceOption, choice_label, choice_list
-from .conversation import Conversation
-from .downloads import Download
-from .deadlines import Deadline, DeadlineReminder, DeadlineReport
-from .events import InboundEvent
-from .exports import ExportJob
-from .invites import Invite, RichMenu
-from .outbox import OutboxMessage
-from .people import AREA_LEVELS, ORGANISATION_KINDS, ROLES, Area, Organisation, User, organisation_areas
-from .referrals import OPEN_REFERRAL, REFERRAL_KINDS, REFERRAL_STATUSES, Referral
-from .scheduler import SchedulerLease
+from models.choice import ChoiceOption, choice_label, choice_list
+from models.conversation import Conversation
+from models.download import Download
+from models.deadline import Deadline, DeadlineReminder, DeadlineReport
+from models.inbound_event import InboundEvent
+from models.export_job import ExportJob
+from models.invite import Invite, RichMenu
+from models.outbox_message import OutboxMessage
+from models.directory import AREA_LEVELS, ORGANISATION_KINDS, ROLES, Area, Organisation, User, organisation_areas
+from models.referral import OPEN_REFERRAL, REFERRAL_KINDS, REFERRAL_STATUSES, Referral
+from models.scheduler_lease import SchedulerLease
 
 __all__ = [
     "AREA_LEVELS", "OPEN_REFERRAL", "ORGANISATION_KINDS", "REFERRAL_KINDS", "REFERRAL_STATUSES", "ROLES", "SEXES",

@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, JSONType, utcnow
-from .crypto import EncryptedJSON
+from models.base import Base, JSONType, utcnow
+from models.crypto import EncryptedJSON
 
 
 class Conversation(Base):

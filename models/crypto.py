@@ -119,7 +119,7 @@ def cipher_of(session_or_connection) -> FieldCipher:
 def _cipher(dialect) -> FieldCipher:
     cipher = getattr(dialect, "field_cipher", None)
     if cipher is None:
-        raise RuntimeError("this database engine has no data encryption key (bot.db.Database attaches it)")
+        raise RuntimeError("this database engine has no data encryption key (models.database.Database attaches it)")
     return cipher
 
 

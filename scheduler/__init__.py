@@ -2,4 +2,4 @@
 
 To add a job, write it in a module here with @job (see scheduler/jobs.py) and import the module below.
 """
-from . import followups, housekeeping, reminders  # noqa: F401  (importing a job module registers its jobs)
+from scheduler import followups, housekeeping, reminders  # noqa: F401  (importing a job module registers its jobs)

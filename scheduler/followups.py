@@ -17,20 +17,21 @@ from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, Tex
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot import access
-from bot.outbox import queue_messages
-from bot.summary import AWAITING, deadline_progress, summarise
-from bot.thai import BANGKOK, format_thai_datetime
+from domain import access
+from line.outbox import queue_messages
+from domain.summary import AWAITING, deadline_progress, summarise
+from domain.thai import BANGKOK, format_thai_datetime
 from models import STATUSES, Case, CaseEvent, OutboxMessage, User
 
-from .jobs import JobContext, daily, every_minutes, job
+from handlers.area_summary import summary_card
+from scheduler.jobs import JobContext, daily, job
 
 FOLLOW_UP_DAYS = (7, 30, 90)
 FOLLOW_UP_QUESTION = "ยังมาเรียนอยู่ไหม?"
 # The answers: the postback's `answer`, the button's label.
 FOLLOW_UP_ANSWERS = (("yes", "ยังมาเรียน"), ("some", "มาบ้างไม่มาบ้าง"), ("no", "หยุดเรียนอีกแล้ว"))
 FOLLOWED = ("back_in_school", "staying")
-REFERRERS = ("teacher", "coordinator", "admin")  # who may answer (handlers.cases.REFERRERS)
+REFERRERS = ("teacher", "coordinator", "admin")  # who may answer (handlers.act_on_case.REFERRERS)
 MAX_LISTED = 10  # case numbers listed in one nudge
 
 
@@ -188,10 +189,8 @@ def summary_retry_key(user: User, day) -> str:
 @job("coordinator-daily-summary", trigger=daily(7, 30), misfire_grace_time=2 * 3600, plans_pushes=True)
 def push_coordinator_summaries(ctx: JobContext) -> int:
     """At 07:30 Bangkok, each active coordinator (and admin) who follows the bot gets the "สรุปพื้นที่"
-    card of their whole scope (handlers.summary.summary_card); once a day each (the outbox row's retry
+    card of their whole scope (handlers.area_summary.summary_card); once a day each (the outbox row's retry
     key is made from the user and the Bangkok date). Returns how many cards were queued."""
-    from handlers.summary import summary_card  # the job module does not import the handlers at load
-
     day = ctx.now.astimezone(BANGKOK).date()
     overdue_days = ctx.config["SUMMARY_OVERDUE_DAYS"]
     sent = 0

@@ -7,7 +7,7 @@ from sqlalchemy import delete
 
 from models import OutboxMessage
 
-from .jobs import JobContext, daily, job
+from scheduler.jobs import JobContext, daily, job
 
 
 @job("outbox-cleanup", trigger=daily(3, 0), misfire_grace_time=6 * 3600)

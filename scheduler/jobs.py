@@ -7,8 +7,9 @@ A job is a module-level function that takes a JobContext, registered with @job u
     def send_deadline_reminders(ctx: JobContext) -> int:
         ...queue outbox rows in ctx.db.transaction(); return how many users they reach...
 
-APScheduler calls run_job(job_id), which opens an app context of its own (a fresh app from the
-environment) and hands the job the database, the time and the settings. Jobs must be safe to run
+APScheduler calls run_job(job_id, app) with the scheduler process's app (bot/scheduler_cli.py passes
+it down: this package never imports the app), which opens an app context and hands the job the
+database, the time and the settings. Jobs must be safe to run
 twice (a unique key or a "done at" column in the same transaction as the rows they queue): only
 one scheduler process runs them, but a job may still overlap a takeover, and tests call them
 with any `now`.
@@ -27,9 +28,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
-from bot.db import Database
-from bot.pacing import QuietHours
-from bot.thai import BANGKOK
+from models.database import Database
+from line.pacing import QuietHours
+from domain.thai import BANGKOK
 from models import utcnow
 
 log = logging.getLogger(__name__)
@@ -83,24 +84,16 @@ def daily(hour: int, minute: int = 0) -> Callable[[Settings], BaseTrigger]:
     return lambda config: CronTrigger(hour=hour, minute=minute, timezone=BANGKOK)
 
 
-def run_job(job_id: str, app: Flask | None = None, now: datetime | None = None) -> Any:
-    """Run one job in an app context: the scheduler calls it with the id; tests and the CLI pass an app."""
-    from bot import create_app  # the app imports the handlers; only a running job needs them
-
+def run_job(job_id: str, app: Flask, now: datetime | None = None) -> Any:
+    """Run one job in an app context: the scheduler, the CLI and the tests pass their app."""
     spec = JOBS[job_id]
-    own_app = create_app() if app is None else None
-    app = app or own_app
     now = now or utcnow()
-    try:
-        quiet = QuietHours.parse(app.config["QUIET_HOURS"])
-        if spec.plans_pushes and quiet and quiet.release(now):
-            log.debug("job %s: quiet hours, nothing planned", job_id)
-            return None
-        with app.app_context():
-            started = time.monotonic()
-            result = spec.func(JobContext(app.extensions["db"], now, app.config))
-            log.info("job %s done in %.2fs: %s", job_id, time.monotonic() - started, result)
-            return result
-    finally:
-        if own_app is not None:
-            own_app.extensions["db"].dispose()
+    quiet = QuietHours.parse(app.config["QUIET_HOURS"])
+    if spec.plans_pushes and quiet and quiet.release(now):
+        log.debug("job %s: quiet hours, nothing planned", job_id)
+        return None
+    with app.app_context():
+        started = time.monotonic()
+        result = spec.func(JobContext(app.extensions["db"], now, app.config))
+        log.info("job %s done in %.2fs: %s", job_id, time.monotonic() - started, result)
+        return result

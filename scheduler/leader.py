@@ -16,7 +16,7 @@ from sqlalchemy import Connection, create_engine, or_, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from bot.db import Database
+from models.database import Database
 from models import SchedulerLease, utcnow
 
 log = logging.getLogger(__name__)

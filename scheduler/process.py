@@ -14,17 +14,18 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
-from bot.thai import BANGKOK
+from domain.thai import BANGKOK
 
-from .jobs import JOBS, Settings, run_job
-from .leader import AdvisoryLock, LeaseLock, leader_lock
+from scheduler.jobs import JOBS, run_job
+from scheduler.leader import AdvisoryLock, LeaseLock, leader_lock
 
 log = logging.getLogger(__name__)
 
 LOCK_JOB = "scheduler-lock"
 
 
-def build_scheduler(config: Settings) -> BlockingScheduler:
+def build_scheduler(app: Flask) -> BlockingScheduler:
+    config = app.config
     scheduler = BlockingScheduler(
         timezone=BANGKOK,
         # The lock check has a thread of its own, so long jobs never delay noticing a lost lock.
@@ -33,7 +34,7 @@ def build_scheduler(config: Settings) -> BlockingScheduler:
     now = datetime.now(BANGKOK)
     for spec in JOBS.values():
         extra = {"next_run_time": now} if spec.run_at_start else {}
-        scheduler.add_job(run_job, trigger=spec.trigger(config), args=[spec.id], id=spec.id, name=spec.id,
+        scheduler.add_job(run_job, trigger=spec.trigger(config), args=[spec.id, app], id=spec.id, name=spec.id,
                           replace_existing=True, coalesce=spec.coalesce, max_instances=1,
                           misfire_grace_time=spec.misfire_grace_time, **extra)
     return scheduler
@@ -53,13 +54,14 @@ def run_scheduler(app: Flask, stop: threading.Event | None = None) -> None:
                 if stop.is_set():
                     return
             log.info("this process is the active scheduler (%s)", type(lock).__name__)
-            _lead(lock, config, stop)
+            _lead(lock, app, stop)
     finally:
         lock.release()
 
 
-def _lead(lock: AdvisoryLock | LeaseLock, config: Settings, stop: threading.Event) -> None:
-    scheduler = build_scheduler(config)
+def _lead(lock: AdvisoryLock | LeaseLock, app: Flask, stop: threading.Event) -> None:
+    config = app.config
+    scheduler = build_scheduler(app)
 
     def keep_lock() -> None:
         if stop.is_set() or not lock.still_held():

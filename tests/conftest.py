@@ -13,8 +13,8 @@ from sqlalchemy import create_engine, select, text
 
 from bench.common import THROWAWAY_DATA_KEY, fresh_postgres
 from bot import create_app
-from bot.cli import upgrade_database
-from bot.fakeline import FakeLine
+from bot.db_cli import upgrade_database
+from devtools.fakeline import FakeLine
 import helpers
 from helpers import SECRET, TOKEN, app_config
 from models import Base
@@ -251,7 +251,7 @@ def rich_menus(app, line) -> dict[str, str]:
 @pytest.fixture
 def organisations(db, areas) -> dict[str, int]:
     """A primary service area office covering both sample districts and a school in ตำบลในเมือง; ids by code."""
-    from bot import people
+    from domain import people
     from models import Area
 
     with db.transaction() as session:
@@ -267,7 +267,7 @@ def organisations(db, areas) -> dict[str, int]:
 @pytest.fixture
 def invite_code(db, areas):
     """Make an invite: invite_code(role, area_code=None, org_code=None, uses=1, days=14) -> its code as shown."""
-    from bot import people
+    from domain import people
     from models import utcnow
 
     def make(role: str = "reporter", area_code: str | None = "400101", org_code: str | None = None,

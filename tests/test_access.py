@@ -6,7 +6,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from bot import access
+from domain import access
 from conftest import AREA_TREE
 from models import Area, Organisation, User, utcnow
 

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import delete, update
 from sqlalchemy.exc import DBAPIError
 
-from bot import audit
+from domain import audit
 from models import AuditEntry
 
 

@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from bot import access
+from domain import access
 from helpers import register, texts_of
 from models import AuditEntry, Case
 from test_report import plain_answers, walk

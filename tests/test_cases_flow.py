@@ -13,9 +13,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from bot import audit, people
-from bot.synthetic import generate_list, list_table, to_csv
-from bot.thai import format_thai_date, mask_national_id, now_bangkok
+from domain import audit, people
+from devtools.synthetic import generate_list, list_table, to_csv
+from domain.thai import format_thai_date, mask_national_id, now_bangkok
 from conftest import Chat
 from helpers import quick_reply_labels, texts_of
 from models import Area, AuditEntry, Case, CaseEvent, CasePhoto, Referral, User

@@ -6,8 +6,8 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.deadlines import create_deadline, due_round, mark_reported, parse_days, today_in_bangkok
-from bot.thai import BANGKOK, InvalidInput, format_thai_date, parse_date
+from domain.deadlines import create_deadline, due_round, mark_reported, parse_days, today_in_bangkok
+from domain.thai import BANGKOK, InvalidInput, format_thai_date, parse_date
 from helpers import deliver_queued, quick_reply_labels, texts_of
 from models import Area, Deadline, DeadlineReminder, DeadlineReport, OutboxMessage, User, utcnow
 from scheduler.jobs import run_job

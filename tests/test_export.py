@@ -9,8 +9,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot import access
-from bot.export import HEADERS
+from domain import access
+from domain.export import HEADERS
 from helpers import PUBLIC_BASE_URL, flex_texts, texts_of
 from models import AuditEntry, ExportJob, User
 
@@ -156,7 +156,7 @@ def test_cli_export_writes_the_file_and_audits_it(app, province, tmp_path, db):
 def test_a_referred_case_shows_where_it_was_referred_and_an_enrolled_one_its_school(db, make_case, organisations):
     from datetime import date
 
-    from bot.export import report_rows
+    from domain.export import report_rows
     from models import Case, Referral
 
     referred = make_case("40010101", "referred", first_name="ส่งต่อ")

@@ -53,7 +53,7 @@ from linebot.v3.webhooks import (
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.test import Client
 
-from bot.fakeline import (
+from devtools.fakeline import (
     AUTH_FAILED,
     FakeLine,
     image_size,

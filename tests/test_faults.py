@@ -17,7 +17,7 @@ from linebot.v3.messaging import TextMessage
 from sqlalchemy import func, select, update
 
 from bench.common import Gunicorn, venv_env
-from bot.outbox import queue_messages
+from line.outbox import queue_messages
 from handlers import welcome
 from helpers import SECRET, TOKEN
 from models import InboundEvent, OutboxMessage, utcnow

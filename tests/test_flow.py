@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot import access, flow
-from bot.flow import Answer, Flow, Goto, Step, WrongKind, text_answer
-from bot.messages import MAX_QUICK_REPLIES
-from bot.thai import InvalidInput
+from domain import access
+
+from chat import flow
+from chat.flow import Answer, Flow, Goto, Step, WrongKind, text_answer
+from line.messages import MAX_QUICK_REPLIES
+from domain.thai import InvalidInput
 from helpers import quick_reply_labels
 
 

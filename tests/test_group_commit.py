@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot.worker import GroupCommit
+from line.worker import GroupCommit
 
 
 def test_alone_a_thread_writes_its_item_at_once():

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from linebot.v3.messaging import LocationAction, MessageAction, PostbackAction, TextMessage, URIAction
 
-from bot.messages import card, flex, text
-from bot.outbox import _as_dicts
+from line.messages import card, flex, text
+from line.outbox import _as_dicts
 
 
 def test_stored_json_is_what_the_sdk_serialises_for_nested_flex_quick_replies_and_actions():

@@ -1,11 +1,11 @@
-"""Tests for bot.thai's name parsing: titles as people type them, first name, surname."""
+"""Tests for domain.thai's name parsing: titles as people type them, first name, surname."""
 from __future__ import annotations
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.thai import TITLE_SEX, InvalidInput, PersonName, parse_person_name, parse_title
+from domain.thai import TITLE_SEX, InvalidInput, PersonName, parse_person_name, parse_title
 
 # Thai consonants and vowels that can start a name; no digits, no spaces.
 name_part = st.text(alphabet="กขคงจฉชซญดตถทธนบปผพฟมยรลวศสหอฮะาิีุูเแโใไ่้์", min_size=1, max_size=20)

@@ -1,4 +1,4 @@
-"""Tests for bot.official_list (reading the ministry's list) and bot.synthetic (generated lists)."""
+"""Tests for domain.official_list.reader (reading the ministry's list) and devtools.synthetic (generated lists)."""
 from __future__ import annotations
 
 import csv
@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from bot.official_list import (
+from domain.official_list.reader import (
     COLUMN_ALIASES,
     MAX_FILE_BYTES,
     REASONS,
@@ -25,7 +25,7 @@ from bot.official_list import (
     assign_areas,
     read_official_list,
 )
-from bot.synthetic import (
+from devtools.synthetic import (
     SAMPLE_AREAS,
     STANDARD_HEADERS,
     VARIANT_HEADERS,
@@ -36,7 +36,7 @@ from bot.synthetic import (
     to_excel_xlsx,
     to_xlsx,
 )
-from bot.thai import BE_OFFSET, national_id_checksum_ok
+from domain.thai import BE_OFFSET, national_id_checksum_ok
 from conftest import AREA_TREE
 
 TODAY = date(2026, 11, 23)  # BE 2569

@@ -6,7 +6,7 @@ import time
 from linebot.v3.messaging import TextMessage
 from sqlalchemy import select
 
-from bot.outbox import queue_messages
+from line.outbox import queue_messages
 from helpers import deliver_queued
 from models import OutboxMessage
 

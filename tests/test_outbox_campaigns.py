@@ -15,9 +15,9 @@ from linebot.v3.messaging import TextMessage
 from sqlalchemy import func, select, update
 
 from bench.common import venv_env
-from bot.outbox import queue_messages, queue_multicast
-from bot.pacing import QuietHours, TokenBucket
-from bot.thai import BANGKOK
+from line.outbox import queue_messages, queue_multicast
+from line.pacing import QuietHours, TokenBucket
+from domain.thai import BANGKOK
 from helpers import SECRET, TOKEN, deliver_queued
 from models import OutboxMessage, User, utcnow
 

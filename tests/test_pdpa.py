@@ -13,9 +13,9 @@ from cryptography.exceptions import InvalidTag
 from sqlalchemy import select, text
 
 from bot import config
-from bot.export import HEADERS, export_file
-from bot.fakeline import tiny_jpeg
-from bot.summary import summarise
+from domain.export import HEADERS, export_file
+from devtools.fakeline import tiny_jpeg
+from domain.summary import summarise
 from models import AuditEntry, Case, CaseEvent, CasePhoto, OutboxMessage, utcnow
 from models.crypto import FieldCipher, new_key_text
 from test_report import ID, photo_once, plain_answers, walk

@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot import people
-from bot.thai import InvalidInput
+from domain import people
+from domain.thai import InvalidInput
 from models import Area
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "areas" / "40-khon-kaen.csv"

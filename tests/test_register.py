@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from bot import access, people
+from domain import access, people
 from helpers import quick_reply_labels, register, texts_of, user_row
 from models import Invite, User, utcnow
 

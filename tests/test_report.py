@@ -13,10 +13,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from bot import flow
-from bot.fakeline import tiny_jpeg
-from bot.messages import MAX_LABEL, MAX_QUICK_REPLIES, MAX_TEXT
-from bot.thai import now_bangkok
+from chat import flow
+from devtools.fakeline import tiny_jpeg
+from line.messages import MAX_LABEL, MAX_QUICK_REPLIES, MAX_TEXT
+from domain.thai import now_bangkok
 from conftest import Chat
 from helpers import quick_reply_labels, texts_of
 from models import Case, CaseEvent, CasePhoto, ChoiceOption, Conversation, User, utcnow
@@ -563,7 +563,7 @@ def test_two_reporters_confirming_the_same_child_at_once_make_one_case(
         reporter, registered, new_chat, db, app, line, monkeypatch):
     if db.dialect != "postgresql":
         pytest.skip("SQLite runs one writer at a time; the race needs PostgreSQL's concurrent transactions")
-    import models.cases
+    import models.case
 
     other = registered(new_chat(), "reporter", "400102")
     for chat in (reporter, other):
@@ -572,7 +572,7 @@ def test_two_reporters_confirming_the_same_child_at_once_make_one_case(
     both_looked = threading.Barrier(2, timeout=10)
     lookups: list[bool] = []
     lock = threading.Lock()
-    real_find = models.cases.find_duplicate
+    real_find = models.case.find_duplicate
 
     def find_then_wait(session, fields):
         found = real_find(session, fields)
@@ -583,7 +583,7 @@ def test_two_reporters_confirming_the_same_child_at_once_make_one_case(
             both_looked.wait()
         return found
 
-    monkeypatch.setattr(models.cases, "find_duplicate", find_then_wait)
+    monkeypatch.setattr(models.case, "find_duplicate", find_then_wait)
     replies = {}
 
     def confirm(chat):
@@ -640,7 +640,7 @@ def test_seeded_lists_fit_line_buttons(db):
 
 def _in_new_school(db, chat: Chat, *area_codes: str) -> Chat:
     """Make the chat's user a member of a new school organisation covering `area_codes` (no area of their own)."""
-    from bot import people
+    from domain import people
     from models import Area
 
     with db.transaction() as session:

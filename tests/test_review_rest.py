@@ -53,7 +53,7 @@ def forget(app, number: str) -> None:
 
 def test_a_message_claimed_by_a_sender_before_forget_is_still_delivered_after_it(new_chat, registered, make_case,
                                                                                   db, app, line):
-    from bot.outbox import queue_messages
+    from line.outbox import queue_messages
     from linebot.v3.messaging import TextMessage
 
     case_id = make_case("40010201", status="found", title="ด.ญ.", first_name="สมศรี", last_name="มีสุข",
@@ -79,21 +79,21 @@ def test_an_export_being_made_while_forget_runs_stores_the_child_afterwards(chat
                                                                            line, run_exports, monkeypatch):
     if db.dialect == "sqlite":
         pytest.skip("SQLite: the exporter's stale snapshot cannot write after forget (the export fails instead)")
-    import bot.export
+    import domain.export
     from models import Download
 
     case_id = make_case("40010101", "to_find", national_id=ID, first_name="สมชาย", last_name="ใจดีเสมอ")
     with db.transaction() as session:
         number = session.get(Case, case_id).number
     coordinator = registered(chat, "coordinator", "4001")
-    made = bot.export.export_file
+    made = domain.export.export_file
 
     def slow_export(*args, **kwargs):
         file = made(*args, **kwargs)  # a province takes a second, the country half a minute
         forget(app, number)  # meanwhile a guardian's request is carried out
         return file
 
-    monkeypatch.setattr(bot.export, "export_file", slow_export)
+    monkeypatch.setattr(domain.export, "export_file", slow_export)
     coordinator.taps("action=export&format=csv")
     run_exports()
     with db.transaction() as session:
@@ -121,7 +121,7 @@ def test_a_link_whose_file_forget_removed_serves_an_empty_file(chat, registered,
 # ----------------------------------------------------------------------------- point 5: at rest
 
 def test_the_childs_previous_school_lies_in_the_clear(app, tmp_path, db, areas):
-    from bot.synthetic import generate_list
+    from devtools.synthetic import generate_list
     from test_cases_flow import import_list
 
     import_list(app, tmp_path, generate_list(5, seed=3))
@@ -225,7 +225,7 @@ def test_forget_leaves_the_child_in_an_outside_report_filed_under_another_case(n
 
 
 def test_importing_the_same_list_again_brings_a_forgotten_child_back(app, tmp_path, db, areas):
-    from bot.synthetic import generate_list, list_table, to_csv
+    from devtools.synthetic import generate_list, list_table, to_csv
 
     path = tmp_path / "list.csv"
     path.write_bytes(to_csv(list_table(generate_list(6, seed=3))))
@@ -257,7 +257,7 @@ def test_a_blank_channel_secret_starts_the_app_and_lets_anyone_sign_webhooks(dat
     import hmac
 
     from bot import create_app
-    from bot.fakeline import FakeLine
+    from devtools.fakeline import FakeLine
     from helpers import app_config, shut_down
 
     app = None

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select, update
 
 import helpers
-from bot import flow
-from bot.thai import mask_national_id
+from chat import flow
+from domain.thai import mask_national_id
 from helpers import PUBLIC_BASE_URL, texts_of
 from models import Area, AuditEntry, Case, Conversation, InboundEvent, OutsideReport, User, utcnow
 from test_report import ID, plain_answers, walk

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
-from bot import richmenu
-from bot.fakeline import RICH_MENU_IMAGE_MAX_BYTES, image_size
+from line import richmenu
+from devtools.fakeline import RICH_MENU_IMAGE_MAX_BYTES, image_size
 from helpers import deliver_queued, register
 from models import OutboxMessage, RichMenu
 

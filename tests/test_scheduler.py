@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bench.common import venv_env
-from bot.deadlines import create_deadline, today_in_bangkok
+from domain.deadlines import create_deadline, today_in_bangkok
 from helpers import SECRET, TOKEN, deliver_queued
 from models import Area, Conversation, DeadlineReminder, OutboxMessage, SchedulerLease, utcnow
 from scheduler.jobs import JOBS, run_job
@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def test_jobs_are_declared_for_one_scheduler_in_bangkok_time(app):
-    jobs = {j.id: j for j in build_scheduler(app.config).get_jobs()}
+    jobs = {j.id: j for j in build_scheduler(app).get_jobs()}
     assert set(jobs) == set(JOBS) >= {"deadline-reminders", "unfinished-form-nudges", "outbox-cleanup"}
     for job_id, job in jobs.items():
         assert job.func is run_job and job.args == (job_id,)

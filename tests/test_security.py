@@ -127,7 +127,7 @@ def test_logged_exceptions_show_where_they_failed_but_not_their_messages(tmp_pat
         "try:\n"
         "    handle()\n"
         "except ValueError:\n"
-        "    logging.getLogger('bot.dispatcher').exception('handler failed for text event E1')\n"
+        "    logging.getLogger('chat.dispatcher').exception('handler failed for text event E1')\n"
     )
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr

@@ -13,9 +13,9 @@ from cryptography.exceptions import InvalidTag
 from linebot.v3.messaging import TextMessage
 from sqlalchemy import JSON, LargeBinary, String, select, text, update
 
-from bot.outbox import queue_messages, queue_multicast
-from bot.pacing import QuietHours
-from bot.thai import BANGKOK
+from line.outbox import queue_messages, queue_multicast
+from line.pacing import QuietHours
+from domain.thai import BANGKOK
 from helpers import deliver_queued, texts_of
 from models import Base, Case, CaseEvent, Conversation, Download, OutboxMessage, utcnow
 from test_cases_flow import bubbles, buttons_of, in_organisation, listed, refer, schools, set_status  # noqa: F401

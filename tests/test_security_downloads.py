@@ -12,7 +12,7 @@ from sqlalchemy import inspect, select, text, update
 
 from bot import create_app
 from bot.config import DEV_PUBLIC_BASE_URL
-from bot.simulator import user_id_for
+from devtools.simulator import user_id_for
 from helpers import PUBLIC_BASE_URL, app_config, shut_down
 from models import Base, OutboxMessage, utcnow
 from test_simulator import simulator, wait_for  # noqa: F401  (the served simulator, as run-local starts it)

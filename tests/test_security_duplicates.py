@@ -14,8 +14,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select, text, update
 
-from bot.synthetic import generate_list, list_table, to_csv
-from bot.thai import mask_national_id
+from devtools.synthetic import generate_list, list_table, to_csv
+from domain.thai import mask_national_id
 from conftest import Chat
 from helpers import deliver_queued, texts_of
 from models import (

@@ -16,12 +16,15 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select, text
 
-from bot import create_app, people
-from bot.deadlines import REPORTED_ACTION
-from bot.messages import MAX_TEXT, utf16_length
-from bot.synthetic import broken_list, to_csv
-from bot.thai import format_thai_datetime, now_bangkok
-from handlers.checkin import OUTCOMES
+from bot import create_app
+
+from domain import people
+from handlers.set_deadline import REPORTED_ACTION
+from domain.thai import utf16_length
+from line.messages import MAX_TEXT
+from devtools.synthetic import broken_list, to_csv
+from domain.thai import format_thai_datetime, now_bangkok
+from handlers.check_in import OUTCOMES
 from helpers import SECRET, TOKEN, app_config, flex_texts, shut_down, texts_of
 from models import Area, AuditEntry, Case, InboundEvent, User
 from test_report import plain_answers, walk

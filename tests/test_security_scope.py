@@ -12,10 +12,12 @@ from sqlalchemy import bindparam, func, select, text as sql, update
 
 import handlers
 from bench.common import THROWAWAY_DATA_KEY
-from bot import access, create_app, flow, people
-from bot.cli import upgrade_database
-from bot.deadlines import create_deadline, today_in_bangkok
-from bot.flow import Flow, Step, text_answer
+from bot import create_app
+from domain import access, people
+from chat import flow
+from bot.db_cli import upgrade_database
+from domain.deadlines import create_deadline, today_in_bangkok
+from chat.flow import Flow, Step, text_answer
 from conftest import _postgres_database
 from models.base import UTCDateTime
 from helpers import flex_texts, quick_reply_labels, register, shut_down, texts_of
@@ -328,7 +330,7 @@ def test_a_forged_reported_postback_records_nothing(chat, new_chat, registered, 
     for who, attacker in attackers.items():
         [reply] = attacker.taps(data)
         assert "ลับเฉพาะอำเภอ" not in reply["text"], who
-        assert reply["text"] == expected.get(who, handlers.deadlines.NOT_YOURS), who
+        assert reply["text"] == expected.get(who, handlers.set_deadline.NOT_YOURS), who
     assert count(db, DeadlineReport) == 0
     assert count(db, AuditEntry, AuditEntry.action == "denied", AuditEntry.subject_type == "deadline") == 2
     [thanks] = registered(new_chat(), "reporter", "40010101").taps(data)  # the audience still can

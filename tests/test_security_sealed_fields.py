@@ -12,7 +12,7 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select, text
 
-from bot.synthetic import generate_list, list_table, to_csv
+from devtools.synthetic import generate_list, list_table, to_csv
 from helpers import flex_texts, register
 from models import Case, CaseEvent, Referral, User
 from test_cases_flow import bubbles, buttons_of, in_organisation, refer, schools  # noqa: F401 (a fixture)

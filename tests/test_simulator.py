@@ -11,7 +11,7 @@ from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from bot import create_app
-from bot.simulator import user_id_for
+from devtools.simulator import user_id_for
 from helpers import app_config, quick_reply_labels, shut_down
 from models import InboundEvent
 

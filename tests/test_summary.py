@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot import access
-from bot.summary import summarise
+from domain import access
+from domain.summary import summarise
 from helpers import flex_texts, texts_of
 from models import AuditEntry, utcnow
 
@@ -109,8 +109,8 @@ def test_summary_counts_overdue_only_cases_waiting_on_someone(db, province):
 def test_the_card_shows_progress_against_the_current_deadline(chat, new_chat, registered, province, db):
     from datetime import timedelta
 
-    from bot.deadlines import create_deadline, mark_reported
-    from bot.thai import now_bangkok
+    from domain.deadlines import create_deadline, mark_reported
+    from domain.thai import now_bangkok
     from models import Area, User
 
     registered(chat, "coordinator", "4001")

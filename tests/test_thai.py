@@ -1,4 +1,4 @@
-"""Tests for bot.thai: parsing and formatting of Thai user input."""
+"""Tests for domain.thai: parsing and formatting of Thai user input."""
 
 from dataclasses import FrozenInstanceError
 from datetime import date, datetime, timedelta, timezone
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot.thai import (
+from domain.thai import (
     BANGKOK,
     Birth,
     InvalidInput,

@@ -38,7 +38,7 @@ def test_missing_signature_is_refused(client, line, db):
 
 
 def test_signature_from_another_channel_is_refused(client, line):
-    from bot.fakeline import FakeLine
+    from devtools.fakeline import FakeLine
 
     other = FakeLine("another-secret", "x")
     body, headers = other.webhook_request([other.text_event("U1", "สวัสดี")])

@@ -1,0 +1,78 @@
+"""The main menu every handler falls back to (its quick replies depend on who the user is), the role
+check that answers a refused user with the reason and that menu (`@requires`), and the buttons for
+choosing one of a user's areas."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from linebot.v3.messaging import PostbackAction
+
+from chat.dispatcher import Context, Reply
+from domain import access
+from line.messages import MAX_LABEL, text
+from line.richmenu import (
+    ABOUT as MENU_ABOUT,
+    AREA_SUMMARY as MENU_AREA_SUMMARY,
+    EXPORT_REPORT as MENU_EXPORT,
+    FOLLOW_UP_LIST as MENU_FOLLOW_UP,
+    HELP as MENU_HELP,
+    MY_REPORTS as MENU_MY_REPORTS,
+    REGISTER as MENU_REGISTER,
+    REPORT_CHILD as MENU_REPORT,
+)
+from models import User
+
+MENU_INVITE = "สร้างรหัสเชิญ"
+MENU_DEACTIVATE = "ระงับผู้ใช้"
+
+__all__ = [
+    "MENU_ABOUT", "MENU_AREA_SUMMARY", "MENU_DEACTIVATE", "MENU_EXPORT", "MENU_FOLLOW_UP", "MENU_HELP",
+    "MENU_INVITE", "MENU_MY_REPORTS", "MENU_REGISTER", "MENU_REPORT", "area_buttons", "main_menu",
+    "organisation_areas_to_choose", "requires",
+]
+# An organisation's areas offered as buttons; with more, the user types a code or a name.
+MAX_AREA_BUTTONS = 10
+
+REPORTER_MENU = (MENU_REPORT, MENU_FOLLOW_UP, MENU_MY_REPORTS, MENU_HELP)
+COORDINATOR_MENU = (MENU_REPORT, MENU_FOLLOW_UP, MENU_MY_REPORTS, MENU_AREA_SUMMARY, MENU_EXPORT,
+                    MENU_INVITE, MENU_DEACTIVATE, MENU_HELP)
+
+
+def main_menu(user: User | None = None) -> tuple[str, ...]:
+    """Quick-reply labels for this user: what their role may do, or the public menu."""
+    if user is not None and not user.active:
+        return (MENU_ABOUT, MENU_HELP)
+    if access.refusal(user, access.COORDINATORS) is None:
+        return COORDINATOR_MENU
+    if access.refusal(user, access.REPORTERS) is None:
+        return REPORTER_MENU
+    return (MENU_REGISTER, MENU_ABOUT, MENU_HELP)
+
+
+def organisation_areas_to_choose(user: User) -> list[list[str]]:
+    """[code, name] of the user's organisation's own areas, for area_buttons(); [] when there are more
+    than MAX_AREA_BUTTONS (then typed) or no organisation."""
+    own = sorted(user.organisation.areas, key=lambda a: a.code) if user.organisation else []
+    return [[a.code, a.name] for a in own] if len(own) <= MAX_AREA_BUTTONS else []
+
+
+def area_buttons(areas: list[list[str]]) -> list[PostbackAction]:
+    # By code, in a postback: names repeat across levels (อำเภอบ้านฝาง, ตำบลบ้านฝาง).
+    return [PostbackAction(label=name[:MAX_LABEL], data=f"value={code}", displayText=name) for code, name in areas]
+
+
+def requires(*roles: str) -> Callable[[Callable[[Context], Reply]], Callable[[Context], Reply]]:
+    """Decorate a handler so that only active registered users with one of `roles` reach it."""
+
+    def decorate(handler: Callable[[Context], Reply]) -> Callable[[Context], Reply]:
+        @wraps(handler)
+        def checked(ctx: Context) -> Reply:
+            reason = access.refusal(ctx.user, roles)
+            if reason:
+                return [text(reason, *main_menu(ctx.user))]
+            return handler(ctx)
+
+        return checked
+
+    return decorate

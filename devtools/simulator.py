@@ -1,0 +1,104 @@
+"""Browser simulator: chat with the bot at /simulator without a LINE channel.
+
+A developer and demo tool, never in production: only devtools.create_app mounts it
+(scripts/run-local starts that factory). It mounts an in-process fake
+LINE platform under /fake-line on the same server, so the bot's background senders deliver
+their replies there over real HTTP (LINE_API_BASE_URL must point at it), and it serves a page
+whose every action is turned into a LINE-shaped, signed webhook event posted to the real
+/callback. The page polls for the messages the fake received for its user.
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+from devtools.fakeline import FakeLine
+
+FAKE_LINE_PREFIX = "/fake-line"
+
+bp = Blueprint("simulator", __name__, url_prefix="/simulator", template_folder="templates")
+
+
+def enable_simulator(app: Flask) -> None:
+    fake = FakeLine(app.config["LINE_CHANNEL_SECRET"], app.config["LINE_CHANNEL_ACCESS_TOKEN"])
+    app.extensions["fake_line"] = fake
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {FAKE_LINE_PREFIX: fake.wsgi_app})
+    app.register_blueprint(bp)
+    if not app.config["LINE_API_BASE_URL"].rstrip("/").endswith(FAKE_LINE_PREFIX):
+        app.logger.warning("SIMULATOR is on but LINE_API_BASE_URL (%r) is not this server's %s: "
+                           "replies will not reach the simulator", app.config["LINE_API_BASE_URL"],
+                           FAKE_LINE_PREFIX)
+
+
+def user_id_for(display_name: str) -> str:
+    """A stable LINE-like user id for a display name: U + 32 hex characters."""
+    return "U" + hashlib.sha256(display_name.strip().encode("utf-8")).hexdigest()[:32]
+
+
+def _fake() -> FakeLine:
+    return current_app.extensions["fake_line"]
+
+
+def _event(fake: FakeLine, user_id: str, data: dict[str, Any]) -> dict:
+    """The LINE webhook event for what the page sent, or ValueError."""
+    if data.get("follow"):
+        return fake.follow_event(user_id)
+    if "text" in data:
+        text = str(data["text"])
+        if not text.strip():
+            raise ValueError("empty text")
+        return fake.text_event(user_id, text)
+    if "postback" in data:
+        return fake.postback_event(user_id, str(data["postback"]), data.get("params") or None)
+    if "location" in data:
+        loc = data["location"] or {}
+        return fake.location_event(user_id, float(loc["latitude"]), float(loc["longitude"]),
+                                   address=loc.get("address") or None)
+    if data.get("image"):
+        return fake.image_event(user_id)  # the fake makes up a tiny JPEG the bot can download
+    raise ValueError("send one of: text, postback, location, image, follow")
+
+
+@bp.get("")
+def page():
+    return render_template("simulator.html")
+
+
+@bp.post("/api/send")
+def send():
+    data = request.get_json(silent=True) or {}
+    display_name = str(data.get("display_name") or "").strip()
+    user_id = str(data.get("user_id") or (user_id_for(display_name) if display_name else ""))
+    if not user_id:
+        return jsonify(error="display_name or user_id is required"), 400
+    fake = _fake()
+    if display_name:
+        fake.set_profile(user_id, display_name)
+    try:
+        event = _event(fake, user_id, data)
+    except (KeyError, TypeError, ValueError) as exc:
+        return jsonify(error=f"bad request: {exc}"), 400
+    body, headers = fake.webhook_request([event])
+    # The real webhook, through the whole WSGI stack (signature check included), in-process.
+    response = current_app.test_client().post("/callback", data=body, headers=headers)
+    return jsonify(user_id=user_id, webhook_status=response.status_code,
+                   webhook_body=response.get_data(as_text=True)[:500])
+
+
+@bp.get("/api/user")
+def user():
+    display_name = request.args.get("display_name", "").strip()
+    if not display_name:
+        return jsonify(error="display_name is required"), 400
+    return jsonify(user_id=user_id_for(display_name), display_name=display_name)
+
+
+@bp.get("/api/messages")
+def messages():
+    user_id = request.args.get("user_id", "")
+    after = max(request.args.get("after", 0, type=int), 0)
+    delivered = _fake().messages_to(user_id) if user_id else []
+    return jsonify(messages=delivered[after:], next=len(delivered))

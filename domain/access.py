@@ -1,0 +1,209 @@
+"""Who may do what, for which place: the one check every handler goes through.
+
+A user's scope is a set of area subtrees (area codes nest: a subdistrict's code starts with its
+district's, so a subtree is every code that starts with its root's code):
+- the subtree of their own area when they have one (a village head, a district coordinator);
+- otherwise the union of their organisation's areas (an สพป. covering several districts, a
+  school's catchment subdistricts);
+- the whole country only by an explicit grant: the admin role, or a coordinator made national
+  (`national_scope`, from a national invite or `users set-role --national`);
+- otherwise nothing. Missing data (no area, no organisation, an organisation without areas) never
+  widens a scope: it gives nothing.
+
+Handlers use `@requires(*roles)` (chat.menus: it answers with the refusal and the menu) to refuse users without
+the role, and `visible_area_filter(user)`
+or `in_scope(user, area)` to see only their own places. Nothing else decides access.
+"""
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, bindparam, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from models import Area, Organisation, User
+
+REPORTERS = ("reporter", "teacher", "coordinator", "admin")
+COORDINATORS = ("coordinator", "admin")
+# A pseudo-role for `refusal` and a flow's roles: a LINE user who has not registered (yet).
+UNREGISTERED = "unregistered"
+# The roles of a flow open to everyone who follows the bot (registration); deactivated users are still refused.
+ANYONE = (UNREGISTERED, *REPORTERS)
+
+NOT_REGISTERED = ("ขออภัยค่ะ เมนูนี้สำหรับผู้ที่ลงทะเบียนแล้วเท่านั้น "
+                  "กรุณาพิมพ์ \"ลงทะเบียน\" แล้วกรอกรหัสเชิญที่ได้รับจากผู้ประสานงานในพื้นที่ของท่าน")
+NOT_ALLOWED = "ขออภัยค่ะ บทบาทของท่านไม่มีสิทธิ์ใช้เมนูนี้"
+DEACTIVATED = "บัญชีของท่านถูกระงับการใช้งานโดยผู้ประสานงาน หากคิดว่าเป็นความผิดพลาด กรุณาติดต่อผู้ประสานงานในพื้นที่"
+NO_SCOPE = ("ขออภัยค่ะ บัญชีของท่านยังไม่ได้กำหนดพื้นที่รับผิดชอบ จึงยังไม่เห็นข้อมูลเด็กในพื้นที่ใด "
+            "กรุณาติดต่อผู้ประสานงานหรือผู้ดูแลระบบ")
+OUT_OF_SCOPE = ("ขออภัยค่ะ ข้อมูลนี้อยู่นอกพื้นที่ที่ท่านรับผิดชอบ จึงไม่สามารถแสดงได้ "
+                "หากต้องการสิทธิ์เพิ่ม กรุณาติดต่อผู้ประสานงานของท่าน")
+
+# The scope of an admin or a national coordinator: every code starts with "".
+WHOLE_COUNTRY = ("",)
+
+
+def is_registered(user: User | None) -> bool:
+    return user is not None and user.role is not None and user.registered_at is not None
+
+
+def refusal(user: User | None, roles: tuple[str, ...]) -> str | None:
+    """The Thai reason this user may not act in one of `roles`, or None when they may."""
+    if user is not None and not user.active:
+        return DEACTIVATED
+    if not is_registered(user):
+        return None if UNREGISTERED in roles else NOT_REGISTERED
+    if user.role not in roles:
+        return NOT_ALLOWED
+    return None
+
+
+def scope_prefixes(user: User | None) -> tuple[str, ...]:
+    """The area-code prefixes of everything this user may see; () is nothing, ("",) everything."""
+    if not is_registered(user) or not user.active:
+        return ()
+    return roots(user.role, user.area, user.organisation, national=user.national_scope)
+
+
+def roots(role: str | None, area: Area | None, organisation: Organisation | None, *,
+          national: bool = False) -> tuple[str, ...]:
+    """The area roots a user with this role, area, organisation and national grant has (or an invite
+    would give). Only the admin role and a coordinator's explicit national grant give the whole country."""
+    if role == "admin" or (national and role == "coordinator"):
+        return WHOLE_COUNTRY
+    if area is not None:
+        return (area.code,)
+    if organisation is not None:
+        return organisation_roots(organisation)
+    return ()
+
+
+def organisation_roots(organisation: Organisation) -> tuple[str, ...]:
+    """The roots of an organisation's areas; () for one without areas (which gives nothing)."""
+    return _outermost(a.code for a in organisation.areas)
+
+
+def _outermost(codes) -> tuple[str, ...]:
+    """Drop codes inside another code of the set: a district already covers its subdistricts."""
+    kept: list[str] = []
+    for code in sorted(set(codes), key=len):
+        if not any(code.startswith(root) for root in kept):
+            kept.append(code)
+    return tuple(sorted(kept))
+
+
+def code_in_scope(prefixes: tuple[str, ...], code: str) -> bool:
+    return any(code.startswith(prefix) for prefix in prefixes)
+
+
+def in_scope(user: User | None, area: Area | None) -> bool:
+    """May this user see things located in `area`? Things with no area are national: only for national scope."""
+    prefixes = scope_prefixes(user)
+    if area is None:
+        return prefixes == WHOLE_COUNTRY
+    return code_in_scope(prefixes, area.code)
+
+
+def area_refusal(user: User | None, area: Area | None) -> str | None:
+    """The Thai reason this user may not see or act on things in `area`, or None when they may.
+
+    For a handler about one thing (a case, a child): `if reason := access.area_refusal(ctx.user, area): ...`.
+    """
+    return refusal(user, REPORTERS) or (None if in_scope(user, area) else OUT_OF_SCOPE)
+
+
+def visible_area_filter(user: User | None, code_column=Area.code) -> ColumnElement[bool]:
+    """A WHERE condition on an area-code column keeping only rows this user may see.
+
+    Join your table to Area and pass the result to .where(): for example
+    `select(Case).join(Area, Case.area_id == Area.id).where(visible_area_filter(user))`.
+    """
+    return prefix_filter(scope_prefixes(user), code_column)
+
+
+def prefix_filter(prefixes: tuple[str, ...], code_column=Area.code) -> ColumnElement[bool]:
+    """A WHERE condition keeping codes under any of `prefixes`: ("",) keeps all (even none), () nothing."""
+    if prefixes == WHOLE_COUNTRY:
+        return true()
+    if not prefixes:
+        return false()
+    # The prefix is written into the SQL (quoted by SQLAlchemy), not sent as a parameter: PostgreSQL
+    # uses an index for LIKE only when it sees the pattern, and a prepared statement's generic plan
+    # would not.
+    return or_(*(code_column.startswith(bindparam(None, prefix, literal_execute=True)) for prefix in prefixes))
+
+
+def sees_national_ids(user: User | None) -> bool:
+    """May this user get children's national IDs in full (in an export)? Admins, and coordinators whose
+    whole scope is a province or wider: those who compile the province's report for the ministry.
+    Everyone else, district and organisation coordinators included, gets them masked, as in chat."""
+    if refusal(user, COORDINATORS):
+        return False
+    prefixes = scope_prefixes(user)  # () is no scope at all, not "nothing narrower than a province"
+    return bool(prefixes) and all(len(prefix) <= 2 for prefix in prefixes)
+
+
+def covers(actor: User | None, theirs: tuple[str, ...]) -> bool:
+    """Do all of `theirs` (roots from `roots()`) lie inside the scope of `actor`, an active coordinator?
+
+    A coordinator may manage a user, or hand out an invite, only for places inside their own scope.
+    """
+    if refusal(actor, COORDINATORS):
+        return False
+    mine = scope_prefixes(actor)
+    return bool(theirs) and all(code_in_scope(mine, prefix) for prefix in theirs)
+
+
+def may_invite(actor: User | None, role: str, area: Area | None, organisation: Organisation | None, *,
+               national: bool = False) -> bool:
+    """May coordinator `actor` hand out an invite for this role, area, organisation and grant? The scope it
+    gives, and every area of its organisation (whose users receive that organisation's referrals), must
+    lie inside the actor's own scope."""
+    return (covers(actor, roots(role, area, organisation, national=national))
+            and (organisation is None or covers(actor, organisation_roots(organisation))))
+
+
+def manages(actor: User | None, user: User) -> bool:
+    """May coordinator `actor` deactivate `user`: is all of the user's scope inside the actor's?"""
+    return covers(actor, roots(user.role, user.area, user.organisation, national=user.national_scope))
+
+
+def scope_label(user: User) -> str:
+    """The user's scope in Thai words, for confirmations and summaries."""
+    return scope_label_for(user.role, user.area, user.organisation, national=user.national_scope)
+
+
+def scope_label_for(role: str | None, area: Area | None, organisation: Organisation | None, *,
+                    national: bool = False) -> str:
+    """In Thai words, the scope `roots(role, area, organisation, national=national)` gives."""
+    prefixes = roots(role, area, organisation, national=national)
+    if prefixes == WHOLE_COUNTRY:
+        return "ทั้งประเทศ"
+    if area is not None:
+        return area_label(area)
+    if prefixes:
+        return "พื้นที่ของ" + organisation.name
+    return "ยังไม่ได้กำหนดพื้นที่"
+
+
+LEVEL_PREFIX = {"province": "จังหวัด", "district": "อำเภอ", "subdistrict": "ตำบล", "village": ""}
+
+
+def area_label(area: Area) -> str:
+    """"ตำบลสำราญ อำเภอเมืองขอนแก่น จังหวัดขอนแก่น": the area and its parents, as Thai addresses read."""
+    parts = []
+    while area is not None:
+        parts.append(LEVEL_PREFIX.get(area.level, "") + area.name)
+        area = area.parent
+    return " ".join(parts)
+
+
+def coordinators_covering(session: Session, area: Area | None) -> list[User]:
+    """The active coordinators and admins who may see `area`: national ones, and those of the area
+    itself or any area above it (whose codes are its code's prefixes)."""
+    prefixes = [] if area is None else [area.code[:n] for n in range(2, len(area.code) + 1, 2)]
+    candidates = session.scalars(
+        select(User).outerjoin(User.area)
+        .where(User.role.in_(COORDINATORS), User.following,
+               or_(User.area_id.is_(None), User.role == "admin", User.national_scope, Area.code.in_(prefixes)))
+        .order_by(User.id)
+    )
+    return [user for user in candidates if in_scope(user, area)]

@@ -1,0 +1,190 @@
+""""รายชื่อที่ต้องติดตาม": the children in a reporter's area still to find, ten cards at a time.
+
+Typing "ค้นหา สมชาย", a national ID (or four or more of its digits) or a case number searches every
+case the reporter may see; sharing a location sorts pinned homes nearest first. The page, the search
+and the location travel in the "ถัดไป" button's postback, so nothing is kept between pages. Each
+page is audited as a view of every case on it.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+
+from linebot.v3.messaging import FlexBubble, LocationAction, PostbackAction
+from sqlalchemy import ColumnElement, Select, and_, case as sql_case, func, or_, select
+from sqlalchemy.orm import Session
+
+from domain import access
+from domain.access import REPORTERS
+from chat.menus import requires
+from chat.dispatcher import Context, Reply
+from line.messages import MAX_QUICK_REPLIES, card, flex, text
+from domain.thai import parse_title, to_ascii_digits
+from models import STATUSES, TO_FIND, Area, Case, User
+
+from handlers.act_on_case import CASE_ACTIONS, age_text, distance_km, masked_id, school_text, viewed
+from chat.menus import main_menu
+
+PAGE_SIZE = 10  # cards per carousel (LINE allows 12)
+SEARCH = "ค้นหา"
+NEXT = "ถัดไป"
+NEAR_ME = "ใกล้ฉันก่อน"
+HINT = ("พิมพ์ \"ค้นหา\" ตามด้วยชื่อ เช่น ค้นหา สมชาย หรือพิมพ์เลขประจำตัวประชาชน หรือเลขที่เรื่อง\n"
+        "กด \"ใกล้ฉันก่อน\" เพื่อส่งตำแหน่งแล้วเรียงจากบ้านที่ใกล้ที่สุด")
+NOTHING_LEFT = "ไม่มีรายชื่อที่ต้องติดตามในพื้นที่ของท่านแล้วค่ะ 🎉"
+NO_MATCH = "ไม่พบเด็กที่ตรงกับ “{}” ในพื้นที่ของท่านค่ะ"
+MAX_QUERY = 50
+# A case number as people quote it, "2569-000123", or national-ID digits (with dashes or spaces).
+_CASE_NUMBER = re.compile(r"(\d{4})-(\d{1,9})")
+_ID_DIGITS = re.compile(r"\d[\d\s-]{2,}\d")
+# Characters that would break the postback's query string; no name or ID has them.
+_UNSAFE = re.compile(r"[&=%+#]")
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """One page of the list: which page, the search ("" for the children still to find), and where
+    the reporter is (to sort by distance)."""
+
+    page: int = 1
+    q: str = ""
+    near: tuple[float, float] | None = None
+
+    def postback(self, page: int) -> str:
+        data = f"action=todo&page={page}"
+        if self.q:
+            data += f"&q={self.q}"
+        if self.near:
+            data += f"&near={self.near[0]:.5f},{self.near[1]:.5f}"
+        return data
+
+    @classmethod
+    def from_postback(cls, values: dict[str, str]) -> ListQuery:
+        """The page a button names; anything malformed (the data can be forged) is the first page."""
+        try:
+            page = min(max(1, int(values.get("page", "1"))), 10_000)
+            near = tuple(float(x) for x in values["near"].split(",")) if values.get("near") else None
+        except ValueError:
+            page, near = 1, None
+        if near and not (len(near) == 2 and abs(near[0]) <= 90 and abs(near[1]) <= 180):
+            near = None  # also NaN and infinity
+        return cls(page, clean_query(values.get("q", "")), near)
+
+
+def clean_query(said: str) -> str:
+    return " ".join(_UNSAFE.sub(" ", said).split())[:MAX_QUERY]
+
+
+def search_condition(q: str) -> ColumnElement[bool]:
+    """A case number, a whole national ID, or words each found in the first or last name.
+
+    National IDs are encrypted with a deterministic cipher (models/crypto.py): a whole ID can be
+    looked up, a few of its digits cannot."""
+    ascii_q = to_ascii_digits(q)
+    if number := _CASE_NUMBER.fullmatch(ascii_q):
+        return Case.id == int(number.group(2))
+    if _ID_DIGITS.fullmatch(ascii_q):
+        return Case.national_id == re.sub(r"\D", "", ascii_q)
+    words = [w for w in q.split() if not parse_title(w)]
+    return and_(*(or_(Case.first_name.contains(w), Case.last_name.contains(w)) for w in words))
+
+
+def matching(user: User, query: ListQuery) -> Select:
+    """The cases this user may see that the page lists, in the order shown."""
+    stmt = select(Case).outerjoin(Area, Case.area_id == Area.id).where(access.visible_area_filter(user))
+    stmt = stmt.where(search_condition(query.q)) if query.q else stmt.where(Case.status.in_(TO_FIND))
+    if query.near:
+        lat, lng = query.near
+        # Squared distance on a flat map scaled at this latitude: the order of a great-circle sort,
+        # in plain SQL that SQLite and PostgreSQL both run. Homes not pinned come last.
+        scale = math.cos(math.radians(lat))
+        distance = (Case.latitude - lat) * (Case.latitude - lat) + \
+            (Case.longitude - lng) * scale * (Case.longitude - lng) * scale
+        return stmt.order_by(Case.latitude.is_(None), distance, Case.id)
+    still_to_find = sql_case(*((Case.status == s, i) for i, s in enumerate(TO_FIND)), else_=len(TO_FIND))
+    return stmt.order_by(still_to_find, Area.code, Case.first_name, Case.id)
+
+
+def page_of(session: Session, user: User, query: ListQuery) -> tuple[ListQuery, list[Case], int]:
+    """The page's cases and how many match in all; a page past the end is the last one."""
+    stmt = matching(user, query)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    query = replace(query, page=min(query.page, max(1, math.ceil(total / PAGE_SIZE))))
+    return query, list(session.scalars(stmt.offset((query.page - 1) * PAGE_SIZE).limit(PAGE_SIZE))), total
+
+
+def child_bubble(case: Case, user: User, near: tuple[float, float] | None) -> FlexBubble:
+    rows = [("เลขประจำตัว", masked_id(case)), ("อายุ", age_text(case)),
+            ("พื้นที่", case.area.name if case.area else "-")]
+    if school_text(case):
+        rows.append(("โรงเรียนเดิม", school_text(case)))
+    rows.append(("สถานะ", STATUSES[case.status]))
+    if (km := distance_km(case, near)) is not None:
+        rows.append(("ระยะทาง", f"{km:,.1f} กม."))
+    checkin = CASE_ACTIONS["checkin"]
+    buttons = [(checkin.style, checkin.postback(case.id))] if case.status in checkin.statuses else []
+    buttons.append(("secondary", PostbackAction(label="ดูเรื่อง", data=f"action=case&case={case.id}",
+                                                displayText="ดูเรื่อง")))
+    return card(case.full_name or case.number, rows, buttons, size="kilo")
+
+
+def list_page(ctx: Context, query: ListQuery) -> Reply:
+    query, cases, total = page_of(ctx.session, ctx.user, query)
+    viewed(ctx, cases, "search" if query.q else "list")
+    if not cases:
+        empty = NO_MATCH.format(query.q) if query.q else NOTHING_LEFT
+        return [text(f"{empty}\n\n{HINT}", LocationAction(label=NEAR_ME), *main_menu(ctx.user))]
+    pages = math.ceil(total / PAGE_SIZE)
+    title = f"ผลการค้นหา “{query.q}”" if query.q else "รายชื่อที่ต้องติดตามในพื้นที่ของท่าน"
+    order = " เรียงจากใกล้ที่สุด" if query.near else ""
+    heading = f"{title}: {total:,} คน (หน้า {query.page}/{pages}){order}"
+    more = [PostbackAction(label=NEXT, data=query.postback(query.page + 1), displayText=NEXT)] \
+        if query.page < pages else []
+    choices = [*more, LocationAction(label=NEAR_ME), *main_menu(ctx.user)][:MAX_QUICK_REPLIES]
+    bubbles = [child_bubble(case, ctx.user, query.near) for case in cases]
+    return [text(f"{heading}\n{HINT}"), flex(heading, bubbles, *choices)]
+
+
+# ------------------------------------------------------------------ handlers
+
+def is_search(ctx: Context) -> bool:
+    return ctx.text == SEARCH or ctx.text.startswith(SEARCH + " ")
+
+
+def looks_like_id_or_number(ctx: Context) -> bool:
+    """Digits typed outside a conversation by a reporter: a national ID or a case number."""
+    said = to_ascii_digits(ctx.text)
+    return bool(_CASE_NUMBER.fullmatch(said) or _ID_DIGITS.fullmatch(said)) and \
+        access.refusal(ctx.user, REPORTERS) is None
+
+
+def is_reporter(ctx: Context) -> bool:
+    return access.refusal(ctx.user, REPORTERS) is None
+
+
+@requires(*REPORTERS)
+def show_list(ctx: Context) -> Reply:
+    """"รายชื่อที่ต้องติดตาม": the first page."""
+    return list_page(ctx, ListQuery())
+
+
+@requires(*REPORTERS)
+def show_next_page(ctx: Context) -> Reply:
+    """"ถัดไป": the page the button names, of the same list or search."""
+    return list_page(ctx, ListQuery.from_postback(ctx.postback))
+
+
+@requires(*REPORTERS)
+def search(ctx: Context) -> Reply:
+    """"ค้นหา สมชาย", or digits typed on their own."""
+    q = clean_query(ctx.text.removeprefix(SEARCH))
+    if not q:
+        return [text(HINT, *main_menu(ctx.user))]
+    return list_page(ctx, ListQuery(q=q))
+
+
+def list_nearest(ctx: Context) -> Reply:
+    """A location shared outside a conversation: the list, nearest pinned homes first."""
+    where = ctx.event.message
+    return list_page(ctx, ListQuery(near=(where.latitude, where.longitude)))

@@ -1,0 +1,59 @@
+""""ส่งออกรายงาน": a coordinator asks for the ministry report of their area as XLSX or CSV.
+
+The file is made in the background (bot/export.py) and its single-use link comes a moment later in
+the chat. The export of one area (from the summary card's button) is checked against the scope
+again, like the card's drill-down. Reporters and teachers are refused by @requires.
+"""
+from __future__ import annotations
+
+from linebot.v3.messaging import PostbackAction
+
+from domain import access
+from chat.menus import requires
+from chat.dispatcher import Context, Reply
+from domain.export import FORMATS
+from line.messages import text
+from models import ExportJob
+
+from chat.menus import main_menu
+from handlers.area_summary import area_in_scope
+
+FORMAT_LABELS = {"xlsx": "Excel (.xlsx)", "csv": "CSV (UTF-8)"}
+PREPARING = ("กำลังเตรียมไฟล์รายงาน{label} ({fmt}) ค่ะ ⏳\n"
+             "ระบบจะส่งลิงก์ดาวน์โหลดมาในแชทนี้เมื่อไฟล์พร้อม โดยปกติไม่เกิน 1 นาที")
+MASKED_NOTE = "\nเลขประจำตัวประชาชนในไฟล์จะแสดงแบบปิดบางส่วน (สิทธิ์ดูเลขเต็มเฉพาะระดับจังหวัดขึ้นไป)"
+
+
+@requires(*access.COORDINATORS)
+def choose_export_format(ctx: Context) -> Reply:
+    """"ส่งออกรายงาน" (or the card's button): what the file will hold, and a choice of format."""
+    return request_export(ctx)  # a text has no postback: the format question for the whole scope
+
+
+@requires(*access.COORDINATORS)
+def request_export(ctx: Context) -> Reply:
+    """A postback action=export[&area=CODE][&format=xlsx|csv]: ask the format, or queue the file."""
+    if not access.scope_prefixes(ctx.user):  # nothing to export: no job, no empty file
+        return [text(access.NO_SCOPE, *main_menu(ctx.user))]
+    code = ctx.postback.get("area")
+    label = access.scope_label(ctx.user)
+    if code:
+        area = area_in_scope(ctx, code, "export")
+        if area is None:
+            return [text(access.OUT_OF_SCOPE, *main_menu(ctx.user))]
+        # Kept as the area's own code: the button's could be a longer spelling of it ("40010000").
+        code, label = area.code, access.area_label(area)
+    fmt = ctx.postback.get("format")
+    if fmt not in FORMATS:
+        return _ask_format(ctx, code, label)
+    ctx.session.add(ExportJob(user_id=ctx.user.id, area_code=code, format=fmt, created_at=ctx.now,
+                              not_before=ctx.now))
+    return [text(PREPARING.format(label=f" {label}", fmt=FORMAT_LABELS[fmt]), *main_menu(ctx.user))]
+
+
+def _ask_format(ctx: Context, code: str | None, label: str) -> Reply:
+    area = f"&area={code}" if code else ""
+    choices = [PostbackAction(label=name, data=f"action=export&format={fmt}{area}", displayText=f"ส่งออก {name}")
+               for fmt, name in FORMAT_LABELS.items()]
+    note = "" if access.sees_national_ids(ctx.user) else MASKED_NOTE
+    return [text(f"ส่งออกรายงานรายชื่อเด็กของ {label} (1 แถวต่อเด็ก 1 คน){note}\nเลือกรูปแบบไฟล์ค่ะ", *choices)]

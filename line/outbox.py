@@ -1,0 +1,257 @@
+"""Delivering queued LINE messages: once, in order, through LINE's outages.
+
+Handlers never call LINE. They queue messages in the outbox inside their own transaction;
+after the commit the webhook hands the new rows to this process's sender threads, so the
+webhook answers LINE at once while the slow calls to LINE happen beside it. Rows that a
+crashed or busy process left behind, rows waiting for a retry, and rows queued by processes
+without a sender (the scheduler, the CLI) are claimed by the pollers of every sending process
+(bot/worker.py).
+
+The same messages for many users go as one multicast row per 500 users (queue_multicast).
+Pushes wait for the end of the quiet hours, users who blocked the bot are skipped, so are users
+no longer registered and active for a row that may name a child (OutboxMessage.personal), and each
+process keeps to its own rate limit per LINE endpoint (line.pacing).
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+from linebot.v3.messaging import Message
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from models import OutboxMessage, RichMenu, User, utcnow
+
+from models.database import Database
+from line.client import UNREACHABLE, LineClient, LineError
+from line.pacing import QuietHours, RateLimits
+from line.worker import GroupCommit, QueueWorker
+
+log = logging.getLogger(__name__)
+
+MESSAGES_PER_CALL = 5  # LINE's limit for one reply or push
+MULTICAST_LIMIT = 500  # LINE's limit of recipients for one multicast
+REPLY_TOKEN_LIFETIME = timedelta(seconds=50)  # LINE documents about a minute; keep a margin
+DELIVER_HERE, QUEUED = "outbox_deliver_here", "outbox_queued"
+
+
+def queue_messages(session: Session, line_user_id: str, messages: list[Message | dict],
+                   reply_token: str | None = None, personal: bool = True) -> OutboxMessage:
+    """Queue messages for one user. `personal=False` only for messages meant for anyone, even someone
+    unregistered or deactivated (see may_receive_personal); otherwise the sender checks the
+    recipient is still registered and active right before it sends."""
+    return _queue(session, OutboxMessage(line_user_id=line_user_id, reply_token=reply_token,
+                                         messages=_as_dicts(messages), personal=personal))
+
+
+def queue_multicast(session: Session, line_user_ids: Iterable[str],
+                    messages: list[Message | dict], personal: bool = True) -> list[OutboxMessage]:
+    """Queue the same messages for many users: one multicast row per MULTICAST_LIMIT users."""
+    recipients = list(dict.fromkeys(line_user_ids))  # once each, in order
+    payload = _as_dicts(messages)
+    if len(recipients) == 1:
+        return [queue_messages(session, recipients[0], payload, personal=personal)]
+    return [_queue(session, OutboxMessage(recipients=recipients[i:i + MULTICAST_LIMIT], messages=payload,
+                                          personal=personal))
+            for i in range(0, len(recipients), MULTICAST_LIMIT)]
+
+
+def may_receive_personal(user: User | None) -> bool:
+    """Whether messages naming a child may go to this user: registered and not deactivated, as
+    domain.access.refusal decides (which imports the dispatcher, which imports this module)."""
+    return user is not None and user.active and user.role is not None and user.registered_at is not None
+
+
+def _as_dicts(messages: list[Message | dict]) -> list[dict]:
+    # pydantic's own dict() rather than the SDK's generated to_dict(): each level of to_dict() calls
+    # dict() on its whole subtree and then to_dict() on its children again, so a carousel of ten
+    # Flex bubbles took ~100 ms of CPU; the result is the same (tests/test_messages.py).
+    return [m if isinstance(m, dict) else m.dict(by_alias=True, exclude_none=True) for m in messages]
+
+
+def _queue(session: Session, row: OutboxMessage) -> OutboxMessage:
+    if session.info.get(DELIVER_HERE):
+        # Claimed in the same transaction that queues it: the webhook's process sends it right
+        # after the commit, without a transaction of its own to claim it.
+        row.status, row.claimed_at, row.attempts = "sending", utcnow(), 1
+    session.add(row)
+    session.flush()
+    session.info.setdefault(QUEUED, []).append(row)
+    return row
+
+
+def deliver_here(session: Session) -> None:
+    """Mark a transaction whose queued rows this process will send once it commits (send_claimed)."""
+    session.info[DELIVER_HERE] = True
+
+
+def queued_rows(session: Session) -> list[OutboxMessage]:
+    return session.info.get(QUEUED, [])
+
+
+def chunk_retry_key(retry_key: str, chunk: int) -> str:
+    return str(uuid.uuid5(uuid.UUID(retry_key), str(chunk)))
+
+
+class Sender(QueueWorker):
+    model = OutboxMessage
+    busy_status = "sending"
+    thread_name = "line-sender"
+
+    def __init__(self, db: Database, client: LineClient, threads: int, poll_seconds: float,
+                 quiet_hours: QuietHours | None = None, rate_limits: RateLimits | None = None,
+                 clock: Callable[[], datetime] = utcnow,
+                 prepare: Callable[[list[dict]], list[dict]] | None = None):
+        super().__init__(db, threads, poll_seconds, clock)
+        self.client = client
+        # Turns a row's stored messages into what LINE gets, at every attempt: what must not be
+        # stored (a download link, line.download_links) is only made here.
+        self.prepare = prepare or (lambda messages: messages)
+        self.quiet_hours = quiet_hours
+        self.rate_limits = rate_limits or RateLimits({})
+        # Under load many replies are accepted in the same few milliseconds: one UPDATE records them.
+        self._sent = GroupCommit(self._record_sent)
+
+    def send_claimed(self, rows: list[OutboxMessage]) -> None:
+        """Send rows a committed transaction queued already claimed (deliver_here), each user's in order."""
+        self.ensure_started()
+        in_turn: dict = {}
+        for row in rows:
+            in_turn.setdefault(self.recipient(row), []).append(row)
+        for user_rows in in_turn.values():
+            self._submit(self._process_in_turn, user_rows)
+
+    def recipient(self, row: OutboxMessage) -> object:
+        return row.line_user_id or ("multicast", row.id)
+
+    def claimable(self, now: datetime):
+        # Only a user's oldest row that is due or on its way can be claimed: the next one waits
+        # for it, whichever thread or process has it, so the user reads messages in queued order.
+        earlier = aliased(OutboxMessage)
+        return ~exists().where(
+            earlier.line_user_id == OutboxMessage.line_user_id, earlier.id < OutboxMessage.id,
+            or_(earlier.status == "sending", (earlier.status == "pending") & (earlier.not_before <= now)))
+
+    def process(self, row: OutboxMessage) -> None:
+        """Deliver a claimed row: its rich menu, then the reply when its token is fresh, then pushes."""
+        if self._held_for_quiet_hours(row):
+            return
+        recipients = self._reachable(row)
+        if recipients is None:
+            log.info("outbox %s: cancelled while claimed, not sent", row.id)
+            return
+        if not recipients:
+            reason = "no recipient registered and active" if row.personal else "blocked by the recipient"
+            log.info("outbox %s: skipped, %s", row.id, reason)
+            self.record(row.id, status="skipped", last_error=reason)
+            return
+        messages = self.prepare(row.messages)
+        chunks = [messages[i:i + MESSAGES_PER_CALL] for i in range(0, len(messages), MESSAGES_PER_CALL)]
+        sent = row.chunks_sent
+        reply_token = row.reply_token
+        try:
+            if row.rich_menu is not None:
+                self._show_rich_menu(row)
+            while sent < len(chunks):
+                if reply_token and sent == 0 and self.clock() - row.created_at < REPLY_TOKEN_LIFETIME:
+                    try:
+                        self.rate_limits.take("reply")
+                        self.client.reply(reply_token, chunks[0])
+                    except LineError as exc:
+                        if exc.status != 400:
+                            raise
+                        if row.last_error and row.last_error.startswith(UNREACHABLE):
+                            # Our previous reply got no answer, and LINE now refuses this token well
+                            # within its lifetime: that reply was delivered and used it. A push
+                            # would show the answer twice.
+                            log.info("outbox %s: reply token already used by the unanswered attempt", row.id)
+                        else:
+                            # Expired or already used: the user still gets the answer, by push.
+                            log.info("outbox %s: reply token refused, pushing instead", row.id)
+                            reply_token = None
+                            continue
+                else:
+                    self._push(row, recipients, chunks[sent], sent)
+                sent += 1
+                if sent < len(chunks):  # the last chunk is recorded together with "sent", one write less
+                    self.record(row.id, chunks_sent=sent)
+        except LineError as exc:
+            self.record_failure(row, exc, chunks_sent=sent)
+            return
+        self._sent.add((row.id, sent))
+
+    def _record_sent(self, rows: list[tuple[int, int]]) -> None:
+        by_chunks: dict[int, list[int]] = {}
+        for row_id, chunks in rows:
+            by_chunks.setdefault(chunks, []).append(row_id)
+        table = OutboxMessage.__table__
+        # Only rows still ours: one cancelled meanwhile (pdpa forget) stays cancelled.
+        self.write(*[update(table).where(table.c.id.in_(ids), table.c.status == self.busy_status)
+                     .values(status="sent", chunks_sent=chunks, sent_at=self.clock(), last_error=None)
+                     for chunks, ids in by_chunks.items()])
+
+    def _held_for_quiet_hours(self, row: OutboxMessage) -> bool:
+        """Hold a push until the morning; a reply answers what the user just said, and a rich menu
+        change is silent, so those go at once."""
+        if self.quiet_hours is None or row.reply_token or not row.messages:
+            return False
+        morning = self.quiet_hours.release(self.clock())
+        if morning is None:
+            return False
+        log.info("outbox %s: quiet hours, held until %s", row.id, morning.isoformat())
+        # Waiting is not a failed attempt: keep the backoff where it was.
+        self.record(row.id, status="pending", not_before=morning, attempts=row.attempts - 1)
+        return True
+
+    def _reachable(self, row: OutboxMessage) -> list[str] | None:
+        """The row's recipients, without the users who have blocked the bot since it was queued and,
+        when the row may name a child, without anyone no longer registered and active (deactivated
+        overnight, say) or unknown; None when the row was cancelled meanwhile. One transaction."""
+        targets = row.recipients or [row.line_user_id]
+        if row.reply_token and self.clock() - row.created_at < REPLY_TOKEN_LIFETIME:
+            # They have just written to us, and the dispatcher set `personal` from their registration
+            # in the transaction that built this answer. A row whose token has expired goes by push,
+            # maybe much later, and is checked like any push.
+            return targets
+        with self.db.transaction() as session:
+            # Cancelled since it was claimed (pdpa forget found the child in it): it names someone
+            # who must not be named any more.
+            if session.scalar(select(OutboxMessage.status).where(OutboxMessage.id == row.id)) != self.busy_status:
+                return None
+            # The columns may_receive_personal reads, not whole users: cheaper on the push path.
+            users = {user.line_user_id: user for user in session.execute(
+                select(User.line_user_id, User.following, User.active, User.role, User.registered_at)
+                .where(User.line_user_id.in_(targets)))}
+
+        def reachable(target: str) -> bool:
+            user = users.get(target)
+            if user is None:
+                return not row.personal  # a group chat, or no one we know
+            return user.following and (not row.personal or may_receive_personal(user))
+
+        return [t for t in targets if reachable(t)]
+
+    def _show_rich_menu(self, row: OutboxMessage) -> None:
+        """Link the rich menu the row names (line.richmenu.show_menu); "" or a menu never synced: the default."""
+        with self.db.transaction() as session:
+            menu_id = session.scalar(select(RichMenu.line_rich_menu_id).where(RichMenu.name == row.rich_menu))
+        if menu_id:
+            self.client.link_rich_menu(row.line_user_id, menu_id)
+        else:
+            self.client.unlink_rich_menu(row.line_user_id)
+
+    def _push(self, row: OutboxMessage, recipients: list[str], messages: list[dict], chunk: int) -> None:
+        retry_key = chunk_retry_key(row.retry_key, chunk)
+        try:
+            if row.recipients is None:
+                self.rate_limits.take("push")
+                self.client.push(recipients[0], messages, retry_key)
+            else:
+                self.rate_limits.take("multicast")
+                self.client.multicast(recipients, messages, retry_key)
+        except LineError as exc:
+            if exc.status != 409:  # 409: LINE already accepted this retry key
+                raise

@@ -1,0 +1,49 @@
+"""The lists people choose from (a child's situation, the reason they left school, what they want):
+data the coordinators change in this table, not in code. Seeded by migration 0004.
+
+Cases store an option's code, so a label can be reworded without touching old cases, and an option
+is retired by setting active to false. The option whose code is "other" asks for the reporter's
+own words.
+"""
+from __future__ import annotations
+
+from sqlalchemy import String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from models.base import Base
+
+OTHER = "other"
+
+
+class ChoiceOption(Base):
+    __tablename__ = "choice_options"
+    # Reference data: the test fixtures keep these rows between tests.
+    __table_args__ = (UniqueConstraint("list_name", "code"), {"info": {"reference_data": True}})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_name: Mapped[str] = mapped_column(String(32))  # situation | reason | wants
+    code: Mapped[str] = mapped_column(String(32))
+    # Shown on a quick-reply button: LINE cuts labels after 20 characters (the whole label is still sent).
+    label: Mapped[str] = mapped_column(String(100))
+    # The programme's own category this option is counted under on its dashboard, where one fits.
+    official_category: Mapped[str | None] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+def choice_list(session: Session, list_name: str) -> list[tuple[str, str]]:
+    """The active options of a list, in order, as (code, label)."""
+    return [tuple(row) for row in session.execute(
+        select(ChoiceOption.code, ChoiceOption.label)
+        .where(ChoiceOption.list_name == list_name, ChoiceOption.active)
+        .order_by(ChoiceOption.position, ChoiceOption.id)
+    )]
+
+
+def choice_label(session: Session, list_name: str, code: str | None) -> str | None:
+    """The label of an option, retired ones included; the code itself when the option is gone."""
+    if code is None:
+        return None
+    label = session.scalar(select(ChoiceOption.label).where(ChoiceOption.list_name == list_name,
+                                                             ChoiceOption.code == code))
+    return label or code
