@@ -106,8 +106,8 @@ def settle() -> None:
 def make_app(line_server):
     """Build further apps (another worker, a broken database); each is shut down after the test."""
 
-    def make(database_url: str, **extra):
-        LIVE_APPS.append(create_app(app_config(database_url, line_server[1], **extra)))
+    def make(database_url: str, factory=create_app, **extra):
+        LIVE_APPS.append(factory(app_config(database_url, line_server[1], **extra)))
         return LIVE_APPS[-1]
 
     yield make

@@ -1,16 +1,18 @@
-"""`flask --app bot demo-data`: a province to try everything in the simulator, once per database."""
+"""`flask --app devtools demo-data`: a province to try everything in the simulator, once per database."""
 from __future__ import annotations
 
 import re
 
 from sqlalchemy import func, select
 
+import devtools
 from helpers import flex_texts, register
 from models import STATUSES, Area, Case, CaseEvent, Organisation
 
 
-def test_demo_data_fills_a_fresh_database_once(app, db, new_chat):
-    result = app.test_cli_runner().invoke(args=["demo-data", "--children", "200"])
+def test_demo_data_fills_a_fresh_database_once(database_url, make_app, db, new_chat):
+    demo = make_app(database_url, factory=devtools.create_app)
+    result = demo.test_cli_runner().invoke(args=["demo-data", "--children", "200"])
     assert result.exit_code == 0, result.output
     codes = dict(re.findall(r"^\s+(\w+)\s+([A-Z0-9]{4}-[A-Z0-9]{4})\s+(?:.*จังหวัด.*)$", result.output, re.M))
     assert len(re.findall(r"[A-Z0-9]{4}-[A-Z0-9]{4}", result.output)) == 6
@@ -27,5 +29,5 @@ def test_demo_data_fills_a_fresh_database_once(app, db, new_chat):
     card = flex_texts(province.says("สรุปพื้นที่")[0])
     assert "ทั้งหมด 200 คน" in card and "แยกตามอำเภอ" in card and "อำเภอเมืองขอนแก่น" in card
 
-    again = app.test_cli_runner().invoke(args=["demo-data"])
+    again = demo.test_cli_runner().invoke(args=["demo-data"])
     assert again.exit_code != 0 and "already has cases" in again.output

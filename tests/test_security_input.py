@@ -16,6 +16,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select, text
 
+import devtools
 from bot import create_app
 
 from domain import people
@@ -329,7 +330,7 @@ def test_the_app_refuses_to_start_without_the_line_channel(database_url, line_se
 
 def test_the_simulator_and_the_tests_start_without_a_line_channel(database_url, make_app):
     assert make_app(database_url, LINE_CHANNEL_SECRET="", LINE_CHANNEL_ACCESS_TOKEN="")  # TESTING
-    assert make_app(database_url, TESTING=False, SIMULATOR=True, LINE_CHANNEL_SECRET="",
+    assert make_app(database_url, factory=devtools.create_app, TESTING=False, LINE_CHANNEL_SECRET="",
                     LINE_CHANNEL_ACCESS_TOKEN="")
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from bot import create_app
+from devtools import create_app
 from devtools.simulator import user_id_for
 from helpers import app_config, quick_reply_labels, shut_down
 from models import InboundEvent
@@ -26,13 +26,13 @@ class _QuietHandler(WSGIRequestHandler):
 
 @pytest.fixture
 def simulator(database_url):
-    """The app with SIMULATOR on, served on a free port: its senders reach the fake it mounts."""
+    """The devtools app (the bot with the simulator), served on a free port: its senders reach the fake it mounts."""
     server = make_server("127.0.0.1", 0, None, threaded=True, request_handler=_QuietHandler)
     base_url = f"http://127.0.0.1:{server.server_port}"
     # The app needs the port in its config, so it is built after the socket is bound; its download
     # links point at itself, as scripts/run-local sets them.
     try:
-        app = server.app = create_app(app_config(database_url, f"{base_url}/fake-line", SIMULATOR=True,
+        app = server.app = create_app(app_config(database_url, f"{base_url}/fake-line",
                                                  PUBLIC_BASE_URL=base_url))
     except BaseException:
         server.server_close()
