@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.fakeline_validation                      # compile and per-call times
     .venv/bin/python -m bench.fakeline_validation --bodies FILE        # and compare verdicts on FILE
+    .venv/bin/python -m bench.fakeline_validation --bodies FILE --mutations 40   # and on 40 mutations of each
 
 The body timed is the largest realistic reply: 5 Flex messages, each a carousel of 12 bubbles as the
 list of children to find builds them (line.messages.card: a title, 6 label/value rows, 2 postback
@@ -15,14 +16,17 @@ both need, is left out. Times are CPU seconds (time.process_time) with garbage c
 does; per-call times are the best of --repeat runs of 20 calls.
 
 FILE holds JSON lines ``[spec title, schema name, body]``, e.g. every body the test-suite validated.
+"Same details" compares the sets of ``{message, property}`` (the order of several errors may differ).
 """
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import copy
 import gc
 import json
+import random
 import time
 from typing import Any, Callable
 
@@ -153,29 +157,61 @@ def measure(repeat: int) -> str:
               f"{all_seconds * 1000:,.0f} ms (CPU).")
 
 
-def compare(path: str) -> str:
-    """Verdicts and details of both validators on every recorded body."""
+# What a mutation puts in place of a value (or, one time in five, the key is deleted).
+MUTATIONS: list[Callable[[Any], Any]] = [
+    lambda v: None, lambda v: 1.0, lambda v: 1, lambda v: True, lambda v: "", lambda v: "x" * 301,
+    lambda v: "😀" * 2501, lambda v: [], lambda v: {}, lambda v: "bogus", lambda v: -1, lambda v: "abc\n",
+    lambda v: v * 14 if isinstance(v, list) else [v] * 14,
+]
+
+
+def mutated(body: Any, rng: random.Random) -> Any:
+    """The body with one value anywhere in it replaced by a likely wrong one, or its key deleted."""
+    wrong = copy.deepcopy(body)
+    places = []
+    stack = [wrong]
+    while stack:
+        node = stack.pop()
+        keys = node.keys() if isinstance(node, dict) else range(len(node)) if isinstance(node, list) else ()
+        for key in keys:
+            places.append((node, key))
+            stack.append(node[key])
+    if places:
+        node, key = rng.choice(places)
+        if isinstance(node, dict) and rng.random() < 0.2:
+            del node[key]
+        else:
+            node[key] = rng.choice(MUTATIONS)(node[key])
+    return wrong
+
+
+def compare(path: str, mutations: int) -> str:
+    """Verdicts and details of both validators on every recorded body (and on mutations of each)."""
     specs = {spec.raw["info"]["title"]: spec for spec in (messaging_api_spec(), webhook_spec())}
     fast = {title: FastSchemaValidator(spec.schemas) for title, spec in specs.items()}
-    total = same_verdict = same_details = same_set = 0
-    invalid = 0
-    disagreements = []
+    rng = random.Random(7)
+    counts = {"recorded": [0, 0, 0, 0], "mutated": [0, 0, 0, 0]}  # bodies, invalid, same verdict, same details
+    differing: collections.Counter = collections.Counter()  # (hand-written's messages, fastjsonschema's)
     with open(path, encoding="utf-8") as lines:
         for line in lines:
             title, name, body = json.loads(line)
-            hand_errors = specs[title].errors(name, body)
-            fast_errors = fast[title].errors(name, body)
-            total += 1
-            invalid += bool(hand_errors)
-            same_verdict += bool(hand_errors) == bool(fast_errors)
-            same_details += hand_errors == fast_errors
-            as_set = {tuple(d.items()) for d in hand_errors} == {tuple(d.items()) for d in fast_errors}
-            same_set += as_set
-            if not as_set:
-                disagreements.append((name, hand_errors, fast_errors))
-    report = [f"{total:,} bodies ({invalid:,} invalid): same verdict {same_verdict:,}, "
-              f"same details {same_set:,} (in the same order {same_details:,})"]
-    report += [f"  {name}: hand {hand} / fastjsonschema {fast_}" for name, hand, fast_ in disagreements[:20]]
+            trials = [("recorded", body)] + [("mutated", mutated(body, rng)) for _ in range(mutations)]
+            for kind, instance in trials:
+                hand_errors = specs[title].errors(name, instance)
+                fast_errors = fast[title].errors(name, instance)
+                same = {tuple(d.items()) for d in hand_errors} == {tuple(d.items()) for d in fast_errors}
+                count = counts[kind]
+                count[0] += 1
+                count[1] += bool(hand_errors)
+                count[2] += bool(hand_errors) == bool(fast_errors)
+                count[3] += same
+                if bool(hand_errors) != bool(fast_errors):
+                    differing[tuple(sorted({d["message"] for d in hand_errors})),
+                              tuple(sorted({d["message"] for d in fast_errors}))] += 1
+    report = [f"{kind}: {n:,} bodies ({invalid:,} invalid), same verdict {verdict:,}, same details {details:,}"
+              for kind, (n, invalid, verdict, details) in counts.items() if n]
+    report += [f"  different verdict {n:,} times: hand-written {list(hand)} / fastjsonschema {list(fast_)}"
+               for (hand, fast_), n in differing.most_common()]
     return "\n".join(report)
 
 
@@ -183,11 +219,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--bodies", help="JSON lines [spec title, schema name, body] to compare verdicts on")
+    parser.add_argument("--mutations", type=int, default=0, help="also compare on this many mutations of each body")
     args = parser.parse_args()
     print(measure(args.repeat))
     if args.bodies:
         print()
-        print(compare(args.bodies))
+        print(compare(args.bodies, args.mutations))
 
 
 if __name__ == "__main__":
