@@ -99,6 +99,17 @@ CASE_ACTIONS = {action.name: action for action in (
 )}
 
 
+def close_flow() -> Flow:
+    """Closing a case: a coordinator gives one of the coordinators' reasons (registered as CLOSE below)."""
+    return Flow(
+        name="close_case",
+        steps=choice_steps("close_reason", "ปิดเรื่องนี้เพราะอะไรคะ เลือกเหตุผลจากปุ่มด้านล่าง"),
+        finish=submit_close,
+        roles=COORDINATORS,
+        cancelled="ยกเลิกแล้วค่ะ เรื่องนี้ยังไม่ถูกปิด",
+    )
+
+
 # ------------------------------------------------------------------ access
 
 def case_for(ctx: Context, action: str | None, case_id) -> tuple[Case | None, Reply]:
@@ -397,13 +408,7 @@ def submit_close(ctx: Context, data: dict) -> Reply:
     return show(ctx, case, f"ปิดเรื่อง {case.number} แล้วค่ะ")
 
 
-CLOSE = flow.register(Flow(
-    name="close_case",
-    steps=choice_steps("close_reason", "ปิดเรื่องนี้เพราะอะไรคะ เลือกเหตุผลจากปุ่มด้านล่าง"),
-    finish=submit_close,
-    roles=COORDINATORS,
-    cancelled="ยกเลิกแล้วค่ะ เรื่องนี้ยังไม่ถูกปิด",
-))
+CLOSE = flow.register(close_flow())
 
 
 @requires(*COORDINATORS)

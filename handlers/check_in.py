@@ -34,7 +34,8 @@ from chat import flow
 from domain.access import REPORTERS, area_label, coordinators_covering, in_scope
 from chat.menus import requires
 from chat.dispatcher import Context, Reply
-from chat.flow import Answer, Flow, Step, WrongKind, free_text, text_answer, text_of
+from chat.flow import Flow, edit_step, free_text, text_answer, text_of
+from chat.step import Answer, Step, WrongKind
 from line.messages import text
 from line.outbox import queue_messages
 from domain.people import find_place
@@ -68,6 +69,35 @@ NOTE_PROMPT = "รายละเอียดเพิ่มเติม (ถ้
 PIN_PROMPT = "ปักหมุดตำแหน่งบ้านของเด็ก (ถ้ามี) กด \"ส่งตำแหน่งบ้าน\" หรือกด \"ข้าม\""
 PHOTO_PROMPT = "รูปถ่ายการลงพื้นที่ (ถ้ามี) ส่งได้ 1 รูป หรือกด \"ไม่มีรูป\""
 CANCELLED = "ยกเลิกการเช็กอินแล้วค่ะ ยังไม่ได้บันทึกอะไร"
+
+
+def checkin_flow() -> Flow:
+    """The conversation, question by question (registered as CHECKIN below its parsers)."""
+    # Found: the guided report's questions, less the list's answers, up to its confirmation card.
+    found = flow.reuse([step for step in report.REPORT.steps if step.name != "edit"], when=is_found)
+    return Flow(
+        name="checkin",
+        steps=[
+            # Not counted in "n/N": the count starts once the answer tells which questions follow.
+            Step("outcome", outcome_prompt, text_answer(read_outcome), choices=list(OUTCOMES.values()),
+                 numbered=False),
+            Step("moved_to", MOVED_PROMPT, read_place, skip=UNKNOWN, when=outcome_is("moved")),
+            Step("school", SCHOOL_PROMPT, free_text, skip=UNKNOWN, when=outcome_is("in_school"),
+                 max_length=Case.school_name.type.length),
+            Step("other_note", OTHER_PROMPT, free_text, when=outcome_is("other")),
+            Step("visit_note", NOTE_PROMPT, free_text, skip=SKIP, when=outcome_is("not_found", "deceased")),
+            Step("pin", PIN_PROMPT, read_pin, skip=SKIP, choices=[LocationAction(label="ส่งตำแหน่งบ้าน")],
+                 when=outcome_is(*VISITED)),
+            Step("visit_photo", PHOTO_PROMPT, report.take_photo, skip="ไม่มีรูป", when=outcome_is(*VISITED),
+                 choices=[CameraAction(label="ถ่ายรูป"), CameraRollAction(label="เลือกรูป")]),
+            *found,
+            *flow.reuse([edit_step("edit", found, return_to="confirm")], when=is_found),
+        ],
+        finish=submit_checkin,
+        cancelled=CANCELLED,
+        roles=REPORTERS,
+        remind_after=report.REPORT.remind_after,
+    )
 
 
 def outcome_prompt(data: dict) -> str:
@@ -202,7 +232,7 @@ def hand_over(ctx: Context, case: Case, moved_to: dict) -> str:
     return f"ส่งเรื่องให้ผู้ประสานงานของ{area_label(area)} ติดตามต่อแล้วค่ะ"
 
 
-# ------------------------------------------------------------------ the flow
+# ------------------------------------------------------------------ starting
 
 def checkin_context(ctx: Context, case: Case) -> dict:
     """The report flow's context for the case's area, and what the list already says about the
@@ -222,29 +252,7 @@ def checkin_context(ctx: Context, case: Case) -> dict:
             "case": case.id, "_name": case.full_name or case.number}
 
 
-CHECKIN = flow.register(Flow(
-    name="checkin",
-    steps=[
-        Step("outcome", outcome_prompt, text_answer(read_outcome), choices=list(OUTCOMES.values())),
-        Step("moved_to", MOVED_PROMPT, read_place, skip=UNKNOWN, when=outcome_is("moved")),
-        Step("school", SCHOOL_PROMPT, free_text, skip=UNKNOWN, when=outcome_is("in_school"),
-             max_length=Case.school_name.type.length),
-        Step("other_note", OTHER_PROMPT, free_text, when=outcome_is("other")),
-        Step("visit_note", NOTE_PROMPT, free_text, skip=SKIP,
-             when=outcome_is("not_found", "deceased")),
-        Step("pin", PIN_PROMPT, read_pin, skip=SKIP, choices=[LocationAction(label="ส่งตำแหน่งบ้าน")],
-             when=outcome_is(*VISITED)),
-        Step("visit_photo", PHOTO_PROMPT, report.take_photo, skip="ไม่มีรูป", when=outcome_is(*VISITED),
-             choices=[CameraAction(label="ถ่ายรูป"), CameraRollAction(label="เลือกรูป")]),
-        # Found: the guided report's questions, less the list's answers, up to its confirmation card.
-        *flow.reuse([s for s in report.REPORT.steps if s.name != "edit"], when=is_found),
-        flow.reuse([flow.edit_step("edit", flow="checkin", return_to="confirm")], when=is_found)[0],
-    ],
-    finish=submit_checkin,
-    cancelled=CANCELLED,
-    roles=REPORTERS,
-    remind_after=report.REPORT.remind_after,
-))
+CHECKIN = flow.register(checkin_flow())
 
 
 @requires(*REPORTERS)

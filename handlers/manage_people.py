@@ -15,7 +15,8 @@ from chat import flow
 from line import richmenu
 from chat.menus import requires
 from chat.dispatcher import Context, Reply
-from chat.flow import Answer, Fill, Finish, Flow, Step, text_answer
+from chat.flow import Flow, text_answer
+from chat.step import Answer, Fill, Finish, Step
 from line.messages import text
 from domain.thai import BANGKOK, InvalidInput, format_phone, format_thai_date, parse_phone, to_ascii_digits
 from models import Area, Organisation, User
@@ -35,6 +36,45 @@ TOO_WIDE = ("รหัสเชิญนี้จะให้สิทธิ์�
 NO_AREA = ("รหัสเชิญนี้ยังไม่ได้กำหนดพื้นที่ ผู้ที่ได้รับเชิญจะไม่เห็นข้อมูลใดเลย "
            "กรุณาย้อนกลับไปเลือกพื้นที่ หรือเลือกหน่วยงานที่มีพื้นที่ดูแล")
 _LEVEL_WORDS = re.compile(r"^(?:จังหวัด|จ\.|อำเภอ|อ\.|ตำบล|ต\.)\s*")
+
+
+# ------------------------------------------------------------------ the conversations
+# Each is registered (INVITE, DEACTIVATE) below its parsers and what it saves.
+
+def invite_flow() -> Flow:
+    """A coordinator creates an invite code for someone to register with."""
+    return Flow(
+        name="invite",
+        steps=[
+            Step("role", "จะเชิญผู้ใช้ในบทบาทใดคะ", text_answer(_role), choices=tuple(ROLE_CHOICES)),
+            Step("area", "ผู้ที่ได้รับเชิญดูแลพื้นที่ใดคะ พิมพ์รหัสพื้นที่หรือชื่อตำบล/หมู่บ้าน "
+                         f"หรือเลือก \"{MY_AREA}\"", _area,
+                 choices=lambda data: (MY_AREA, WHOLE_COUNTRY) if data.get("_national") else (MY_AREA,)),
+            Step("organisation", "สังกัดหน่วยงานใดคะ พิมพ์รหัสหน่วยงาน (เช่น รหัสโรงเรียน) หรือเลือกจากปุ่ม",
+                 _organisation, choices=(MY_ORGANISATION, NO_ORGANISATION)),
+            Step("uses", "รหัสนี้ใช้ได้กี่คนคะ", text_answer(_uses), choices=USES_CHOICES),
+            Step("confirm", _invite_summary, _confirmed, choices=(CONFIRM,), numbered=False),
+        ],
+        finish=finish_invite,
+        cancelled="ยกเลิกการสร้างรหัสเชิญแล้วค่ะ",
+        roles=access.COORDINATORS,
+    )
+
+
+def deactivate_flow() -> Flow:
+    """A coordinator stops someone in their area using the bot."""
+    return Flow(
+        name="deactivate",
+        steps=[
+            Step("who", "พิมพ์เบอร์มือถือของผู้ใช้ที่ต้องการระงับการใช้งานค่ะ", _target),
+            Step("confirm", lambda d: f"ยืนยันระงับการใช้งานของคุณ{d['who']['name']} "
+                                      f"({d['who']['role']}, {d['who']['scope']}) ใช่ไหมคะ",
+                 _confirmed, choices=(CONFIRM,), numbered=False),
+        ],
+        finish=finish_deactivation,
+        cancelled="ยกเลิกการระงับผู้ใช้แล้วค่ะ",
+        roles=access.COORDINATORS,
+    )
 
 
 def _confirmed(answer: Answer, data: dict) -> Finish:
@@ -156,22 +196,7 @@ def finish_invite(ctx: Context, data: dict) -> Reply:
             text(forward, *main_menu(ctx.user))]
 
 
-INVITE = flow.register(Flow(
-    name="invite",
-    steps=[
-        Step("role", "จะเชิญผู้ใช้ในบทบาทใดคะ", text_answer(_role), choices=tuple(ROLE_CHOICES)),
-        Step("area", "ผู้ที่ได้รับเชิญดูแลพื้นที่ใดคะ พิมพ์รหัสพื้นที่หรือชื่อตำบล/หมู่บ้าน "
-                     f"หรือเลือก \"{MY_AREA}\"", _area,
-             choices=lambda data: (MY_AREA, WHOLE_COUNTRY) if data.get("_national") else (MY_AREA,)),
-        Step("organisation", "สังกัดหน่วยงานใดคะ พิมพ์รหัสหน่วยงาน (เช่น รหัสโรงเรียน) หรือเลือกจากปุ่ม",
-             _organisation, choices=(MY_ORGANISATION, NO_ORGANISATION)),
-        Step("uses", "รหัสนี้ใช้ได้กี่คนคะ", text_answer(_uses), choices=USES_CHOICES),
-        Step("confirm", _invite_summary, _confirmed, choices=(CONFIRM,)),
-    ],
-    finish=finish_invite,
-    cancelled="ยกเลิกการสร้างรหัสเชิญแล้วค่ะ",
-    roles=access.COORDINATORS,
-))
+INVITE = flow.register(invite_flow())
 
 
 @requires(*access.COORDINATORS)
@@ -210,18 +235,7 @@ def finish_deactivation(ctx: Context, data: dict) -> Reply:
     return [text(f"ระงับการใช้งานของคุณ{target.real_name} แล้วค่ะ", *main_menu(ctx.user))]
 
 
-DEACTIVATE = flow.register(Flow(
-    name="deactivate",
-    steps=[
-        Step("who", "พิมพ์เบอร์มือถือของผู้ใช้ที่ต้องการระงับการใช้งานค่ะ", _target),
-        Step("confirm", lambda d: f"ยืนยันระงับการใช้งานของคุณ{d['who']['name']} "
-                                  f"({d['who']['role']}, {d['who']['scope']}) ใช่ไหมคะ",
-             _confirmed, choices=(CONFIRM,)),
-    ],
-    finish=finish_deactivation,
-    cancelled="ยกเลิกการระงับผู้ใช้แล้วค่ะ",
-    roles=access.COORDINATORS,
-))
+DEACTIVATE = flow.register(deactivate_flow())
 
 
 @requires(*access.COORDINATORS)

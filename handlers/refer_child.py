@@ -33,7 +33,8 @@ from chat import flow
 from domain.access import REPORTERS
 from chat.menus import requires
 from chat.dispatcher import Context, Reply
-from chat.flow import Answer, Fill, Finish, Flow, Step, Stop, free_text, text_answer, text_of
+from chat.flow import Flow, free_text, text_answer, text_of
+from chat.step import Answer, Fill, Finish, Step, Stop
 from line.messages import MAX_QUICK_REPLIES, card, flex, text
 from line.outbox import queue_messages
 from domain.thai import InvalidInput, format_phone, format_thai_date, now_bangkok, parse_date, parse_id
@@ -63,6 +64,55 @@ TODAY = "วันนี้"
 NOT_STARTED = "ยังไม่เริ่มเรียน"
 MAX_ORGANISATIONS = 50  # kept in the flow's data; typing part of a name picks among them
 ORGANISATION_BUTTONS = MAX_QUICK_REPLIES - 3  # beside ย้อนกลับ and ยกเลิก
+
+
+# ------------------------------------------------------------------ the conversations
+# Each is registered (REFER, DECLINE_FLOW, ENROL) below its parsers and what it saves.
+
+def referral_flow() -> Flow:
+    """A teacher or coordinator refers a found child."""
+    return Flow(
+        name="referral",
+        steps=[
+            Step("kind", lambda data: f"ส่งต่อ {data['_name']} ไปยังหน่วยงานประเภทใดคะ", read_kind,
+                 choices=list(REFERRAL_KINDS.values())),
+            Step("organisation", organisation_prompt, lambda answer, data: read_organisation(text_of(answer), data),
+                 choices=lambda data: [name for _, name in data["_orgs"][:ORGANISATION_BUTTONS]]),
+            Step("note", "ข้อความถึงหน่วยงาน เช่น ความต้องการของเด็ก เวลาที่สะดวกให้ติดต่อ หรือกด \"ข้าม\"",
+                 free_text, skip="ข้าม"),
+            Step("confirm", confirm_prompt, text_answer(confirmed), choices=(CONFIRM,), numbered=False),
+        ],
+        finish=submit_referral,
+        roles=REFERRERS,
+        cancelled="ยกเลิกการส่งต่อแล้วค่ะ",
+    )
+
+
+def decline_flow() -> Flow:
+    """The receiving organisation says why it cannot take the child."""
+    return Flow(
+        name="referral_decline",
+        steps=report.choice_steps("decline_reason", "ไม่รับเรื่องนี้เพราะอะไรคะ เลือกเหตุผลจากปุ่มด้านล่าง"),
+        finish=submit_decline,
+        roles=REPORTERS,
+        cancelled="ยกเลิกแล้วค่ะ การส่งต่อยังรอการตอบรับจากหน่วยงานของท่าน",
+    )
+
+
+def enrol_flow() -> Flow:
+    """The child is back in school: where (unless a referral says), and since when."""
+    return Flow(
+        name="enrol",
+        steps=[
+            Step("school", "เด็กกลับไปเรียนที่ไหนคะ พิมพ์ชื่อสถานศึกษา", free_text,
+                 when=lambda data: not data.get("referral"), max_length=Case.school_name.type.length),
+            Step("enrolled_on", "เด็กเริ่มเรียนวันไหนคะ เลือกจากปฏิทิน หรือพิมพ์วันที่ เช่น 1/6/2569",
+                 read_start_date, choices=start_date_choices, skip=NOT_STARTED),
+        ],
+        finish=submit_enrolment,
+        roles=REPORTERS,
+        cancelled="ยกเลิกแล้วค่ะ ยังไม่ได้บันทึกวันเริ่มเรียน",
+    )
 
 
 # ------------------------------------------------------------------ whom to refer to
@@ -177,21 +227,7 @@ def referral_card(session: Session, referral: Referral):
     return flex(f"{title}: เรื่อง {case.number}", card(title, rows, buttons))
 
 
-REFER = flow.register(Flow(
-    name="referral",
-    steps=[
-        Step("kind", lambda data: f"ส่งต่อ {data['_name']} ไปยังหน่วยงานประเภทใดคะ", read_kind,
-             choices=list(REFERRAL_KINDS.values())),
-        Step("organisation", organisation_prompt, lambda answer, data: read_organisation(text_of(answer), data),
-             choices=lambda data: [name for _, name in data["_orgs"][:ORGANISATION_BUTTONS]]),
-        Step("note", "ข้อความถึงหน่วยงาน เช่น ความต้องการของเด็ก เวลาที่สะดวกให้ติดต่อ หรือกด \"ข้าม\"",
-             free_text, skip="ข้าม"),
-        Step("confirm", confirm_prompt, text_answer(confirmed), choices=(CONFIRM,)),
-    ],
-    finish=submit_referral,
-    roles=REFERRERS,
-    cancelled="ยกเลิกการส่งต่อแล้วค่ะ",
-))
+REFER = flow.register(referral_flow())
 
 
 @requires(*REFERRERS)
@@ -265,13 +301,7 @@ def submit_decline(ctx: Context, data: dict) -> Reply:
     return done(ctx, f"บันทึกแล้วค่ะ: ไม่รับเรื่อง {case.number} ผู้ส่งต่อได้รับแจ้งเหตุผลแล้ว")
 
 
-DECLINE_FLOW = flow.register(Flow(
-    name="referral_decline",
-    steps=report.choice_steps("decline_reason", "ไม่รับเรื่องนี้เพราะอะไรคะ เลือกเหตุผลจากปุ่มด้านล่าง"),
-    finish=submit_decline,
-    roles=REPORTERS,
-    cancelled="ยกเลิกแล้วค่ะ การส่งต่อยังรอการตอบรับจากหน่วยงานของท่าน",
-))
+DECLINE_FLOW = flow.register(decline_flow())
 
 
 @requires(*REPORTERS)
@@ -343,18 +373,7 @@ def submit_enrolment(ctx: Context, data: dict) -> Reply:
     return done(ctx, f"✅ บันทึกแล้วค่ะ: เรื่อง {case.number} {STATUSES[case.status]} ที่ {data['school']}{since}")
 
 
-ENROL = flow.register(Flow(
-    name="enrol",
-    steps=[
-        Step("school", "เด็กกลับไปเรียนที่ไหนคะ พิมพ์ชื่อสถานศึกษา", free_text,
-             when=lambda data: not data.get("referral"), max_length=Case.school_name.type.length),
-        Step("enrolled_on", "เด็กเริ่มเรียนวันไหนคะ เลือกจากปฏิทิน หรือพิมพ์วันที่ เช่น 1/6/2569",
-             read_start_date, choices=start_date_choices, skip=NOT_STARTED),
-    ],
-    finish=submit_enrolment,
-    roles=REPORTERS,
-    cancelled="ยกเลิกแล้วค่ะ ยังไม่ได้บันทึกวันเริ่มเรียน",
-))
+ENROL = flow.register(enrol_flow())
 
 
 @requires(*REFERRERS)

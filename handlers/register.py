@@ -22,7 +22,8 @@ from chat import flow
 
 from line import richmenu
 from chat.dispatcher import Context, Reply
-from chat.flow import Answer, Finish, Flow, Goto, Step, Stop, WrongKind, text_answer
+from chat.flow import Flow, text_answer
+from chat.step import FINISH, Answer, Finish, Goto, Step, Stop, WrongKind
 from line.messages import text
 from domain.thai import InvalidInput, format_phone, format_thai_datetime, parse_phone
 
@@ -34,6 +35,8 @@ CONFIRM = "ยืนยัน"
 EDIT_NAME = "แก้ไขชื่อ"
 EDIT_PHONE = "แก้ไขเบอร์โทร"
 EDIT_CODE = "แก้ไขรหัสเชิญ"
+# The confirmation's buttons that ask a step again.
+EDITS = {EDIT_NAME: "name", EDIT_PHONE: "phone", EDIT_CODE: "code"}
 
 PRIVACY_NOTICE = (
     "ก่อนลงทะเบียน โปรดอ่านการคุ้มครองข้อมูลส่วนบุคคล (PDPA) ค่ะ\n\n"
@@ -58,6 +61,26 @@ ALREADY_REGISTERED = ("ท่านลงทะเบียนแล้วค่
 LOCKED_OUT = ("ท่านพิมพ์รหัสเชิญไม่ถูกต้อง {tries} ครั้งภายใน 1 ชั่วโมง เพื่อความปลอดภัยของข้อมูลเด็ก "
               "กรุณารอจนถึง {until} (เวลาประเทศไทย) แล้วลองใหม่ หรือติดต่อผู้ประสานงานที่ให้รหัสแก่ท่านค่ะ")
 LAST_USE_TAKEN = "ขออภัยค่ะ รหัสเชิญนี้เพิ่งถูกใช้ครบจำนวนหรือหมดอายุไปก่อนท่านยืนยัน ข้อมูลยังไม่ถูกบันทึก"
+
+
+def register_flow() -> Flow:
+    """The conversation, question by question (registered as REGISTER below its parsers)."""
+    return Flow(
+        name="register",
+        steps=[
+            # A notice to accept, not a question of the form: not counted in "n/N".
+            Step("consent", PRIVACY_NOTICE, _accept, choices=(ACCEPT, DECLINE), numbered=False),
+            Step("code", ASK_CODE, _invite),
+            Step("name", ASK_NAME, text_answer(people.parse_real_name)),
+            Step("phone", ASK_PHONE, text_answer(parse_phone)),
+            Step("confirm", _summary, _confirm, choices=(CONFIRM, *EDITS),
+                 goes_to=(FINISH, *EDITS.values()), numbered=False),
+        ],
+        finish=finish_registration,
+        roles=access.ANYONE,
+        cancelled=(f"ยกเลิกการลงทะเบียนแล้วค่ะ ข้อมูลที่กรอกไว้ไม่ถูกบันทึก "
+                   f"พิมพ์ \"{richmenu.REGISTER}\" เพื่อเริ่มใหม่ได้ค่ะ"),
+    )
 
 
 def _accept(answer: Answer, data: dict) -> str | Stop:
@@ -102,12 +125,11 @@ def _refuse_if_locked(ctx: Context) -> None:
 
 
 def _confirm(answer: Answer, data: dict) -> Finish | Goto:
-    edits = {EDIT_NAME: "name", EDIT_PHONE: "phone", EDIT_CODE: "code"}
     said = answer.text.strip()
     if said == CONFIRM:
         return Finish()
-    if said in edits:
-        return Goto(edits[said], {"_return_to": "confirm"})
+    if said in EDITS:
+        return Goto(EDITS[said], {"_return_to": "confirm"})
     raise InvalidInput(f"กรุณากด \"{CONFIRM}\" หรือเลือกข้อที่ต้องการแก้ไข")
 
 
@@ -140,19 +162,7 @@ def finish_registration(ctx: Context, data: dict) -> Reply:
                  "เลือกใช้งานได้จากเมนูด้านล่างค่ะ", *main_menu(user))]
 
 
-REGISTER = flow.register(Flow(
-    name="register",
-    steps=[
-        Step("consent", PRIVACY_NOTICE, _accept, choices=(ACCEPT, DECLINE)),
-        Step("code", ASK_CODE, _invite),
-        Step("name", ASK_NAME, text_answer(people.parse_real_name)),
-        Step("phone", ASK_PHONE, text_answer(parse_phone)),
-        Step("confirm", _summary, _confirm, choices=(CONFIRM, EDIT_NAME, EDIT_PHONE, EDIT_CODE)),
-    ],
-    finish=finish_registration,
-    roles=access.ANYONE,
-    cancelled=f"ยกเลิกการลงทะเบียนแล้วค่ะ ข้อมูลที่กรอกไว้ไม่ถูกบันทึก พิมพ์ \"{richmenu.REGISTER}\" เพื่อเริ่มใหม่ได้ค่ะ",
-))
+REGISTER = flow.register(register_flow())
 
 
 def start_registration(ctx: Context) -> Reply:

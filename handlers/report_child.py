@@ -52,7 +52,8 @@ from chat import flow
 from domain.access import REPORTERS, coordinators_covering, in_scope, refusal, scope_label
 from chat.menus import requires
 from chat.dispatcher import Context, Reply, normalize_text
-from chat.flow import Answer, Fill, Finish, Flow, Goto, Step, WrongKind, free_text, text_answer, text_of
+from chat.flow import Flow, edit_step, free_text, text_answer, text_of
+from chat.step import FINISH, Answer, Fill, Finish, Goto, Step, WrongKind
 from line.messages import MAX_QUICK_REPLIES, card, flex, text
 from line.outbox import queue_messages
 from domain.thai import (
@@ -103,23 +104,25 @@ REMINDER = ("รายการแจ้งพบเด็กที่ท่า�
             "ข้อมูลที่กรอกไว้จะถูกเก็บไว้ 24 ชั่วโมงนับจากที่ตอบล่าสุด")
 CANCELLED = "ยกเลิกการแจ้งแล้วค่ะ ข้อมูลที่กรอกไว้ไม่ถูกบันทึก"
 
-NAME_PROMPT = ("1/9 ชื่อและนามสกุลของเด็ก\n"
+NAME_PROMPT = ("ชื่อและนามสกุลของเด็ก\n"
                "พิมพ์พร้อมคำนำหน้าได้เลย เช่น ด.ช. สมชาย ใจดี")
 TITLE_PROMPT = "คำนำหน้าของเด็กคือข้อใดคะ"
-ID_PROMPT = ("2/9 เลขประจำตัวประชาชน 13 หลักของเด็ก\n"
+ID_PROMPT = ("เลขประจำตัวประชาชน 13 หลักของเด็ก\n"
              "พิมพ์ติดกันหรือมีขีดก็ได้ ถ้าไม่ทราบหรือไม่มี กด \"ไม่ทราบ\"")
-BIRTH_PROMPT = ("3/9 วันเกิดของเด็ก เช่น 15/3/2555 หรือ 15 มี.ค. 55\n"
+BIRTH_PROMPT = ("วันเกิดของเด็ก เช่น 15/3/2555 หรือ 15 มี.ค. 55\n"
                 "ถ้าไม่ทราบวันเกิด พิมพ์อายุเป็นปี เช่น 12 หรือกด \"เลือกจากปฏิทิน\"")
 SEX_PROMPT = "เพศของเด็ก"
-HOME_PROMPT = ("4/9 บ้านที่เด็กอาศัยอยู่\n"
+AREA_PROMPT = "เด็กอาศัยอยู่ในพื้นที่ใดคะ เลือกจากปุ่ม หรือพิมพ์รหัสหรือชื่อตำบล"
+VILLAGE_PROMPT = "เด็กอาศัยอยู่หมู่บ้านใดคะ"
+HOME_PROMPT = ("บ้านที่เด็กอาศัยอยู่\n"
                "กด \"ส่งตำแหน่งบ้าน\" เพื่อปักหมุดบนแผนที่ หรือพิมพ์บ้านเลขที่และหมู่ เช่น 12 หมู่ 3")
-SITUATION_PROMPT = "5/9 ตอนนี้เด็กทำอะไรอยู่คะ"
-REASON_PROMPT = "6/9 สาเหตุหลักที่เด็กไม่ได้เรียนคืออะไรคะ"
-WANTS_PROMPT = "7/9 เด็กหรือครอบครัวต้องการอะไรคะ"
+SITUATION_PROMPT = "ตอนนี้เด็กทำอะไรอยู่คะ"
+REASON_PROMPT = "สาเหตุหลักที่เด็กไม่ได้เรียนคืออะไรคะ"
+WANTS_PROMPT = "เด็กหรือครอบครัวต้องการอะไรคะ"
 OTHER_PROMPT = "กรุณาพิมพ์รายละเอียดสั้น ๆ ค่ะ"
-GUARDIAN_PROMPT = ("8/9 ชื่อและเบอร์โทรของผู้ปกครอง (ถ้ามี)\n"
+GUARDIAN_PROMPT = ("ชื่อและเบอร์โทรของผู้ปกครอง (ถ้ามี)\n"
                    "เช่น นางสมศรี ใจดี 081-234-5678 หรือกด \"ข้าม\"")
-PHOTO_PROMPT = ("9/9 รูปถ่ายของเด็ก (ถ้ามี) ส่งรูปได้เลย 1 รูป\n"
+PHOTO_PROMPT = ("รูปถ่ายของเด็ก (ถ้ามี) ส่งรูปได้เลย 1 รูป\n"
                 "ถ่ายเมื่อเด็กและผู้ปกครองยินยอมเท่านั้น ถ้าไม่มี กด \"ไม่มีรูป\"")
 CARD_TITLE = "ตรวจสอบข้อมูลก่อนยืนยัน"
 
@@ -132,6 +135,48 @@ NEXT_STEPS = ("ขั้นต่อไป\n"
 SENT_FOR_REVIEW = ("✅ บันทึกการแจ้งเรียบร้อยแล้วค่ะ\n"
                    "ส่งให้ผู้รับผิดชอบตรวจสอบแล้ว ผู้ประสานงานหรือครูจะติดต่อครอบครัว "
                    "เพื่อหาการเรียนที่เหมาะกับน้องค่ะ ขอบคุณค่ะ")
+
+
+def report_flow() -> Flow:
+    """The conversation, question by question (registered as REPORT below its parsers)."""
+    questions = [
+        Step("name", NAME_PROMPT, text_answer(read_name), edit_label="ชื่อ-นามสกุล"),
+        # Title and sex follow up the name, so they are not counted in "n/N": asked only when the
+        # name typed did not tell.
+        Step("title", TITLE_PROMPT, text_answer(read_title), choices=list(TITLE_SEX), skip="ไม่ระบุ",
+             when=lambda data: "title" not in data, numbered=False),
+        Step("national_id", ID_PROMPT, text_answer(read_national_id), skip=UNKNOWN,
+             edit_label="เลขประจำตัวประชาชน"),
+        Step("birth", BIRTH_PROMPT, read_birth, choices=birth_picker, edit_label="วันเกิด/อายุ"),
+        Step("sex", SEX_PROMPT, text_answer(read_sex), choices=list(SEXES.values()), edit_label="เพศ",
+             when=lambda data: data.get("title") not in TITLE_SEX, numbered=False),
+        Step("area", AREA_PROMPT, read_area, choices=lambda data: area_buttons(data.get("_areas", [])),
+             when=lambda data: data["_area"] is None),
+        Step("village", VILLAGE_PROMPT, read_village, skip="ไม่แน่ใจ", edit_label="หมู่บ้าน",
+             choices=lambda data: [name for _, name in data["_villages"]], when=lambda data: bool(data["_villages"])),
+        Step("home", HOME_PROMPT, read_home, choices=[LocationAction(label="ส่งตำแหน่งบ้าน")],
+             edit_label="ที่อยู่"),
+        *choice_steps("situation", SITUATION_PROMPT, edit_label="สถานการณ์"),
+        *choice_steps("reason", REASON_PROMPT, edit_label="สาเหตุ"),
+        *choice_steps("wants", WANTS_PROMPT, edit_label="ความต้องการ"),
+        Step("guardian", GUARDIAN_PROMPT, text_answer(read_guardian), skip="ข้าม", edit_label="ผู้ปกครอง"),
+        Step("photo", PHOTO_PROMPT, take_photo, skip="ไม่มีรูป", edit_label="รูปถ่าย",
+             choices=[CameraAction(label="ถ่ายรูป"), CameraRollAction(label="เลือกรูป")]),
+    ]
+    return Flow(
+        name="report",
+        steps=[
+            *questions,
+            Step("confirm", CARD_TITLE, text_answer(confirm_or_edit), choices=(CONFIRM, EDIT), card=summary_card,
+                 goes_to=(FINISH, "edit"), numbered=False),
+            edit_step("edit", questions, return_to="confirm"),
+        ],
+        finish=submit_report,
+        roles=REPORTERS,
+        cancelled=CANCELLED,
+        remind_after=timedelta(hours=3),
+        reminder=REMINDER,
+    )
 
 
 # ------------------------------------------------------------------ parsers
@@ -322,11 +367,12 @@ def choice_steps(list_name: str, prompt: str, edit_label: str | None = None) -> 
     return [
         Step(list_name, prompt, choose_from(list_name), choices=labels(list_name), edit_label=edit_label),
         # Case.situation_note and reason_note are 500 characters, the engine's default max_length.
-        Step(f"{list_name}_note", OTHER_PROMPT, free_text, when=lambda data: data.get(list_name) == OTHER),
+        Step(f"{list_name}_note", OTHER_PROMPT, free_text, when=lambda data: data.get(list_name) == OTHER,
+             numbered=False),
     ]
 
 
-# -------------------------------------------------------------------- flow
+# ------------------------------------------------------------------ saving
 
 def submit_report(ctx: Context, data: dict) -> Reply:
     """The reporter confirmed: open the case (or update the child's existing one), tell coordinators."""
@@ -449,38 +495,7 @@ def report_context(session: Session, area: Area | None) -> dict:
     }
 
 
-REPORT = flow.register(Flow(
-    name="report",
-    steps=[
-        Step("name", NAME_PROMPT, text_answer(read_name), edit_label="ชื่อ-นามสกุล"),
-        Step("title", TITLE_PROMPT, text_answer(read_title), choices=list(TITLE_SEX), skip="ไม่ระบุ",
-             when=lambda data: "title" not in data),
-        Step("national_id", ID_PROMPT, text_answer(read_national_id), skip=UNKNOWN,
-             edit_label="เลขประจำตัวประชาชน"),
-        Step("birth", BIRTH_PROMPT, read_birth, choices=birth_picker, edit_label="วันเกิด/อายุ"),
-        Step("sex", SEX_PROMPT, text_answer(read_sex), choices=list(SEXES.values()), edit_label="เพศ",
-             when=lambda data: data.get("title") not in TITLE_SEX),
-        Step("area", "เด็กอาศัยอยู่ในพื้นที่ใดคะ เลือกจากปุ่ม หรือพิมพ์รหัสหรือชื่อตำบล", read_area,
-             choices=lambda data: area_buttons(data.get("_areas", [])), when=lambda data: data["_area"] is None),
-        Step("village", "เด็กอาศัยอยู่หมู่บ้านใดคะ", read_village, skip="ไม่แน่ใจ", edit_label="หมู่บ้าน",
-             choices=lambda data: [name for _, name in data["_villages"]], when=lambda data: bool(data["_villages"])),
-        Step("home", HOME_PROMPT, read_home, choices=[LocationAction(label="ส่งตำแหน่งบ้าน")],
-             edit_label="ที่อยู่"),
-        *choice_steps("situation", SITUATION_PROMPT, edit_label="สถานการณ์"),
-        *choice_steps("reason", REASON_PROMPT, edit_label="สาเหตุ"),
-        *choice_steps("wants", WANTS_PROMPT, edit_label="ความต้องการ"),
-        Step("guardian", GUARDIAN_PROMPT, text_answer(read_guardian), skip="ข้าม", edit_label="ผู้ปกครอง"),
-        Step("photo", PHOTO_PROMPT, take_photo, skip="ไม่มีรูป", edit_label="รูปถ่าย",
-             choices=[CameraAction(label="ถ่ายรูป"), CameraRollAction(label="เลือกรูป")]),
-        Step("confirm", CARD_TITLE, text_answer(confirm_or_edit), choices=(CONFIRM, EDIT), card=summary_card),
-        flow.edit_step("edit", flow="report", return_to="confirm"),
-    ],
-    finish=submit_report,
-    roles=REPORTERS,
-    cancelled=CANCELLED,
-    remind_after=timedelta(hours=3),
-    reminder=REMINDER,
-))
+REPORT = flow.register(report_flow())
 
 
 @requires(*REPORTERS)

@@ -23,7 +23,8 @@ from domain.access import COORDINATORS, REPORTERS
 from chat.menus import requires
 from domain.deadlines import create_deadline, is_responsible, mark_reported, must_report, parse_days, today_in_bangkok
 from chat.dispatcher import Context, Reply
-from chat.flow import Answer, Fill, Finish, Flow, Step, WrongKind, text_of
+from chat.flow import Flow, text_of
+from chat.step import Answer, Fill, Finish, Step, WrongKind
 from line.messages import text
 from domain.thai import InvalidInput, format_thai_date, parse_date, parse_id
 from models import Deadline
@@ -46,6 +47,27 @@ NOT_YOURS = "ไม่พบกำหนดส่งนี้ หรือกำ
 
 REPORTED_ACTION = "deadline-reported"
 REPORTED_LABEL = "รายงานแล้ว"
+
+
+def deadline_flow() -> Flow:
+    """The conversation, question by question (registered as SET_DEADLINE below its parsers)."""
+    return Flow(
+        name="deadline",
+        steps=[
+            Step("title", "ตั้งกำหนดส่งรายงาน\nพิมพ์ชื่อเรื่องที่ต้องรายงาน เช่น \"รายงานผลการติดตามเด็ก รอบที่ 1\"",
+                 parse_title, max_length=Deadline.title.type.length),
+            Step("due_date", "กำหนดส่งวันที่เท่าไรคะ พิมพ์ วัน/เดือน/ปี พ.ศ. เช่น 15/3/2569 หรือกด \"เลือกวันที่\"",
+                 parse_due_date, choices=date_picker),
+            Step("roles", "ใครต้องรายงานบ้างคะ", parse_roles, choices=list(ROLE_CHOICES)),
+            Step("area", "ผู้ที่ต้องรายงานอยู่ในพื้นที่ใดคะ เลือกจากปุ่ม หรือพิมพ์รหัสพื้นที่หรือชื่อพื้นที่ "
+                         "(ต้องอยู่ในความรับผิดชอบของท่าน)", parse_area, choices=area_choices,
+                 when=lambda data: data.get("_choose_area", False)),
+            Step("confirm", summary, confirm, choices=[CONFIRM], numbered=False),
+        ],
+        finish=save_deadline,
+        roles=COORDINATORS,
+        cancelled="ยกเลิกการตั้งกำหนดส่งแล้วค่ะ",
+    )
 
 
 def parse_title(answer: Answer, data: dict) -> str:
@@ -127,23 +149,7 @@ def save_deadline(ctx: Context, data: dict) -> Reply:
                  f"ล่วงหน้า {rounds} เวลา {ctx.config['DEADLINE_REMINDER_TIME']} น.", *main_menu(ctx.user))]
 
 
-SET_DEADLINE = flow.register(Flow(
-    name="deadline",
-    steps=[
-        Step("title", "ตั้งกำหนดส่งรายงาน\nพิมพ์ชื่อเรื่องที่ต้องรายงาน เช่น \"รายงานผลการติดตามเด็ก รอบที่ 1\"",
-             parse_title, max_length=Deadline.title.type.length),
-        Step("due_date", "กำหนดส่งวันที่เท่าไรคะ พิมพ์ วัน/เดือน/ปี พ.ศ. เช่น 15/3/2569 หรือกด \"เลือกวันที่\"",
-             parse_due_date, choices=date_picker),
-        Step("roles", "ใครต้องรายงานบ้างคะ", parse_roles, choices=list(ROLE_CHOICES)),
-        Step("area", "ผู้ที่ต้องรายงานอยู่ในพื้นที่ใดคะ เลือกจากปุ่ม หรือพิมพ์รหัสพื้นที่หรือชื่อพื้นที่ "
-                     "(ต้องอยู่ในความรับผิดชอบของท่าน)", parse_area, choices=area_choices,
-             when=lambda data: data.get("_choose_area", False)),
-        Step("confirm", summary, confirm, choices=[CONFIRM]),
-    ],
-    finish=save_deadline,
-    roles=COORDINATORS,
-    cancelled="ยกเลิกการตั้งกำหนดส่งแล้วค่ะ",
-))
+SET_DEADLINE = flow.register(deadline_flow())
 
 
 @requires(*COORDINATORS)
