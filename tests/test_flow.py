@@ -6,13 +6,16 @@ in the flows' own transcripts (tests/test_report.py).
 """
 from __future__ import annotations
 
+import importlib
 import logging
+import pkgutil
 import re
 
 import pytest
 from linebot.v3.messaging import LocationAction
 from sqlalchemy import select
 
+import handlers
 from domain import access
 
 from chat import flow
@@ -270,3 +273,17 @@ def test_the_diagram_shows_steps_in_order_jumps_optional_steps_and_the_finish():
     finish(["finish"])
     classDef optional stroke-dasharray: 4 4
     class b optional"""
+
+
+def handler_modules():
+    return [importlib.import_module(f"handlers.{info.name}") for info in pkgutil.iter_modules(handlers.__path__)]
+
+
+@pytest.mark.parametrize("module", handler_modules(), ids=lambda module: module.__name__)
+def test_each_handler_module_shows_the_generated_diagrams_of_its_flows(module):
+    declared = [value for value in vars(module).values()
+                if isinstance(value, Flow) and flow.FLOWS.get(value.name) is value]
+    expected = [f"```mermaid\n{declared_flow.mermaid()}\n```" for declared_flow in declared]
+    shown = re.findall(r"```mermaid\n.*?\n```", module.__doc__ or "", re.DOTALL)
+    assert shown == expected, (f"{module.__name__}'s docstring should show, in this order:\n\n"
+                               + "\n\n".join(expected))
