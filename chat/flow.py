@@ -134,7 +134,8 @@ class Flow:
             arrow = "-.->" if step.goes_to else "-->"
             lines.append(f"    {step.box()} {arrow} {' & '.join(self.may_lead_to(step))}")
         finish = getattr(self.finish, "__name__", "")
-        lines.append(f'    {FINISH}(["{FINISH}: {finish}"])' if finish.isidentifier() else f'    {FINISH}(["{FINISH}"])')
+        label = f"{FINISH}: {finish}" if finish.isidentifier() else FINISH  # a lambda has no name to show
+        lines.append(f'    {FINISH}(["{label}"])')
         optional = [step.name for step in self.steps if step.when is not None]
         if optional:
             lines += ["    classDef optional stroke-dasharray: 4 4", f"    class {','.join(optional)} optional"]
