@@ -79,21 +79,21 @@ def test_an_export_being_made_while_forget_runs_stores_the_child_afterwards(chat
                                                                            line, run_exports, monkeypatch):
     if db.dialect == "sqlite":
         pytest.skip("SQLite: the exporter's stale snapshot cannot write after forget (the export fails instead)")
-    import domain.export
+    from line import export_jobs
     from models import Download
 
     case_id = make_case("40010101", "to_find", national_id=ID, first_name="สมชาย", last_name="ใจดีเสมอ")
     with db.transaction() as session:
         number = session.get(Case, case_id).number
     coordinator = registered(chat, "coordinator", "4001")
-    made = domain.export.export_file
+    made = export_jobs.export_file
 
     def slow_export(*args, **kwargs):
         file = made(*args, **kwargs)  # a province takes a second, the country half a minute
         forget(app, number)  # meanwhile a guardian's request is carried out
         return file
 
-    monkeypatch.setattr(domain.export, "export_file", slow_export)
+    monkeypatch.setattr(export_jobs, "export_file", slow_export)
     coordinator.taps("action=export&format=csv")
     run_exports()
     with db.transaction() as session:
@@ -186,11 +186,13 @@ def test_the_web_servers_access_log_keeps_a_usable_download_token(chat, register
     server = subprocess.Popen(args, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
+        # Booting imports the whole app: seconds on a loaded 2-core machine.
+        for _ in range(600):
             try:
                 urllib.request.urlopen(base + "/healthz", timeout=1).close()
                 break
             except OSError:
+                assert server.poll() is None, "gunicorn exited"
                 time.sleep(0.1)
         # LINE's URL preview fetches the link as soon as it is in the chat.
         preview = urllib.request.Request(f"{base}/download/{token}",
