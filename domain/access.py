@@ -19,9 +19,14 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, bindparam, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from models import Area, Organisation, User
+from models import ROLES, Area, Organisation, User
 
-REPORTERS = ("reporter", "teacher", "coordinator", "admin")
+# Every registered role reports children found and checks in those listed.
+REPORTERS = ROLES
+# Those who may refer a child, record them back in school and answer the follow-up questions:
+# teachers and coordinators, not the village heads and local officers who report.
+REFERRERS = ("teacher", "coordinator", "admin")
+# Those who manage an area: its summary, exports, deadlines, invites, closing cases.
 COORDINATORS = ("coordinator", "admin")
 # A pseudo-role for `refusal` and a flow's roles: a LINE user who has not registered (yet).
 UNREGISTERED = "unregistered"
