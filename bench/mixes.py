@@ -11,6 +11,7 @@ import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from domain.menu_labels import MENU_ABOUT, MENU_CHILDREN_TO_FIND, MENU_HELP, MENU_REPORT_CHILD
 from models.database import Database
 from devtools.fakeline import FakeLine
 
@@ -47,8 +48,8 @@ def events(fake: FakeLine, mix: Mix, users: list[str], count: int) -> Iterator[d
 
 def text_steps(fake: FakeLine, user: str) -> Iterator[dict]:
     yield fake.text_event(user, "สวัสดี")
-    yield fake.text_event(user, "ช่วยเหลือ")
-    yield fake.text_event(user, "เกี่ยวกับโครงการ")
+    yield fake.text_event(user, MENU_HELP)
+    yield fake.text_event(user, MENU_ABOUT)
     yield fake.text_event(user, "ขอถามหน่อยค่ะ เด็กในหมู่บ้านไม่ได้ไปโรงเรียนมาสองเดือนแล้ว 😢")
 
 
@@ -58,7 +59,7 @@ def everything_users_do(fake: FakeLine, user: str) -> Iterator[dict]:
     yield fake.postback_event(user, "action=menu&value=help")
     yield fake.location_event(user, 16.4419, 102.8360, title="บ้านโนนทัน", address="ต.ในเมือง อ.เมืองขอนแก่น")
     yield fake.sticker_event(user)
-    yield fake.text_event(user, "ช่วยเหลือ")
+    yield fake.text_event(user, MENU_HELP)
     yield fake.unfollow_event(user)
 
 
@@ -92,7 +93,7 @@ def listed_children(db: Database, users: list[str]) -> None:
 def checking_in(fake: FakeLine, user: str) -> Iterator[dict]:
     """A village head pages through the list, searches it, and checks a child in as not found."""
     case_id = 1 + sum(map(ord, user)) % LISTED
-    yield fake.text_event(user, "รายชื่อที่ต้องติดตาม")
+    yield fake.text_event(user, MENU_CHILDREN_TO_FIND)
     yield fake.postback_event(user, "action=todo&page=2")
     yield fake.text_event(user, "ค้นหา สมชาย")
     yield fake.postback_event(user, f"action=checkin&case={case_id}")
@@ -123,10 +124,10 @@ def new_national_id() -> str:
 
 
 def reporting(fake: FakeLine, user: str) -> Iterator[dict]:
-    """A village head reports a child found out of school: "แจ้งพบเด็ก", every answer, then "ยืนยัน"."""
+    """A village head reports a child found out of school: MENU_REPORT_CHILD, every answer, then "ยืนยัน"."""
     answers = ["ด.ญ. สมศรี มีสุข", new_national_id(), "อายุ 12", "บ้านสำราญ หมู่ที่ 1", "45 หมู่ 1",
                "อยู่บ้าน ไม่ได้เรียน", "บ้านไกล/เดินทางลำบาก", "กลับเข้าโรงเรียน", "ข้าม", "ไม่มีรูป", "ยืนยัน"]
-    yield fake.text_event(user, "แจ้งพบเด็ก")
+    yield fake.text_event(user, MENU_REPORT_CHILD)
     for answer in answers:
         yield fake.text_event(user, answer)
 

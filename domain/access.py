@@ -19,6 +19,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, bindparam, false, or_, select, true
 from sqlalchemy.orm import Session
 
+from domain.menu_labels import MENU_REGISTER
 from models import ROLES, Area, Organisation, User
 
 # Every registered role reports children found and checks in those listed.
@@ -34,7 +35,7 @@ UNREGISTERED = "unregistered"
 ANYONE = (UNREGISTERED, *REPORTERS)
 
 NOT_REGISTERED = ("ขออภัยค่ะ เมนูนี้สำหรับผู้ที่ลงทะเบียนแล้วเท่านั้น "
-                  "กรุณาพิมพ์ \"ลงทะเบียน\" แล้วกรอกรหัสเชิญที่ได้รับจากผู้ประสานงานในพื้นที่ของท่าน")
+                  f"กรุณาพิมพ์ \"{MENU_REGISTER}\" แล้วกรอกรหัสเชิญที่ได้รับจากผู้ประสานงานในพื้นที่ของท่าน")
 NOT_ALLOWED = "ขออภัยค่ะ บทบาทของท่านไม่มีสิทธิ์ใช้เมนูนี้"
 DEACTIVATED = "บัญชีของท่านถูกระงับการใช้งานโดยผู้ประสานงาน หากคิดว่าเป็นความผิดพลาด กรุณาติดต่อผู้ประสานงานในพื้นที่"
 NO_SCOPE = ("ขออภัยค่ะ บัญชีของท่านยังไม่ได้กำหนดพื้นที่รับผิดชอบ จึงยังไม่เห็นข้อมูลเด็กในพื้นที่ใด "

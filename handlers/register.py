@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain import access, audit, people
+from domain.menu_labels import MENU_REGISTER
 
 from chat import flow
 
@@ -48,7 +49,7 @@ PRIVACY_NOTICE = (
     f"กด \"{ACCEPT}\" เพื่อลงทะเบียนต่อ"
 )
 DECLINED = ("ไม่เป็นไรค่ะ ท่านยังอ่านข้อมูลโครงการได้จากเมนู "
-            f"หากเปลี่ยนใจ พิมพ์ \"{richmenu.REGISTER}\" ได้ทุกเมื่อ")
+            f"หากเปลี่ยนใจ พิมพ์ \"{MENU_REGISTER}\" ได้ทุกเมื่อ")
 ASK_CODE = ("กรุณาพิมพ์รหัสเชิญ 8 ตัวที่ได้รับจากผู้ประสานงานในพื้นที่ของท่าน เช่น ABCD-2345\n"
             "(พิมพ์ตัวเล็กหรือตัวใหญ่ก็ได้ค่ะ)")
 ASK_NAME = "กรุณาพิมพ์ชื่อและนามสกุลจริงของท่าน เช่น สมชาย ใจดี"
@@ -151,7 +152,7 @@ REGISTER = flow.register(Flow(
     ],
     finish=finish_registration,
     roles=access.ANYONE,
-    cancelled=f"ยกเลิกการลงทะเบียนแล้วค่ะ ข้อมูลที่กรอกไว้ไม่ถูกบันทึก พิมพ์ \"{richmenu.REGISTER}\" เพื่อเริ่มใหม่ได้ค่ะ",
+    cancelled=f"ยกเลิกการลงทะเบียนแล้วค่ะ ข้อมูลที่กรอกไว้ไม่ถูกบันทึก พิมพ์ \"{MENU_REGISTER}\" เพื่อเริ่มใหม่ได้ค่ะ",
 ))
 
 

@@ -31,7 +31,6 @@ from models import Deadline
 from chat.menus import area_buttons, main_menu, organisation_areas_to_choose
 from handlers.manage_people import named_area_in_scope
 
-MENU_SET_DEADLINE = "ตั้งกำหนดส่ง"
 CONFIRM = "ยืนยัน"
 
 # Who must report, as the coordinator picks it.

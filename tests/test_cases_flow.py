@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select, update
 
 from domain import audit, people
+from domain.menu_labels import MENU_CHILDREN_TO_FIND, MENU_MY_REPORTS
 from devtools.synthetic import generate_list, list_table, to_csv
 from domain.thai import format_thai_date, mask_national_id, now_bangkok
 from conftest import Chat
@@ -110,7 +111,7 @@ def test_a_listed_child_from_check_in_to_referral_acceptance_back_in_school_and_
     child = listed[0]
 
     # The village head's list: every child of ตำบลสำราญ still to find, IDs masked.
-    heading, carousel = village_head.says("รายชื่อที่ต้องติดตาม")
+    heading, carousel = village_head.says(MENU_CHILDREN_TO_FIND)
     assert f"{len(listed)} คน (หน้า 1/1)" in heading["text"]
     cards = bubbles(carousel)
     assert len(cards) == len(listed) and carousel["contents"]["type"] == "carousel"
@@ -378,7 +379,7 @@ def test_people_outside_the_area_can_neither_see_nor_change_the_case(listed, sch
     for role, outsider in outsiders.items():
         # Their list and their searches do not show the child, by name, ID or case number.
         if role != "unregistered":
-            listing = outsider.says("รายชื่อที่ต้องติดตาม")
+            listing = outsider.says(MENU_CHILDREN_TO_FIND)
             assert child.full_name not in str(listing) and child.number not in str(listing)
             for typed in (f"ค้นหา {child.first_name} {child.last_name}", child.national_id, child.number):
                 [reply] = outsider.says(typed)
@@ -512,7 +513,7 @@ def many(app, tmp_path, db, areas):
 
 def test_pages_of_ten_with_next(many, registered, chat):
     registered(chat, "reporter", "40")
-    _, page1 = chat.says("รายชื่อที่ต้องติดตาม")
+    _, page1 = chat.says(MENU_CHILDREN_TO_FIND)
     assert len(bubbles(page1)) == 10 and quick_reply_labels(page1)[0] == "ถัดไป"
     data = page1["quickReply"]["items"][0]["action"]["data"]
     heading, page2 = chat.taps(data)
@@ -562,7 +563,7 @@ def test_sharing_a_location_lists_pinned_homes_nearest_first(many, registered, c
 
 def test_every_list_page_is_audited_per_case(many, registered, chat, db):
     registered(chat, "reporter", "40")
-    chat.says("รายชื่อที่ต้องติดตาม")
+    chat.says(MENU_CHILDREN_TO_FIND)
     with db.transaction() as session:
         views = session.scalars(select(AuditEntry).where(AuditEntry.action == "view")).all()
         assert len(views) == 10 and all(v.detail["via"] == "list" and v.source for v in views)
@@ -572,12 +573,12 @@ def test_every_list_page_is_audited_per_case(many, registered, chat, db):
 
 def test_my_reports_lists_what_i_reported_and_checked_in(listed, registered, chat, db):
     registered(chat, "reporter", "400102")
-    [empty] = chat.says("เรื่องที่ฉันแจ้ง")
+    [empty] = chat.says(MENU_MY_REPORTS)
     assert "ยังไม่มีเรื่องที่แจ้ง" in empty["text"]
     first, second = listed[:2]
     check_in(chat, first.id, "ไม่พบตัว", "ข้าม", "ข้าม", "ไม่มีรูป")
     check_in(chat, second.id, "เสียชีวิต", "ข้าม")
-    [mine] = chat.says("เรื่องที่ฉันแจ้ง")
+    [mine] = chat.says(MENU_MY_REPORTS)
     assert "2 เรื่อง (หน้า 1/1)" in mine["text"]
     assert f"{second.number} {second.full_name}\n   ปิดเรื่อง" in mine["text"]
     assert f"{first.number} {first.full_name}\n   ไม่พบตัว" in mine["text"]
@@ -591,7 +592,7 @@ def test_my_reports_are_paged(registered, chat, db, areas):
         me = session.scalar(select(User).where(User.line_user_id == chat.user_id))
         for i in range(12):
             session.add(Case(first_name=f"เด็ก{i}", last_name="ทดสอบ", reporter_id=me.id, area_id=areas["400102"]))
-    [page1] = chat.says("เรื่องที่ฉันแจ้ง")
+    [page1] = chat.says(MENU_MY_REPORTS)
     assert "12 เรื่อง (หน้า 1/2)" in page1["text"] and quick_reply_labels(page1)[0] == "ถัดไป"
     [page2] = chat.taps(page1["quickReply"]["items"][0]["action"]["data"])
     assert "(หน้า 2/2)" in page2["text"] and page2["text"].count("ทดสอบ") == 2

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from domain import access
 from domain.export import HEADERS
+from domain.menu_labels import MENU_AREA_SUMMARY, MENU_EXPORT_REPORT
 from helpers import PUBLIC_BASE_URL, flex_texts, texts_of
 from models import AuditEntry, ExportJob, User
 
@@ -57,7 +58,7 @@ def xlsx_rows(content: bytes) -> list[list]:
 def test_district_coordinator_exports_exactly_their_district_as_xlsx(chat, registered, province, line, client,
                                                                      run_exports, db):
     registered(chat, "coordinator", "4001")
-    ask = chat.says("ส่งออกรายงาน")
+    ask = chat.says(MENU_EXPORT_REPORT)
     assert "อำเภอเมืองขอนแก่น" in ask[0]["text"] and "ปิดบางส่วน" in ask[0]["text"]
     disposition, content = download(client, export(chat, line, run_exports, "xlsx"))
     assert ".xlsx" in disposition
@@ -98,8 +99,8 @@ def test_province_coordinator_gets_full_ids_in_csv_with_bom(chat, registered, pr
 
 def test_export_of_one_area_from_the_summary_card(chat, registered, province, line, client, run_exports):
     registered(chat, "coordinator", "40")
-    card = chat.says("สรุปพื้นที่")
-    assert "ส่งออกรายงาน" in flex_texts(card[0])
+    card = chat.says(MENU_AREA_SUMMARY)
+    assert MENU_EXPORT_REPORT in flex_texts(card[0])
     _, content = download(client, export(chat, line, run_exports, "csv", "action=export&area=4002"))
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))[1:]
     assert [row[HEADERS.index("ชื่อ")] for row in rows] == ["บ้านฝาง"]
@@ -117,7 +118,7 @@ def test_forged_export_of_another_area_is_refused(chat, registered, province, db
 @pytest.mark.parametrize("role", ["reporter", "teacher"])
 def test_reporters_and_teachers_cannot_export(chat, registered, organisations, role, db):
     registered(chat, role, "400101")
-    assert texts_of(chat.says("ส่งออกรายงาน")) == [access.NOT_ALLOWED]
+    assert texts_of(chat.says(MENU_EXPORT_REPORT)) == [access.NOT_ALLOWED]
     assert texts_of(chat.taps("action=export&format=xlsx")) == [access.NOT_ALLOWED]
     with db.transaction() as session:
         assert session.scalar(select(ExportJob.id)) is None

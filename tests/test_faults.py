@@ -17,13 +17,14 @@ from linebot.v3.messaging import TextMessage
 from sqlalchemy import func, select, update
 
 from bench.common import Gunicorn, venv_env
+from domain.menu_labels import MENU_ABOUT, MENU_HELP
 from line.outbox import queue_messages
 from handlers import welcome
 from helpers import SECRET, TOKEN
 from models import InboundEvent, OutboxMessage, utcnow
 
 # What each of these user texts is answered with.
-ANSWERS = {"สวัสดี": welcome.WELCOME, "ช่วยเหลือ": welcome.HELP, "เกี่ยวกับโครงการ": welcome.ABOUT,
+ANSWERS = {"สวัสดี": welcome.WELCOME, MENU_HELP: welcome.HELP, MENU_ABOUT: welcome.ABOUT,
            "มีเด็กไม่ได้ไปโรงเรียนค่ะ": welcome.NOT_UNDERSTOOD}
 
 
@@ -69,7 +70,7 @@ def test_line_failing_and_hanging_for_a_while_loses_nothing_and_delivers_once(ap
     # Longer than LINE_TIMEOUT_SECONDS: LINE takes the call but the bot never hears back.
     line.hang_next(4, 3.0)
     for chat in chats:
-        for said in ("สวัสดี", "ช่วยเหลือ"):
+        for said in ("สวัสดี", MENU_HELP):
             assert chat.post(line.text_event(chat.user_id, said)).status_code == 200
     with db.transaction() as session:  # notices to other users go by push, with a retry key
         for chat in chats:
@@ -243,7 +244,7 @@ def test_terminated_database_connections_are_replaced_without_losing_an_event(da
         killed = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                                "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchone()[0]
     assert killed >= 1
-    assert [m["text"] for m in chat.says("ช่วยเหลือ")] == [welcome.HELP]
+    assert [m["text"] for m in chat.says(MENU_HELP)] == [welcome.HELP]
     assert count(db, InboundEvent) == 2
 
 
@@ -258,7 +259,7 @@ def test_database_away_for_a_moment_gets_503_then_each_redelivery_is_handled_onc
         app = make_app(real._replace(netloc=f"{real.username}@127.0.0.1:{proxy.port}").geturl())
         client = app.test_client()
         first = line.text_event("Udbaway", "สวัสดี")
-        second = line.text_event("Udbaway", "ช่วยเหลือ")
+        second = line.text_event("Udbaway", MENU_HELP)
 
         def deliver(*events):
             body, headers = line.webhook_request(list(events))

@@ -14,6 +14,7 @@ from sqlalchemy import select, text
 
 from bot import config
 from domain.export import HEADERS, export_file
+from domain.menu_labels import MENU_AREA_SUMMARY
 from devtools.fakeline import tiny_jpeg
 from domain.summary import summarise
 from models import AuditEntry, Case, CaseEvent, CasePhoto, OutboxMessage, utcnow
@@ -78,7 +79,7 @@ def test_a_second_report_keeps_the_new_id_and_phone_encrypted_only(chat, registe
 
 def test_national_ids_are_masked_in_every_message(reported, chat, new_chat, registered, line, run_exports):
     coordinator = registered(new_chat(), "coordinator", "4001", phone="0893333333")
-    coordinator.says("สรุปพื้นที่")
+    coordinator.says(MENU_AREA_SUMMARY)
     coordinator.says(f"ใครดูเรื่อง {reported}")
     coordinator.taps("action=export&format=csv")
     run_exports()

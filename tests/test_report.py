@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from chat import flow
 from devtools.fakeline import tiny_jpeg
 from line.messages import MAX_LABEL, MAX_QUICK_REPLIES, MAX_TEXT
+from domain.menu_labels import MENU_MY_REPORTS, MENU_REPORT_CHILD
 from domain.thai import now_bangkok
 from conftest import Chat
 from helpers import quick_reply_labels, texts_of
@@ -56,7 +57,7 @@ def answer(chat: Chat, step) -> list[dict]:
 
 def walk(chat: Chat, *steps) -> list[dict]:
     """Start a report and answer each step; return the last reply."""
-    reply = chat.says("แจ้งพบเด็ก")
+    reply = chat.says(MENU_REPORT_CHILD)
     for step in steps:
         reply = answer(chat, step)
     return reply
@@ -146,7 +147,7 @@ def test_happy_path_from_menu_to_case_number(reporter, registered, new_chat, db,
     other_district = registered(new_chat(), "coordinator", "4002")
     other_subdistrict = registered(new_chat(), "coordinator", "400101")
 
-    intro, first = reporter.says("แจ้งพบเด็ก")
+    intro, first = reporter.says(MENU_REPORT_CHILD)
     assert "แจ้งพบเด็ก" in intro["text"] and "ชื่อ" in first["text"]
     replies = [answer(reporter, step) for step in HAPPY_ANSWERS]
     for reply in replies:
@@ -288,7 +289,7 @@ def test_unknown_national_id_and_age_only(reporter, db):
 # ------------------------------------------------------------------ bad input
 
 def test_only_registered_reporters_may_report(chat):
-    [refused] = chat.says("แจ้งพบเด็ก")
+    [refused] = chat.says(MENU_REPORT_CHILD)
     assert "ลงทะเบียน" in refused["text"]
     assert "ยังไม่เข้าใจ" in chat.says("ด.ช. สมชาย ใจดี")[0]["text"]  # no flow was opened
 
@@ -407,7 +408,7 @@ def test_card_wants_a_button(reporter):
 def test_cancel_at_any_step_keeps_nothing(reporter, db, answered):
     walk(reporter, *plain_answers()[:answered])
     [cancelled] = reporter.says("ยกเลิก")
-    assert "ยกเลิกการแจ้งแล้ว" in cancelled["text"] and "แจ้งพบเด็ก" in quick_reply_labels(cancelled)
+    assert "ยกเลิกการแจ้งแล้ว" in cancelled["text"] and MENU_REPORT_CHILD in quick_reply_labels(cancelled)
     assert draft(db, reporter) is None and cases(db) == []
     # Not an answer any more: outside a conversation, digits search the children (handlers/to_find.py).
     assert "ไม่พบเด็กที่ตรงกับ" in reporter.says(ID)[0]["text"] and cases(db) == []
@@ -493,7 +494,7 @@ def test_next_day_continues_but_after_24_hours_the_draft_is_gone(reporter, db):
 
 def test_menu_mid_draft_picks_up_where_it_stopped(reporter):
     walk(reporter, *plain_answers()[:2])
-    [reply] = reporter.says("แจ้งพบเด็ก")
+    [reply] = reporter.says(MENU_REPORT_CHILD)
     assert "กรอกค้างไว้" in reply["text"] and "วันเกิด" in reply["text"]
     assert "หมู่บ้าน" in reporter.says("อายุ 12")[0]["text"]
 
@@ -668,7 +669,7 @@ def test_a_reporter_without_an_area_of_their_own_picks_one_inside_their_scope(ch
     with db.transaction() as session:
         case = session.scalars(select(Case)).one()
         assert case.area_code == "40010202" and case.number in done["text"]
-    assert case.number in texts_of(teacher.says("เรื่องที่ฉันแจ้ง"))[0]
+    assert case.number in texts_of(teacher.says(MENU_MY_REPORTS))[0]
 
 
 def test_a_reporter_whose_organisation_has_one_area_is_not_asked(chat, registered, db):

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from bench.common import venv_env
 from domain.deadlines import create_deadline, today_in_bangkok
+from domain.menu_labels import MENU_SET_DEADLINE
 from helpers import SECRET, TOKEN, deliver_queued
 from models import Area, Conversation, DeadlineReminder, OutboxMessage, SchedulerLease, utcnow
 from scheduler.jobs import JOBS, run_job
@@ -159,7 +160,7 @@ def hours_pass(db, hours: float) -> None:
 
 def test_a_half_filled_form_gets_one_nudge_per_idle_spell(app, db, chat, registered, line):
     registered(chat, "coordinator", "4001")
-    chat.says("ตั้งกำหนดส่ง")
+    chat.says(MENU_SET_DEADLINE)
     chat.says("รายงานผลการติดตาม")
     asked = line.texts_to(chat.user_id)[-1]
 

@@ -20,6 +20,7 @@ import devtools
 from bot import create_app
 
 from domain import people
+from domain.menu_labels import MENU_DEACTIVATE, MENU_INVITE, MENU_SET_DEADLINE
 from handlers.set_deadline import REPORTED_ACTION
 from domain.thai import utf16_length
 from line.messages import MAX_TEXT
@@ -156,18 +157,18 @@ def _enrol_school(chat, registered, make_case):
 
 def _deadline_title(chat, registered, make_case):
     registered(chat, "coordinator", "4001")
-    chat.says("ตั้งกำหนดส่ง")
+    chat.says(MENU_SET_DEADLINE)
 
 
 def _invite_area(chat, registered, make_case):
     registered(chat, "coordinator", "4001")
-    chat.says("สร้างรหัสเชิญ")
+    chat.says(MENU_INVITE)
     chat.says("ผู้แจ้งข้อมูล")
 
 
 def _deactivate_who(chat, registered, make_case):
     registered(chat, "coordinator", "4001")
-    chat.says("ระงับผู้ใช้")
+    chat.says(MENU_DEACTIVATE)
 
 
 def _registration(step: str):

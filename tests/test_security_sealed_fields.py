@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select, text
 
 from devtools.synthetic import generate_list, list_table, to_csv
+from domain.menu_labels import MENU_DEACTIVATE
 from helpers import flex_texts, register
 from models import Case, CaseEvent, Referral, User
 from test_cases_flow import bubbles, buttons_of, in_organisation, refer, schools  # noqa: F401 (a fixture)
@@ -139,7 +140,7 @@ def test_users_are_still_found_by_phone_in_chat_and_on_the_command_line(app, new
     register(second, invite_code("reporter", "400101"), name="สมปอง รักดี", phone="0823456789")
     assert not any(value in everything_in(db, "users") for value in ("สมหญิง", "สมปอง", "0812345678", "0823456789"))
 
-    coordinator.says("ระงับผู้ใช้")
+    coordinator.says(MENU_DEACTIVATE)
     assert "สมหญิง รักเรียน" in coordinator.says("081-234-5678")[0]["text"]
     assert "ระงับการใช้งานของคุณสมหญิง รักเรียน แล้ว" in coordinator.says("ยืนยัน")[0]["text"]
     result = app.test_cli_runner().invoke(args=["users", "deactivate", "082 345 6789"])

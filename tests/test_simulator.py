@@ -12,6 +12,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from devtools import create_app
 from devtools.simulator import user_id_for
+from domain.menu_labels import MENU_HELP
 from helpers import app_config, quick_reply_labels, shut_down
 from models import InboundEvent
 
@@ -74,7 +75,7 @@ def test_hello_through_the_simulator_api_gets_the_welcome(simulator):
 
     [welcome] = wait_for(lambda: messages(client, sent["user_id"])["messages"], what="the welcome")
     assert welcome["type"] == "text" and "ยินดีต้อนรับ" in welcome["text"]
-    assert "ช่วยเหลือ" in quick_reply_labels(welcome)
+    assert MENU_HELP in quick_reply_labels(welcome)
     assert messages(client, sent["user_id"], after=1) == {"messages": [], "next": 1}
     assert app.extensions["fake_line"].replies(), "the bot's reply went over HTTP to the mounted fake"
 
@@ -153,9 +154,9 @@ def test_chatting_in_a_browser(simulator, database_url, tmp_path):
             bot_bubbles.filter(has_text="ยินดีต้อนรับ").wait_for(timeout=15_000)
             assert page.locator("#messages .row.user .bubble").first.text_content() == "สวัสดี"
 
-            page.locator("#quick-replies .chip", has_text="ช่วยเหลือ").click()
+            page.locator("#quick-replies .chip", has_text=MENU_HELP).click()
             bot_bubbles.filter(has_text="วิธีใช้งาน").wait_for(timeout=15_000)
-            assert page.locator("#messages .row.user .bubble").nth(1).text_content() == "ช่วยเหลือ"
+            assert page.locator("#messages .row.user .bubble").nth(1).text_content() == MENU_HELP
             page.screenshot(path=tmp_path / "simulator.png")
 
             # Message text is shown as text, never as markup.
