@@ -117,7 +117,7 @@ _walks = itertools.count(1)
 
 def new_national_id() -> str:
     """A valid 13-digit national ID not used before in this process, so that every walk reports another child."""
-    from domain.thai import national_id_checksum_ok
+    from domain.thai_ids import national_id_checksum_ok
 
     first12 = f"1{next(_walks):011d}"
     return next(first12 + d for d in "0123456789" if national_id_checksum_ok(first12 + d))

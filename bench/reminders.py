@@ -33,7 +33,7 @@ from bot.db_cli import upgrade_database  # noqa: E402
 from domain.deadlines import create_deadline  # noqa: E402
 from devtools.fakeline import FakeLine  # noqa: E402
 from line.outbox import queue_multicast  # noqa: E402
-from domain.thai import BANGKOK  # noqa: E402
+from domain.thai_dates import BANGKOK  # noqa: E402
 from helpers import SECRET, TOKEN, app_config  # noqa: E402
 from models import Area, OutboxMessage, User, utcnow  # noqa: E402
 from scheduler.jobs import run_job  # noqa: E402

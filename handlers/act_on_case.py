@@ -24,7 +24,9 @@ from chat.dispatcher import Context, Reply
 from chat.flow import Flow
 from line.messages import card, flex, text
 from line.outbox import queue_messages
-from domain.thai import BANGKOK, format_thai_date, mask_national_id, now_bangkok, parse_id
+from domain.thai import parse_id
+from domain.thai_dates import BANGKOK, format_thai_date, now_bangkok
+from domain.thai_ids import mask_national_id
 from models import (
     OPEN_REFERRAL,
     REFERRAL_STATUSES,

@@ -24,7 +24,7 @@ from chat.menus import requires
 from chat.dispatcher import Context, Reply
 from line.messages import MAX_LABEL, quick_replies, text
 from domain.summary import LEVEL_WORDS, Summary, deadline_progress, summarise
-from domain.thai import format_thai_datetime
+from domain.thai_dates import format_thai_datetime
 from models import STATUSES
 
 from chat.menus import main_menu

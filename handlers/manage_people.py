@@ -18,7 +18,9 @@ from chat.menus import requires
 from chat.dispatcher import Context, Reply
 from chat.flow import Answer, Fill, Finish, Flow, Step, text_answer
 from line.messages import text
-from domain.thai import BANGKOK, InvalidInput, format_phone, format_thai_date, parse_phone, to_ascii_digits
+from domain.thai import InvalidInput, to_ascii_digits
+from domain.thai_dates import BANGKOK, format_thai_date
+from domain.thai_phones import format_phone, parse_phone
 from models import Area, Organisation, User
 
 from chat.menus import main_menu

@@ -16,7 +16,7 @@ from domain.menu_labels import MENU_REPORT_CHILD
 from chat.menus import requires
 from chat.dispatcher import Context, Reply
 from line.messages import MAX_QUICK_REPLIES, text
-from domain.thai import BANGKOK, format_thai_date
+from domain.thai_dates import BANGKOK, format_thai_date
 from models import STATUSES, Area, Case, CaseEvent, User
 
 from handlers.act_on_case import viewed

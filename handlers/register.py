@@ -25,7 +25,9 @@ from line import richmenu
 from chat.dispatcher import Context, Reply
 from chat.flow import Answer, Finish, Flow, Goto, Step, Stop, WrongKind, text_answer
 from line.messages import text
-from domain.thai import InvalidInput, format_phone, format_thai_datetime, parse_phone
+from domain.thai import InvalidInput
+from domain.thai_dates import format_thai_datetime
+from domain.thai_phones import format_phone, parse_phone
 
 from chat.menus import main_menu
 

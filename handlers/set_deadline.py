@@ -25,7 +25,8 @@ from domain.deadlines import create_deadline, is_responsible, mark_reported, mus
 from chat.dispatcher import Context, Reply
 from chat.flow import Answer, Fill, Finish, Flow, Step, WrongKind, text_of
 from line.messages import text
-from domain.thai import InvalidInput, format_thai_date, parse_date, parse_id
+from domain.thai import InvalidInput, parse_id
+from domain.thai_dates import format_thai_date, parse_date
 from models import Deadline
 
 from chat.menus import area_buttons, main_menu, organisation_areas_to_choose

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from domain import access
 from line.outbox import queue_messages
 from domain.summary import AWAITING, deadline_progress, summarise
-from domain.thai import BANGKOK, format_thai_datetime
+from domain.thai_dates import BANGKOK, format_thai_datetime
 from models import STATUSES, Case, CaseEvent, OutboxMessage, User
 
 from handlers.area_summary import summary_card

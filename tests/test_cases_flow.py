@@ -16,7 +16,8 @@ from sqlalchemy import select, update
 from domain import audit, people
 from domain.menu_labels import MENU_CHILDREN_TO_FIND, MENU_MY_REPORTS
 from devtools.synthetic import generate_list, list_table, to_csv
-from domain.thai import format_thai_date, mask_national_id, now_bangkok
+from domain.thai_dates import format_thai_date, now_bangkok
+from domain.thai_ids import mask_national_id
 from conftest import Chat
 from helpers import quick_reply_labels, texts_of
 from models import Area, AuditEntry, Case, CaseEvent, CasePhoto, Referral, User

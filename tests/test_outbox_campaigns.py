@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from bench.common import venv_env
 from line.outbox import queue_messages, queue_multicast
 from line.pacing import QuietHours, TokenBucket
-from domain.thai import BANGKOK
+from domain.thai_dates import BANGKOK
 from helpers import SECRET, TOKEN, deliver_queued
 from models import OutboxMessage, User, utcnow
 

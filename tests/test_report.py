@@ -17,7 +17,7 @@ from chat import flow
 from devtools.fakeline import tiny_jpeg
 from line.messages import MAX_LABEL, MAX_QUICK_REPLIES, MAX_TEXT
 from domain.menu_labels import MENU_MY_REPORTS, MENU_REPORT_CHILD
-from domain.thai import now_bangkok
+from domain.thai_dates import now_bangkok
 from conftest import Chat
 from helpers import quick_reply_labels, texts_of
 from models import Case, CaseEvent, CasePhoto, ChoiceOption, Conversation, User, utcnow

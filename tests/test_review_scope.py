@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 import helpers
 from chat import flow
 from domain.menu_labels import MENU_DEACTIVATE, MENU_INVITE, MENU_MY_REPORTS, MENU_REPORT_CHILD
-from domain.thai import mask_national_id
+from domain.thai_ids import mask_national_id
 from helpers import PUBLIC_BASE_URL, texts_of
 from models import Area, AuditEntry, Case, Conversation, InboundEvent, OutsideReport, User, utcnow
 from test_report import ID, plain_answers, walk

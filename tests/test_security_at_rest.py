@@ -15,7 +15,7 @@ from sqlalchemy import JSON, LargeBinary, String, select, text, update
 
 from line.outbox import queue_messages, queue_multicast
 from line.pacing import QuietHours
-from domain.thai import BANGKOK
+from domain.thai_dates import BANGKOK
 from helpers import deliver_queued, texts_of
 from models import Base, Case, CaseEvent, Conversation, Download, OutboxMessage, utcnow
 from test_cases_flow import bubbles, buttons_of, in_organisation, listed, refer, schools, set_status  # noqa: F401

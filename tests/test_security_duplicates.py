@@ -16,7 +16,7 @@ from sqlalchemy import select, text, update
 
 from devtools.synthetic import generate_list, list_table, to_csv
 from domain.menu_labels import MENU_MY_REPORTS
-from domain.thai import mask_national_id
+from domain.thai_ids import mask_national_id
 from conftest import Chat
 from helpers import deliver_queued, texts_of
 from models import (

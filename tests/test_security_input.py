@@ -25,7 +25,7 @@ from handlers.set_deadline import REPORTED_ACTION
 from domain.thai import utf16_length
 from line.messages import MAX_TEXT
 from devtools.synthetic import broken_list, to_csv
-from domain.thai import format_thai_datetime, now_bangkok
+from domain.thai_dates import format_thai_datetime, now_bangkok
 from handlers.check_in import OUTCOMES
 from helpers import SECRET, TOKEN, app_config, flex_texts, shut_down, texts_of
 from models import Area, AuditEntry, Case, InboundEvent, User

@@ -111,7 +111,7 @@ def test_the_card_shows_progress_against_the_current_deadline(chat, new_chat, re
     from datetime import timedelta
 
     from domain.deadlines import create_deadline, mark_reported
-    from domain.thai import now_bangkok
+    from domain.thai_dates import now_bangkok
     from models import Area, User
 
     registered(chat, "coordinator", "4001")
