@@ -11,9 +11,14 @@ import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from domain.menu_labels import MENU_ABOUT, MENU_CHILDREN_TO_FIND, MENU_HELP, MENU_REPORT_CHILD
-from models.database import Database
 from devtools.fakeline import FakeLine
+from devtools.synthetic import SAMPLE_AREAS, generate_list
+from domain import people
+from domain.menu_labels import MENU_ABOUT, MENU_CHILDREN_TO_FIND, MENU_HELP, MENU_REPORT_CHILD
+from domain.official_list.importer import import_rows
+from domain.thai_ids import national_id_checksum_ok
+from models import User, utcnow
+from models.database import Database
 
 
 @dataclass(frozen=True)
@@ -68,10 +73,6 @@ LISTED = 2_000  # children on the list in the checking-in mix
 
 def registered_users(session, users: list[str], area_code: str) -> None:
     """The sample province's areas loaded, and every user a registered reporter for the area `area_code`."""
-    from domain import people
-    from devtools.synthetic import SAMPLE_AREAS
-    from models import User, utcnow
-
     people.load_areas(session, [(n, code, name) for n, (code, name) in enumerate(SAMPLE_AREAS.items())])
     area = people.find_area(session, area_code)
     session.add_all(User(line_user_id=user, role="reporter", area_id=area.id, real_name="ผู้ใหญ่บ้าน",
@@ -82,9 +83,6 @@ def registered_users(session, users: list[str], area_code: str) -> None:
 def listed_children(db: Database, users: list[str]) -> None:
     """The sample province's areas, a list of children imported, every user a reporter for all of it
     (so that any child may be checked in by any of them)."""
-    from domain.official_list.importer import import_rows
-    from devtools.synthetic import generate_list
-
     with db.transaction() as session:
         registered_users(session, users, "40")
         import_rows(session, generate_list(LISTED, seed=1), filename="bench.csv", digest="bench", source="bench")
@@ -117,8 +115,6 @@ _walks = itertools.count(1)
 
 def new_national_id() -> str:
     """A valid 13-digit national ID not used before in this process, so that every walk reports another child."""
-    from domain.thai_ids import national_id_checksum_ok
-
     first12 = f"1{next(_walks):011d}"
     return next(first12 + d for d in "0123456789" if national_id_checksum_ok(first12 + d))
 

@@ -8,9 +8,8 @@ from sqlalchemy import select
 
 from domain import access
 from domain.menu_labels import MENU_DEACTIVATE, MENU_INVITE
-from helpers import register, texts_of
+from helpers import plain_answers, register, texts_of, walk
 from models import AuditEntry, Case
-from test_report import plain_answers, walk
 
 
 def entries(db, **where) -> list[AuditEntry]:

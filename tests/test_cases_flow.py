@@ -8,36 +8,45 @@ referrals, illegal transitions, and people outside the area who can neither see 
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
+from devtools.synthetic import generate_list
 from domain import audit, people
 from domain.menu_labels import MENU_CHILDREN_TO_FIND, MENU_MY_REPORTS
-from devtools.synthetic import generate_list, list_table, to_csv
 from domain.thai_dates import format_thai_date, now_bangkok
 from domain.thai_ids import mask_national_id
-from conftest import Chat
-from helpers import quick_reply_labels, texts_of
-from models import Area, AuditEntry, Case, CaseEvent, CasePhoto, Referral, User
+from helpers import (
+    Chat,
+    bubbles,
+    buttons_of,
+    cases_in,
+    import_list,
+    in_organisation,
+    quick_reply_labels,
+    refer,
+    set_status,
+)
+from models import (
+    STATUSES,
+    TRANSITIONS,
+    Area,
+    AuditEntry,
+    Case,
+    CaseEvent,
+    CasePhoto,
+    IllegalTransition,
+    Referral,
+    User,
+    record_event,
+)
 
 TODAY = now_bangkok().date()
 
 
 # ------------------------------------------------------------------ helpers
-
-def import_list(app, tmp_path, rows) -> None:
-    path = tmp_path / "list.csv"
-    path.write_bytes(to_csv(list_table(rows)))
-    result = app.test_cli_runner().invoke(args=["list", "import", str(path)])
-    assert result.exit_code == 0, result.output
-
-
-def cases_in(db, prefix: str = "") -> list[Case]:
-    with db.transaction() as session:
-        return list(session.scalars(select(Case).join(Area).where(Area.code.startswith(prefix)).order_by(Case.id)))
-
 
 def case_row(db, case_id: int) -> Case:
     with db.transaction() as session:
@@ -49,54 +58,12 @@ def history(db, case_id: int) -> list[CaseEvent]:
         return list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)))
 
 
-def bubbles(message: dict) -> list[dict]:
-    contents = message["contents"]
-    return contents["contents"] if contents["type"] == "carousel" else [contents]
-
-
 def rows_of(bubble: dict) -> dict[str, str]:
     return {row["contents"][0]["text"]: row["contents"][1]["text"] for row in bubble["body"]["contents"]}
 
 
-def buttons_of(bubble: dict) -> dict[str, str]:
-    """Button label -> postback data."""
-    return {b["action"]["label"]: b["action"].get("data", "") for b in (bubble.get("footer") or {}).get("contents", [])}
-
-
 def flex_messages(reply: list[dict]) -> list[dict]:
     return [m for m in reply if m["type"] == "flex"]
-
-
-def in_organisation(db, chat: Chat, org_id: int) -> Chat:
-    with db.transaction() as session:
-        session.execute(update(User).where(User.line_user_id == chat.user_id).values(organisation_id=org_id))
-    return chat
-
-
-@pytest.fixture
-def schools(db, areas, organisations) -> dict[str, int]:
-    """Besides the fixture's school in ตำบลในเมือง: one in ตำบลสำราญ, a สกร. office for the district
-    and a school in the other district."""
-    with db.transaction() as session:
-        def area(code):
-            return people.find_area(session, code)
-
-        made = {
-            "samran": people.save_organisation(session, "school", "โรงเรียนบ้านสำราญ", "1040010201", [area("400102")]),
-            "skr": people.save_organisation(session, "learning_promotion", "สกร.อำเภอเมืองขอนแก่น", "SKR4001",
-                                            [area("4001")]),
-            "faang": people.save_organisation(session, "school", "โรงเรียนบ้านฝาง", "1040020101", [area("400201")]),
-        }
-        return {"nontan": organisations["1040010101"], **{k: v.id for k, v in made.items()}}
-
-
-@pytest.fixture
-def listed(app, tmp_path, db, areas):
-    """Twelve children of the sample province imported from a list; returns the cases in ตำบลสำราญ."""
-    import_list(app, tmp_path, generate_list(12, seed=3))
-    samran = cases_in(db, "400102")
-    assert len(samran) >= 2 and cases_in(db, "4002")
-    return samran
 
 
 # ------------------------------------------------------------------ the whole path
@@ -223,11 +190,6 @@ def test_a_listed_child_from_check_in_to_referral_acceptance_back_in_school_and_
 def _id(db, chat: Chat) -> int:
     with db.transaction() as session:
         return session.scalar(select(User.id).where(User.line_user_id == chat.user_id))
-
-
-def set_status(db, case_id: int, status: str) -> None:
-    with db.transaction() as session:
-        session.execute(update(Case).where(Case.id == case_id).values(status=status))
 
 
 # ------------------------------------------------------------------ check-in outcomes
@@ -421,14 +383,6 @@ def test_only_the_receiving_organisation_answers_a_referral(offered, schools, re
 
 # ------------------------------------------------------------------ referrals declined, revoked, and back in school directly
 
-def refer(chat: Chat, case_id: int, kind: str, organisation: str, note: str = "ข้าม") -> list[dict]:
-    chat.taps(f"action=refer&case={case_id}")
-    chat.says(kind)
-    chat.says(organisation)
-    chat.says(note)
-    return chat.says("ยืนยัน")
-
-
 def test_a_declined_referral_goes_back_to_the_referrer_with_the_reason(listed, schools, registered, new_chat, db, line):
     child = listed[0]
     set_status(db, child.id, "found")
@@ -602,8 +556,6 @@ def test_my_reports_are_paged(registered, chat, db, areas):
 # ------------------------------------------------------------------ the workflow's table and the place finder
 
 def test_every_status_has_its_transitions_and_illegal_ones_are_refused_in_thai(db, areas):
-    from models import STATUSES, TRANSITIONS, IllegalTransition, record_event
-
     assert set(TRANSITIONS) == set(STATUSES)
     assert all(targets <= set(STATUSES) and status not in targets for status, targets in TRANSITIONS.items())
     with db.transaction() as session:
@@ -666,8 +618,6 @@ def test_a_referral_started_on_a_case_that_then_leaves_the_area_stops(listed, sc
 
 
 def test_imported_national_ids_are_encrypted_at_rest(many, db):
-    from sqlalchemy import text
-
     with db.engine.connect() as connection:
         stored = set(connection.execute(text("SELECT national_id FROM cases WHERE national_id IS NOT NULL")).scalars())
     plain = {child.national_id for child in many if child.national_id}

@@ -10,7 +10,7 @@ from domain.deadlines import create_deadline, due_round, mark_reported, parse_da
 from domain.menu_labels import MENU_SET_DEADLINE
 from domain.thai import InvalidInput
 from domain.thai_dates import BANGKOK, format_thai_date, parse_date
-from helpers import deliver_queued, quick_reply_labels, texts_of
+from helpers import deliver_queued, quick_reply_labels
 from models import Area, Deadline, DeadlineReminder, DeadlineReport, OutboxMessage, User, utcnow
 from scheduler.jobs import run_job
 

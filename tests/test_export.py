@@ -4,16 +4,17 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from domain import access
-from domain.export import HEADERS
+from domain.export import HEADERS, report_rows
 from domain.menu_labels import MENU_AREA_SUMMARY, MENU_EXPORT_REPORT
 from helpers import PUBLIC_BASE_URL, flex_texts, texts_of
-from models import AuditEntry, ExportJob, User
+from models import AuditEntry, Case, ExportJob, Referral, User
 
 NATIONAL_ID = "1101700230708"
 MASKED = "1-XXXX-XXXXX-XX-8"
@@ -155,11 +156,6 @@ def test_cli_export_writes_the_file_and_audits_it(app, province, tmp_path, db):
 
 
 def test_a_referred_case_shows_where_it_was_referred_and_an_enrolled_one_its_school(db, make_case, organisations):
-    from datetime import date
-
-    from domain.export import report_rows
-    from models import Case, Referral
-
     referred = make_case("40010101", "referred", first_name="ส่งต่อ")
     enrolled = make_case("40010101", "back_in_school", first_name="เข้าเรียน", school_name="โรงเรียนบ้านโนนทัน",
                          enrolled_on=date(2026, 6, 1))

@@ -10,6 +10,7 @@ import threading
 import time
 from collections import Counter
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -18,9 +19,9 @@ from sqlalchemy import func, select, update
 
 from bench.common import Gunicorn, venv_env
 from domain.menu_labels import MENU_ABOUT, MENU_HELP
-from line.outbox import queue_messages
 from handlers import welcome
-from helpers import SECRET, TOKEN
+from helpers import SECRET, TOKEN, wait_for
+from line.outbox import queue_messages
 from models import InboundEvent, OutboxMessage, utcnow
 
 # What each of these user texts is answered with.
@@ -38,25 +39,17 @@ def count(db, model, *where) -> int:
         return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def drain_outbox(db, timeout: float = 30.0) -> None:
+def drain_outbox(db) -> None:
     """Wait until every outbox row is sent or failed; retries are made due at once (time passes)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def drained() -> bool:
         with db.transaction() as session:
             session.execute(update(OutboxMessage).where(OutboxMessage.status == "pending")
                             .values(not_before=utcnow()))
-            unfinished = session.scalar(select(func.count()).select_from(OutboxMessage)
-                                        .where(OutboxMessage.status.in_(("pending", "sending"))))
-        if not unfinished:
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"{unfinished} outbox rows still undelivered")
+            return not session.scalar(select(func.count()).select_from(OutboxMessage)
+                                      .where(OutboxMessage.status.in_(("pending", "sending"))))
 
-
-def wait_until(condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_for(drained, "every outbox row to be sent or failed", timeout=30)
 
 
 def received_texts(line, user_id) -> Counter:
@@ -148,15 +141,17 @@ def test_worker_killed_mid_conversation_loses_nothing_and_the_conversation_goes_
         settled = lambda: count(db, OutboxMessage, OutboxMessage.status == "pending") + count(  # noqa: E731
             db, OutboxMessage, OutboxMessage.status == "sending",
             OutboxMessage.claimed_at > utcnow() - timedelta(seconds=3))
-        wait_until(lambda: settled() == 0)
+        wait_for(lambda: settled() == 0, "the live worker's sends to finish", timeout=30)
         with db.transaction() as session:
             orphans = session.execute(update(OutboxMessage).where(OutboxMessage.status == "sending")
                                       .values(claimed_at=utcnow() - timedelta(hours=1))).rowcount
-        wait_until(lambda: count(db, OutboxMessage, OutboxMessage.status != "sent") == 0)
+        wait_for(lambda: count(db, OutboxMessage, OutboxMessage.status != "sent") == 0,
+                 "the dead worker's rows to be sent", timeout=30)
         for user in users:  # the conversation goes on, on whichever worker
             deliver_like_line(line, web.port, line.text_event(user, "สวัสดี"))
             sent[user].append("สวัสดี")
-        wait_until(lambda: count(db, OutboxMessage, OutboxMessage.status != "sent") == 0)
+        wait_for(lambda: count(db, OutboxMessage, OutboxMessage.status != "sent") == 0,
+                 "every answer of the conversation going on to be sent", timeout=30)
     finally:
         web.stop()
         line.set_latency(0)
@@ -251,8 +246,6 @@ def test_terminated_database_connections_are_replaced_without_losing_an_event(da
 def test_database_away_for_a_moment_gets_503_then_each_redelivery_is_handled_once(
         database_url, db, line, make_app, caplog):
     needs_postgres(database_url)
-    from urllib.parse import urlsplit
-
     real = urlsplit(database_url)
     proxy = TcpProxy(real.hostname, real.port or 5432)
     try:

@@ -13,11 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from domain.official_list.list_areas import AreaIndex, assign_areas
-from domain.official_list.list_columns import COLUMN_ALIASES, header_key
-from domain.official_list.list_report import REASONS, ListFileError, ListRow
-from domain.official_list.list_rows import TITLES
-from domain.official_list.reader import MAX_FILE_BYTES, read_official_list
 from devtools.synthetic import (
     SAMPLE_AREAS,
     STANDARD_HEADERS,
@@ -29,10 +24,15 @@ from devtools.synthetic import (
     to_excel_xlsx,
     to_xlsx,
 )
+from domain.official_list.list_areas import AreaIndex, assign_areas
+from domain.official_list.list_columns import COLUMN_ALIASES, header_key
+from domain.official_list.list_report import REASONS, ListFileError, ListRow
+from domain.official_list.list_rows import TITLES
+from domain.official_list.reader import MAX_FILE_BYTES, read_official_list
 from domain.thai_dates import BE_OFFSET
 from domain.thai_ids import national_id_checksum_ok
 from domain.thai_names import THAI_TITLES
-from conftest import AREA_TREE
+from helpers import AREA_TREE
 
 TODAY = date(2026, 11, 23)  # BE 2569
 AREAS = AreaIndex(SAMPLE_AREAS)

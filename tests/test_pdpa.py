@@ -13,13 +13,13 @@ from cryptography.exceptions import InvalidTag
 from sqlalchemy import select, text
 
 from bot import config
+from devtools.fakeline import tiny_jpeg
 from domain.export import HEADERS, export_file
 from domain.menu_labels import MENU_AREA_SUMMARY
-from devtools.fakeline import tiny_jpeg
 from domain.summary import summarise
+from helpers import ID, photo_once, plain_answers, walk
 from models import AuditEntry, Case, CaseEvent, CasePhoto, OutboxMessage, utcnow
 from models.crypto import FieldCipher, new_key_text
-from test_report import ID, photo_once, plain_answers, walk
 
 GUARDIAN_PHONE = "0812345678"
 # The columns of the export that are statistics, not personal data: unchanged by a deletion.

@@ -7,23 +7,33 @@ the reminder for an idle draft.
 from __future__ import annotations
 
 import threading
-import time
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select, update
 
+import models.case
 from chat import flow
 from devtools.fakeline import tiny_jpeg
-from line.messages import MAX_LABEL, MAX_QUICK_REPLIES, MAX_TEXT
+from domain import people
 from domain.menu_labels import MENU_MY_REPORTS, MENU_REPORT_CHILD
 from domain.thai_dates import now_bangkok
-from conftest import Chat
-from helpers import quick_reply_labels, texts_of
-from models import Case, CaseEvent, CasePhoto, ChoiceOption, Conversation, User, utcnow
+from helpers import (
+    ID,
+    OTHER_ID,
+    Chat,
+    answer,
+    card_rows,
+    photo_once,
+    plain_answers,
+    quick_reply_labels,
+    texts_of,
+    wait_for,
+    walk,
+)
+from line.messages import MAX_LABEL, MAX_QUICK_REPLIES, MAX_TEXT
+from models import Area, Case, CaseEvent, CasePhoto, ChoiceOption, Conversation, User, utcnow
 
-ID = "1101700230708"  # valid checksum
-OTHER_ID = "3100500123458"
 MASKED = "1-XXXX-XXXXX-XX-8"
 THIS_YEAR_BE = now_bangkok().year + 543
 
@@ -42,49 +52,9 @@ HAPPY_ANSWERS = [
 ]
 
 
-def answer(chat: Chat, step) -> list[dict]:
-    if isinstance(step, str):
-        return chat.says(step)
-    kind, *args = step
-    if kind == "location":
-        return chat.shares_location(args[0], args[1], address=args[2])
-    if kind == "image":
-        return chat.sends_image(*args)
-    if kind == "pick":
-        return chat.taps("pick=birth", {"date": args[0]})
-    raise ValueError(kind)
-
-
-def walk(chat: Chat, *steps) -> list[dict]:
-    """Start a report and answer each step; return the last reply."""
-    reply = chat.says(MENU_REPORT_CHILD)
-    for step in steps:
-        reply = answer(chat, step)
-    return reply
-
-
-def plain_answers(**changes) -> list:
-    """Answers that reach the card (no guardian, no photo); `changes` by step name, None leaves one out.
-
-    In order: name 0, national_id 1, birth 2, village 3, home 4, situation 5, reason 6, wants 7,
-    guardian 8, photo 9.
-    """
-    steps = {"name": "ด.ญ. สมศรี มีสุข", "national_id": ID, "birth": "อายุ 12", "village": "บ้านสำราญ หมู่ที่ 1",
-             "home": "45 หมู่ 1", "situation": "อยู่บ้าน ไม่ได้เรียน", "reason": "บ้านไกล/เดินทางลำบาก",
-             "wants": "กลับเข้าโรงเรียน", "guardian": "ข้าม", "photo": "ไม่มีรูป"}
-    steps.update(changes)
-    return [step for step in steps.values() if step is not None]
-
-
 def age_on_today(born: date) -> int:
     today = now_bangkok().date()
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
-def card_rows(message: dict) -> dict[str, str]:
-    assert message["type"] == "flex", message
-    rows = message["contents"]["body"]["contents"]
-    return {row["contents"][0]["text"]: row["contents"][1]["text"] for row in rows}
 
 
 def last_text(reply: list[dict]) -> str:
@@ -121,16 +91,6 @@ def age_draft(db, chat: Chat, hours: float) -> None:
         user_id = session.scalar(select(User.id).where(User.line_user_id == chat.user_id))
         session.execute(update(Conversation).where(Conversation.user_id == user_id)
                         .values(updated_at=utcnow() - timedelta(hours=hours)))
-
-
-def wait_for(condition, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting")
 
 
 @pytest.fixture
@@ -205,17 +165,6 @@ def test_happy_path_from_menu_to_case_number(reporter, registered, new_chat, db,
         assert "บ้านโคกสี หมู่ที่ 2" in notice
     for outsider in (other_district, other_subdistrict):
         assert line.texts_to(outsider.user_id) == []
-
-
-def photo_once(db, status: str, timeout: float = 10.0) -> CasePhoto:
-    """The report's photo row, once the background fetcher has brought it to `status`."""
-
-    def reached():
-        with db.transaction() as session:
-            row = session.scalar(select(CasePhoto))
-            return row if row is not None and row.status == status else None
-
-    return wait_for(reached, timeout)
 
 
 def test_photo_is_fetched_after_the_commit_and_stored_in_the_database(reporter, db, line):
@@ -508,7 +457,7 @@ def test_idle_draft_is_reminded_once_then_expires(reporter, db, line):
 
     def received(count: int) -> list[dict]:
         return wait_for(lambda: len(line.messages_to(reporter.user_id)) >= before + count
-                        and line.messages_to(reporter.user_id)[before:])
+                        and line.messages_to(reporter.user_id)[before:], f"{count} messages to the reporter")
 
     reminder, question = received(2)
     assert "ยังไม่เสร็จ" in reminder["text"] and "หมู่บ้าน" in question["text"]
@@ -564,8 +513,6 @@ def test_two_reporters_confirming_the_same_child_at_once_make_one_case(
         reporter, registered, new_chat, db, app, line, monkeypatch):
     if db.dialect != "postgresql":
         pytest.skip("SQLite runs one writer at a time; the race needs PostgreSQL's concurrent transactions")
-    import models.case
-
     other = registered(new_chat(), "reporter", "400102")
     for chat in (reporter, other):
         walk(chat, *plain_answers())
@@ -641,9 +588,6 @@ def test_seeded_lists_fit_line_buttons(db):
 
 def _in_new_school(db, chat: Chat, *area_codes: str) -> Chat:
     """Make the chat's user a member of a new school organisation covering `area_codes` (no area of their own)."""
-    from domain import people
-    from models import Area
-
     with db.transaction() as session:
         areas = [session.scalar(select(Area).where(Area.code == code)) for code in area_codes]
         school = people.save_organisation(session, "school", "โรงเรียนทดสอบ", f"TEST-{'-'.join(area_codes)}", areas)

@@ -16,9 +16,8 @@ import helpers
 from chat import flow
 from domain.menu_labels import MENU_DEACTIVATE, MENU_INVITE, MENU_MY_REPORTS, MENU_REPORT_CHILD
 from domain.thai_ids import mask_national_id
-from helpers import PUBLIC_BASE_URL, texts_of
+from helpers import ID, PUBLIC_BASE_URL, plain_answers, texts_of, walk
 from models import Area, AuditEntry, Case, Conversation, InboundEvent, OutsideReport, User, utcnow
-from test_report import ID, plain_answers, walk
 
 ROGUE_PHONE = "0898887777"
 
@@ -84,7 +83,7 @@ def test_a_rogue_reporter_with_a_copied_phone_number_can_still_be_deactivated_in
 
 def test_the_cli_deactivates_the_rogue_not_the_first_user_with_the_same_phone(
         app, chat, new_chat, registered, invite_code, db):
-    rogue = rogue_with_a_copied_phone(chat, new_chat, registered, invite_code)
+    rogue_with_a_copied_phone(chat, new_chat, registered, invite_code)
     result = app.test_cli_runner().invoke(args=["users", "deactivate", ROGUE_PHONE])
     # Either refuse (the number is ambiguous: give the LINE id) or deactivate the one meant; never an innocent.
     with db.transaction() as session:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import subprocess
+import sys
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -113,9 +115,6 @@ def test_a_report_a_check_in_and_an_export_leave_no_child_in_the_logs(chat, new_
 
 def test_logged_exceptions_show_where_they_failed_but_not_their_messages(tmp_path):
     """A message can quote what the code was handling; a production log gets the traceback without it."""
-    import subprocess
-    import sys
-
     script = (
         "import logging\n"
         "from bot import create_app\n"

@@ -17,8 +17,7 @@ from sqlalchemy import select, text, update
 from devtools.synthetic import generate_list, list_table, to_csv
 from domain.menu_labels import MENU_MY_REPORTS
 from domain.thai_ids import mask_national_id
-from conftest import Chat
-from helpers import deliver_queued, texts_of
+from helpers import ID, Chat, deliver_queued, plain_answers, texts_of, wait_for, walk
 from models import (
     STATUSES,
     AuditEntry,
@@ -31,7 +30,6 @@ from models import (
     utcnow,
 )
 from scheduler.jobs import run_job
-from test_report import ID, plain_answers, wait_for, walk
 
 SENT_FOR_REVIEW = "ส่งให้ผู้รับผิดชอบตรวจสอบแล้ว"
 OUTSIDE_HEADLINE = "มีการแจ้งจากนอกพื้นที่ของท่าน"
@@ -249,7 +247,7 @@ def test_the_insert_race_picks_up_another_areas_case_and_still_reveals_nothing(
         session.flush()
         thread = threading.Thread(target=confirm)
         thread.start()
-        wait_for(waiting_on_a_lock)  # the reporter's insert waits on the unique index
+        wait_for(waiting_on_a_lock, "the reporter's insert to wait on the unique index")
     thread.join(20)
     with db.transaction() as session:
         [case] = session.scalars(select(Case)).all()

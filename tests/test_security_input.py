@@ -14,22 +14,21 @@ from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
 import devtools
 from bot import create_app
 
+from devtools.synthetic import broken_list, to_csv
 from domain import people
 from domain.menu_labels import MENU_DEACTIVATE, MENU_INVITE, MENU_SET_DEADLINE
-from handlers.set_deadline import REPORTED_ACTION
 from domain.thai import utf16_length
-from line.messages import MAX_TEXT
-from devtools.synthetic import broken_list, to_csv
 from domain.thai_dates import format_thai_datetime, now_bangkok
 from handlers.check_in import OUTCOMES
-from helpers import SECRET, TOKEN, app_config, flex_texts, shut_down, texts_of
-from models import Area, AuditEntry, Case, InboundEvent, User
-from test_report import plain_answers, walk
+from handlers.set_deadline import REPORTED_ACTION
+from helpers import SECRET, TOKEN, app_config, flex_texts, plain_answers, shut_down, texts_of, walk
+from line.messages import MAX_TEXT
+from models import Area, AuditEntry, Case, InboundEvent, Invite, User, utcnow
 
 SORRY = "ขออภัย ระบบขัดข้อง"
 TOO_LONG = "ข้อความยาวเกินไป"
@@ -419,10 +418,6 @@ def test_text_not_shaped_like_a_code_is_audited_but_never_locks(chat, db, invite
 
 
 def test_an_outsider_cannot_tell_a_missing_an_expired_and_a_used_up_code_apart(new_chat, db, invite_code):
-    from sqlalchemy import update
-
-    from models import Invite, utcnow
-
     expired, used_up = invite_code(), invite_code(uses=1)
     with db.transaction() as session:
         session.execute(update(Invite).where(Invite.code == people.normalize_invite_code(expired))

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import bindparam, func, select, text as sql, update
 
 import handlers
-from bench.common import THROWAWAY_DATA_KEY
 from bot import create_app
-from domain import access, people
-from chat import flow
 from bot.db_cli import upgrade_database
+from chat import flow
+from chat.flow import Flow, Step, text_answer
+from domain import access, people
 from domain.deadlines import create_deadline, today_in_bangkok
 from domain.menu_labels import (
     MENU_AREA_SUMMARY,
@@ -25,10 +25,15 @@ from domain.menu_labels import (
     MENU_REPORT_CHILD,
     MENU_SET_DEADLINE,
 )
-from chat.flow import Flow, Step, text_answer
-from conftest import _postgres_database
-from models.base import UTCDateTime
-from helpers import flex_texts, quick_reply_labels, register, shut_down, texts_of
+from helpers import (
+    THROWAWAY_DATA_KEY,
+    flex_texts,
+    postgres_database,
+    quick_reply_labels,
+    register,
+    shut_down,
+    texts_of,
+)
 from models import (
     ROLES,
     AuditEntry,
@@ -45,6 +50,7 @@ from models import (
     User,
     utcnow,
 )
+from models.base import UTCDateTime
 
 
 # ------------------------------------------------------------------ helpers
@@ -171,7 +177,7 @@ def database_at_0008(request, tmp_path):
     if request.param == "sqlite":
         urls = iter([f"sqlite:///{tmp_path / 'old.sqlite3'}"])
     else:
-        urls = _postgres_database()
+        urls = postgres_database()
     for url in urls:
         app = create_app({"DATABASE_URL": url, "TESTING": True, "DATA_ENCRYPTION_KEY": THROWAWAY_DATA_KEY})
         with app.app_context():

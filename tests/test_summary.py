@@ -1,14 +1,18 @@
 """Transcript: "สรุปพื้นที่", a coordinator's area summary card, its drill-down, and its audit rows."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from domain import access
+from domain.deadlines import create_deadline, mark_reported
 from domain.menu_labels import MENU_AREA_SUMMARY
 from domain.summary import summarise
+from domain.thai_dates import now_bangkok
 from helpers import flex_texts, texts_of
-from models import AuditEntry, utcnow
+from models import Area, AuditEntry, User, utcnow
 
 
 @pytest.fixture
@@ -74,8 +78,6 @@ def test_a_forged_postback_for_another_area_is_refused(chat, registered, provinc
 def test_organisation_coordinator_sees_its_districts_as_sub_areas(chat, registered, organisations, province, db):
     registered(chat, "coordinator", None)
     with db.transaction() as session:
-        from models import User
-
         session.scalar(select(User).where(User.line_user_id == chat.user_id)).organisation_id = \
             organisations["SPP40-1"]
     shown = card_of(chat.says(MENU_AREA_SUMMARY))
@@ -108,12 +110,6 @@ def test_summary_counts_overdue_only_cases_waiting_on_someone(db, province):
 
 
 def test_the_card_shows_progress_against_the_current_deadline(chat, new_chat, registered, province, db):
-    from datetime import timedelta
-
-    from domain.deadlines import create_deadline, mark_reported
-    from domain.thai_dates import now_bangkok
-    from models import Area, User
-
     registered(chat, "coordinator", "4001")
     heads = [registered(new_chat(), "reporter", "400101", real_name=f"ผู้ใหญ่ {n}")
              for n in range(1, 6)]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from devtools.fakeline import FakeLine
 from models import InboundEvent, OutboxMessage, User
 
 SAMPLES = json.loads((Path(__file__).parent / "data" / "webhook-events.json").read_text())["events"]
@@ -38,8 +39,6 @@ def test_missing_signature_is_refused(client, line, db):
 
 
 def test_signature_from_another_channel_is_refused(client, line):
-    from devtools.fakeline import FakeLine
-
     other = FakeLine("another-secret", "x")
     body, headers = other.webhook_request([other.text_event("U1", "สวัสดี")])
     assert client.post("/callback", data=body, headers=headers).status_code == 400
