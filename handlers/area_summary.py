@@ -101,8 +101,8 @@ def summary_card(summary: Summary, label: str, as_of: str, overdue_days: int, pr
                  *(FlexText(text=line, size="sm", wrap=True) for line in progress)]
     if summary.sub_areas:
         body += [FlexSeparator(margin="lg"), *sub_area_section(summary)]
-    export = PostbackAction(label=MENU_EXPORT_REPORT, data="action=export" + (f"&area={area_code}" if area_code else ""),
-                            displayText=MENU_EXPORT_REPORT)
+    export = PostbackAction(label=MENU_EXPORT_REPORT, displayText=MENU_EXPORT_REPORT,
+                            data="action=export" + (f"&area={area_code}" if area_code else ""))
     buttons = [FlexButton(style="primary", height="sm", action=export)]
     if up is not None:
         buttons.append(FlexButton(style="secondary", height="sm", action=up))

@@ -40,7 +40,8 @@ def show_my_reports(ctx: Context) -> Reply:
     stmt = my_cases(ctx.user)
     total = ctx.session.scalar(select(func.count()).select_from(stmt.subquery()))
     if not total:
-        return [text(f"ท่านยังไม่มีเรื่องที่แจ้งค่ะ เมื่อพบเด็ก เลือก \"{MENU_REPORT_CHILD}\" ได้เลย", *main_menu(ctx.user))]
+        return [text(f"ท่านยังไม่มีเรื่องที่แจ้งค่ะ เมื่อพบเด็ก เลือก \"{MENU_REPORT_CHILD}\" ได้เลย",
+                     *main_menu(ctx.user))]
     pages = math.ceil(total / PAGE_SIZE)
     try:
         page = min(max(1, int(ctx.postback.get("page", "1"))), pages)
