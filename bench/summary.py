@@ -140,7 +140,7 @@ def notes() -> str:
         "covering index `ix_cases_area_code (area_code varchar_pattern_ops, status, updated_at)`, so a scope is "
         "a range of that index and no join to `areas` is needed. The scope's prefix and the prefix lengths are "
         "written into the SQL rather than sent as parameters, so PostgreSQL plans with them even for a "
-        "prepared statement, and statistics on the prefix expressions (`CREATE STATISTICS`, migration 0009) "
+        "prepared statement, and statistics on the prefix expressions (`CREATE STATISTICS`, migration 0008) "
         "tell it there are ~600 groups, not the ~100,000 it guesses without them: it then hashes instead of "
         "sorting a million rows (1.1 s → 0.4 s for the national summary at 1,000,000 cases).",
         "",

@@ -13,7 +13,7 @@ from flask import Blueprint, Flask, Response
 from sqlalchemy import select, update
 
 from line.download_links import token_hash
-from line.outbox import may_receive_personal
+from domain.access import may_receive_personal
 from models import User, utcnow
 from models.database import get_db
 from models.download import Download

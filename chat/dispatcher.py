@@ -35,7 +35,8 @@ from sqlalchemy.orm import Session
 from models import InboundEvent, OutboxMessage, User, utcnow
 
 from models.database import Database
-from line.outbox import deliver_here, may_receive_personal, queue_messages, queued_rows
+from domain.access import may_receive_personal
+from line.outbox import deliver_here, queue_messages, queued_rows
 from domain.thai import strip_control
 
 log = logging.getLogger(__name__)

@@ -4,18 +4,22 @@ A Flow is a list of Steps read top to bottom like a form: each step has its prom
 replies, a parser that turns the user's answer into a value (or raises InvalidInput with a Thai
 message), when it is asked, and where to go next. "ยกเลิก" (cancel), "ย้อนกลับ" (back), editing
 from a confirmation card, an idle timeout with one reminder, and re-prompting on an answer of the
-wrong kind are handled here once, for every flow. The state lives in the conversations table, so
-any worker, or a restarted one, continues the conversation.
+wrong kind are handled here once, for every flow, and so are the step numbers ("2/9 …"). The
+state lives in the conversations table, so any worker, or a restarted one, continues the conversation.
+
+register() checks a flow before the engine runs it (the names its steps lead to exist, the quick
+replies fit LINE's limits), as RapidPro's goflow checks a flow when it is built, and Flow.mermaid()
+draws it for the handler modules' docstrings. Its steps are chat.step's.
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from linebot.v3.messaging import Action, Message
+from linebot.v3.messaging import Message
 from sqlalchemy import or_, select
 
 from models import Case, Conversation, User
@@ -24,118 +28,12 @@ from domain import access
 from models.database import Database
 from chat.dispatcher import Context, Reply, normalize_text
 from chat.menus import main_menu
-from line.messages import MAX_QUICK_REPLIES, quick_replies, text
+from chat.step import BACK, CANCEL, ENGINE_BUTTONS, FINISH, Answer, Fill, Finish, Goto, Step, Stop, WrongKind
+from line.messages import MAX_QUICK_REPLIES, text
 from line.outbox import queue_messages
 from domain.thai import InvalidInput
 
 log = logging.getLogger(__name__)
-
-CANCEL = "ยกเลิก"
-BACK = "ย้อนกลับ"
-# The longest typed answer any step takes: the longest free-text column (notes, addresses: 500).
-MAX_ANSWER = 500
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What the user sent, whatever its kind, in the shape parsers want."""
-
-    kind: str  # text | postback | location | image | sticker
-    text: str = ""
-    postback: dict[str, str] = field(default_factory=dict)
-    params: dict[str, Any] = field(default_factory=dict)  # a date picker's {"date": "2012-03-15"}
-    location: dict[str, Any] | None = None  # latitude, longitude, address, title
-    message_id: str | None = None  # an image's id, to fetch its content later
-    # For parsers that must look something up (an invite code): the user, the transaction, the time.
-    ctx: Context | None = field(default=None, compare=False, repr=False)
-
-    @classmethod
-    def from_context(cls, ctx: Context) -> Answer:
-        event = ctx.event
-        if ctx.kind == "location":
-            return cls("location", location=ctx.location, ctx=ctx)
-        if ctx.kind == "image":
-            return cls("image", message_id=event.message.id, ctx=ctx)
-        if ctx.kind == "postback":
-            return cls("postback", text=ctx.postback.get("value", ""), postback=ctx.postback, params=ctx.picked,
-                       ctx=ctx)
-        return cls(ctx.kind, text=ctx.text, ctx=ctx)
-
-
-@dataclass(frozen=True)
-class Goto:
-    """A parser's answer that moves to another step instead of storing a value."""
-
-    step: str
-    data: dict[str, Any] = field(default_factory=dict)  # merged into the flow's data
-
-
-class WrongKind(Exception):
-    """Raised by a parser given a message of a kind its step does not take (a sticker for a name)."""
-
-
-class Finish:
-    """A parser's answer that ends the flow successfully (the confirmation step's "ยืนยัน")."""
-
-
-@dataclass(frozen=True)
-class Stop:
-    """A parser's answer that ends the flow without finishing it, with a Thai explanation
-    (a privacy notice the user declined): nothing is saved, the user gets the main menu."""
-
-    message: str
-
-
-@dataclass(frozen=True)
-class Fill:
-    """A parser's answer that also answers other steps ("ด.ช. สมชาย ใจดี" gives the title too).
-
-    `value` is stored as this step's answer and `also` merged into the data; then the flow goes on
-    as after any answer, passing over steps whose `when` the new data turns false.
-    """
-
-    value: Any
-    also: dict[str, Any] = field(default_factory=dict)
-
-
-Prompt = str | Callable[[dict], str]
-Choices = Sequence[str | Action] | Callable[[dict], Sequence[str | Action]]
-
-
-@dataclass(frozen=True)
-class Step:
-    name: str
-    prompt: Prompt
-    parse: Callable[[Answer, dict], Any]
-    choices: Choices = ()
-    # A label that skips the step, storing None ("ไม่ทราบ", "ข้าม").
-    skip: str | None = None
-    # The step after this one: a name, a function of the data, or None for the next in the list.
-    next: str | Callable[[dict], str | None] | None = None
-    # Replaces the text prompt with a richer message (a Flex card), built from the data.
-    card: Callable[[dict], Message] | None = None
-    # Shown in the confirmation card's "แก้ไข" menu (edit_step) when set.
-    edit_label: str | None = None
-    # Asked only when this returns True for the answers so far; otherwise the flow passes over it.
-    when: Callable[[dict], bool] | None = None
-    # The longest typed answer taken, in characters: the length of the column it is saved in. A longer
-    # one is refused before the parser sees it, so no answer reaches the database too long for it.
-    max_length: int = MAX_ANSWER
-
-    def applies(self, data: dict) -> bool:
-        return self.when is None or self.when(data)
-
-    def render(self, data: dict, error: str | None = None) -> list[Message]:
-        choices = list(self.choices(data) if callable(self.choices) else self.choices)
-        # Cut long lists, never the skip, back and cancel buttons (typing an option still works).
-        skip = [self.skip] if self.skip else []
-        choices = choices[:MAX_QUICK_REPLIES - 2 - len(skip)] + skip + [BACK, CANCEL]
-        if self.card is not None:
-            card = self.card(data)
-            card.quick_reply = quick_replies(*choices)
-            return [text(error), card] if error else [card]
-        body = self.prompt(data) if callable(self.prompt) else self.prompt
-        return [text(f"{error}\n\n{body}" if error else body, *choices)]
 
 
 @dataclass(frozen=True)
@@ -178,26 +76,96 @@ class Flow:
 
     def after(self, step: Step, data: dict) -> str | None:
         """The next step to ask: `next`, or the following one, passing over steps that do not apply."""
-        if step.next is not None:
-            name = step.next(data) if callable(step.next) else step.next
-        else:
-            name = self._following(step.name)
-        while name is not None and not self.step(name).applies(data):
-            name = self._following(name)
-        return name
+        return self.passing_over(self.leads_to(step, data), data)
 
-    def _following(self, name: str) -> str | None:
+    def leads_to(self, step: Step, data: dict) -> str:
+        """Where an answer to `step` leads, before passing over steps that do not apply."""
+        if step.next is None:
+            return self._following(step.name)
+        name = step.next(data) if callable(step.next) else step.next
+        return FINISH if name is None else name
+
+    def passing_over(self, name: str, data: dict) -> str | None:
+        """`name`, or the first step after it that applies; None when the flow finishes there."""
+        while name != FINISH and not self.step(name).applies(data):
+            name = self._following(name)
+        return None if name == FINISH else name
+
+    def may_lead_to(self, step: Step) -> tuple[str, ...]:
+        """Every step (or FINISH) an answer to `step` may lead to, as declared."""
+        return step.goes_to or (step.next or self._following(step.name),)
+
+    def _following(self, name: str) -> str:
         names = [s.name for s in self.steps]
         index = names.index(name) + 1
-        return names[index] if index < len(names) else None
+        return names[index] if index < len(names) else FINISH
+
+    def number(self, step: Step, data: dict, trail: Sequence[str]) -> str | None:
+        """"n/N" for a numbered step: N counts the numbered steps already answered (the trail) and
+        those the flow goes through for the answers so far; None when there is only one to count."""
+        if not step.numbered:
+            return None
+        counted = {*trail, step.name, *self._path(data)}
+        names = [s.name for s in self.steps if s.numbered and s.name in counted]
+        if len(names) < 2:
+            return None
+        return f"{names.index(step.name) + 1}/{len(names)}"
+
+    def _path(self, data: dict) -> list[str]:
+        """The steps asked, for these answers, from the first to the end (as if none jumped away)."""
+        path: list[str] = []
+        name = self.passing_over(self.steps[0].name, data)
+        while name is not None and name not in path:
+            path.append(name)
+            name = self.after(self.step(name), data)
+        return path
+
+    def render(self, name: str, data: dict, trail: Sequence[str] = (), error: str | None = None) -> list[Message]:
+        """Ask the step `name`, numbered (see number)."""
+        step = self.step(name)
+        return step.render(data, error=error, number=self.number(step, data, trail))
+
+    def mermaid(self) -> str:
+        """The flowchart of the flow, for its module's docstring (tests/test_flow.py checks they agree):
+        its steps in order, each with where it may lead (solid: the next step; dotted: its declared
+        goes_to), the steps asked only sometimes (`when`) dashed, and the finish."""
+        lines = ["flowchart TD", f'    start(["{self.name}"]) --> {self.steps[0].name}']
+        for step in self.steps:
+            arrow = "-.->" if step.goes_to else "-->"
+            lines.append(f"    {step.box()} {arrow} {' & '.join(self.may_lead_to(step))}")
+        finish = getattr(self.finish, "__name__", "")
+        label = f"{FINISH}: {finish}" if finish.isidentifier() else FINISH  # a lambda has no name to show
+        lines.append(f'    {FINISH}(["{label}"])')
+        optional = [step.name for step in self.steps if step.when is not None]
+        if optional:
+            lines += ["    classDef optional stroke-dasharray: 4 4", f"    class {','.join(optional)} optional"]
+        return "\n".join(lines)
+
+
+class UndeclaredExit(RuntimeError):
+    """A step led somewhere its flow does not declare (Step.goes_to): a bug in the flow."""
 
 
 FLOWS: dict[str, Flow] = {}
 
 
 def register(flow: Flow) -> Flow:
+    """Add `flow` to the flows the engine runs, once it is sound (see check)."""
+    if flow.name in FLOWS:
+        raise ValueError(f"flow {flow.name}: another flow of that name is registered already")
+    check(flow)
     FLOWS[flow.name] = flow
     return flow
+
+
+def check(flow: Flow) -> None:
+    """Raise ValueError, naming the flow and the step, unless every step is sound: a unique name,
+    targets (next, goes_to) that exist, and quick replies within LINE's limits."""
+    names = [step.name for step in flow.steps]
+    for step in flow.steps:
+        problem = step.problem(names)
+        if problem:
+            raise ValueError(f"flow {flow.name}, step {step.name}: {problem}")
 
 
 def conversation(ctx: Context) -> Conversation | None:
@@ -226,7 +194,7 @@ def start(ctx: Context, flow: Flow, data: dict | None = None, at: str | None = N
     first = flow.step(at) if at else flow.first(data or {})
     ctx.session.add(Conversation(user_id=ctx.user.id, flow=flow.name, step=first.name, data=dict(data or {}),
                                  trail=[], started_at=ctx.now, updated_at=ctx.now))
-    return first.render(data or {})
+    return flow.render(first.name, data or {})
 
 
 def continue_flow(ctx: Context) -> Reply:
@@ -248,17 +216,16 @@ def continue_flow(ctx: Context) -> Reply:
         return _cancelled(ctx, flow.cancelled)
     if said == BACK:
         return _go_back(ctx, flow, convo)
-    if len(said) > step.max_length:
-        convo.updated_at = ctx.now
-        return step.render(convo.data, error=too_long(said, step.max_length))
     try:
+        if len(said) > step.max_length:
+            raise InvalidInput(too_long(said, step.max_length))
         value = None if (step.skip and said == step.skip) else step.parse(answer, convo.data)
     except InvalidInput as exc:
         convo.updated_at = ctx.now
-        return step.render(convo.data, error=exc.message)
+        return _ask_again(flow, convo, exc.message)
     except WrongKind:
         convo.updated_at = ctx.now
-        return step.render(convo.data, error=flow.wrong_kind)
+        return _ask_again(flow, convo, flow.wrong_kind)
     return _advance(ctx, flow, convo, step, value)
 
 
@@ -270,7 +237,12 @@ def resume(ctx: Context, note: str) -> Reply:
         ctx.session.delete(convo)
         return _cancelled(ctx, reason)
     convo.updated_at = ctx.now
-    return FLOWS[convo.flow].step(convo.step).render(convo.data, error=note)
+    return _ask_again(FLOWS[convo.flow], convo, note)
+
+
+def _ask_again(flow: Flow, convo: Conversation, note: str | None = None) -> list[Message]:
+    """The open step's question, after `note` (why it is asked again) when there is one."""
+    return flow.render(convo.step, convo.data, convo.trail, error=note)
 
 
 CASE_GONE = ("เรื่องที่ท่านกรอกค้างไว้อยู่นอกพื้นที่ที่ท่านรับผิดชอบแล้ว (อาจย้ายไปพื้นที่อื่น) "
@@ -294,10 +266,10 @@ def _advance(ctx: Context, flow: Flow, convo: Conversation, step: Step, value: A
         ctx.session.delete(convo)
         return _cancelled(ctx, value.message)
     if isinstance(value, Finish):
-        ctx.session.delete(convo)
-        ctx.session.flush()
-        return flow.finish(ctx, data)
-    if isinstance(value, Goto):
+        _check_declared(flow, step, FINISH)
+        target = None
+    elif isinstance(value, Goto):
+        _check_declared(flow, step, value.step)
         data.update(value.data)
         target = value.step
     else:
@@ -305,7 +277,9 @@ def _advance(ctx: Context, flow: Flow, convo: Conversation, step: Step, value: A
             data.update(value.also)
             value = value.value
         data[step.name] = value
-        target = flow.after(step, data)
+        leads_to = flow.leads_to(step, data)
+        _check_declared(flow, step, leads_to)
+        target = flow.passing_over(leads_to, data)
         # After an edit from the confirmation card, go back to it, unless the new answer opened
         # a step never answered (a title left out now asks for the sex).
         if data.get("_return_to") and (target is None or target in data):
@@ -316,16 +290,24 @@ def _advance(ctx: Context, flow: Flow, convo: Conversation, step: Step, value: A
         return flow.finish(ctx, data)
     convo.trail = [*convo.trail, step.name]
     convo.step, convo.data, convo.updated_at = target, data, ctx.now
-    return flow.step(target).render(data)
+    return _ask_again(flow, convo)
+
+
+def _check_declared(flow: Flow, step: Step, target: str) -> None:
+    """Refuse a move the flow does not declare: the transaction is rolled back, so the draft stays
+    where it was, and the dispatcher logs the error and apologises to the user."""
+    if target not in flow.may_lead_to(step):
+        raise UndeclaredExit(f"flow {flow.name}, step {step.name}: led to {target}, which its goes_to does "
+                             f"not declare ({', '.join(flow.may_lead_to(step))})")
 
 
 def _go_back(ctx: Context, flow: Flow, convo: Conversation) -> Reply:
     convo.updated_at = ctx.now
     if not convo.trail:
-        return flow.step(convo.step).render(convo.data, error="นี่คือคำถามแรกแล้วค่ะ")
+        return _ask_again(flow, convo, "นี่คือคำถามแรกแล้วค่ะ")
     *rest, previous = convo.trail
     convo.trail, convo.step = rest, previous
-    return flow.step(previous).render(convo.data)
+    return _ask_again(flow, convo)
 
 
 def reuse(steps: Sequence[Step], when: Callable[[dict], bool]) -> list[Step]:
@@ -336,22 +318,28 @@ def reuse(steps: Sequence[Step], when: Callable[[dict], bool]) -> list[Step]:
                     and step.applies(data)) for step in steps]
 
 
-def edit_step(name: str, flow: str, return_to: str,
+def edit_step(name: str, steps: Sequence[Step], return_to: str,
               prompt: str = "ต้องการแก้ไขข้อใดคะ เลือกจากปุ่มด้านล่าง") -> Step:
-    """The "แก้ไข" menu: the steps of `flow` that have an edit_label and apply; picking one asks it
+    """The "แก้ไข" menu: those of `steps` that have an edit_label and apply; picking one asks it
     again, and answering it goes back to the step `return_to` (the confirmation card)."""
+    editable = [step for step in steps if step.edit_label]
+    if len(editable) > MAX_QUICK_REPLIES - ENGINE_BUTTONS:
+        raise ValueError(f"edit menu {name}: {len(editable)} steps to edit; at most "
+                         f"{MAX_QUICK_REPLIES - ENGINE_BUTTONS} fit beside back and cancel")
 
-    def editable(data: dict) -> list[Step]:
-        return [s for s in FLOWS[flow].steps if s.edit_label and s.applies(data)]
+    def offered(data: dict) -> list[Step]:
+        return [step for step in editable if step.applies(data)]
 
     def pick(answer: Answer, data: dict) -> Goto:
         said = text_of(answer)
-        for step in editable(data):
+        for step in offered(data):
             if said == step.edit_label:
                 return Goto(step.name, {"_return_to": return_to})
         raise InvalidInput("กรุณาเลือกหัวข้อที่ต้องการแก้ไขจากปุ่มด้านล่างค่ะ")
 
-    return Step(name, prompt, pick, choices=lambda data: [s.edit_label for s in editable(data)])
+    # Goes to the step picked, and from it back to return_to.
+    return Step(name, prompt, pick, choices=lambda data: [step.edit_label for step in offered(data)],
+                goes_to=(*(step.name for step in editable), return_to), numbered=False)
 
 
 def remind_idle_drafts(db: Database, now: datetime) -> dict[str, int]:
@@ -382,7 +370,7 @@ def remind_idle_drafts(db: Database, now: datetime) -> dict[str, int]:
                     counts["expired"] += 1
                     continue
                 convo.reminded_at = now
-                reminder = [text(flow.reminder), *flow.step(convo.step).render(convo.data)]
+                reminder = [text(flow.reminder), *_ask_again(flow, convo)]
                 # The open question may show the draft (a confirmation card); the unregistered can
                 # only be registering, which names no child.
                 queue_messages(session, user.line_user_id, reminder, personal=access.is_registered(user))

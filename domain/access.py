@@ -51,6 +51,12 @@ def is_registered(user: User | None) -> bool:
     return user is not None and user.role is not None and user.registered_at is not None
 
 
+def may_receive_personal(user: User | None) -> bool:
+    """May messages naming a child go to this user: registered and not deactivated (checked again
+    when the sender sends, so a user deactivated after the message was queued gets nothing)."""
+    return is_registered(user) and user.active
+
+
 def refusal(user: User | None, roles: tuple[str, ...]) -> str | None:
     """The Thai reason this user may not act in one of `roles`, or None when they may."""
     if user is not None and not user.active:

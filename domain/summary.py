@@ -111,7 +111,7 @@ def _sub_area_key(roots: tuple[str, ...]):
     """The sub-area a case counts under: its code's prefix one level below a single root; with
     several roots (an organisation's districts), the root it lies in."""
     if len(roots) == 1:
-        # Literal lengths: PostgreSQL's statistics on these prefixes (migration 0009) estimate how many
+        # Literal lengths: PostgreSQL's statistics on these prefixes (migration 0008) estimate how many
         # groups there are only for the expression as written there, not with parameters.
         return func.substr(Case.area_code, literal_column("1"), literal_column(str(len(roots[0]) + 2)))
     return case(*((Case.area_code.startswith(root), root) for root in roots))

@@ -23,6 +23,7 @@ from linebot.v3.messaging import Message
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from domain import access
 from models import OutboxMessage, RichMenu, User, utcnow
 
 from models.database import Database
@@ -41,7 +42,7 @@ DELIVER_HERE, QUEUED = "outbox_deliver_here", "outbox_queued"
 def queue_messages(session: Session, line_user_id: str, messages: list[Message | dict],
                    reply_token: str | None = None, personal: bool = True) -> OutboxMessage:
     """Queue messages for one user. `personal=False` only for messages meant for anyone, even someone
-    unregistered or deactivated (see may_receive_personal); otherwise the sender checks the
+    unregistered or deactivated (see domain.access.may_receive_personal); otherwise the sender checks the
     recipient is still registered and active right before it sends."""
     return _queue(session, OutboxMessage(line_user_id=line_user_id, reply_token=reply_token,
                                          messages=_as_dicts(messages), personal=personal))
@@ -57,12 +58,6 @@ def queue_multicast(session: Session, line_user_ids: Iterable[str],
     return [_queue(session, OutboxMessage(recipients=recipients[i:i + MULTICAST_LIMIT], messages=payload,
                                           personal=personal))
             for i in range(0, len(recipients), MULTICAST_LIMIT)]
-
-
-def may_receive_personal(user: User | None) -> bool:
-    """Whether messages naming a child may go to this user: registered and not deactivated, as
-    domain.access.refusal decides (which imports the dispatcher, which imports this module)."""
-    return user is not None and user.active and user.role is not None and user.registered_at is not None
 
 
 def _as_dicts(messages: list[Message | dict]) -> list[dict]:
@@ -221,7 +216,7 @@ class Sender(QueueWorker):
             # who must not be named any more.
             if session.scalar(select(OutboxMessage.status).where(OutboxMessage.id == row.id)) != self.busy_status:
                 return None
-            # The columns may_receive_personal reads, not whole users: cheaper on the push path.
+            # The columns access.may_receive_personal reads, not whole users: cheaper on the push path.
             users = {user.line_user_id: user for user in session.execute(
                 select(User.line_user_id, User.following, User.active, User.role, User.registered_at)
                 .where(User.line_user_id.in_(targets)))}
@@ -230,7 +225,7 @@ class Sender(QueueWorker):
             user = users.get(target)
             if user is None:
                 return not row.personal  # a group chat, or no one we know
-            return user.following and (not row.personal or may_receive_personal(user))
+            return user.following and (not row.personal or access.may_receive_personal(user))
 
         return [t for t in targets if reachable(t)]
 

@@ -1,5 +1,5 @@
 """The lists people choose from (a child's situation, the reason they left school, what they want):
-data the coordinators change in this table, not in code. Seeded by migration 0004.
+data the coordinators change in this table, not in code. Seeded by migration 0006.
 
 Cases store an option's code, so a label can be reworded without touching old cases, and an option
 is retired by setting active to false. The option whose code is "other" asks for the reporter's

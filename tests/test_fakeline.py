@@ -264,7 +264,7 @@ def test_validation_follows_the_type_discriminator(api):
 
 
 def test_spec_limits_accept_the_limit_and_reject_one_more(fake, api):
-    schemas = yaml.safe_load((ROOT / "bot/line_spec/messaging-api.yml").read_text())["components"]["schemas"]
+    schemas = yaml.safe_load((ROOT / "devtools/line_spec/messaging-api.yml").read_text())["components"]["schemas"]
     max_messages = schemas["ReplyMessageRequest"]["properties"]["messages"]["maxItems"]
     max_items = schemas["QuickReply"]["properties"]["items"]["maxItems"]
     max_recipients = schemas["MulticastRequest"]["properties"]["to"]["maxItems"]

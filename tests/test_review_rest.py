@@ -17,7 +17,6 @@ import pytest
 from linebot.v3.messaging import TextMessage
 from sqlalchemy import select
 
-import domain.export
 from bench import common
 from bot import create_app
 from devtools.fakeline import FakeLine
@@ -41,6 +40,7 @@ from helpers import (
     wait_for,
     walk,
 )
+from line import export_jobs
 from line.outbox import queue_messages
 from models import Case, Download, OutboxMessage
 
@@ -111,14 +111,14 @@ def test_an_export_being_made_while_forget_runs_stores_the_child_afterwards(chat
     with db.transaction() as session:
         number = session.get(Case, case_id).number
     coordinator = registered(chat, "coordinator", "4001")
-    made = domain.export.export_file
+    made = export_jobs.export_file
 
     def slow_export(*args, **kwargs):
         file = made(*args, **kwargs)  # a province takes a second, the country half a minute
         forget(app, number)  # meanwhile a guardian's request is carried out
         return file
 
-    monkeypatch.setattr(domain.export, "export_file", slow_export)
+    monkeypatch.setattr(export_jobs, "export_file", slow_export)
     coordinator.taps("action=export&format=csv")
     run_exports()
     with db.transaction() as session:
@@ -190,9 +190,11 @@ def test_the_web_servers_access_log_keeps_a_usable_download_token(chat, register
                 urllib.request.urlopen(base + "/healthz", timeout=1).close()
                 return True
             except OSError:
+                assert server.poll() is None, "gunicorn exited"
                 return False
 
-        wait_for(answering, "the web process to answer /healthz", timeout=30)
+        # Booting imports the whole app: seconds on a loaded 2-core machine.
+        wait_for(answering, "the web process to answer /healthz", timeout=60)
         # LINE's URL preview fetches the link as soon as it is in the chat.
         preview = urllib.request.Request(f"{base}/download/{token}",
                                          headers={"User-Agent": "facebookexternalhit/1.1;line-poker/1.0"})

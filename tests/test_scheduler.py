@@ -27,7 +27,7 @@ def test_jobs_are_declared_for_one_scheduler_in_bangkok_time(app):
     jobs = {j.id: j for j in build_scheduler(app).get_jobs()}
     assert set(jobs) == set(JOBS) >= {"deadline-reminders", "unfinished-form-nudges", "outbox-cleanup"}
     for job_id, job in jobs.items():
-        assert job.func is run_job and job.args == (job_id,)
+        assert job.func is run_job and job.args == (job_id, app)
         assert job.max_instances == 1 and job.coalesce is True and job.misfire_grace_time >= 60
         assert str(job.trigger.timezone) == "Asia/Bangkok"
         assert JOBS[job_id].func.__qualname__ == JOBS[job_id].func.__name__  # module-level

@@ -172,7 +172,7 @@ def test_national_scope_comes_only_from_an_explicit_grant_on_the_cli(app, db, ch
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_at_0008(request, tmp_path):
+def database_at_0010(request, tmp_path):
     """An empty database migrated up to the revision before 0011, and an app on it."""
     if request.param == "sqlite":
         urls = iter([f"sqlite:///{tmp_path / 'old.sqlite3'}"])
@@ -181,13 +181,13 @@ def database_at_0008(request, tmp_path):
     for url in urls:
         app = create_app({"DATABASE_URL": url, "TESTING": True, "DATA_ENCRYPTION_KEY": THROWAWAY_DATA_KEY})
         with app.app_context():
-            upgrade_database("0008")
+            upgrade_database("0010")
         yield app
         shut_down(app)
 
 
-def test_the_migration_grants_national_scope_only_to_the_old_rules_deliberate_nationals(database_at_0008):
-    app = database_at_0008
+def test_the_migration_grants_national_scope_only_to_the_old_rules_deliberate_nationals(database_at_0010):
+    app = database_at_0010
     engine = app.extensions["db"].engine
     now = bindparam("now", utcnow(), type_=UTCDateTime())
     with engine.begin() as conn:

@@ -207,7 +207,7 @@ def test_the_migration_encrypts_existing_rows_and_its_downgrade_restores_them(ap
         result = app.test_cli_runner().invoke(args=["db", *args])
         assert result.exit_code == 0, result.output
 
-    cli("downgrade", "0008")
+    cli("downgrade", "0009")
     try:
         with db.engine.begin() as connection:
             connection.execute(text(
@@ -237,7 +237,7 @@ def test_the_migration_encrypts_existing_rows_and_its_downgrade_restores_them(ap
                 (None, {"row": 2, "changed": {"national_id": None, "grade": ["ป.5", "ป.6"]}})]
             user = session.scalar(select(User).where(User.phone == "0812345678"))
             assert user.real_name == "ผู้ใหญ่ เก่า"
-        cli("downgrade", "0008")
+        cli("downgrade", "0009")
         assert raw(db, "SELECT address, guardian_name, situation_note, school_name FROM cases") == [
             (ADDRESS, GUARDIAN, SITUATION_NOTE, SCHOOL)]
         assert raw(db, "SELECT real_name, phone FROM users") == [("ผู้ใหญ่ เก่า", "0812345678")]

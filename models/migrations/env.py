@@ -9,7 +9,7 @@ connection = config.attributes["connection"]
 
 
 def compare_type(context, inspected_column, metadata_column, inspected_type, metadata_type):
-    # SQLite ignores VARCHAR lengths, so migrations only change them on PostgreSQL (0009): no
+    # SQLite ignores VARCHAR lengths, so migrations only change them on PostgreSQL (0008): no
     # difference to report there. None: Alembic's own comparison.
     text_types = (inspected_type, getattr(metadata_type, "impl", metadata_type))
     if connection.dialect.name == "sqlite" and all(isinstance(t, String) for t in text_types):

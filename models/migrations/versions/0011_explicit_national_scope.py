@@ -26,7 +26,7 @@ TABLES = ("users", "invites")
 
 
 def upgrade() -> None:
-    # Plain ALTERs, not a batch: SQLite adds columns in place (see 0009).
+    # Plain ALTERs, not a batch: SQLite adds columns in place (see 0008).
     for table in TABLES:
         op.add_column(table, sa.Column('national_scope', sa.Boolean(), nullable=False, server_default=sa.false()))
         op.execute(sa.text(f"UPDATE {table} SET national_scope = :granted WHERE role = 'coordinator' "

@@ -5,7 +5,7 @@ Revises: 0011
 Create Date: 2026-12-01 10:45:00.000000
 
 Both columns become text holding models.crypto's EncryptedJSON (a random nonce, bound to the
-column's purpose); the rows already stored are encrypted here with the app's key, as 0009 did.
+column's purpose); the rows already stored are encrypted here with the app's key, as 0008 did.
 Existing outbox rows count as personal (the default fails closed): a queued row for someone
 deactivated since is then not delivered.
 """

@@ -17,7 +17,7 @@ depends_on = None
 
 # (table, column, its length before, the type that now keeps it encrypted). A length of None: it was
 # TEXT already; the others become TEXT on PostgreSQL (SQLite does not enforce VARCHAR lengths), except
-# the phone, which is looked up by == and so stays a VARCHAR, as wide as 0009 made the case's.
+# the phone, which is looked up by == and so stays a VARCHAR, as wide as 0008 made the case's.
 COLUMNS = [
     ("cases", "address", 500, SealedText("address")),
     ("cases", "situation_note", 500, SealedText("situation_note")),

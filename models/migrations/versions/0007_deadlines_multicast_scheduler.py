@@ -1,15 +1,15 @@
 """deadlines and their reminders, multicast outbox rows, the scheduler lease
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-23 16:44:27.903346
 """
 from alembic import op
 import sqlalchemy as sa
 import models.base
 
-revision = '0005'
-down_revision = '0004'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """list fields on cases, the chat message behind each case event, referrals, close and decline reasons
 
-Revision ID: 0008
-Revises: 0009
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-23 17:27:12.611096
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import models.base
 
 
-revision = '0008'
-down_revision = '0009'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
@@ -88,14 +88,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute(sa.text("DELETE FROM choice_options WHERE list_name IN ('close_reason', 'decline_reason')"))
-    with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.drop_column('closed_reason')
-        batch_op.drop_column('enrolled_on')
-        batch_op.drop_column('school_name')
-        batch_op.drop_column('list_group')
-        batch_op.drop_column('affiliation')
-        batch_op.drop_column('previous_school')
-        batch_op.drop_column('grade')
+    # Plain ALTERs, not a batch: on SQLite a batch drop rebuilds the cases table without the triggers
+    # 0008 made (cases.area_code), and 0008's downgrade, next, drops them.
+    for column in ('closed_reason', 'enrolled_on', 'school_name', 'list_group', 'affiliation', 'previous_school',
+                   'grade'):
+        op.drop_column('cases', column)
 
     with op.batch_alter_table('case_events', schema=None) as batch_op:
         batch_op.drop_column('source')

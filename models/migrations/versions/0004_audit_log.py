@@ -1,6 +1,6 @@
 """audit log
 
-Revision ID: 0006
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-23 16:44:16.405549
 """
@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 import models.base
 
-revision = '0006'
+revision = '0004'
 down_revision = '0003'
 branch_labels = None
 depends_on = None

@@ -1,15 +1,15 @@
 """cases, case history, photos, choice lists (seeded)
 
-Revision ID: 0004
-Revises: 0007
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-23 16:46:32.418978
 """
 from alembic import op
 import sqlalchemy as sa
 import models.base
 
-revision = '0004'
-down_revision = '0007'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """area codes on cases for the summaries, encrypted personal fields, export jobs, forgotten cases
 
-Revision ID: 0009
-Revises: 0005
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-23 17:28:59.198743
 """
 from alembic import op
 import sqlalchemy as sa
 import models.base
 
-revision = '0009'
-down_revision = '0005'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
