@@ -1,9 +1,9 @@
-"""What every benchmark needs: a throwaway PostgreSQL database, the Procfile's processes,
-CPU accounting per process, the machine's description, and writing results to docs/performance.md.
+"""What every benchmark needs: the PostgreSQL server for throwaway databases (helpers.fresh_postgres),
+the Procfile's processes, CPU accounting per process, the machine's description, and writing results
+to docs/performance.md.
 """
 from __future__ import annotations
 
-import base64
 import contextlib
 import os
 import platform
@@ -13,37 +13,20 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
 from urllib.request import urlopen
+
+import psycopg
+
+from helpers import THROWAWAY_DATA_KEY, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "performance.md"
 POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL",
                                     os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-# The data encryption key of throwaway databases (benchmarks, tests): public, so never for real data.
-THROWAWAY_DATA_KEY = base64.b64encode(bytes(range(64))).decode()
-
-
-@contextlib.contextmanager
-def fresh_postgres(admin_url: str = POSTGRES_ADMIN_URL, prefix: str = "bench") -> Iterator[str]:
-    """A new randomly named database on the server of `admin_url`, dropped afterwards
-    (the benchmarks' and the tests' databases)."""
-    import psycopg
-
-    admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=3)
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlsplit(admin_url)._replace(path=f"/{name}").geturl()
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 def procfile(process_type: str) -> str:
@@ -100,16 +83,17 @@ class Gunicorn:
             # exec: the PID we hold is gunicorn's master, so signals reach it and not a shell.
             self.process = subprocess.Popen(["bash", "-c", "exec " + self.command], cwd=ROOT, env=self.env,
                                             stdout=log, stderr=log, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+
+        def ready() -> bool:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}: {self.command}")
             with contextlib.suppress(OSError):
                 with urlopen(self.url + ready_path, timeout=2):
-                    if len(self.worker_pids()) >= 1:
-                        return self
-            time.sleep(0.2)
-        raise RuntimeError("gunicorn did not become ready")
+                    return len(self.worker_pids()) >= 1
+            return False
+
+        wait_for(ready, f"gunicorn to answer {ready_path}", timeout)
+        return self
 
     def worker_pids(self) -> list[int]:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
@@ -167,8 +151,6 @@ def machine() -> str:
         memory = f", {kb / 1024 / 1024:.0f} GiB RAM"
     postgres = ""
     with contextlib.suppress(Exception):
-        import psycopg
-
         with psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=3) as conn:
             postgres = ", PostgreSQL " + conn.execute("SHOW server_version").fetchone()[0].split()[0]
     return (f"{os.cpu_count()} cores ({model}){memory}, {platform.system()} {platform.release()}, "

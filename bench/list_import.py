@@ -14,7 +14,8 @@ import platform
 import time
 from datetime import date
 
-from domain.official_list.reader import AreaIndex, read_official_list
+from domain.official_list.list_areas import AreaIndex
+from domain.official_list.reader import read_official_list
 from devtools.synthetic import SAMPLE_AREAS, generate_list, list_table, to_csv, to_excel_xlsx, to_xlsx
 
 TODAY = date(2026, 11, 23)

@@ -31,6 +31,7 @@ from devtools.synthetic import generate_list, list_table, to_csv, to_excel_xlsx
 
 from bench import common
 from bench.scaling import Curve, main
+from helpers import fresh_postgres
 
 TODAY = date(2026, 11, 23)
 AREAS = common.ROOT / "data" / "areas" / "40-khon-kaen.csv"
@@ -43,7 +44,7 @@ def database(backend: str):
         if backend == "sqlite":
             url = f"sqlite:///{Path(stack.enter_context(tempfile.TemporaryDirectory())) / 'bench.sqlite3'}"
         else:
-            url = stack.enter_context(common.fresh_postgres())
+            url = stack.enter_context(fresh_postgres(common.POSTGRES_ADMIN_URL, "bench"))
         # TESTING: no LINE channel is needed to time the import.
         app = create_app({"DATABASE_URL": url, "LOG_LEVEL": "WARNING", "TESTING": True})
         db = app.extensions["db"]

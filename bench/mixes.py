@@ -11,8 +11,14 @@ import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from models.database import Database
 from devtools.fakeline import FakeLine
+from devtools.synthetic import SAMPLE_AREAS, generate_list
+from domain import people
+from domain.menu_labels import MENU_ABOUT, MENU_CHILDREN_TO_FIND, MENU_HELP, MENU_REPORT_CHILD
+from domain.official_list.importer import import_rows
+from domain.thai_ids import national_id_checksum_ok
+from models import User, utcnow
+from models.database import Database
 
 
 @dataclass(frozen=True)
@@ -47,8 +53,8 @@ def events(fake: FakeLine, mix: Mix, users: list[str], count: int) -> Iterator[d
 
 def text_steps(fake: FakeLine, user: str) -> Iterator[dict]:
     yield fake.text_event(user, "สวัสดี")
-    yield fake.text_event(user, "ช่วยเหลือ")
-    yield fake.text_event(user, "เกี่ยวกับโครงการ")
+    yield fake.text_event(user, MENU_HELP)
+    yield fake.text_event(user, MENU_ABOUT)
     yield fake.text_event(user, "ขอถามหน่อยค่ะ เด็กในหมู่บ้านไม่ได้ไปโรงเรียนมาสองเดือนแล้ว 😢")
 
 
@@ -58,7 +64,7 @@ def everything_users_do(fake: FakeLine, user: str) -> Iterator[dict]:
     yield fake.postback_event(user, "action=menu&value=help")
     yield fake.location_event(user, 16.4419, 102.8360, title="บ้านโนนทัน", address="ต.ในเมือง อ.เมืองขอนแก่น")
     yield fake.sticker_event(user)
-    yield fake.text_event(user, "ช่วยเหลือ")
+    yield fake.text_event(user, MENU_HELP)
     yield fake.unfollow_event(user)
 
 
@@ -67,10 +73,6 @@ LISTED = 2_000  # children on the list in the checking-in mix
 
 def registered_users(session, users: list[str], area_code: str) -> None:
     """The sample province's areas loaded, and every user a registered reporter for the area `area_code`."""
-    from domain import people
-    from devtools.synthetic import SAMPLE_AREAS
-    from models import User, utcnow
-
     people.load_areas(session, [(n, code, name) for n, (code, name) in enumerate(SAMPLE_AREAS.items())])
     area = people.find_area(session, area_code)
     session.add_all(User(line_user_id=user, role="reporter", area_id=area.id, real_name="ผู้ใหญ่บ้าน",
@@ -81,9 +83,6 @@ def registered_users(session, users: list[str], area_code: str) -> None:
 def listed_children(db: Database, users: list[str]) -> None:
     """The sample province's areas, a list of children imported, every user a reporter for all of it
     (so that any child may be checked in by any of them)."""
-    from domain.official_list.importer import import_rows
-    from devtools.synthetic import generate_list
-
     with db.transaction() as session:
         registered_users(session, users, "40")
         import_rows(session, generate_list(LISTED, seed=1), filename="bench.csv", digest="bench", source="bench")
@@ -92,7 +91,7 @@ def listed_children(db: Database, users: list[str]) -> None:
 def checking_in(fake: FakeLine, user: str) -> Iterator[dict]:
     """A village head pages through the list, searches it, and checks a child in as not found."""
     case_id = 1 + sum(map(ord, user)) % LISTED
-    yield fake.text_event(user, "รายชื่อที่ต้องติดตาม")
+    yield fake.text_event(user, MENU_CHILDREN_TO_FIND)
     yield fake.postback_event(user, "action=todo&page=2")
     yield fake.text_event(user, "ค้นหา สมชาย")
     yield fake.postback_event(user, f"action=checkin&case={case_id}")
@@ -116,17 +115,15 @@ _walks = itertools.count(1)
 
 def new_national_id() -> str:
     """A valid 13-digit national ID not used before in this process, so that every walk reports another child."""
-    from domain.thai import national_id_checksum_ok
-
     first12 = f"1{next(_walks):011d}"
     return next(first12 + d for d in "0123456789" if national_id_checksum_ok(first12 + d))
 
 
 def reporting(fake: FakeLine, user: str) -> Iterator[dict]:
-    """A village head reports a child found out of school: "แจ้งพบเด็ก", every answer, then "ยืนยัน"."""
+    """A village head reports a child found out of school: MENU_REPORT_CHILD, every answer, then "ยืนยัน"."""
     answers = ["ด.ญ. สมศรี มีสุข", new_national_id(), "อายุ 12", "บ้านสำราญ หมู่ที่ 1", "45 หมู่ 1",
                "อยู่บ้าน ไม่ได้เรียน", "บ้านไกล/เดินทางลำบาก", "กลับเข้าโรงเรียน", "ข้าม", "ไม่มีรูป", "ยืนยัน"]
-    yield fake.text_event(user, "แจ้งพบเด็ก")
+    yield fake.text_event(user, MENU_REPORT_CHILD)
     for answer in answers:
         yield fake.text_event(user, answer)
 

@@ -1,56 +1,51 @@
 """Benchmark: plan one deadline reminder for 100,000 users, deliver it, and check the sender's pace.
 
-Runs against a throwaway PostgreSQL database (TEST_POSTGRES_URL, default the local test server;
+Runs against a throwaway PostgreSQL database (BENCH_POSTGRES_URL or TEST_POSTGRES_URL, default the local test server;
 --sqlite for an SQLite file) and the fake LINE platform, served from a process of its own so it
 does not share the sender's interpreter. Prints the figures recorded in docs/performance.md.
 Not a test: nothing here asserts a time.
 
-    .venv/bin/python bench/reminders.py [--users 100000] [--sqlite]
+    .venv/bin/python -m bench.reminders [--users 100000] [--sqlite]
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
 import os
 import platform
-import sys
 import tempfile
 import time
-import uuid
-from datetime import date, datetime, timedelta
+from collections.abc import Iterator
+from datetime import date, datetime
 from datetime import time as clock_time
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import psycopg
 from linebot.v3.messaging import TextMessage
 from sqlalchemy import func, insert, select
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parents[1] / "tests")]
+from bench import common
+from bot import create_app
+from bot.db_cli import upgrade_database
+from devtools.fakeline import FakeLine
+from domain.deadlines import create_deadline
+from domain.thai_dates import BANGKOK
+from helpers import SECRET, TOKEN, app_config, fresh_postgres, wait_for
+from line.outbox import queue_multicast
+from models import Area, OutboxMessage, User, utcnow
+from scheduler.jobs import run_job
 
-from bot import create_app  # noqa: E402
-from bot.db_cli import upgrade_database  # noqa: E402
-from domain.deadlines import create_deadline  # noqa: E402
-from devtools.fakeline import FakeLine  # noqa: E402
-from line.outbox import queue_multicast  # noqa: E402
-from domain.thai import BANGKOK  # noqa: E402
-from helpers import SECRET, TOKEN, app_config  # noqa: E402
-from models import Area, OutboxMessage, User, utcnow  # noqa: E402
-from scheduler.jobs import run_job  # noqa: E402
-
-PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 DUE = date(2026, 3, 20)
 
 
-def throwaway_database(use_sqlite: bool):
-    if use_sqlite:
-        path = Path(tempfile.mkdtemp()) / "bench.sqlite3"
-        return f"sqlite:///{path}", lambda: path.unlink()
-    admin = psycopg.connect(PG_ADMIN_URL, autocommit=True)
-    name = f"bench_reminders_{uuid.uuid4().hex[:8]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    return urlsplit(PG_ADMIN_URL)._replace(path=f"/{name}").geturl(), lambda: admin.execute(
-        f'DROP DATABASE "{name}" WITH (FORCE)')
+@contextlib.contextmanager
+def throwaway_database(use_sqlite: bool) -> Iterator[str]:
+    if not use_sqlite:
+        with fresh_postgres(common.POSTGRES_ADMIN_URL, "bench_reminders") as url:
+            yield url
+        return
+    with tempfile.TemporaryDirectory() as directory:
+        yield f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
 
 
 def seed(db, users: int) -> None:
@@ -117,13 +112,11 @@ def _serve_fake(conn, latency: float) -> None:
 
 
 def wait_until_sent(db, timeout: float = 600) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def drained() -> bool:
         with db.transaction() as session:
-            if not session.scalar(select(func.count()).where(OutboxMessage.status.in_(("pending", "sending")))):
-                return
-        time.sleep(0.05)
-    raise TimeoutError("outbox not drained")
+            return not session.scalar(select(func.count()).where(OutboxMessage.status.in_(("pending", "sending"))))
+
+    wait_for(drained, "the outbox to be drained", timeout)
 
 
 def busiest_second(times: list[float]) -> int:
@@ -188,9 +181,10 @@ def main() -> None:
     parser.add_argument("--pushes", type=int, default=2000)
     args = parser.parse_args()
 
-    database_url, drop = throwaway_database(args.sqlite)
-    fake = RemoteFakeLine(latency=0.02)  # every LINE call takes 20 ms
-    try:
+    with contextlib.ExitStack() as stack:
+        database_url = stack.enter_context(throwaway_database(args.sqlite))
+        fake = RemoteFakeLine(latency=0.02)  # every LINE call takes 20 ms
+        stack.callback(fake.stop)
         app = create_app(app_config(database_url, fake.base_url, TESTING=False, LOG_LEVEL="WARNING"))
         with app.app_context():
             upgrade_database()
@@ -204,9 +198,6 @@ def main() -> None:
         for rate in (args.push_rate, 0.0):
             queue_pushes(database_url, args.pushes, f"pace{rate:g}x")
             print("push pace:", drain(database_url, fake, "push", LINE_RATE_LIMIT=rate))
-    finally:
-        fake.stop()
-        drop()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ rewrites its own section of docs/performance.md:
 
     @contextmanager
     def official_list(rows):             # untimed: build the input (and clean up after)
-        with fresh_postgres() as url:
+        with fresh_postgres(common.POSTGRES_ADMIN_URL, "bench") as url:
             yield url, write_synthetic_list(rows)
 
     def import_list(given):              # timed

@@ -29,6 +29,7 @@ from models import utcnow
 
 from bench import common
 from bench.scaling import Curve, main
+from helpers import THROWAWAY_DATA_KEY, fresh_postgres
 
 BASE = 100_000
 SCOPES = {"national": ("",), "province": ("40",), "district": ("4001",)}
@@ -65,8 +66,8 @@ def cases(size: int):
 
 @contextlib.contextmanager
 def _build(size: int):
-    with common.fresh_postgres() as url:
-        app = create_app({"DATABASE_URL": url, "TESTING": True, "DATA_ENCRYPTION_KEY": common.THROWAWAY_DATA_KEY})
+    with fresh_postgres(common.POSTGRES_ADMIN_URL, "bench") as url:
+        app = create_app({"DATABASE_URL": url, "TESTING": True, "DATA_ENCRYPTION_KEY": THROWAWAY_DATA_KEY})
         with app.app_context():
             upgrade_database()
         db = app.extensions["db"]

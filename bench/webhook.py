@@ -40,6 +40,7 @@ from models.crypto import FieldCipher
 
 from bench import common
 from bench.mixes import MIXES, Mix, events
+from helpers import fresh_postgres
 
 SECRET = "bench-channel-secret"
 TOKEN = "bench-channel-access-token"
@@ -172,7 +173,7 @@ class Bench:
         return load
 
     def bot(self, floor: Load) -> None:
-        with common.fresh_postgres() as url:
+        with fresh_postgres(common.POSTGRES_ADMIN_URL, "bench") as url:
             env = {**self.env, "DATABASE_URL": url}
             common.run_release(env)
             # The same key as the server (common.venv_env): a mix may prepare encrypted rows.

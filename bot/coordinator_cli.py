@@ -19,7 +19,8 @@ from bot.config import write_private_file
 from models.database import get_db
 from domain.export import FORMATS, export_file, record_export
 from bot.people_cli import existing_area
-from domain.thai import BANGKOK, to_ascii_digits
+from domain.thai import to_ascii_digits
+from domain.thai_dates import BANGKOK
 
 audit_cli = AppGroup("audit", help="The audit trail: who saw or changed what.")
 pdpa_cli = AppGroup("pdpa", help="Data-subject requests (PDPA).")

@@ -7,7 +7,8 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from domain.deadlines import create_deadline, must_report, parse_days, today_in_bangkok
-from domain.thai import InvalidInput, format_thai_date, parse_date
+from domain.thai import InvalidInput
+from domain.thai_dates import format_thai_date, parse_date
 from models import ROLES, Area, Deadline, DeadlineReport, User, utcnow
 from models.database import get_db
 

@@ -10,32 +10,27 @@ from linebot.v3.messaging import PostbackAction
 
 from chat.dispatcher import Context, Reply
 from domain import access
-from line.messages import MAX_LABEL, text
-from line.richmenu import (
-    ABOUT as MENU_ABOUT,
-    AREA_SUMMARY as MENU_AREA_SUMMARY,
-    EXPORT_REPORT as MENU_EXPORT,
-    FOLLOW_UP_LIST as MENU_FOLLOW_UP,
-    HELP as MENU_HELP,
-    MY_REPORTS as MENU_MY_REPORTS,
-    REGISTER as MENU_REGISTER,
-    REPORT_CHILD as MENU_REPORT,
+from domain.menu_labels import (
+    MENU_ABOUT,
+    MENU_AREA_SUMMARY,
+    MENU_CHILDREN_TO_FIND,
+    MENU_DEACTIVATE,
+    MENU_EXPORT_REPORT,
+    MENU_HELP,
+    MENU_INVITE,
+    MENU_MY_REPORTS,
+    MENU_REGISTER,
+    MENU_REPORT_CHILD,
 )
+from line.messages import MAX_LABEL, text
 from models import User
 
-MENU_INVITE = "สร้างรหัสเชิญ"
-MENU_DEACTIVATE = "ระงับผู้ใช้"
-
-__all__ = [
-    "MENU_ABOUT", "MENU_AREA_SUMMARY", "MENU_DEACTIVATE", "MENU_EXPORT", "MENU_FOLLOW_UP", "MENU_HELP",
-    "MENU_INVITE", "MENU_MY_REPORTS", "MENU_REGISTER", "MENU_REPORT", "area_buttons", "main_menu",
-    "organisation_areas_to_choose", "requires",
-]
+__all__ = ["area_buttons", "main_menu", "organisation_areas_to_choose", "requires"]
 # An organisation's areas offered as buttons; with more, the user types a code or a name.
 MAX_AREA_BUTTONS = 10
 
-REPORTER_MENU = (MENU_REPORT, MENU_FOLLOW_UP, MENU_MY_REPORTS, MENU_HELP)
-COORDINATOR_MENU = (MENU_REPORT, MENU_FOLLOW_UP, MENU_MY_REPORTS, MENU_AREA_SUMMARY, MENU_EXPORT,
+REPORTER_MENU = (MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND, MENU_MY_REPORTS, MENU_HELP)
+COORDINATOR_MENU = (MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND, MENU_MY_REPORTS, MENU_AREA_SUMMARY, MENU_EXPORT_REPORT,
                     MENU_INVITE, MENU_DEACTIVATE, MENU_HELP)
 
 

@@ -25,7 +25,8 @@ from domain import access, audit, people
 from domain.deadlines import create_deadline
 from models.database import get_db
 from devtools.synthetic import generate_list
-from domain.thai import BANGKOK, parse_title
+from domain.thai_dates import BANGKOK
+from domain.thai_names import parse_title
 
 AREAS_FILE = Path(__file__).resolve().parent.parent / "data" / "areas" / "40-khon-kaen.csv"
 SEED = 2569

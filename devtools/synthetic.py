@@ -19,8 +19,12 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
-from domain.official_list.reader import COLUMN_ALIASES, ListRow
-from domain.thai import BE_OFFSET, age_on, national_id_checksum_ok, now_bangkok
+from domain.official_list.list_columns import COLUMN_ALIASES
+from domain.official_list.list_report import ListRow
+from domain.thai_dates import BE_OFFSET, age_on, now_bangkok
+from domain.thai_ids import national_id_checksum_ok
+from domain.thai_names import CHILD_TITLE_AGE, THAI_TITLES
+from models import SEXES
 
 __all__ = [
     "SAMPLE_AREAS",
@@ -93,7 +97,6 @@ VARIANT_HEADERS: dict[str, str] = {
     "grade": "ระดับชั้น", "previous_school": "สถานศึกษาเดิม", "house_no": "เลขที่", "moo": "ม.",
     "subdistrict": "ต.", "district": "อ.", "province": "จ.", "affiliation": "สังกัด", "group": "กลุ่มเป้าหมาย",
 }
-SEX_WORDS = {"male": "ชาย", "female": "หญิง"}
 _THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 
 
@@ -161,10 +164,9 @@ def _birth_date(rng: random.Random, today: date) -> date:
 
 
 def _title(sex: str, age: int) -> str:
-    # เด็กชาย/เด็กหญิง until 15, then นาย/นางสาว.
-    if age < 15:
-        return "ด.ช." if sex == "male" else "ด.ญ."
-    return "นาย" if sex == "male" else "นางสาว"
+    """As lists write it: ด.ช./ด.ญ. until 15, then the first adult title of the table (นาย/นางสาว)."""
+    child = age < CHILD_TITLE_AGE
+    return next(title.listed for title in THAI_TITLES if title.sex == sex and title.child == child)
 
 
 def _grade(rng: random.Random, age: int, equity: bool) -> str:
@@ -205,7 +207,7 @@ def _cell(row: ListRow, name: str, dates: str) -> object:
     if value is None:
         return ""
     if name == "sex":
-        return SEX_WORDS[value]
+        return SEXES[value]
     if name == "moo":
         return str(value)
     if name == "birth_date":

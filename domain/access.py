@@ -19,9 +19,15 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, bindparam, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from models import Area, Organisation, User
+from domain.menu_labels import MENU_REGISTER
+from models import ROLES, Area, Organisation, User
 
-REPORTERS = ("reporter", "teacher", "coordinator", "admin")
+# Every registered role reports children found and checks in those listed.
+REPORTERS = ROLES
+# Those who may refer a child, record them back in school and answer the follow-up questions:
+# teachers and coordinators, not the village heads and local officers who report.
+REFERRERS = ("teacher", "coordinator", "admin")
+# Those who manage an area: its summary, exports, deadlines, invites, closing cases.
 COORDINATORS = ("coordinator", "admin")
 # A pseudo-role for `refusal` and a flow's roles: a LINE user who has not registered (yet).
 UNREGISTERED = "unregistered"
@@ -29,7 +35,7 @@ UNREGISTERED = "unregistered"
 ANYONE = (UNREGISTERED, *REPORTERS)
 
 NOT_REGISTERED = ("ขออภัยค่ะ เมนูนี้สำหรับผู้ที่ลงทะเบียนแล้วเท่านั้น "
-                  "กรุณาพิมพ์ \"ลงทะเบียน\" แล้วกรอกรหัสเชิญที่ได้รับจากผู้ประสานงานในพื้นที่ของท่าน")
+                  f"กรุณาพิมพ์ \"{MENU_REGISTER}\" แล้วกรอกรหัสเชิญที่ได้รับจากผู้ประสานงานในพื้นที่ของท่าน")
 NOT_ALLOWED = "ขออภัยค่ะ บทบาทของท่านไม่มีสิทธิ์ใช้เมนูนี้"
 DEACTIVATED = "บัญชีของท่านถูกระงับการใช้งานโดยผู้ประสานงาน หากคิดว่าเป็นความผิดพลาด กรุณาติดต่อผู้ประสานงานในพื้นที่"
 NO_SCOPE = ("ขออภัยค่ะ บัญชีของท่านยังไม่ได้กำหนดพื้นที่รับผิดชอบ จึงยังไม่เห็นข้อมูลเด็กในพื้นที่ใด "

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from models import Area, Deadline, DeadlineReport, User, utcnow
 
-from domain.thai import BANGKOK
+from domain.thai_dates import BANGKOK
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,10 @@ from models import (REFERRAL_STATUSES, SEXES, STATUSES, Area, Case, ChoiceOption
 from models.choice import OTHER
 
 from domain import access, audit
-from domain.official_list.reader import inert
-from domain.thai import BANGKOK, age_on, be_year, mask_national_id, strip_control
+from domain.official_list.list_report import inert
+from domain.thai import strip_control
+from domain.thai_dates import BANGKOK, age_on, be_year
+from domain.thai_ids import mask_national_id
 
 log = logging.getLogger(__name__)
 

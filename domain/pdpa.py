@@ -19,7 +19,7 @@ from models.case import FORGOTTEN_ID
 from models.crypto import cipher_of
 
 from domain import audit
-from domain.thai import BANGKOK, age_on
+from domain.thai_dates import BANGKOK, age_on
 
 # What identifies the child or their family; everything else on the case is statistics. The schools
 # name where the child is or was, which with the village, sex and age points at one child; the grade,

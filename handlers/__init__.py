@@ -11,17 +11,18 @@ from chat.dispatcher import Route, texts
 from handlers import my_reports, register, welcome
 
 from handlers import case_history as audit_trail, act_on_case as cases, check_in as checkin, set_deadline as deadlines, export_report as export, refer_child as referral, report_child as report, area_summary as summary, children_to_find as to_find, manage_people as users
-from chat.menus import (
+from domain.menu_labels import (
     MENU_ABOUT,
     MENU_AREA_SUMMARY,
+    MENU_CHILDREN_TO_FIND,
     MENU_DEACTIVATE,
-    MENU_EXPORT,
-    MENU_FOLLOW_UP,
+    MENU_EXPORT_REPORT,
     MENU_HELP,
     MENU_INVITE,
     MENU_MY_REPORTS,
     MENU_REGISTER,
-    MENU_REPORT,
+    MENU_REPORT_CHILD,
+    MENU_SET_DEADLINE,
 )
 
 ROUTES: list[Route] = [
@@ -31,16 +32,16 @@ ROUTES: list[Route] = [
     Route("text", register.start_registration, texts=texts(MENU_REGISTER)),
     Route("text", users.create_invite, texts=texts(MENU_INVITE)),
     Route("text", users.deactivate_user, texts=texts(MENU_DEACTIVATE)),
-    Route("text", report.report_found_child, texts=texts(MENU_REPORT)),
-    Route("text", deadlines.start_setting_deadline, texts=texts(deadlines.MENU_SET_DEADLINE, "ตั้งกำหนดส่งรายงาน")),
+    Route("text", report.report_found_child, texts=texts(MENU_REPORT_CHILD)),
+    Route("text", deadlines.start_setting_deadline, texts=texts(MENU_SET_DEADLINE, "ตั้งกำหนดส่งรายงาน")),
     # One tap on a reminder, answered even in the middle of a form (the form stays where it was).
     Route("postback", deadlines.confirm_reported, action=deadlines.REPORTED_ACTION),
     Route("text", summary.show_area_summary, texts=texts(MENU_AREA_SUMMARY)),
     Route("postback", summary.drill_into_area, action="summary"),
-    Route("text", export.choose_export_format, texts=texts(MENU_EXPORT)),
+    Route("text", export.choose_export_format, texts=texts(MENU_EXPORT_REPORT)),
     Route("postback", export.request_export, action="export"),
     Route("text", audit_trail.show_case_history, when=audit_trail.asks_who_looked),
-    Route("text", to_find.show_list, texts=texts(MENU_FOLLOW_UP)),
+    Route("text", to_find.show_list, texts=texts(MENU_CHILDREN_TO_FIND)),
     Route("text", my_reports.show_my_reports, texts=texts(MENU_MY_REPORTS)),
     Route("text", welcome.read_about, texts=texts(MENU_ABOUT)),
     Route("text", welcome.ask_for_help, texts=texts(MENU_HELP, "help", "วิธีใช้")),

@@ -34,13 +34,15 @@ from sqlalchemy.orm import Session
 from domain import access, audit
 
 from chat import flow
-from domain.access import COORDINATORS, OUT_OF_SCOPE, REPORTERS
+from domain.access import COORDINATORS, OUT_OF_SCOPE, REFERRERS, REPORTERS
 from chat.menus import requires
 from chat.dispatcher import Context, Reply
 from chat.flow import Flow
 from line.messages import card, flex, text
 from line.outbox import queue_messages
-from domain.thai import BANGKOK, format_thai_date, mask_national_id, now_bangkok, parse_id
+from domain.thai import parse_id
+from domain.thai_dates import BANGKOK, format_thai_date, now_bangkok
+from domain.thai_ids import mask_national_id
 from models import (
     OPEN_REFERRAL,
     REFERRAL_STATUSES,
@@ -61,8 +63,6 @@ from models import (
 from chat.menus import main_menu
 from handlers.report_child import choice_steps
 
-# Who may refer a child, record them back in school, and follow them up: teachers and coordinators.
-REFERRERS = ("teacher", "coordinator", "admin")
 NOT_CLOSED = tuple(status for status in STATUSES if status != "closed")
 # The organisations a case's card names as responsible for the child's area.
 RESPONSIBLE_KINDS = ("local_government", "school")

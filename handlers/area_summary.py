@@ -24,10 +24,11 @@ from chat.menus import requires
 from chat.dispatcher import Context, Reply
 from line.messages import MAX_LABEL, quick_replies, text
 from domain.summary import LEVEL_WORDS, Summary, deadline_progress, summarise
-from domain.thai import format_thai_datetime
+from domain.thai_dates import format_thai_datetime
 from models import STATUSES
 
-from chat.menus import MENU_EXPORT, main_menu
+from chat.menus import main_menu
+from domain.menu_labels import MENU_EXPORT_REPORT
 
 TITLE = "สรุปพื้นที่"
 MAX_SUB_AREAS = 10  # rows on the card; the rest are counted below them
@@ -100,8 +101,8 @@ def summary_card(summary: Summary, label: str, as_of: str, overdue_days: int, pr
                  *(FlexText(text=line, size="sm", wrap=True) for line in progress)]
     if summary.sub_areas:
         body += [FlexSeparator(margin="lg"), *sub_area_section(summary)]
-    export = PostbackAction(label=MENU_EXPORT, data="action=export" + (f"&area={area_code}" if area_code else ""),
-                            displayText=MENU_EXPORT)
+    export = PostbackAction(label=MENU_EXPORT_REPORT, displayText=MENU_EXPORT_REPORT,
+                            data="action=export" + (f"&area={area_code}" if area_code else ""))
     buttons = [FlexButton(style="primary", height="sm", action=export)]
     if up is not None:
         buttons.append(FlexButton(style="secondary", height="sm", action=up))

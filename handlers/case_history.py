@@ -13,7 +13,8 @@ from domain import access, audit, people
 from chat.menus import requires
 from chat.dispatcher import Context, Reply
 from line.messages import text
-from domain.thai import format_thai_datetime, to_ascii_digits
+from domain.thai import to_ascii_digits
+from domain.thai_dates import format_thai_datetime
 from models import User, case_by_number
 
 from chat.menus import main_menu

@@ -20,7 +20,8 @@ from domain.access import REPORTERS
 from chat.menus import requires
 from chat.dispatcher import Context, Reply
 from line.messages import MAX_QUICK_REPLIES, card, flex, text
-from domain.thai import parse_title, to_ascii_digits
+from domain.thai import to_ascii_digits
+from domain.thai_names import parse_title
 from models import STATUSES, TO_FIND, Area, Case, User
 
 from handlers.act_on_case import CASE_ACTIONS, age_text, distance_km, masked_id, school_text, viewed

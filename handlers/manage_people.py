@@ -34,6 +34,7 @@ import re
 from sqlalchemy import select
 
 from domain import access, audit, people
+from domain.menu_labels import MENU_REGISTER
 
 from chat import flow
 
@@ -43,7 +44,9 @@ from chat.dispatcher import Context, Reply
 from chat.flow import Flow, text_answer
 from chat.step import Answer, Fill, Finish, Step
 from line.messages import text
-from domain.thai import BANGKOK, InvalidInput, format_phone, format_thai_date, parse_phone, to_ascii_digits
+from domain.thai import InvalidInput, to_ascii_digits
+from domain.thai_dates import BANGKOK, format_thai_date
+from domain.thai_phones import format_phone, parse_phone
 from models import Area, Organisation, User
 
 from chat.menus import main_menu
@@ -215,7 +218,7 @@ def finish_invite(ctx: Context, data: dict) -> Reply:
     forward = (f"รหัสเชิญเข้าใช้ LINE \"พาน้องกลับมาเรียน\": {people.format_invite_code(invite.code)}\n"
                f"บทบาท: {people.ROLE_LABELS[invite.role]}\n"
                f"พื้นที่: {data['organisation']['scope']}\n"
-               f"เพิ่มเพื่อนบัญชีนี้ แล้วพิมพ์ \"{richmenu.REGISTER}\" และกรอกรหัสนี้ "
+               f"เพิ่มเพื่อนบัญชีนี้ แล้วพิมพ์ \"{MENU_REGISTER}\" และกรอกรหัสนี้ "
                f"ใช้ได้ถึง {format_thai_date(invite.expires_at.astimezone(BANGKOK).date())}")
     return [text(f"สร้างรหัสเชิญแล้วค่ะ ใช้ได้ {invite.max_uses} คน ส่งต่อข้อความถัดไปให้ผู้ที่ท่านต้องการเชิญได้เลย"),
             text(forward, *main_menu(ctx.user))]

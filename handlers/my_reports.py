@@ -12,10 +12,11 @@ from linebot.v3.messaging import PostbackAction
 from sqlalchemy import func, or_, select
 
 from domain.access import REPORTERS, visible_area_filter
+from domain.menu_labels import MENU_REPORT_CHILD
 from chat.menus import requires
 from chat.dispatcher import Context, Reply
 from line.messages import MAX_QUICK_REPLIES, text
-from domain.thai import BANGKOK, format_thai_date
+from domain.thai_dates import BANGKOK, format_thai_date
 from models import STATUSES, Area, Case, CaseEvent, User
 
 from handlers.act_on_case import viewed
@@ -39,7 +40,8 @@ def show_my_reports(ctx: Context) -> Reply:
     stmt = my_cases(ctx.user)
     total = ctx.session.scalar(select(func.count()).select_from(stmt.subquery()))
     if not total:
-        return [text("ท่านยังไม่มีเรื่องที่แจ้งค่ะ เมื่อพบเด็ก เลือก \"แจ้งพบเด็ก\" ได้เลย", *main_menu(ctx.user))]
+        return [text(f"ท่านยังไม่มีเรื่องที่แจ้งค่ะ เมื่อพบเด็ก เลือก \"{MENU_REPORT_CHILD}\" ได้เลย",
+                     *main_menu(ctx.user))]
     pages = math.ceil(total / PAGE_SIZE)
     try:
         page = min(max(1, int(ctx.postback.get("page", "1"))), pages)

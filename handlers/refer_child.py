@@ -67,7 +67,9 @@ from chat.flow import Flow, free_text, text_answer, text_of
 from chat.step import Answer, Fill, Finish, Step, Stop
 from line.messages import MAX_QUICK_REPLIES, card, flex, text
 from line.outbox import queue_messages
-from domain.thai import InvalidInput, format_phone, format_thai_date, now_bangkok, parse_date, parse_id
+from domain.thai import InvalidInput, parse_id
+from domain.thai_dates import format_thai_date, now_bangkok, parse_date
+from domain.thai_phones import format_phone
 from models import (
     REFERRAL_KINDS,
     REFERRAL_STATUSES,

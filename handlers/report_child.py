@@ -66,20 +66,11 @@ from chat.flow import Flow, edit_step, free_text, text_answer, text_of
 from chat.step import FINISH, Answer, Fill, Finish, Goto, Step, WrongKind
 from line.messages import MAX_QUICK_REPLIES, card, flex, text
 from line.outbox import queue_messages
-from domain.thai import (
-    TITLE_SEX,
-    InvalidInput,
-    format_phone,
-    format_thai_date,
-    mask_national_id,
-    now_bangkok,
-    parse_birth,
-    parse_national_id,
-    parse_person_name,
-    parse_phone,
-    parse_title,
-    to_ascii_digits,
-)
+from domain.thai import InvalidInput, to_ascii_digits
+from domain.thai_dates import format_thai_date, now_bangkok, parse_birth
+from domain.thai_ids import mask_national_id, parse_national_id
+from domain.thai_names import TITLE_SEX, parse_person_name, parse_title
+from domain.thai_phones import format_phone, parse_phone
 from models import (
     SEXES,
     STATUSES,

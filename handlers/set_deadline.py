@@ -39,13 +39,13 @@ from chat.dispatcher import Context, Reply
 from chat.flow import Flow, text_of
 from chat.step import Answer, Fill, Finish, Step, WrongKind
 from line.messages import text
-from domain.thai import InvalidInput, format_thai_date, parse_date, parse_id
+from domain.thai import InvalidInput, parse_id
+from domain.thai_dates import format_thai_date, parse_date
 from models import Deadline
 
 from chat.menus import area_buttons, main_menu, organisation_areas_to_choose
 from handlers.manage_people import named_area_in_scope
 
-MENU_SET_DEADLINE = "ตั้งกำหนดส่ง"
 CONFIRM = "ยืนยัน"
 
 # Who must report, as the coordinator picks it.

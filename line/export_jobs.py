@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from domain import access
 from domain.export import ExportFile, export_file, job_roots, record_export
+from domain.menu_labels import MENU_EXPORT_REPORT
 from line.download_links import LINK, LINK_LIFETIME, DownloadLinks, with_link
 from line.messages import text
 from line.outbox import Sender, deliver_here, queue_messages, queued_rows
@@ -25,7 +26,7 @@ READY = ("📄 ไฟล์รายงาน{label} พร้อมแล้ว
          "ลิงก์นี้ดาวน์โหลดได้ครั้งเดียว ภายใน {minutes} นาที ข้อมูลในไฟล์เป็นข้อมูลส่วนบุคคลของเด็ก "
          "กรุณาเก็บรักษาตาม PDPA และอย่าส่งต่อลิงก์หรือไฟล์ในกลุ่มแชท")
 FORGET_RETRIES = 3
-FAILED = "ขออภัยค่ะ สร้างไฟล์รายงานไม่สำเร็จ กรุณาลองใหม่อีกครั้งจากเมนู \"ส่งออกรายงาน\""
+FAILED = f"ขออภัยค่ะ สร้างไฟล์รายงานไม่สำเร็จ กรุณาลองใหม่อีกครั้งจากเมนู \"{MENU_EXPORT_REPORT}\""
 
 
 class Exporter(QueueWorker):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import time as clock_time
 
-from domain.thai import BANGKOK
+from domain.thai_dates import BANGKOK
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,16 @@ from sqlalchemy.orm import Session
 from models import RichMenu, User, utcnow
 
 from domain import access
+from domain.menu_labels import (
+    MENU_ABOUT,
+    MENU_AREA_SUMMARY,
+    MENU_CHILDREN_TO_FIND,
+    MENU_EXPORT_REPORT,
+    MENU_HELP,
+    MENU_MY_REPORTS,
+    MENU_REGISTER,
+    MENU_REPORT_CHILD,
+)
 from line.client import LineClient
 from line.messages import text
 from line.outbox import queue_messages
@@ -28,16 +38,6 @@ log = logging.getLogger(__name__)
 
 IMAGES = Path(__file__).resolve().parent / "static"
 BULK_LINK_LIMIT = 500  # LINE's limit of user ids per bulk link call
-
-# Menu labels are the texts the routes answer to (chat.menus names them too).
-REPORT_CHILD = "แจ้งพบเด็ก"
-FOLLOW_UP_LIST = "รายชื่อที่ต้องติดตาม"
-MY_REPORTS = "เรื่องที่ฉันแจ้ง"
-AREA_SUMMARY = "สรุปพื้นที่"
-EXPORT_REPORT = "ส่งออกรายงาน"
-HELP = "ช่วยเหลือ"
-REGISTER = "ลงทะเบียน"
-ABOUT = "เกี่ยวกับโครงการ"
 
 
 @dataclass(frozen=True)
@@ -87,13 +87,13 @@ class Menu:
 
 
 MENUS = {
-    "public": Menu("public", ((REGISTER, ABOUT, HELP),)),
-    "reporter": Menu("reporter", ((REPORT_CHILD, FOLLOW_UP_LIST), (MY_REPORTS, HELP))),
-    "coordinator": Menu("coordinator", ((REPORT_CHILD, FOLLOW_UP_LIST, MY_REPORTS),
-                                        (AREA_SUMMARY, EXPORT_REPORT, HELP))),
+    "public": Menu("public", ((MENU_REGISTER, MENU_ABOUT, MENU_HELP),)),
+    "reporter": Menu("reporter", ((MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND), (MENU_MY_REPORTS, MENU_HELP))),
+    "coordinator": Menu("coordinator", ((MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND, MENU_MY_REPORTS),
+                                        (MENU_AREA_SUMMARY, MENU_EXPORT_REPORT, MENU_HELP))),
 }
 DEFAULT_MENU = "public"
-MENU_BY_ROLE = {"reporter": "reporter", "teacher": "reporter", "coordinator": "coordinator", "admin": "coordinator"}
+MENU_BY_ROLE = {role: "coordinator" if role in access.COORDINATORS else "reporter" for role in access.REPORTERS}
 
 
 def menu_name(user: User) -> str:

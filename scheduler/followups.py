@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from domain import access
 from line.outbox import queue_messages
 from domain.summary import AWAITING, deadline_progress, summarise
-from domain.thai import BANGKOK, format_thai_datetime
+from domain.thai_dates import BANGKOK, format_thai_datetime
 from models import STATUSES, Case, CaseEvent, OutboxMessage, User
 
 from handlers.area_summary import summary_card
@@ -31,7 +31,6 @@ FOLLOW_UP_QUESTION = "ยังมาเรียนอยู่ไหม?"
 # The answers: the postback's `answer`, the button's label.
 FOLLOW_UP_ANSWERS = (("yes", "ยังมาเรียน"), ("some", "มาบ้างไม่มาบ้าง"), ("no", "หยุดเรียนอีกแล้ว"))
 FOLLOWED = ("back_in_school", "staying")
-REFERRERS = ("teacher", "coordinator", "admin")  # who may answer (handlers.act_on_case.REFERRERS)
 MAX_LISTED = 10  # case numbers listed in one nudge
 
 
@@ -59,9 +58,9 @@ def _mark(session: Session, case: Case, kind: str, now, details: dict) -> None:
 def follow_up_recipients(session: Session, case: Case, recorder: User | None) -> list[User]:
     """Who is asked: the teacher (or coordinator) who recorded the child back in school, when they
     can still be reached and still see the case; else the active teachers of the case's own area;
-    else its coordinators. Only people who may answer (REFERRERS) are asked, and one of them
+    else its coordinators. Only people who may answer (access.REFERRERS) are asked, and one of them
     answering is enough: the first answer moves the case and later taps are refused by status."""
-    if _reachable(recorder) and recorder.role in REFERRERS and access.in_scope(recorder, case.area):
+    if _reachable(recorder) and recorder.role in access.REFERRERS and access.in_scope(recorder, case.area):
         return [recorder]
     if case.area_id is not None:
         teachers = session.scalars(select(User).where(

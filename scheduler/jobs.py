@@ -30,7 +30,7 @@ from flask import Flask
 
 from models.database import Database
 from line.pacing import QuietHours
-from domain.thai import BANGKOK
+from domain.thai_dates import BANGKOK
 from models import utcnow
 
 log = logging.getLogger(__name__)

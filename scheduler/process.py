@@ -14,7 +14,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
-from domain.thai import BANGKOK
+from domain.thai_dates import BANGKOK
 
 from scheduler.jobs import JOBS, run_job
 from scheduler.leader import AdvisoryLock, LeaseLock, leader_lock

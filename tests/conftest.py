@@ -1,40 +1,42 @@
-"""Fixtures: the app on SQLite and on PostgreSQL, the fake LINE platform, and a chatting user."""
+"""Fixtures, and only fixtures (helpers are in helpers.py): the app on SQLite and on PostgreSQL, the fake
+LINE platform, chatting users, areas, organisations, listed children, and the served simulator."""
 from __future__ import annotations
 
-import os
 import shutil
+import threading
 import uuid
-from urllib.parse import urlsplit
+from datetime import timedelta
 
-import psycopg
 import pytest
 from hypothesis import settings
 from sqlalchemy import create_engine, select, text
+from werkzeug.serving import make_server
 
-from bench.common import THROWAWAY_DATA_KEY, fresh_postgres
+import devtools
+import helpers  # helpers.deliver_queued, which the fixture of that name wraps
 from bot import create_app
-from bot.db_cli import upgrade_database
 from devtools.fakeline import FakeLine
-import helpers
-from helpers import SECRET, TOKEN, app_config
-from models import Base
+from devtools.synthetic import generate_list
+from domain import people
+from helpers import (
+    AREA_TREE,
+    LIVE_APPS,
+    QuietRequestHandler,
+    SECRET,
+    TOKEN,
+    Chat,
+    app_config,
+    cases_in,
+    import_list,
+    migrate,
+    postgres_database,
+    shut_down,
+)
+from models import Area, Base, RichMenu, User, open_case, utcnow
 
 # Background sender threads share the CPU with the tests: time limits per example would flake.
 settings.register_profile("default", deadline=None)
 settings.load_profile("default")
-
-PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def _postgres_database():
-    """Create a database with a random name on the local server; skip when there is none."""
-    try:
-        psycopg.connect(PG_ADMIN_URL, connect_timeout=3).close()
-    except psycopg.OperationalError as exc:
-        host = urlsplit(PG_ADMIN_URL).hostname
-        pytest.skip(f"PostgreSQL not reachable at {host} (set TEST_POSTGRES_URL): {str(exc).strip()[:120]}")
-    with fresh_postgres(PG_ADMIN_URL, "test_bot") as url:
-        yield url
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -42,11 +44,11 @@ def migrated_database(request, tmp_path_factory):
     """One migrated database per backend for the whole run."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'template.sqlite3'}"
-        _migrate(url)
+        migrate(url)
         yield url
     else:
-        for url in _postgres_database():
-            _migrate(url)
+        for url in postgres_database():
+            migrate(url)
             yield url
 
 
@@ -69,13 +71,6 @@ def database_url(migrated_database, tmp_path):
     return migrated_database
 
 
-def _migrate(url: str) -> None:
-    app = create_app({"DATABASE_URL": url, "TESTING": True, "DATA_ENCRYPTION_KEY": THROWAWAY_DATA_KEY})
-    with app.app_context():
-        upgrade_database()
-    app.extensions["db"].dispose()
-
-
 @pytest.fixture(scope="session")
 def line_server():
     fake = FakeLine(SECRET, TOKEN)
@@ -92,16 +87,6 @@ def line(line_server):
     fake.reset()
 
 
-# Every app of the running test: any of them may deliver a queued message (their pollers share the
-# database, like gunicorn workers), so a test waits for all of them before reading what LINE got.
-LIVE_APPS: list = []
-
-
-def settle() -> None:
-    for app in LIVE_APPS:
-        assert app.extensions["sender"].wait_idle(10), "sender did not finish"
-
-
 @pytest.fixture
 def make_app(line_server):
     """Build further apps (another worker, a broken database); each is shut down after the test."""
@@ -112,7 +97,7 @@ def make_app(line_server):
 
     yield make
     for app in LIVE_APPS:
-        helpers.shut_down(app)
+        shut_down(app)
     LIVE_APPS.clear()
 
 
@@ -131,48 +116,6 @@ def client(app):
     return app.test_client()
 
 
-class Chat:
-    """One LINE user talking to the bot through signed webhooks, as LINE would send them."""
-
-    def __init__(self, app, client, line: FakeLine, user_id: str):
-        self.app, self.client, self.line, self.user_id = app, client, line, user_id
-
-    def post(self, *events: dict):
-        body, headers = self.line.webhook_request(list(events))
-        response = self.client.post("/callback", data=body, headers=headers)
-        settle()
-        return response
-
-    def send(self, event: dict) -> list[dict]:
-        """Send one event; return the messages the user received because of it."""
-        before = len(self.line.messages_to(self.user_id))
-        response = self.post(event)
-        assert response.status_code == 200, response.get_data(as_text=True)
-        return self.line.messages_to(self.user_id)[before:]
-
-    def says(self, text: str) -> list[dict]:
-        return self.send(self.line.text_event(self.user_id, text))
-
-    def follows(self) -> list[dict]:
-        return self.send(self.line.follow_event(self.user_id))
-
-    def unfollows(self) -> list[dict]:
-        return self.send(self.line.unfollow_event(self.user_id))
-
-    def taps(self, data: str, params: dict | None = None) -> list[dict]:
-        return self.send(self.line.postback_event(self.user_id, data, params))
-
-    def shares_location(self, latitude: float, longitude: float, address: str | None = None) -> list[dict]:
-        return self.send(self.line.location_event(self.user_id, latitude, longitude, address=address))
-
-    def sends_image(self, data: bytes | None = None) -> list[dict]:
-        event = self.line.image_event(self.user_id, data) if data else self.line.image_event(self.user_id)
-        return self.send(event)
-
-    def sends_sticker(self) -> list[dict]:
-        return self.send(self.line.sticker_event(self.user_id))
-
-
 @pytest.fixture
 def chat(app, client, line):
     return Chat(app, client, line, "U" + uuid.uuid4().hex)
@@ -185,26 +128,9 @@ def new_chat(app, client, line):
 
 
 
-# A small real-looking area tree: Khon Kaen province, two districts, three subdistricts, villages.
-AREA_TREE = [
-    ("40", "province", "ขอนแก่น", None),
-    ("4001", "district", "เมืองขอนแก่น", "40"),
-    ("4002", "district", "บ้านฝาง", "40"),
-    ("400101", "subdistrict", "ในเมือง", "4001"),
-    ("400102", "subdistrict", "สำราญ", "4001"),
-    ("400201", "subdistrict", "บ้านฝาง", "4002"),
-    ("40010101", "village", "บ้านโนนทัน หมู่ที่ 1", "400101"),
-    ("40010201", "village", "บ้านสำราญ หมู่ที่ 1", "400102"),
-    ("40010202", "village", "บ้านโคกสี หมู่ที่ 2", "400102"),
-    ("40020101", "village", "บ้านฝาง หมู่ที่ 1", "400201"),
-]
-
-
 @pytest.fixture
 def areas(db) -> dict[str, int]:
     """The sample area tree in the database; returns area ids by code."""
-    from models import Area
-
     ids: dict[str, int] = {}
     with db.transaction() as session:
         for code, level, name, parent in AREA_TREE:
@@ -219,8 +145,6 @@ def areas(db) -> dict[str, int]:
 def registered(db, areas):
     """Make a chat's user a registered, active user with `role` for the area `area_code`; `national=True`
     grants a coordinator the whole country (without it, no area and no organisation is no scope at all)."""
-    from models import User, utcnow
-
     def register(chat: Chat, role: str = "reporter", area_code: str | None = "400101",
                  real_name: str = "สมชาย ใจดี", phone: str = "0812345678", national: bool = False) -> Chat:
         with db.transaction() as session:
@@ -240,8 +164,6 @@ def registered(db, areas):
 @pytest.fixture
 def rich_menus(app, line) -> dict[str, str]:
     """Rich menus synced to the fake LINE platform; returns their LINE ids by menu name."""
-    from models import RichMenu
-
     result = app.test_cli_runner().invoke(args=["richmenu", "sync"])
     assert result.exit_code == 0, result.output
     with app.extensions["db"].transaction() as session:
@@ -251,9 +173,6 @@ def rich_menus(app, line) -> dict[str, str]:
 @pytest.fixture
 def organisations(db, areas) -> dict[str, int]:
     """A primary service area office covering both sample districts and a school in ตำบลในเมือง; ids by code."""
-    from domain import people
-    from models import Area
-
     with db.transaction() as session:
         def area(code):
             return session.scalar(select(Area).where(Area.code == code))
@@ -267,9 +186,6 @@ def organisations(db, areas) -> dict[str, int]:
 @pytest.fixture
 def invite_code(db, areas):
     """Make an invite: invite_code(role, area_code=None, org_code=None, uses=1, days=14) -> its code as shown."""
-    from domain import people
-    from models import utcnow
-
     def make(role: str = "reporter", area_code: str | None = "400101", org_code: str | None = None,
              uses: int = 1, days: int = 14) -> str:
         with db.transaction() as session:
@@ -306,10 +222,6 @@ def make_case(db, areas):
 
     `days_idle` backdates it (opened and last changed that many days ago), for overdue cases.
     """
-    from datetime import timedelta
-
-    from models import open_case, utcnow
-
     made = []
 
     def make(area_code: str | None = "40010101", status: str = "found", days_idle: int = 0, **fields) -> int:
@@ -323,3 +235,51 @@ def make_case(db, areas):
         return made[-1]
 
     return make
+
+
+@pytest.fixture
+def schools(db, areas, organisations) -> dict[str, int]:
+    """Besides the fixture's school in ตำบลในเมือง: one in ตำบลสำราญ, a สกร. office for the district
+    and a school in the other district."""
+    with db.transaction() as session:
+        def area(code):
+            return people.find_area(session, code)
+
+        made = {
+            "samran": people.save_organisation(session, "school", "โรงเรียนบ้านสำราญ", "1040010201", [area("400102")]),
+            "skr": people.save_organisation(session, "learning_promotion", "สกร.อำเภอเมืองขอนแก่น", "SKR4001",
+                                            [area("4001")]),
+            "faang": people.save_organisation(session, "school", "โรงเรียนบ้านฝาง", "1040020101", [area("400201")]),
+        }
+        return {"nontan": organisations["1040010101"], **{k: v.id for k, v in made.items()}}
+
+
+@pytest.fixture
+def listed(app, tmp_path, db, areas):
+    """Twelve children of the sample province imported from a list; returns the cases in ตำบลสำราญ."""
+    import_list(app, tmp_path, generate_list(12, seed=3))
+    samran = cases_in(db, "400102")
+    assert len(samran) >= 2 and cases_in(db, "4002")
+    return samran
+
+
+@pytest.fixture
+def simulator(database_url):
+    """The devtools app (the bot with the simulator), served on a free port: its senders reach the fake it mounts."""
+    server = make_server("127.0.0.1", 0, None, threaded=True, request_handler=QuietRequestHandler)
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    # The app needs the port in its config, so it is built after the socket is bound; its download
+    # links point at itself, as scripts/run-local sets them.
+    try:
+        app = server.app = devtools.create_app(app_config(database_url, f"{base_url}/fake-line",
+                                                          PUBLIC_BASE_URL=base_url))
+    except BaseException:
+        server.server_close()
+        raise
+    thread = threading.Thread(target=server.serve_forever, name="simulator-test-server", daemon=True)
+    thread.start()
+    yield app, base_url
+    server.shutdown()
+    thread.join()
+    server.server_close()
+    shut_down(app)

@@ -1,13 +1,49 @@
-"""Test settings and small readers of the messages the fake LINE platform recorded."""
+"""Helpers for every test module (the fixtures are in conftest.py): the apps' settings and throwaway
+databases, a LINE user chatting through signed webhooks, waiting for background work, readers of what
+the fake LINE platform recorded and of the database, and the conversations several test files walk
+through.
+
+The benchmarks use the throwaway-database helpers too (bench/__init__.py puts tests/ on the path).
+"""
 from __future__ import annotations
 
+import base64
+import contextlib
+import json
+import os
+import re
 import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from datetime import time as clock_time
+from typing import TypeVar
+from urllib.parse import urlsplit
 
-from bench.common import THROWAWAY_DATA_KEY
+import psycopg
+import pytest
+from sqlalchemy import JSON, LargeBinary, String, func, or_, select, text, update
+
+from werkzeug.serving import WSGIRequestHandler
+
+from bot import create_app
+from bot.db_cli import upgrade_database
+from devtools.fakeline import FakeLine
+from devtools.synthetic import list_table, to_csv
+from domain.menu_labels import MENU_REPORT_CHILD
+from domain.thai_dates import BANGKOK
+from models import Area, Base, Case, CasePhoto, OutboxMessage, User, utcnow
+
+T = TypeVar("T")
+
+# ----------------------------------------------------------------------------- settings
 
 SECRET = "test-channel-secret"
 TOKEN = "test-channel-access-token"
 PUBLIC_BASE_URL = "https://bot.example.go.th"
+# The data encryption key of throwaway databases (tests, benchmarks): public, so never for real data.
+THROWAWAY_DATA_KEY = base64.b64encode(bytes(range(64))).decode()
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def app_config(database_url: str, line_base_url: str, **extra) -> dict:
@@ -35,6 +71,154 @@ def shut_down(app) -> None:
         app.extensions[worker].stop()
     app.extensions["db"].dispose()
 
+
+# ----------------------------------------------------------------------------- throwaway databases
+
+@contextlib.contextmanager
+def fresh_postgres(admin_url: str, prefix: str) -> Iterator[str]:
+    """A new randomly named database on the server of `admin_url`, dropped afterwards
+    (the tests' and the benchmarks' databases)."""
+    admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=3)
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlsplit(admin_url)._replace(path=f"/{name}").geturl()
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def postgres_database() -> Iterator[str]:
+    """Yield a new database on the local server (TEST_POSTGRES_URL); skip the test when there is none."""
+    try:
+        psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=3).close()
+    except psycopg.OperationalError as exc:
+        host = urlsplit(POSTGRES_ADMIN_URL).hostname
+        pytest.skip(f"PostgreSQL not reachable at {host} (set TEST_POSTGRES_URL): {str(exc).strip()[:120]}")
+    with fresh_postgres(POSTGRES_ADMIN_URL, "test_bot") as url:
+        yield url
+
+
+def migrate(url: str) -> None:
+    """Bring the database at `url` to the newest migration."""
+    app = create_app({"DATABASE_URL": url, "TESTING": True, "DATA_ENCRYPTION_KEY": THROWAWAY_DATA_KEY})
+    with app.app_context():
+        upgrade_database()
+    app.extensions["db"].dispose()
+
+
+# A small real-looking area tree: Khon Kaen province, two districts, three subdistricts, villages.
+AREA_TREE = [
+    ("40", "province", "ขอนแก่น", None),
+    ("4001", "district", "เมืองขอนแก่น", "40"),
+    ("4002", "district", "บ้านฝาง", "40"),
+    ("400101", "subdistrict", "ในเมือง", "4001"),
+    ("400102", "subdistrict", "สำราญ", "4001"),
+    ("400201", "subdistrict", "บ้านฝาง", "4002"),
+    ("40010101", "village", "บ้านโนนทัน หมู่ที่ 1", "400101"),
+    ("40010201", "village", "บ้านสำราญ หมู่ที่ 1", "400102"),
+    ("40010202", "village", "บ้านโคกสี หมู่ที่ 2", "400102"),
+    ("40020101", "village", "บ้านฝาง หมู่ที่ 1", "400201"),
+]
+
+
+# ----------------------------------------------------------------------------- waiting
+
+def wait_for(condition: Callable[[], T], what: str | Callable[[], str], timeout: float = 10.0) -> T:
+    """Call `condition` until it returns something true, and return that; fail after `timeout` seconds,
+    saying what was waited for (`what`, or what it returns then: a process's log, say)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what() if callable(what) else what}")
+        time.sleep(0.05)
+
+
+# Every app of the running test (the make_app fixture adds them): any of them may deliver a queued
+# message (their pollers share the database, like gunicorn workers), so a test waits for all of them
+# before reading what LINE got.
+LIVE_APPS: list = []
+
+
+def settle() -> None:
+    """Wait until every live app's sender has sent what it took."""
+    for app in LIVE_APPS:
+        assert app.extensions["sender"].wait_idle(10), "sender did not finish"
+
+
+def deliver_queued(app, rounds: int = 1) -> None:
+    """Send what is due now, as the pollers would, and wait until nothing due is left or in flight
+    (the app's own poller thread may have claimed some rows first)."""
+    sender = app.extensions["sender"]
+    sender.ensure_started()
+
+    def nothing_due() -> bool:
+        sender.poll()
+        assert sender.wait_idle(20), "sender did not finish"
+        with app.extensions["db"].transaction() as session:
+            return not session.scalar(select(func.count()).select_from(OutboxMessage).where(or_(
+                OutboxMessage.status == "sending",
+                (OutboxMessage.status == "pending") & (OutboxMessage.not_before <= sender.clock()))))
+
+    for _ in range(rounds):
+        wait_for(nothing_due, "the outbox rows due now to be sent", timeout=20)
+
+
+# ----------------------------------------------------------------------------- a LINE user
+
+class Chat:
+    """One LINE user talking to the bot through signed webhooks, as LINE would send them."""
+
+    def __init__(self, app, client, line: FakeLine, user_id: str):
+        self.app, self.client, self.line, self.user_id = app, client, line, user_id
+
+    def post(self, *events: dict):
+        body, headers = self.line.webhook_request(list(events))
+        response = self.client.post("/callback", data=body, headers=headers)
+        settle()
+        return response
+
+    def send(self, event: dict) -> list[dict]:
+        """Send one event; return the messages the user received because of it."""
+        before = len(self.line.messages_to(self.user_id))
+        response = self.post(event)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return self.line.messages_to(self.user_id)[before:]
+
+    def says(self, text: str) -> list[dict]:
+        return self.send(self.line.text_event(self.user_id, text))
+
+    def follows(self) -> list[dict]:
+        return self.send(self.line.follow_event(self.user_id))
+
+    def unfollows(self) -> list[dict]:
+        return self.send(self.line.unfollow_event(self.user_id))
+
+    def taps(self, data: str, params: dict | None = None) -> list[dict]:
+        return self.send(self.line.postback_event(self.user_id, data, params))
+
+    def shares_location(self, latitude: float, longitude: float, address: str | None = None) -> list[dict]:
+        return self.send(self.line.location_event(self.user_id, latitude, longitude, address=address))
+
+    def sends_image(self, data: bytes | None = None) -> list[dict]:
+        event = self.line.image_event(self.user_id, data) if data else self.line.image_event(self.user_id)
+        return self.send(event)
+
+    def sends_sticker(self) -> list[dict]:
+        return self.send(self.line.sticker_event(self.user_id))
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """A served test app's request handler that does not log every request."""
+
+    def log_request(self, *args, **kwargs) -> None:
+        pass
+
+
+# ----------------------------------------------------------------------------- reading messages
 
 def texts_of(messages: list[dict]) -> list[str]:
     return [m.get("text", "") for m in messages]
@@ -65,15 +249,101 @@ def quick_reply_labels(message: dict) -> list[str]:
     return [item["action"]["label"] for item in (message.get("quickReply") or {}).get("items", [])]
 
 
+def card_rows(message: dict) -> dict[str, str]:
+    """A summary card's rows: label -> value."""
+    assert message["type"] == "flex", message
+    rows = message["contents"]["body"]["contents"]
+    return {row["contents"][0]["text"]: row["contents"][1]["text"] for row in rows}
+
+
+def bubbles(message: dict) -> list[dict]:
+    contents = message["contents"]
+    return contents["contents"] if contents["type"] == "carousel" else [contents]
+
+
+def buttons_of(bubble: dict) -> dict[str, str]:
+    """Button label -> postback data."""
+    return {b["action"]["label"]: b["action"].get("data", "") for b in (bubble.get("footer") or {}).get("contents", [])}
+
+
+LINK = re.compile(r"https?://\S+/download/\S+")
+
+
+def link_in(messages: list[dict]) -> str:
+    """The one download link among `messages`."""
+    [url] = [match.group() for m in messages for match in [LINK.search(m.get("text", ""))] if match]
+    return url
+
+
+# ----------------------------------------------------------------------------- reading the database
+
 def user_row(db, line_user_id: str):
     """The users row of this LINE user, or None."""
-    from sqlalchemy import select
-
-    from models import User
-
     with db.transaction() as session:
         return session.scalar(select(User).where(User.line_user_id == line_user_id))
 
+
+def cases_in(db, prefix: str = "") -> list[Case]:
+    """The cases in the areas whose code starts with `prefix`, oldest first."""
+    with db.transaction() as session:
+        return list(session.scalars(select(Case).join(Area).where(Area.code.startswith(prefix)).order_by(Case.id)))
+
+
+def set_status(db, case_id: int, status: str) -> None:
+    with db.transaction() as session:
+        session.execute(update(Case).where(Case.id == case_id).values(status=status))
+
+
+def in_organisation(db, chat: Chat, org_id: int) -> Chat:
+    """Make the chat's user a member of the organisation."""
+    with db.transaction() as session:
+        session.execute(update(User).where(User.line_user_id == chat.user_id).values(organisation_id=org_id))
+    return chat
+
+
+def photo_once(db, status: str, timeout: float = 10.0) -> CasePhoto:
+    """The report's photo row, once the background fetcher has brought it to `status`."""
+
+    def reached():
+        with db.transaction() as session:
+            row = session.scalar(select(CasePhoto))
+            return row if row is not None and row.status == status else None
+
+    return wait_for(reached, f"the photo to be {status}", timeout)
+
+
+def raw(db, sql: str) -> list[tuple]:
+    """What a copy of the database shows: the stored values, through no column type."""
+    with db.engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(text(sql))]
+
+
+def text_columns() -> dict[str, set[str]]:
+    """Every column of the schema that can hold text, JSON or bytes, by table."""
+    found: dict[str, set[str]] = {}
+    for table in Base.metadata.sorted_tables:
+        for column in table.columns:
+            kind = getattr(column.type, "impl", column.type)  # the encrypted types are text and bytes underneath
+            if isinstance(kind, (String, JSON, LargeBinary)):
+                found.setdefault(table.name, set()).add(column.name)
+    return found
+
+
+def stored_text(db) -> dict[tuple[str, str], list[str]]:
+    """Every text column's values, decrypted as the app reads them (whoever has the key sees this much),
+    as text: JSON without escapes, bytes as UTF-8 where they are."""
+    found: dict[tuple[str, str], list[str]] = {}
+    with db.transaction() as session:
+        for table in Base.metadata.sorted_tables:
+            for name in sorted(text_columns().get(table.name, ())):
+                values = session.scalars(select(table.c[name]).where(table.c[name].is_not(None))).all()
+                found[table.name, name] = [
+                    v.decode("utf-8", "replace") if isinstance(v, bytes) else
+                    v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for v in values]
+    return found
+
+
+# ----------------------------------------------------------------------------- conversations
 
 def register(chat, code: str, name: str = "สมหญิง รักเรียน", phone: str = "0812345678") -> list[dict]:
     """Follow, accept the privacy notice and answer every question; return what "ยืนยัน" got."""
@@ -83,25 +353,81 @@ def register(chat, code: str, name: str = "สมหญิง รักเรี
     chat.says(name)
     chat.says(phone)
     return chat.says("ยืนยัน")
-def deliver_queued(app, rounds: int = 1) -> None:
-    """Send what is due now, as the pollers would, and wait until nothing due is left or in flight
-    (the app's own poller thread may have claimed some rows first)."""
-    from sqlalchemy import func, or_, select
 
-    from models import OutboxMessage, utcnow
 
-    sender = app.extensions["sender"]
-    sender.ensure_started()
-    for _ in range(rounds):
-        deadline = time.monotonic() + 20
-        while True:
-            sender.poll()
-            assert sender.wait_idle(20), "sender did not finish"
-            with app.extensions["db"].transaction() as session:
-                left = session.scalar(select(func.count()).select_from(OutboxMessage).where(or_(
-                    OutboxMessage.status == "sending",
-                    (OutboxMessage.status == "pending") & (OutboxMessage.not_before <= sender.clock()))))
-            if not left:
-                break
-            assert time.monotonic() < deadline, f"{left} outbox rows still due"
-            time.sleep(0.02)
+ID = "1101700230708"  # a national ID with a valid check digit
+OTHER_ID = "3100500123458"
+
+
+def answer(chat: Chat, step) -> list[dict]:
+    """One answer of a report: a text, or ("location", lat, lng, address), ("image",), ("pick", date)."""
+    if isinstance(step, str):
+        return chat.says(step)
+    kind, *args = step
+    if kind == "location":
+        return chat.shares_location(args[0], args[1], address=args[2])
+    if kind == "image":
+        return chat.sends_image(*args)
+    if kind == "pick":
+        return chat.taps("pick=birth", {"date": args[0]})
+    raise ValueError(kind)
+
+
+def walk(chat: Chat, *steps) -> list[dict]:
+    """Start a report and answer each step; return the last reply."""
+    reply = chat.says(MENU_REPORT_CHILD)
+    for step in steps:
+        reply = answer(chat, step)
+    return reply
+
+
+def plain_answers(**changes) -> list:
+    """Answers that reach the card (no guardian, no photo); `changes` by step name, None leaves one out.
+
+    In order: name 0, national_id 1, birth 2, village 3, home 4, situation 5, reason 6, wants 7,
+    guardian 8, photo 9.
+    """
+    steps = {"name": "ด.ญ. สมศรี มีสุข", "national_id": ID, "birth": "อายุ 12", "village": "บ้านสำราญ หมู่ที่ 1",
+             "home": "45 หมู่ 1", "situation": "อยู่บ้าน ไม่ได้เรียน", "reason": "บ้านไกล/เดินทางลำบาก",
+             "wants": "กลับเข้าโรงเรียน", "guardian": "ข้าม", "photo": "ไม่มีรูป"}
+    steps.update(changes)
+    return [step for step in steps.values() if step is not None]
+
+
+def refer(chat: Chat, case_id: int, kind: str, organisation: str, note: str = "ข้าม") -> list[dict]:
+    """Refer a case to an organisation of `kind`; return what "ยืนยัน" got."""
+    chat.taps(f"action=refer&case={case_id}")
+    chat.says(kind)
+    chat.says(organisation)
+    chat.says(note)
+    return chat.says("ยืนยัน")
+
+
+def import_list(app, tmp_path, rows) -> None:
+    """Import these list rows as `flask list import` does."""
+    path = tmp_path / "list.csv"
+    path.write_bytes(to_csv(list_table(rows)))
+    result = app.test_cli_runner().invoke(args=["list", "import", str(path)])
+    assert result.exit_code == 0, result.output
+
+
+# ----------------------------------------------------------------------------- time
+
+class MovableClock:
+    """Real time shifted to a chosen moment, so rows queued just now are already due."""
+
+    def __init__(self):
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return utcnow() + self.offset
+
+    def move_to(self, moment: datetime) -> None:
+        self.offset = moment - utcnow()
+
+
+def next_evening() -> datetime:
+    """The next 21:30 in Bangkok, at least a minute from now."""
+    now = utcnow().astimezone(BANGKOK) + timedelta(minutes=1)
+    moment = datetime.combine(now.date(), clock_time(21, 30), tzinfo=BANGKOK)
+    return moment if moment > now else moment + timedelta(days=1)

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from domain import access
-from conftest import AREA_TREE
+from helpers import AREA_TREE
 from models import Area, Organisation, User, utcnow
 
 ALL_CODES = sorted(code for code, *_ in AREA_TREE)

@@ -7,9 +7,9 @@ import re
 from sqlalchemy import select
 
 from domain import access
-from helpers import register, texts_of
+from domain.menu_labels import MENU_DEACTIVATE, MENU_INVITE
+from helpers import plain_answers, register, texts_of, walk
 from models import AuditEntry, Case
-from test_report import plain_answers, walk
 
 
 def entries(db, **where) -> list[AuditEntry]:
@@ -22,13 +22,13 @@ def entries(db, **where) -> list[AuditEntry]:
 
 def test_inviting_registering_and_deactivating_are_audited(chat, new_chat, registered, invite_code, db):
     coordinator = registered(chat, "coordinator", "4001", phone="0891111111")
-    coordinator.says("สร้างรหัสเชิญ")
+    coordinator.says(MENU_INVITE)
     for answer in ("ผู้แจ้งข้อมูล", "ตำบลสำราญ", "ไม่ระบุหน่วยงาน", "1"):
         coordinator.says(answer)
     code = re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}", texts_of(coordinator.says("ยืนยัน"))[1]).group()
     village_head = new_chat()
     register(village_head, code, phone="0812345678")
-    coordinator.says("ระงับผู้ใช้")
+    coordinator.says(MENU_DEACTIVATE)
     coordinator.says("0812345678")
     coordinator.says("ยืนยัน")
     made = [(e.action, e.subject_type, e.area_code, e.actor_id is not None, bool(e.source)) for e in entries(db)]

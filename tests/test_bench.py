@@ -5,8 +5,15 @@ import json
 import time
 from contextlib import nullcontext
 
-from bench import common, scaling
+from sqlalchemy import func, select
+
+import psycopg
+
+import pytest
+
+from bench import common, scaling, summary
 from bench.mixes import MIXES, events
+from models import Case
 
 
 def test_scaling_curve_times_each_size_and_judges_growth():
@@ -61,11 +68,6 @@ def test_procfile_has_the_web_and_release_processes():
 
 
 def test_summary_benchmark_builds_a_national_tree_and_times_every_scope():
-    import psycopg
-    import pytest
-
-    from bench import summary
-
     rows = list(summary.area_rows())
     assert len(rows) == 77 + 77 * 12 + 77 * 12 * 8 + 77 * 12 * 8 * 10
     seen = set()
@@ -90,10 +92,6 @@ def test_the_checking_in_mix_walks_a_real_check_in(db, line, chat):
 
 
 def test_the_report_mix_walks_a_whole_report_of_a_new_child_each_time(db, line, chat):
-    from sqlalchemy import func, select
-
-    from models import Case
-
     MIXES["report"].prepare(db, [chat.user_id])
     for walk in range(2):
         replies = [chat.send(event) for event in MIXES["report"].conversation(line, chat.user_id)]

@@ -8,34 +8,45 @@ referrals, illegal transitions, and people outside the area who can neither see 
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
+from devtools.synthetic import generate_list
 from domain import audit, people
-from devtools.synthetic import generate_list, list_table, to_csv
-from domain.thai import format_thai_date, mask_national_id, now_bangkok
-from conftest import Chat
-from helpers import quick_reply_labels, texts_of
-from models import Area, AuditEntry, Case, CaseEvent, CasePhoto, Referral, User
+from domain.menu_labels import MENU_CHILDREN_TO_FIND, MENU_MY_REPORTS
+from domain.thai_dates import format_thai_date, now_bangkok
+from domain.thai_ids import mask_national_id
+from helpers import (
+    Chat,
+    bubbles,
+    buttons_of,
+    cases_in,
+    import_list,
+    in_organisation,
+    quick_reply_labels,
+    refer,
+    set_status,
+)
+from models import (
+    STATUSES,
+    TRANSITIONS,
+    Area,
+    AuditEntry,
+    Case,
+    CaseEvent,
+    CasePhoto,
+    IllegalTransition,
+    Referral,
+    User,
+    record_event,
+)
 
 TODAY = now_bangkok().date()
 
 
 # ------------------------------------------------------------------ helpers
-
-def import_list(app, tmp_path, rows) -> None:
-    path = tmp_path / "list.csv"
-    path.write_bytes(to_csv(list_table(rows)))
-    result = app.test_cli_runner().invoke(args=["list", "import", str(path)])
-    assert result.exit_code == 0, result.output
-
-
-def cases_in(db, prefix: str = "") -> list[Case]:
-    with db.transaction() as session:
-        return list(session.scalars(select(Case).join(Area).where(Area.code.startswith(prefix)).order_by(Case.id)))
-
 
 def case_row(db, case_id: int) -> Case:
     with db.transaction() as session:
@@ -47,54 +58,12 @@ def history(db, case_id: int) -> list[CaseEvent]:
         return list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)))
 
 
-def bubbles(message: dict) -> list[dict]:
-    contents = message["contents"]
-    return contents["contents"] if contents["type"] == "carousel" else [contents]
-
-
 def rows_of(bubble: dict) -> dict[str, str]:
     return {row["contents"][0]["text"]: row["contents"][1]["text"] for row in bubble["body"]["contents"]}
 
 
-def buttons_of(bubble: dict) -> dict[str, str]:
-    """Button label -> postback data."""
-    return {b["action"]["label"]: b["action"].get("data", "") for b in (bubble.get("footer") or {}).get("contents", [])}
-
-
 def flex_messages(reply: list[dict]) -> list[dict]:
     return [m for m in reply if m["type"] == "flex"]
-
-
-def in_organisation(db, chat: Chat, org_id: int) -> Chat:
-    with db.transaction() as session:
-        session.execute(update(User).where(User.line_user_id == chat.user_id).values(organisation_id=org_id))
-    return chat
-
-
-@pytest.fixture
-def schools(db, areas, organisations) -> dict[str, int]:
-    """Besides the fixture's school in ตำบลในเมือง: one in ตำบลสำราญ, a สกร. office for the district
-    and a school in the other district."""
-    with db.transaction() as session:
-        def area(code):
-            return people.find_area(session, code)
-
-        made = {
-            "samran": people.save_organisation(session, "school", "โรงเรียนบ้านสำราญ", "1040010201", [area("400102")]),
-            "skr": people.save_organisation(session, "learning_promotion", "สกร.อำเภอเมืองขอนแก่น", "SKR4001",
-                                            [area("4001")]),
-            "faang": people.save_organisation(session, "school", "โรงเรียนบ้านฝาง", "1040020101", [area("400201")]),
-        }
-        return {"nontan": organisations["1040010101"], **{k: v.id for k, v in made.items()}}
-
-
-@pytest.fixture
-def listed(app, tmp_path, db, areas):
-    """Twelve children of the sample province imported from a list; returns the cases in ตำบลสำราญ."""
-    import_list(app, tmp_path, generate_list(12, seed=3))
-    samran = cases_in(db, "400102")
-    assert len(samran) >= 2 and cases_in(db, "4002")
-    return samran
 
 
 # ------------------------------------------------------------------ the whole path
@@ -110,7 +79,7 @@ def test_a_listed_child_from_check_in_to_referral_acceptance_back_in_school_and_
     child = listed[0]
 
     # The village head's list: every child of ตำบลสำราญ still to find, IDs masked.
-    heading, carousel = village_head.says("รายชื่อที่ต้องติดตาม")
+    heading, carousel = village_head.says(MENU_CHILDREN_TO_FIND)
     assert f"{len(listed)} คน (หน้า 1/1)" in heading["text"]
     cards = bubbles(carousel)
     assert len(cards) == len(listed) and carousel["contents"]["type"] == "carousel"
@@ -221,11 +190,6 @@ def test_a_listed_child_from_check_in_to_referral_acceptance_back_in_school_and_
 def _id(db, chat: Chat) -> int:
     with db.transaction() as session:
         return session.scalar(select(User.id).where(User.line_user_id == chat.user_id))
-
-
-def set_status(db, case_id: int, status: str) -> None:
-    with db.transaction() as session:
-        session.execute(update(Case).where(Case.id == case_id).values(status=status))
 
 
 # ------------------------------------------------------------------ check-in outcomes
@@ -378,7 +342,7 @@ def test_people_outside_the_area_can_neither_see_nor_change_the_case(listed, sch
     for role, outsider in outsiders.items():
         # Their list and their searches do not show the child, by name, ID or case number.
         if role != "unregistered":
-            listing = outsider.says("รายชื่อที่ต้องติดตาม")
+            listing = outsider.says(MENU_CHILDREN_TO_FIND)
             assert child.full_name not in str(listing) and child.number not in str(listing)
             for typed in (f"ค้นหา {child.first_name} {child.last_name}", child.national_id, child.number):
                 [reply] = outsider.says(typed)
@@ -418,14 +382,6 @@ def test_only_the_receiving_organisation_answers_a_referral(offered, schools, re
 
 
 # ------------------------------------------------------------------ referrals declined, revoked, and back in school directly
-
-def refer(chat: Chat, case_id: int, kind: str, organisation: str, note: str = "ข้าม") -> list[dict]:
-    chat.taps(f"action=refer&case={case_id}")
-    chat.says(kind)
-    chat.says(organisation)
-    chat.says(note)
-    return chat.says("ยืนยัน")
-
 
 def test_a_declined_referral_goes_back_to_the_referrer_with_the_reason(listed, schools, registered, new_chat, db, line):
     child = listed[0]
@@ -512,7 +468,7 @@ def many(app, tmp_path, db, areas):
 
 def test_pages_of_ten_with_next(many, registered, chat):
     registered(chat, "reporter", "40")
-    _, page1 = chat.says("รายชื่อที่ต้องติดตาม")
+    _, page1 = chat.says(MENU_CHILDREN_TO_FIND)
     assert len(bubbles(page1)) == 10 and quick_reply_labels(page1)[0] == "ถัดไป"
     data = page1["quickReply"]["items"][0]["action"]["data"]
     heading, page2 = chat.taps(data)
@@ -562,7 +518,7 @@ def test_sharing_a_location_lists_pinned_homes_nearest_first(many, registered, c
 
 def test_every_list_page_is_audited_per_case(many, registered, chat, db):
     registered(chat, "reporter", "40")
-    chat.says("รายชื่อที่ต้องติดตาม")
+    chat.says(MENU_CHILDREN_TO_FIND)
     with db.transaction() as session:
         views = session.scalars(select(AuditEntry).where(AuditEntry.action == "view")).all()
         assert len(views) == 10 and all(v.detail["via"] == "list" and v.source for v in views)
@@ -572,12 +528,12 @@ def test_every_list_page_is_audited_per_case(many, registered, chat, db):
 
 def test_my_reports_lists_what_i_reported_and_checked_in(listed, registered, chat, db):
     registered(chat, "reporter", "400102")
-    [empty] = chat.says("เรื่องที่ฉันแจ้ง")
+    [empty] = chat.says(MENU_MY_REPORTS)
     assert "ยังไม่มีเรื่องที่แจ้ง" in empty["text"]
     first, second = listed[:2]
     check_in(chat, first.id, "ไม่พบตัว", "ข้าม", "ข้าม", "ไม่มีรูป")
     check_in(chat, second.id, "เสียชีวิต", "ข้าม")
-    [mine] = chat.says("เรื่องที่ฉันแจ้ง")
+    [mine] = chat.says(MENU_MY_REPORTS)
     assert "2 เรื่อง (หน้า 1/1)" in mine["text"]
     assert f"{second.number} {second.full_name}\n   ปิดเรื่อง" in mine["text"]
     assert f"{first.number} {first.full_name}\n   ไม่พบตัว" in mine["text"]
@@ -591,7 +547,7 @@ def test_my_reports_are_paged(registered, chat, db, areas):
         me = session.scalar(select(User).where(User.line_user_id == chat.user_id))
         for i in range(12):
             session.add(Case(first_name=f"เด็ก{i}", last_name="ทดสอบ", reporter_id=me.id, area_id=areas["400102"]))
-    [page1] = chat.says("เรื่องที่ฉันแจ้ง")
+    [page1] = chat.says(MENU_MY_REPORTS)
     assert "12 เรื่อง (หน้า 1/2)" in page1["text"] and quick_reply_labels(page1)[0] == "ถัดไป"
     [page2] = chat.taps(page1["quickReply"]["items"][0]["action"]["data"])
     assert "(หน้า 2/2)" in page2["text"] and page2["text"].count("ทดสอบ") == 2
@@ -600,8 +556,6 @@ def test_my_reports_are_paged(registered, chat, db, areas):
 # ------------------------------------------------------------------ the workflow's table and the place finder
 
 def test_every_status_has_its_transitions_and_illegal_ones_are_refused_in_thai(db, areas):
-    from models import STATUSES, TRANSITIONS, IllegalTransition, record_event
-
     assert set(TRANSITIONS) == set(STATUSES)
     assert all(targets <= set(STATUSES) and status not in targets for status, targets in TRANSITIONS.items())
     with db.transaction() as session:
@@ -664,8 +618,6 @@ def test_a_referral_started_on_a_case_that_then_leaves_the_area_stops(listed, sc
 
 
 def test_imported_national_ids_are_encrypted_at_rest(many, db):
-    from sqlalchemy import text
-
     with db.engine.connect() as connection:
         stored = set(connection.execute(text("SELECT national_id FROM cases WHERE national_id IS NOT NULL")).scalars())
     plain = {child.national_id for child in many if child.national_id}

@@ -7,8 +7,10 @@ import pytest
 from sqlalchemy import func, select
 
 from domain.deadlines import create_deadline, due_round, mark_reported, parse_days, today_in_bangkok
-from domain.thai import BANGKOK, InvalidInput, format_thai_date, parse_date
-from helpers import deliver_queued, quick_reply_labels, texts_of
+from domain.menu_labels import MENU_SET_DEADLINE
+from domain.thai import InvalidInput
+from domain.thai_dates import BANGKOK, format_thai_date, parse_date
+from helpers import deliver_queued, quick_reply_labels
 from models import Area, Deadline, DeadlineReminder, DeadlineReport, OutboxMessage, User, utcnow
 from scheduler.jobs import run_job
 
@@ -53,7 +55,7 @@ def test_a_coordinator_sets_a_deadline_in_chat(chat, registered, db, new_chat):
     registered(new_chat(), "reporter", "400201")  # another district
     due = today_in_bangkok(utcnow()) + timedelta(days=10)
 
-    assert "ชื่อเรื่อง" in chat.says("ตั้งกำหนดส่ง")[0]["text"]
+    assert "ชื่อเรื่อง" in chat.says(MENU_SET_DEADLINE)[0]["text"]
     [ask_date] = chat.says("รายงานผลการติดตามเด็ก รอบที่ 1")
     assert "เลือกวันที่" in quick_reply_labels(ask_date)
     [ask_roles] = chat.says(be(due))
@@ -71,7 +73,7 @@ def test_a_coordinator_sets_a_deadline_in_chat(chat, registered, db, new_chat):
 def test_the_date_picker_and_bad_dates(chat, registered, db):
     registered(chat, "coordinator", "40")
     today = today_in_bangkok(utcnow())
-    chat.says("ตั้งกำหนดส่ง")
+    chat.says(MENU_SET_DEADLINE)
     chat.says("สรุปผลการติดตาม")
     assert "ผ่านมาแล้ว" in chat.says(be(today - timedelta(days=1)))[0]["text"]
     assert "ไม่เข้าใจวันที่" in chat.says("เร็วๆ นี้")[0]["text"]
@@ -86,13 +88,13 @@ def test_the_date_picker_and_bad_dates(chat, registered, db):
 
 def test_only_coordinators_set_deadlines(chat, registered, db):
     registered(chat, "reporter", "400101")
-    assert "ไม่มีสิทธิ์" in chat.says("ตั้งกำหนดส่ง")[0]["text"]
+    assert "ไม่มีสิทธิ์" in chat.says(MENU_SET_DEADLINE)[0]["text"]
     assert deadlines(db) == []
 
 
 def test_cancelling_keeps_nothing(chat, registered, db):
     registered(chat, "coordinator", "4001")
-    chat.says("ตั้งกำหนดส่ง")
+    chat.says(MENU_SET_DEADLINE)
     chat.says("ประชุม")
     assert "ยกเลิก" in chat.says("ยกเลิก")[0]["text"]
     assert deadlines(db) == []

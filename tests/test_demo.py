@@ -6,6 +6,7 @@ import re
 from sqlalchemy import func, select
 
 import devtools
+from domain.menu_labels import MENU_AREA_SUMMARY
 from helpers import flex_texts, register
 from models import STATUSES, Area, Case, CaseEvent, Organisation
 
@@ -26,7 +27,7 @@ def test_demo_data_fills_a_fresh_database_once(database_url, make_app, db, new_c
 
     province = new_chat()
     register(province, codes["coordinator"])
-    card = flex_texts(province.says("สรุปพื้นที่")[0])
+    card = flex_texts(province.says(MENU_AREA_SUMMARY)[0])
     assert "ทั้งหมด 200 คน" in card and "แยกตามอำเภอ" in card and "อำเภอเมืองขอนแก่น" in card
 
     again = demo.test_cli_runner().invoke(args=["demo-data"])

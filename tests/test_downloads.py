@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from helpers import PUBLIC_BASE_URL
+from models import Download
 
 
 def make_link(app, db, lifetime=timedelta(minutes=15)) -> str:
@@ -32,10 +35,6 @@ def test_expired_and_unknown_links_are_gone(app, db, client):
 
 
 def test_files_of_expired_links_are_dropped_when_the_next_is_made(app, db):
-    from sqlalchemy import select
-
-    from models import Download
-
     make_link(app, db, lifetime=timedelta(seconds=-1))
     make_link(app, db)
     with db.transaction() as session:

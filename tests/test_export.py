@@ -4,15 +4,17 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from domain import access
-from domain.export import HEADERS
+from domain.export import HEADERS, report_rows
+from domain.menu_labels import MENU_AREA_SUMMARY, MENU_EXPORT_REPORT
 from helpers import PUBLIC_BASE_URL, flex_texts, texts_of
-from models import AuditEntry, ExportJob, User
+from models import AuditEntry, Case, ExportJob, Referral, User
 
 NATIONAL_ID = "1101700230708"
 MASKED = "1-XXXX-XXXXX-XX-8"
@@ -57,7 +59,7 @@ def xlsx_rows(content: bytes) -> list[list]:
 def test_district_coordinator_exports_exactly_their_district_as_xlsx(chat, registered, province, line, client,
                                                                      run_exports, db):
     registered(chat, "coordinator", "4001")
-    ask = chat.says("ส่งออกรายงาน")
+    ask = chat.says(MENU_EXPORT_REPORT)
     assert "อำเภอเมืองขอนแก่น" in ask[0]["text"] and "ปิดบางส่วน" in ask[0]["text"]
     disposition, content = download(client, export(chat, line, run_exports, "xlsx"))
     assert ".xlsx" in disposition
@@ -98,8 +100,8 @@ def test_province_coordinator_gets_full_ids_in_csv_with_bom(chat, registered, pr
 
 def test_export_of_one_area_from_the_summary_card(chat, registered, province, line, client, run_exports):
     registered(chat, "coordinator", "40")
-    card = chat.says("สรุปพื้นที่")
-    assert "ส่งออกรายงาน" in flex_texts(card[0])
+    card = chat.says(MENU_AREA_SUMMARY)
+    assert MENU_EXPORT_REPORT in flex_texts(card[0])
     _, content = download(client, export(chat, line, run_exports, "csv", "action=export&area=4002"))
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))[1:]
     assert [row[HEADERS.index("ชื่อ")] for row in rows] == ["บ้านฝาง"]
@@ -117,7 +119,7 @@ def test_forged_export_of_another_area_is_refused(chat, registered, province, db
 @pytest.mark.parametrize("role", ["reporter", "teacher"])
 def test_reporters_and_teachers_cannot_export(chat, registered, organisations, role, db):
     registered(chat, role, "400101")
-    assert texts_of(chat.says("ส่งออกรายงาน")) == [access.NOT_ALLOWED]
+    assert texts_of(chat.says(MENU_EXPORT_REPORT)) == [access.NOT_ALLOWED]
     assert texts_of(chat.taps("action=export&format=xlsx")) == [access.NOT_ALLOWED]
     with db.transaction() as session:
         assert session.scalar(select(ExportJob.id)) is None
@@ -154,11 +156,6 @@ def test_cli_export_writes_the_file_and_audits_it(app, province, tmp_path, db):
 
 
 def test_a_referred_case_shows_where_it_was_referred_and_an_enrolled_one_its_school(db, make_case, organisations):
-    from datetime import date
-
-    from domain.export import report_rows
-    from models import Case, Referral
-
     referred = make_case("40010101", "referred", first_name="ส่งต่อ")
     enrolled = make_case("40010101", "back_in_school", first_name="เข้าเรียน", school_name="โรงเรียนบ้านโนนทัน",
                          enrolled_on=date(2026, 6, 1))

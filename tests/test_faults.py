@@ -10,6 +10,7 @@ import threading
 import time
 from collections import Counter
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -17,13 +18,14 @@ from linebot.v3.messaging import TextMessage
 from sqlalchemy import func, select, update
 
 from bench.common import Gunicorn, venv_env
-from line.outbox import queue_messages
+from domain.menu_labels import MENU_ABOUT, MENU_HELP
 from handlers import welcome
-from helpers import SECRET, TOKEN
+from helpers import SECRET, TOKEN, wait_for
+from line.outbox import queue_messages
 from models import InboundEvent, OutboxMessage, utcnow
 
 # What each of these user texts is answered with.
-ANSWERS = {"สวัสดี": welcome.WELCOME, "ช่วยเหลือ": welcome.HELP, "เกี่ยวกับโครงการ": welcome.ABOUT,
+ANSWERS = {"สวัสดี": welcome.WELCOME, MENU_HELP: welcome.HELP, MENU_ABOUT: welcome.ABOUT,
            "มีเด็กไม่ได้ไปโรงเรียนค่ะ": welcome.NOT_UNDERSTOOD}
 
 
@@ -37,25 +39,17 @@ def count(db, model, *where) -> int:
         return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def drain_outbox(db, timeout: float = 30.0) -> None:
+def drain_outbox(db) -> None:
     """Wait until every outbox row is sent or failed; retries are made due at once (time passes)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def drained() -> bool:
         with db.transaction() as session:
             session.execute(update(OutboxMessage).where(OutboxMessage.status == "pending")
                             .values(not_before=utcnow()))
-            unfinished = session.scalar(select(func.count()).select_from(OutboxMessage)
-                                        .where(OutboxMessage.status.in_(("pending", "sending"))))
-        if not unfinished:
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"{unfinished} outbox rows still undelivered")
+            return not session.scalar(select(func.count()).select_from(OutboxMessage)
+                                      .where(OutboxMessage.status.in_(("pending", "sending"))))
 
-
-def wait_until(condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_for(drained, "every outbox row to be sent or failed", timeout=30)
 
 
 def received_texts(line, user_id) -> Counter:
@@ -69,7 +63,7 @@ def test_line_failing_and_hanging_for_a_while_loses_nothing_and_delivers_once(ap
     # Longer than LINE_TIMEOUT_SECONDS: LINE takes the call but the bot never hears back.
     line.hang_next(4, 3.0)
     for chat in chats:
-        for said in ("สวัสดี", "ช่วยเหลือ"):
+        for said in ("สวัสดี", MENU_HELP):
             assert chat.post(line.text_event(chat.user_id, said)).status_code == 200
     with db.transaction() as session:  # notices to other users go by push, with a retry key
         for chat in chats:
@@ -147,15 +141,17 @@ def test_worker_killed_mid_conversation_loses_nothing_and_the_conversation_goes_
         settled = lambda: count(db, OutboxMessage, OutboxMessage.status == "pending") + count(  # noqa: E731
             db, OutboxMessage, OutboxMessage.status == "sending",
             OutboxMessage.claimed_at > utcnow() - timedelta(seconds=3))
-        wait_until(lambda: settled() == 0)
+        wait_for(lambda: settled() == 0, "the live worker's sends to finish", timeout=30)
         with db.transaction() as session:
             orphans = session.execute(update(OutboxMessage).where(OutboxMessage.status == "sending")
                                       .values(claimed_at=utcnow() - timedelta(hours=1))).rowcount
-        wait_until(lambda: count(db, OutboxMessage, OutboxMessage.status != "sent") == 0)
+        wait_for(lambda: count(db, OutboxMessage, OutboxMessage.status != "sent") == 0,
+                 "the dead worker's rows to be sent", timeout=30)
         for user in users:  # the conversation goes on, on whichever worker
             deliver_like_line(line, web.port, line.text_event(user, "สวัสดี"))
             sent[user].append("สวัสดี")
-        wait_until(lambda: count(db, OutboxMessage, OutboxMessage.status != "sent") == 0)
+        wait_for(lambda: count(db, OutboxMessage, OutboxMessage.status != "sent") == 0,
+                 "every answer of the conversation going on to be sent", timeout=30)
     finally:
         web.stop()
         line.set_latency(0)
@@ -243,22 +239,20 @@ def test_terminated_database_connections_are_replaced_without_losing_an_event(da
         killed = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                                "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchone()[0]
     assert killed >= 1
-    assert [m["text"] for m in chat.says("ช่วยเหลือ")] == [welcome.HELP]
+    assert [m["text"] for m in chat.says(MENU_HELP)] == [welcome.HELP]
     assert count(db, InboundEvent) == 2
 
 
 def test_database_away_for_a_moment_gets_503_then_each_redelivery_is_handled_once(
         database_url, db, line, make_app, caplog):
     needs_postgres(database_url)
-    from urllib.parse import urlsplit
-
     real = urlsplit(database_url)
     proxy = TcpProxy(real.hostname, real.port or 5432)
     try:
         app = make_app(real._replace(netloc=f"{real.username}@127.0.0.1:{proxy.port}").geturl())
         client = app.test_client()
         first = line.text_event("Udbaway", "สวัสดี")
-        second = line.text_event("Udbaway", "ช่วยเหลือ")
+        second = line.text_event("Udbaway", MENU_HELP)
 
         def deliver(*events):
             body, headers = line.webhook_request(list(events))

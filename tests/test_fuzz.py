@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, func, select
 
 from bot.webhook import MAX_BODY_BYTES
+from domain.menu_labels import MENU_ABOUT, MENU_HELP
 from models import InboundEvent, OutboxMessage
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
@@ -31,7 +32,7 @@ INJECTIONS = [
     "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "&lt;b&gt;",
     '{"type":"flex","altText":"x","contents":{}}', '"}]},{"type":"bubble","body":{"type":"box"}}',
     '\\"},{\\"type\\":\\"uri\\"', "${jndi:ldap://x}", "{{7*7}}", "=HYPERLINK(\"http://x\")", "+1-2", "@SUM(A1)",
-    "สวัสดี", "ช่วยเหลือ", "เกี่ยวกับโครงการ", "ยกเลิก", "ย้อนกลับ", "๑๒๓๔๕", "action=menu&value=x",
+    "สวัสดี", MENU_HELP, MENU_ABOUT, "ยกเลิก", "ย้อนกลับ", "๑๒๓๔๕", "action=menu&value=x",
 ]
 
 texts = st.one_of(

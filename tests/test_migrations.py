@@ -10,11 +10,9 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from bench.common import THROWAWAY_DATA_KEY
 from bot import create_app
 from bot.db_cli import MIGRATIONS, _run, upgrade_database
-from conftest import _postgres_database
-from helpers import shut_down
+from helpers import THROWAWAY_DATA_KEY, postgres_database, shut_down
 
 SCRIPTS = ScriptDirectory(MIGRATIONS)
 
@@ -49,7 +47,7 @@ def test_the_history_is_one_line_numbered_in_order():
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_app(request, tmp_path):
     """An app on an empty database, as `flask db upgrade` would find a new one."""
-    urls = iter([f"sqlite:///{tmp_path / 'empty.sqlite3'}"]) if request.param == "sqlite" else _postgres_database()
+    urls = iter([f"sqlite:///{tmp_path / 'empty.sqlite3'}"]) if request.param == "sqlite" else postgres_database()
     for url in urls:
         app = create_app({"DATABASE_URL": url, "TESTING": True, "DATA_ENCRYPTION_KEY": THROWAWAY_DATA_KEY})
         yield app

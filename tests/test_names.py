@@ -1,11 +1,12 @@
-"""Tests for domain.thai's name parsing: titles as people type them, first name, surname."""
+"""Tests for domain.thai_names: titles as people type them, first name, surname."""
 from __future__ import annotations
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.thai import TITLE_SEX, InvalidInput, PersonName, parse_person_name, parse_title
+from domain.thai import InvalidInput
+from domain.thai_names import THAI_TITLES, TITLE_SEX, PersonName, parse_person_name, parse_title
 
 # Thai consonants and vowels that can start a name; no digits, no spaces.
 name_part = st.text(alphabet="กขคงจฉชซญดตถทธนบปผพฟมยรลวศสหอฮะาิีุูเแโใไ่้์", min_size=1, max_size=20)
@@ -71,3 +72,16 @@ def test_titles_typed_alone(typed, title):
 @pytest.mark.parametrize("typed", ["สมชาย", "ด.ช. สมชาย", "", "ไม่ระบุ"])
 def test_not_a_title_alone(typed):
     assert parse_title(typed) is None
+
+
+@pytest.mark.parametrize("title", THAI_TITLES, ids=lambda t: t.full)
+def test_every_title_of_the_table_is_read_in_each_of_its_spellings(title):
+    spellings = {title.full, title.abbreviation, title.bare, title.abbreviation.replace(".", ". ")}
+    assert {parse_title(spelling) for spelling in spellings} == {title.full}
+    assert parse_person_name(f"{title.abbreviation}สมชาย ใจดี") == PersonName(title.full, "สมชาย", "ใจดี")
+    assert TITLE_SEX[title.full] == title.sex
+
+
+def test_a_novice_is_a_title_too_but_not_the_start_of_a_name():
+    assert parse_person_name("ณร. สมชาย ใจดี") == PersonName("สามเณร", "สมชาย", "ใจดี")
+    assert parse_person_name("ณรงค์ ใจดี") == PersonName(None, "ณรงค์", "ใจดี")

@@ -13,18 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from domain.official_list.reader import (
-    COLUMN_ALIASES,
-    MAX_FILE_BYTES,
-    REASONS,
-    TITLES,
-    AreaIndex,
-    ListFileError,
-    ListRow,
-    _header_key,
-    assign_areas,
-    read_official_list,
-)
 from devtools.synthetic import (
     SAMPLE_AREAS,
     STANDARD_HEADERS,
@@ -36,8 +24,15 @@ from devtools.synthetic import (
     to_excel_xlsx,
     to_xlsx,
 )
-from domain.thai import BE_OFFSET, national_id_checksum_ok
-from conftest import AREA_TREE
+from domain.official_list.list_areas import AreaIndex, assign_areas
+from domain.official_list.list_columns import COLUMN_ALIASES, header_key
+from domain.official_list.list_report import REASONS, ListFileError, ListRow
+from domain.official_list.list_rows import TITLES
+from domain.official_list.reader import MAX_FILE_BYTES, read_official_list
+from domain.thai_dates import BE_OFFSET
+from domain.thai_ids import national_id_checksum_ok
+from domain.thai_names import THAI_TITLES
+from helpers import AREA_TREE
 
 TODAY = date(2026, 11, 23)  # BE 2569
 AREAS = AreaIndex(SAMPLE_AREAS)
@@ -165,7 +160,7 @@ def test_alias_table_gives_every_header_one_field():
     seen: dict[str, str] = {}
     for field, aliases in COLUMN_ALIASES.items():
         for alias in aliases:
-            assert seen.setdefault(_header_key(alias), field) == field, alias
+            assert seen.setdefault(header_key(alias), field) == field, alias
 
 
 def test_variant_headers_full_name_and_title_rows_read_the_same():
@@ -184,7 +179,7 @@ def test_variant_headers_full_name_and_title_rows_read_the_same():
     (" ชื่อ - สกุล ", "full_name"), ("Citizen ID", "national_id"), ("ตำบล*", "subdistrict"),
 ])
 def test_header_aliases(header, field):
-    assert COLUMN_ALIASES[field] and _header_key(header) in {_header_key(a) for a in COLUMN_ALIASES[field]}
+    assert COLUMN_ALIASES[field] and header_key(header) in {header_key(a) for a in COLUMN_ALIASES[field]}
 
 
 def test_unknown_columns_and_missing_optional_ones_are_reported():
@@ -289,7 +284,7 @@ def test_thai_digits_and_ce_years_are_understood():
                                         ("นางสาว", "female"), ("น.ส.", "female"), ("นาย", "male")])
 def test_sex_follows_the_title(title, sex):
     [row] = read(one_row(title=title)).rows
-    assert row.sex == sex and row.title == TITLES[_header_key(title)][0]
+    assert row.sex == sex and row.title == TITLES[header_key(title)][0]
 
 
 def test_sex_column_wins_over_a_contradicting_title_with_a_warning():
@@ -307,6 +302,16 @@ def test_title_typed_into_the_name_is_split_off():
     rows = read(data).rows
     assert [(r.title, r.first_name, r.last_name, r.sex) for r in rows] == [
         ("ด.ญ.", "สมหญิง", "ใจดี", "female"), ("ด.ช.", "สมชาย", "ใจดี", "male")]
+
+
+def test_every_title_of_the_table_is_read_from_the_title_column_and_from_the_name():
+    for title in THAI_TITLES:
+        for written in {title.full, title.abbreviation}:
+            [row] = read(one_row(title=written)).rows
+            assert (row.title, row.sex) == (title.listed, title.sex), written
+        data = csv_bytes("เลขประจำตัวประชาชน,ชื่อ,นามสกุล,ตำบล,อำเภอ", f"{ID_A},{title.abbreviation}สมชาย,ใจดี,ในเมือง,เมือง")
+        [row] = read(data).rows
+        assert (row.title, row.first_name, row.sex) == (title.listed, "สมชาย", title.sex)
 
 
 def test_full_name_column_with_title_and_spaces():
@@ -507,7 +512,7 @@ def test_generated_list_is_realistic_and_deterministic():
     for r in rows:
         age = TODAY.year - r.birth_date.year - ((TODAY.month, TODAY.day) < (r.birth_date.month, r.birth_date.day))
         assert 3 <= age <= 18
-        assert TITLES[_header_key(r.title)][1] == r.sex and (r.title in ("ด.ช.", "ด.ญ.")) == (age < 15)
+        assert TITLES[header_key(r.title)][1] == r.sex and (r.title in ("ด.ช.", "ด.ญ.")) == (age < 15)
         assert r.area_code in SAMPLE_AREAS and r.moo == int(r.area_code[6:])
     assert 0.55 < sum(r.group is not None for r in rows) / len(rows) < 0.65
     assert len({(r.first_name, r.last_name) for r in rows}) > 300
@@ -542,7 +547,7 @@ def national_ids(draw):
 @st.composite
 def list_rows(draw, number: int):
     title = draw(st.sampled_from([None, "ด.ช.", "ด.ญ.", "นาย", "นางสาว", "นาง"]))
-    sex = TITLES[_header_key(title)][1] if title else draw(st.sampled_from([None, "male", "female"]))
+    sex = TITLES[header_key(title)][1] if title else draw(st.sampled_from([None, "male", "female"]))
     return ListRow(
         row=number, national_id=draw(st.none() | national_ids()), title=title,
         first_name=draw(WORD), last_name=draw(st.none() | WORD), sex=sex,

@@ -1,13 +1,11 @@
 """Delivery through LINE's failures: retries, Retry-After, refused reply tokens, long answers."""
 from __future__ import annotations
 
-import time
-
 from linebot.v3.messaging import TextMessage
 from sqlalchemy import select
 
+from helpers import deliver_queued, wait_for
 from line.outbox import queue_messages
-from helpers import deliver_queued
 from models import OutboxMessage
 
 
@@ -29,14 +27,10 @@ def row(app, outbox_id) -> OutboxMessage:
         return session.scalar(select(OutboxMessage).where(OutboxMessage.id == outbox_id))
 
 
-def wait_for_status(app, outbox_id, status, timeout=10.0) -> OutboxMessage:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        current = row(app, outbox_id)
-        if current.status == status:
-            return current
-        time.sleep(0.05)
-    raise AssertionError(f"outbox {outbox_id} stayed {current.status}: {current.last_error}")
+def wait_for_status(app, outbox_id, status) -> OutboxMessage:
+    """The outbox row, once the sender has brought it to `status`."""
+    return wait_for(lambda: (current := row(app, outbox_id)).status == status and current,
+                    f"outbox row {outbox_id} to be {status}")
 
 
 def test_seven_messages_go_as_reply_of_five_then_push_of_two(app, line):

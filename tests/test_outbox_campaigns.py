@@ -5,7 +5,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time as time_module
 from collections import Counter
 from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
@@ -15,10 +14,10 @@ from linebot.v3.messaging import TextMessage
 from sqlalchemy import func, select, update
 
 from bench.common import venv_env
+from domain.thai_dates import BANGKOK
+from helpers import SECRET, TOKEN, MovableClock, deliver_queued, next_evening, wait_for
 from line.outbox import queue_messages, queue_multicast
 from line.pacing import QuietHours, TokenBucket
-from domain.thai import BANGKOK
-from helpers import SECRET, TOKEN, deliver_queued
 from models import OutboxMessage, User, utcnow
 
 HELLO = [TextMessage(text="แจ้งเตือน: กรุณารายงานภายในวันศุกร์")]
@@ -105,26 +104,6 @@ def test_quiet_hours_can_be_a_window_within_one_day_or_off():
     assert quiet.release(bangkok(11, 12, 30)) == bangkok(11, 13)
     assert quiet.release(bangkok(11, 13, 0)) is None
     assert QuietHours.parse("") is None
-
-
-class MovableClock:
-    """Real time shifted to a chosen moment, so rows queued just now are already due."""
-
-    def __init__(self):
-        self.offset = timedelta()
-
-    def __call__(self) -> datetime:
-        return utcnow() + self.offset
-
-    def move_to(self, moment: datetime) -> None:
-        self.offset = moment - utcnow()
-
-
-def next_evening() -> datetime:
-    """The next 21:30 in Bangkok, at least a minute from now."""
-    now = utcnow().astimezone(BANGKOK) + timedelta(minutes=1)
-    moment = datetime.combine(now.date(), time(21, 30), tzinfo=BANGKOK)
-    return moment if moment > now else moment + timedelta(days=1)
 
 
 def test_pushes_wait_for_the_morning_but_replies_go_at_once(app, db, line, chat):
@@ -267,10 +246,9 @@ def test_a_sender_process_delivers_what_others_queued(app, db, line, line_server
         process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "bot", "sender", "run"],
                                    cwd=Path(__file__).resolve().parents[1], env=env, stdout=log, stderr=log)
     try:
-        deadline = time_module.monotonic() + 60
-        while statuses(db) != {"sent": 7} and time_module.monotonic() < deadline:
-            time_module.sleep(0.1)
-        assert statuses(db) == {"sent": 7}, (tmp_path / "sender.log").read_text()
+        wait_for(lambda: statuses(db) == {"sent": 7},
+                 lambda: "the sender process to send all seven; its log:\n" + (tmp_path / "sender.log").read_text(),
+                 timeout=60)
         process.send_signal(signal.SIGTERM)
         assert process.wait(15) == 0
     finally:

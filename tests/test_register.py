@@ -7,6 +7,17 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from domain import access, people
+from domain.menu_labels import (
+    MENU_ABOUT,
+    MENU_AREA_SUMMARY,
+    MENU_CHILDREN_TO_FIND,
+    MENU_EXPORT_REPORT,
+    MENU_HELP,
+    MENU_INVITE,
+    MENU_MY_REPORTS,
+    MENU_REGISTER,
+    MENU_REPORT_CHILD,
+)
 from helpers import quick_reply_labels, register, texts_of, user_row
 from models import Invite, User, utcnow
 
@@ -38,7 +49,7 @@ def test_new_follower_accepts_the_notice_registers_and_gets_the_reporter_menu(ch
 
     [done] = chat.says("ยืนยัน")
     assert "ลงทะเบียนเรียบร้อย" in done["text"] and "คุณสมหญิง รักเรียน" in done["text"]
-    assert quick_reply_labels(done) == ["แจ้งพบเด็ก", "รายชื่อที่ต้องติดตาม", "เรื่องที่ฉันแจ้ง", "ช่วยเหลือ"]
+    assert quick_reply_labels(done) == [MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND, MENU_MY_REPORTS, MENU_HELP]
     assert line.user_rich_menu(chat.user_id) == rich_menus["reporter"]
 
     user = user_row(db, chat.user_id)
@@ -52,7 +63,7 @@ def test_a_coordinator_gets_the_coordinator_menu_and_an_organisation_scope(chat,
     code = invite_code("coordinator", area_code=None, org_code="SPP40-1")
     [done] = register(chat, code)
     assert "พื้นที่ของสพป.ขอนแก่น เขต 1" in done["text"]
-    assert "สรุปพื้นที่" in quick_reply_labels(done) and "ส่งออกรายงาน" in quick_reply_labels(done)
+    assert MENU_AREA_SUMMARY in quick_reply_labels(done) and MENU_EXPORT_REPORT in quick_reply_labels(done)
     assert line.user_rich_menu(chat.user_id) == rich_menus["coordinator"]
     with db.transaction() as session:
         user = session.scalar(select(User).where(User.line_user_id == chat.user_id))
@@ -115,14 +126,14 @@ def test_declining_the_notice_keeps_the_public_menu_and_nothing_is_stored(chat, 
     chat.follows()
     [reply] = chat.says("ไม่ยอมรับ")
     assert "ยังอ่านข้อมูลโครงการได้" in reply["text"]
-    assert quick_reply_labels(reply) == ["ลงทะเบียน", "เกี่ยวกับโครงการ", "ช่วยเหลือ"]
+    assert quick_reply_labels(reply) == [MENU_REGISTER, MENU_ABOUT, MENU_HELP]
     user = user_row(db, chat.user_id)
     assert user.pdpa_accepted_at is None and user.role is None
     assert line.user_rich_menu(chat.user_id) is None
     assert line.user_rich_menu(chat.user_id, include_default=True) == rich_menus["public"]
     # Public information stays readable; the notice comes back on "ลงทะเบียน".
-    assert "กระทรวงศึกษาธิการ" in chat.says("เกี่ยวกับโครงการ")[0]["text"]
-    assert "PDPA" in chat.says("ลงทะเบียน")[0]["text"]
+    assert "กระทรวงศึกษาธิการ" in chat.says(MENU_ABOUT)[0]["text"]
+    assert "PDPA" in chat.says(MENU_REGISTER)[0]["text"]
 
 
 def test_anything_but_accept_or_decline_repeats_the_notice(chat):
@@ -151,7 +162,7 @@ def test_back_edit_and_cancel(chat, db, invite_code):
 
 def test_registering_twice_is_refused_kindly(chat, registered):
     registered(chat, "reporter", "400101")
-    [reply] = chat.says("ลงทะเบียน")
+    [reply] = chat.says(MENU_REGISTER)
     assert "ท่านลงทะเบียนแล้ว" in reply["text"] and "ตำบลในเมือง" in reply["text"]
 
 
@@ -159,7 +170,7 @@ def test_a_refollowing_registered_user_is_welcomed_back_not_asked_again(chat, db
     registered(chat, "reporter", "400101")
     chat.unfollows()
     [welcome] = chat.follows()
-    assert "ยินดีต้อนรับ" in welcome["text"] and "แจ้งพบเด็ก" in quick_reply_labels(welcome)
+    assert "ยินดีต้อนรับ" in welcome["text"] and MENU_REPORT_CHILD in quick_reply_labels(welcome)
     assert user_row(db, chat.user_id).following
 
 
@@ -167,20 +178,20 @@ def test_a_deactivated_user_cannot_register_again(chat, db, registered, invite_c
     registered(chat, "reporter", "400101")
     with db.transaction() as session:
         session.execute(update(User).where(User.line_user_id == chat.user_id).values(active=False))
-    for said in ("ลงทะเบียน", "สร้างรหัสเชิญ"):
+    for said in (MENU_REGISTER, MENU_INVITE):
         [reply] = chat.says(said)
         assert "ถูกระงับการใช้งาน" in reply["text"]
-        assert quick_reply_labels(reply) == ["เกี่ยวกับโครงการ", "ช่วยเหลือ"]
+        assert quick_reply_labels(reply) == [MENU_ABOUT, MENU_HELP]
 
 
 def test_unregistered_users_cannot_use_coordinator_commands(chat):
-    [reply] = chat.says("สร้างรหัสเชิญ")
+    [reply] = chat.says(MENU_INVITE)
     assert "สำหรับผู้ที่ลงทะเบียนแล้วเท่านั้น" in reply["text"]
 
 
 def test_registering_in_a_group_does_nothing(app, client, line, db):
     # Joining a group gets the private-chat-only notice (tests/test_webhook.py); members' messages are ignored.
-    body, headers = line.webhook_request([line.group_text_event("Cgroup1", "Umember", "ลงทะเบียน")])
+    body, headers = line.webhook_request([line.group_text_event("Cgroup1", "Umember", MENU_REGISTER)])
     assert client.post("/callback", data=body, headers=headers).status_code == 200
     assert app.extensions["sender"].wait_idle(10)
     assert user_row(db, "Umember") is None and line.messages_to("Umember") == []
@@ -228,5 +239,5 @@ def test_without_synced_menus_registration_still_works(chat, line, invite_code):
 
 
 def test_unregistered_main_menu_offers_registration(chat):
-    assert quick_reply_labels(chat.says("สวัสดี")[0])[0] == "ลงทะเบียน"
-    assert texts_of(chat.says("ช่วยเหลือ"))[0].count("ลงทะเบียน") == 1
+    assert quick_reply_labels(chat.says("สวัสดี")[0])[0] == MENU_REGISTER
+    assert texts_of(chat.says(MENU_HELP))[0].count(MENU_REGISTER) == 1

@@ -3,15 +3,46 @@ hygiene, limits): each test is a finding of a review of the merged code, kept af
 (docs/security.md names each)."""
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
+import os
+import re
+import shlex
+import subprocess
+import urllib.request
 
 import pytest
+from linebot.v3.messaging import TextMessage
 from sqlalchemy import select
 
-from helpers import texts_of
-from models import Case, OutboxMessage
-from test_report import ID, plain_answers, walk
-from test_security_at_rest import raw, stored_text
+from bench import common
+from bot import create_app
+from devtools.fakeline import FakeLine
+from devtools.synthetic import generate_list, list_table, to_csv
+from helpers import (
+    ID,
+    THROWAWAY_DATA_KEY,
+    PUBLIC_BASE_URL,
+    SECRET,
+    TOKEN,
+    app_config,
+    import_list,
+    link_in,
+    plain_answers,
+    raw,
+    register,
+    shut_down,
+    stored_text,
+    texts_of,
+    user_row,
+    wait_for,
+    walk,
+)
+from line import export_jobs
+from line.outbox import queue_messages
+from models import Case, Download, OutboxMessage
 
 ADDRESS = "บ้านเลขที่ 99/7 ซอยวัดป่าเลไลย์"
 GUARDIAN_PHONE = "0898765432"
@@ -53,9 +84,6 @@ def forget(app, number: str) -> None:
 
 def test_a_message_claimed_by_a_sender_before_forget_is_still_delivered_after_it(new_chat, registered, make_case,
                                                                                   db, app, line):
-    from line.outbox import queue_messages
-    from linebot.v3.messaging import TextMessage
-
     case_id = make_case("40010201", status="found", title="ด.ญ.", first_name="สมศรี", last_name="มีสุข",
                         national_id=ID)
     coordinator = registered(new_chat(), "coordinator", "4001", phone="0891111111")
@@ -79,9 +107,6 @@ def test_an_export_being_made_while_forget_runs_stores_the_child_afterwards(chat
                                                                            line, run_exports, monkeypatch):
     if db.dialect == "sqlite":
         pytest.skip("SQLite: the exporter's stale snapshot cannot write after forget (the export fails instead)")
-    from line import export_jobs
-    from models import Download
-
     case_id = make_case("40010101", "to_find", national_id=ID, first_name="สมชาย", last_name="ใจดีเสมอ")
     with db.transaction() as session:
         number = session.get(Case, case_id).number
@@ -104,8 +129,6 @@ def test_an_export_being_made_while_forget_runs_stores_the_child_afterwards(chat
 
 def test_a_link_whose_file_forget_removed_serves_an_empty_file(chat, registered, make_case, db, app, line, client,
                                                                run_exports):
-    from test_security_downloads import link_in
-
     case_id = make_case("40010101", "to_find", national_id=ID, first_name="สมชาย", last_name="ใจดี")
     coordinator = registered(chat, "coordinator", "4001")
     coordinator.taps("action=export&format=csv")
@@ -121,9 +144,6 @@ def test_a_link_whose_file_forget_removed_serves_an_empty_file(chat, registered,
 # ----------------------------------------------------------------------------- point 5: at rest
 
 def test_the_childs_previous_school_lies_in_the_clear(app, tmp_path, db, areas):
-    from devtools.synthetic import generate_list
-    from test_cases_flow import import_list
-
     import_list(app, tmp_path, generate_list(5, seed=3))
     stored = [value for (value,) in raw(db, "SELECT previous_school FROM cases WHERE previous_school IS NOT NULL")]
     assert stored, "the list names previous schools"
@@ -145,28 +165,8 @@ def test_control_characters_in_a_forged_date_picker_value_reach_the_outbox(chat,
 
 # ----------------------------------------------------------------------------- point 5/6: download tokens
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_the_web_servers_access_log_keeps_a_usable_download_token(chat, registered, make_case, database_url, line,
                                                                   line_server, run_exports):
-    import os
-    import re
-    import shlex
-    import subprocess
-    import time
-    import urllib.request
-    from pathlib import Path
-
-    from bench.common import THROWAWAY_DATA_KEY
-    from helpers import PUBLIC_BASE_URL, SECRET, TOKEN
-    from test_security_downloads import link_in
-
     make_case("40010101", "to_find", national_id=ID, first_name="สมชาย", last_name="ใจดี")
     coordinator = registered(chat, "coordinator", "4001")
     coordinator.taps("action=export&format=csv")
@@ -174,26 +174,27 @@ def test_the_web_servers_access_log_keeps_a_usable_download_token(chat, register
     token = link_in(line.messages_to(coordinator.user_id)).rsplit("/download/", 1)[1]
 
     # The web process exactly as the Procfile starts it.
-    root = Path(__file__).resolve().parent.parent
-    [web] = [line_[len("web:"):] for line_ in (root / "Procfile").read_text().splitlines() if line_.startswith("web:")]
-    port = _free_port()
-    args = [os.path.join(root, ".venv", "bin", "gunicorn") if a == "gunicorn" else a
-            for a in shlex.split(web.replace("${PORT:-8000}", str(port)).replace("${WEB_CONCURRENCY:-2}", "1")
+    port = common.free_port()
+    args = [os.path.join(common.ROOT, ".venv", "bin", "gunicorn") if a == "gunicorn" else a
+            for a in shlex.split(common.procfile("web").replace("${PORT:-8000}", str(port)).replace("${WEB_CONCURRENCY:-2}", "1")
                                  .replace("${WEB_THREADS:-4}", "2"))]
     env = {**os.environ, "DATABASE_URL": database_url, "LINE_CHANNEL_SECRET": SECRET,
            "LINE_CHANNEL_ACCESS_TOKEN": TOKEN, "LINE_API_BASE_URL": line_server[1],
            "DATA_ENCRYPTION_KEY": THROWAWAY_DATA_KEY, "PUBLIC_BASE_URL": PUBLIC_BASE_URL}
-    server = subprocess.Popen(args, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(args, cwd=common.ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         base = f"http://127.0.0.1:{port}"
-        # Booting imports the whole app: seconds on a loaded 2-core machine.
-        for _ in range(600):
+
+        def answering() -> bool:
             try:
                 urllib.request.urlopen(base + "/healthz", timeout=1).close()
-                break
+                return True
             except OSError:
                 assert server.poll() is None, "gunicorn exited"
-                time.sleep(0.1)
+                return False
+
+        # Booting imports the whole app: seconds on a loaded 2-core machine.
+        wait_for(answering, "the web process to answer /healthz", timeout=60)
         # LINE's URL preview fetches the link as soon as it is in the chat.
         preview = urllib.request.Request(f"{base}/download/{token}",
                                          headers={"User-Agent": "facebookexternalhit/1.1;line-poker/1.0"})
@@ -227,23 +228,21 @@ def test_forget_leaves_the_child_in_an_outside_report_filed_under_another_case(n
 
 
 def test_importing_the_same_list_again_brings_a_forgotten_child_back(app, tmp_path, db, areas):
-    from devtools.synthetic import generate_list, list_table, to_csv
-
     path = tmp_path / "list.csv"
     path.write_bytes(to_csv(list_table(generate_list(6, seed=3))))
 
-    def import_list() -> str:
+    def import_the_file() -> str:
         result = app.test_cli_runner().invoke(args=["list", "import", str(path), "--yes"])
         assert result.exit_code == 0, result.output
         return result.output
 
-    import_list()
+    import_the_file()
     with db.transaction() as session:
         child = session.scalars(select(Case).where(Case.national_id.is_not(None)).order_by(Case.id)).first()
         number, national_id, first_name = child.number, child.national_id, child.first_name
         before = len(session.scalars(select(Case.id)).all())
     forget(app, number)
-    output = import_list()  # the same file, e.g. re-run by a colleague or in the next term's routine
+    output = import_the_file()  # the same file, e.g. re-run by a colleague or in the next term's routine
     with db.transaction() as session:
         back = session.scalars(select(Case).where(Case.national_id == national_id)).all()
         after = len(session.scalars(select(Case.id)).all())
@@ -254,14 +253,6 @@ def test_importing_the_same_list_again_brings_a_forgotten_child_back(app, tmp_pa
 # ----------------------------------------------------------------------------- point 10: start-up
 
 def test_a_blank_channel_secret_starts_the_app_and_lets_anyone_sign_webhooks(database_url, line_server):
-    import base64
-    import hashlib
-    import hmac
-
-    from bot import create_app
-    from devtools.fakeline import FakeLine
-    from helpers import app_config, shut_down
-
     app = None
     try:
         with pytest.raises(RuntimeError, match="LINE_CHANNEL_SECRET"):
@@ -281,8 +272,6 @@ def test_a_blank_channel_secret_starts_the_app_and_lets_anyone_sign_webhooks(dat
 # ----------------------------------------------------------------------------- points 5 and 11: invite codes at rest
 
 def test_a_database_reader_registers_with_an_unused_invite_code(new_chat, invite_code, db, line):
-    from helpers import register, user_row
-
     invite_code("coordinator", "4001", uses=5)  # handed out by an administrator, not yet used up
     [(stored,)] = raw(db, "SELECT code FROM invites")
     attacker = new_chat()

@@ -14,10 +14,10 @@ from sqlalchemy import select, update
 
 import helpers
 from chat import flow
-from domain.thai import mask_national_id
-from helpers import PUBLIC_BASE_URL, texts_of
+from domain.menu_labels import MENU_DEACTIVATE, MENU_INVITE, MENU_MY_REPORTS, MENU_REPORT_CHILD
+from domain.thai_ids import mask_national_id
+from helpers import ID, PUBLIC_BASE_URL, plain_answers, texts_of, walk
 from models import Area, AuditEntry, Case, Conversation, InboundEvent, OutsideReport, User, utcnow
-from test_report import ID, plain_answers, walk
 
 ROGUE_PHONE = "0898887777"
 
@@ -54,7 +54,7 @@ def test_a_report_by_a_school_teacher_without_an_own_area_reaches_the_schools_ar
     # teacher picks inside it), not in no area at all, which only national scope ever sees.
     assert case.area_code is not None and case.area_code.startswith("400101"), case.area_code
     assert any("มีการแจ้งพบเด็ก" in t for t in chat.line.texts_to(district.user_id))
-    assert "ยังไม่มีเรื่องที่แจ้ง" not in texts_of(chat.says("เรื่องที่ฉันแจ้ง"))[0]
+    assert "ยังไม่มีเรื่องที่แจ้ง" not in texts_of(chat.says(MENU_MY_REPORTS))[0]
 
 
 # ------------------------------------------------------------------ deactivation by phone number
@@ -74,7 +74,7 @@ def test_a_rogue_reporter_with_a_copied_phone_number_can_still_be_deactivated_in
     assert user_of(db, rogue).registered_at is not None
     coordinator = registered(new_chat(), "coordinator", "4001")
 
-    coordinator.says("ระงับผู้ใช้")
+    coordinator.says(MENU_DEACTIVATE)
     reply = coordinator.says(ROGUE_PHONE)  # the number the rogue's own reports show ("ผู้แจ้ง: ... โทร ...")
     assert "ไม่พบผู้ใช้" not in reply[0]["text"], reply[0]["text"]
     coordinator.says("ยืนยัน")
@@ -83,7 +83,7 @@ def test_a_rogue_reporter_with_a_copied_phone_number_can_still_be_deactivated_in
 
 def test_the_cli_deactivates_the_rogue_not_the_first_user_with_the_same_phone(
         app, chat, new_chat, registered, invite_code, db):
-    rogue = rogue_with_a_copied_phone(chat, new_chat, registered, invite_code)
+    rogue_with_a_copied_phone(chat, new_chat, registered, invite_code)
     result = app.test_cli_runner().invoke(args=["users", "deactivate", ROGUE_PHONE])
     # Either refuse (the number is ambiguous: give the LINE id) or deactivate the one meant; never an innocent.
     with db.transaction() as session:
@@ -129,7 +129,7 @@ def test_a_coordinator_deactivated_after_the_link_arrived_downloads_nothing(
     [link] = [m["text"] for m in line.messages_to(chat.user_id) if "/download/" in m.get("text", "")]
     url = re.search(r"https?://\S+/download/\S+", link).group().removeprefix(PUBLIC_BASE_URL)
 
-    province.says("ระงับผู้ใช้")  # the phone was lost: the province coordinator takes the account away
+    province.says(MENU_DEACTIVATE)  # the phone was lost: the province coordinator takes the account away
     province.says("0811111111")
     province.says("ยืนยัน")
     assert not user_of(db, chat).active
@@ -173,13 +173,13 @@ def test_a_flow_about_a_case_that_left_my_area_ends_at_the_next_answer(chat, new
         session.get(Case, case).area_id = session.scalar(select(Area.id).where(Area.code == "400201"))
     reply = chat.says("พบตัว")
     assert reply[0]["text"] == flow.CASE_GONE and "ย้ายแล้ว" not in str(reply)
-    assert "ทำต่อ" not in str(chat.says("แจ้งพบเด็ก"))  # a new report, no draft to pick up
+    assert "ทำต่อ" not in str(chat.says(MENU_REPORT_CHILD))  # a new report, no draft to pick up
 
 
 # ------------------------------------------------------------------ invites outlive their inviter's scope
 
 def invite_in_chat(coordinator, area: str, uses: str = "30") -> str:
-    coordinator.says("สร้างรหัสเชิญ")
+    coordinator.says(MENU_INVITE)
     coordinator.says("ผู้แจ้งข้อมูล")
     coordinator.says(area)
     coordinator.says("ไม่ระบุหน่วยงาน")

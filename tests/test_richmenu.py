@@ -4,6 +4,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
+from domain.menu_labels import (
+    MENU_AREA_SUMMARY,
+    MENU_CHILDREN_TO_FIND,
+    MENU_EXPORT_REPORT,
+    MENU_HELP,
+    MENU_MY_REPORTS,
+    MENU_REGISTER,
+    MENU_REPORT_CHILD,
+)
 from line import richmenu
 from devtools.fakeline import RICH_MENU_IMAGE_MAX_BYTES, image_size
 from helpers import deliver_queued, register
@@ -21,9 +30,9 @@ def test_every_menu_has_an_image_of_its_size(menu):
 
 def test_the_menus_carry_the_labels_of_each_role():
     labels = {name: [label for label, _ in menu.buttons()] for name, menu in richmenu.MENUS.items()}
-    assert labels["reporter"] == ["แจ้งพบเด็ก", "รายชื่อที่ต้องติดตาม", "เรื่องที่ฉันแจ้ง", "ช่วยเหลือ"]
-    assert set(labels["coordinator"]) == set(labels["reporter"]) | {"สรุปพื้นที่", "ส่งออกรายงาน"}
-    assert "ลงทะเบียน" in labels["public"]
+    assert labels["reporter"] == [MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND, MENU_MY_REPORTS, MENU_HELP]
+    assert set(labels["coordinator"]) == set(labels["reporter"]) | {MENU_AREA_SUMMARY, MENU_EXPORT_REPORT}
+    assert MENU_REGISTER in labels["public"]
 
 
 def test_sync_creates_the_menus_sets_the_default_and_is_then_unchanged(app, line, rich_menus):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import subprocess
+import sys
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import config as config_module
+from domain.menu_labels import MENU_REPORT_CHILD
 from helpers import SECRET, TOKEN
 from models import Case, ExportJob, InboundEvent
 
@@ -90,7 +93,7 @@ def test_a_report_a_check_in_and_an_export_leave_no_child_in_the_logs(chat, new_
             stack.enter_context(caplog.at_level(logging.DEBUG, logger=ours))
         # SQLAlchemy's statement log too: the values are hidden (hide_parameters).
         stack.enter_context(caplog.at_level(logging.INFO, logger="sqlalchemy.engine"))
-        reporter.says("แจ้งพบเด็ก")
+        reporter.says(MENU_REPORT_CHILD)
         for said in ("ด.ช. สมศักดิ์ เพียรดี", "1101700230708", "อายุ 12", "บ้านสำราญ หมู่ที่ 1", "45 หมู่ 1",
                      "อยู่บ้าน ไม่ได้เรียน", "บ้านไกล/เดินทางลำบาก", "กลับเข้าโรงเรียน",
                      "นางสมศรี เพียรดี 081-234-5678", "ไม่มีรูป", "ยืนยัน"):
@@ -112,9 +115,6 @@ def test_a_report_a_check_in_and_an_export_leave_no_child_in_the_logs(chat, new_
 
 def test_logged_exceptions_show_where_they_failed_but_not_their_messages(tmp_path):
     """A message can quote what the code was handling; a production log gets the traceback without it."""
-    import subprocess
-    import sys
-
     script = (
         "import logging\n"
         "from bot import create_app\n"

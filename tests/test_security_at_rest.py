@@ -5,31 +5,38 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from datetime import datetime, time, timedelta
+from pathlib import Path
 
 import pytest
 from cryptography.exceptions import InvalidTag
 from linebot.v3.messaging import TextMessage
-from sqlalchemy import JSON, LargeBinary, String, select, text, update
+from sqlalchemy import select, text, update
 
+from domain.thai_dates import BANGKOK
+from helpers import (
+    ID,
+    MovableClock,
+    bubbles,
+    buttons_of,
+    deliver_queued,
+    in_organisation,
+    next_evening,
+    photo_once,
+    plain_answers,
+    raw,
+    refer,
+    stored_text,
+    text_columns,
+    texts_of,
+    walk,
+)
 from line.outbox import queue_messages, queue_multicast
 from line.pacing import QuietHours
-from domain.thai import BANGKOK
-from helpers import deliver_queued, texts_of
-from models import Base, Case, CaseEvent, Conversation, Download, OutboxMessage, utcnow
-from test_cases_flow import bubbles, buttons_of, in_organisation, listed, refer, schools, set_status  # noqa: F401
-from test_outbox_campaigns import MovableClock, next_evening
-from test_report import ID, photo_once, plain_answers, walk
+from models import Case, CaseEvent, Conversation, Download, OutboxMessage, utcnow
 
 GUARDIAN = "นางสมใจ รักลูกมาก"
 GUARDIAN_PHONE = "0898765432"
-
-
-def raw(db, sql: str) -> list[tuple]:
-    """What a copy of the database shows: the stored values, through no column type."""
-    with db.engine.connect() as connection:
-        return [tuple(row) for row in connection.execute(text(sql))]
 
 
 # ----------------------------------------------------------------------------- point 5: encrypted drafts and messages
@@ -130,35 +137,11 @@ NOT_PERSONAL = {
 }
 
 
-def text_columns() -> dict[str, set[str]]:
-    found: dict[str, set[str]] = {}
-    for table in Base.metadata.sorted_tables:
-        for column in table.columns:
-            kind = getattr(column.type, "impl", column.type)  # the encrypted types are text and bytes underneath
-            if isinstance(kind, (String, JSON, LargeBinary)):
-                found.setdefault(table.name, set()).add(column.name)
-    return found
-
-
 def test_every_text_column_is_classified():
     classified = {name: PERSONAL.get(name, set()) | NOT_PERSONAL.get(name, set())
                   for name in PERSONAL.keys() | NOT_PERSONAL.keys()}
     assert text_columns() == classified
     assert not any(PERSONAL[name] & NOT_PERSONAL.get(name, set()) for name in PERSONAL)
-
-
-def stored_text(db) -> dict[tuple[str, str], list[str]]:
-    """Every classified column's values, decrypted as the app reads them (whoever has the key sees
-    this much), as text: JSON without escapes, bytes as UTF-8 where they are."""
-    found: dict[tuple[str, str], list[str]] = {}
-    with db.transaction() as session:
-        for table in Base.metadata.sorted_tables:
-            for name in sorted(text_columns().get(table.name, ())):
-                values = session.scalars(select(table.c[name]).where(table.c[name].is_not(None))).all()
-                found[table.name, name] = [
-                    v.decode("utf-8", "replace") if isinstance(v, bytes) else
-                    v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for v in values]
-    return found
 
 
 def test_forget_leaves_nothing_of_the_child_in_any_table(listed, schools, registered, new_chat, chat, db, line, app,

@@ -13,12 +13,10 @@ from sqlalchemy import inspect, select, text, update
 from bot import create_app
 from bot.config import DEV_PUBLIC_BASE_URL
 from devtools.simulator import user_id_for
-from helpers import PUBLIC_BASE_URL, app_config, shut_down
+from helpers import LINK, PUBLIC_BASE_URL, app_config, link_in, shut_down, wait_for
 from models import Base, OutboxMessage, utcnow
-from test_simulator import simulator, wait_for  # noqa: F401  (the served simulator, as run-local starts it)
 
 NATIONAL_ID = "1101700230708"
-LINK = re.compile(r"https?://\S+/download/\S+")
 # LINE fetches a URL posted in a chat to show its preview; search engines follow what leaks.
 CRAWLERS = ["facebookexternalhit/1.1;line-poker/1.0",
             "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"]
@@ -31,11 +29,6 @@ PRODUCTION_DB = "postgresql://bot@127.0.0.1:1/bot"
 def child(make_case):
     return make_case("40010101", "to_find", national_id=NATIONAL_ID, title="ด.ช.", first_name="สมชาย",
                      last_name="ใจดี")
-
-
-def link_in(messages: list[dict]) -> str:
-    [url] = [match.group() for m in messages for match in [LINK.search(m.get("text", ""))] if match]
-    return url
 
 
 def links_received(line, chat) -> list[str]:
@@ -161,7 +154,7 @@ def test_links_are_built_from_the_configured_address_alone(settings, base, line_
         shut_down(app)
 
 
-def test_the_simulator_delivers_links_that_work_in_its_browser(simulator, new_chat, registered, child):  # noqa: F811
+def test_the_simulator_delivers_links_that_work_in_its_browser(simulator, new_chat, registered, child):
     app, base_url = simulator
     coordinator = new_chat(user_id_for("ผู้ประสานงานอำเภอ"))
     registered(coordinator, "coordinator", "4001")
@@ -173,7 +166,7 @@ def test_the_simulator_delivers_links_that_work_in_its_browser(simulator, new_ch
         delivered = sim.get(f"/simulator/api/messages?user_id={coordinator.user_id}").get_json()["messages"]
         return next((LINK.search(m["text"]).group() for m in delivered if LINK.search(m.get("text", ""))), None)
 
-    url = wait_for(link, what="the download link")
+    url = wait_for(link, "the download link")
     assert url.startswith(f"{base_url}/download/")
     with urllib.request.urlopen(url, timeout=10) as page:  # what the browser opens first
         assert page.status == 200 and '<form method="post">' in page.read().decode()

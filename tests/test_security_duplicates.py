@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import select, text, update
 
 from devtools.synthetic import generate_list, list_table, to_csv
-from domain.thai import mask_national_id
-from conftest import Chat
-from helpers import deliver_queued, texts_of
+from domain.menu_labels import MENU_MY_REPORTS
+from domain.thai_ids import mask_national_id
+from helpers import ID, Chat, deliver_queued, plain_answers, texts_of, wait_for, walk
 from models import (
     STATUSES,
     AuditEntry,
@@ -30,7 +30,6 @@ from models import (
     utcnow,
 )
 from scheduler.jobs import run_job
-from test_report import ID, plain_answers, wait_for, walk
 
 SENT_FOR_REVIEW = "ส่งให้ผู้รับผิดชอบตรวจสอบแล้ว"
 OUTSIDE_HEADLINE = "มีการแจ้งจากนอกพื้นที่ของท่าน"
@@ -150,7 +149,7 @@ def test_a_national_id_from_another_area_reveals_nothing_and_changes_nothing(the
         assert not [e for e in entries if e.action in ("report_again", "view")]
 
     # "เรื่องที่ฉันแจ้ง" does not list it, and it is not found by number or ID either.
-    [mine] = reporter.says("เรื่องที่ฉันแจ้ง")
+    [mine] = reporter.says(MENU_MY_REPORTS)
     assert "ยังไม่มีเรื่องที่แจ้ง" in mine["text"]
     for typed in (case.number, ID, f"ค้นหา {case.first_name}"):
         assert_not_found(reporter.says(typed), case)
@@ -209,7 +208,7 @@ def test_a_new_child_in_the_area_the_reporter_just_left_gets_no_number(people, d
         assert case.area_code == "400201"
     assert SENT_FOR_REVIEW in reply["text"] and case.number not in reply["text"]
     assert any(case.number in t for t in line.texts_to(people["theirs"].user_id))
-    assert case.number not in " ".join(t["text"] for t in reporter.says("เรื่องที่ฉันแจ้ง"))
+    assert case.number not in " ".join(t["text"] for t in reporter.says(MENU_MY_REPORTS))
 
 
 def test_an_in_scope_duplicate_still_updates_the_case_and_says_so(theirs, registered, new_chat, db, line):
@@ -221,7 +220,7 @@ def test_an_in_scope_duplicate_still_updates_the_case_and_says_so(theirs, regist
     assert outside_reports(db, theirs) == []
     with db.transaction() as session:
         assert session.scalars(select(CasePhoto.case_id)).all() == [theirs]
-    [mine] = there.says("เรื่องที่ฉันแจ้ง")
+    [mine] = there.says(MENU_MY_REPORTS)
     assert case.number in mine["text"]
 
 
@@ -248,7 +247,7 @@ def test_the_insert_race_picks_up_another_areas_case_and_still_reveals_nothing(
         session.flush()
         thread = threading.Thread(target=confirm)
         thread.start()
-        wait_for(waiting_on_a_lock)  # the reporter's insert waits on the unique index
+        wait_for(waiting_on_a_lock, "the reporter's insert to wait on the unique index")
     thread.join(20)
     with db.transaction() as session:
         [case] = session.scalars(select(Case)).all()
@@ -283,7 +282,7 @@ def test_a_check_in_giving_another_areas_national_id_reveals_and_changes_nothing
     assert len(outside_reports(db, theirs)) == 1
     assert any(OUTSIDE_HEADLINE in t and case.number in t for t in line.texts_to(people["theirs"].user_id))
     assert_reveals_nothing_of(case, line.messages_to(people["ours"].user_id), status=False)
-    [mine] = reporter.says("เรื่องที่ฉันแจ้ง")
+    [mine] = reporter.says(MENU_MY_REPORTS)
     assert checked.number in mine["text"] and case.number not in mine["text"]
 
 
@@ -295,11 +294,11 @@ def test_my_reports_lists_only_cases_in_my_scope_today(people, db, areas):
     walk(reporter, *plain_answers())
     reporter.says("ยืนยัน")
     [case] = stored(db, "cases", "1 = 1")
-    [mine] = reporter.says("เรื่องที่ฉันแจ้ง")
+    [mine] = reporter.says(MENU_MY_REPORTS)
     assert "1 เรื่อง" in mine["text"]
     with db.transaction() as session:
         session.execute(update(Case).where(Case.id == case["id"]).values(area_id=areas["400201"]))
-    [mine] = reporter.says("เรื่องที่ฉันแจ้ง")
+    [mine] = reporter.says(MENU_MY_REPORTS)
     assert "ยังไม่มีเรื่องที่แจ้ง" in mine["text"] and "สมศรี" not in mine["text"]
 
 

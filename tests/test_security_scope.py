@@ -11,16 +11,29 @@ import pytest
 from sqlalchemy import bindparam, func, select, text as sql, update
 
 import handlers
-from bench.common import THROWAWAY_DATA_KEY
 from bot import create_app
-from domain import access, people
-from chat import flow
 from bot.db_cli import upgrade_database
-from domain.deadlines import create_deadline, today_in_bangkok
+from chat import flow
 from chat.flow import Flow, Step, text_answer
-from conftest import _postgres_database
-from models.base import UTCDateTime
-from helpers import flex_texts, quick_reply_labels, register, shut_down, texts_of
+from domain import access, people
+from domain.deadlines import create_deadline, today_in_bangkok
+from domain.menu_labels import (
+    MENU_AREA_SUMMARY,
+    MENU_CHILDREN_TO_FIND,
+    MENU_EXPORT_REPORT,
+    MENU_INVITE,
+    MENU_REPORT_CHILD,
+    MENU_SET_DEADLINE,
+)
+from helpers import (
+    THROWAWAY_DATA_KEY,
+    flex_texts,
+    postgres_database,
+    quick_reply_labels,
+    register,
+    shut_down,
+    texts_of,
+)
 from models import (
     ROLES,
     AuditEntry,
@@ -37,6 +50,7 @@ from models import (
     User,
     utcnow,
 )
+from models.base import UTCDateTime
 
 
 # ------------------------------------------------------------------ helpers
@@ -79,7 +93,7 @@ def be(day) -> str:
 
 def start_deadline(chat) -> list[dict]:
     """"ตั้งกำหนดส่ง" up to who must report; returns what the last answer got."""
-    chat.says("ตั้งกำหนดส่ง")
+    chat.says(MENU_SET_DEADLINE)
     chat.says("รายงานผลการติดตามเด็ก รอบที่ 1")
     chat.says(be(today_in_bangkok(utcnow()) + timedelta(days=10)))
     return chat.says("ผู้รายงาน")
@@ -100,15 +114,15 @@ def test_a_coordinator_whose_scope_data_is_missing_sees_nothing_not_the_country(
     with db.transaction() as session:
         numbers = [session.get(Case, case_id).number for case_id in secrets]
 
-    shown = flex_texts(chat.says("สรุปพื้นที่")[0])
+    shown = flex_texts(chat.says(MENU_AREA_SUMMARY)[0])
     assert "ทั้งหมด 0 คน" in shown and "ยังไม่ได้กำหนดพื้นที่" in shown and "ทั้งประเทศ" not in shown
-    replies = [chat.says("รายชื่อที่ต้องติดตาม"), *(chat.says(number) for number in numbers),
+    replies = [chat.says(MENU_CHILDREN_TO_FIND), *(chat.says(number) for number in numbers),
                chat.says("ค้นหา ลับ")]
     assert "ลับ" not in str(replies[0]) and all("ไม่พบเด็กที่ตรงกับ" in r[0]["text"] for r in replies[1:])
-    assert texts_of(chat.says("ส่งออกรายงาน")) == [access.NO_SCOPE]
+    assert texts_of(chat.says(MENU_EXPORT_REPORT)) == [access.NO_SCOPE]
     assert texts_of(chat.taps("action=export&format=csv")) == [access.NO_SCOPE]
-    assert texts_of(chat.says("ตั้งกำหนดส่ง")) == [access.NO_SCOPE]
-    chat.says("สร้างรหัสเชิญ")
+    assert texts_of(chat.says(MENU_SET_DEADLINE)) == [access.NO_SCOPE]
+    chat.says(MENU_INVITE)
     chat.says("ผู้แจ้งข้อมูล")
     assert "นอกพื้นที่" in chat.says("400101")[0]["text"]
     assert count(db, ExportJob) == count(db, Download) == count(db, Deadline) == count(db, Invite) == 0
@@ -143,7 +157,7 @@ def test_national_scope_comes_only_from_an_explicit_grant_on_the_cli(app, db, ch
     assert result.exit_code == 0 and "whole country" in result.output
     register(chat, result.output.splitlines()[0])
     assert user_of(db, chat).national_scope
-    assert "ทั้งประเทศ" in flex_texts(chat.says("สรุปพื้นที่")[0])
+    assert "ทั้งประเทศ" in flex_texts(chat.says(MENU_AREA_SUMMARY)[0])
 
     # set-role gives the grant only when told, and takes it away otherwise.
     other = registered(new_chat(), "reporter", "400101", phone="0899999999")
@@ -163,7 +177,7 @@ def database_at_0010(request, tmp_path):
     if request.param == "sqlite":
         urls = iter([f"sqlite:///{tmp_path / 'old.sqlite3'}"])
     else:
-        urls = _postgres_database()
+        urls = postgres_database()
     for url in urls:
         app = create_app({"DATABASE_URL": url, "TESTING": True, "DATA_ENCRYPTION_KEY": THROWAWAY_DATA_KEY})
         with app.app_context():
@@ -202,7 +216,7 @@ def test_the_migration_grants_national_scope_only_to_the_old_rules_deliberate_na
 def test_an_invite_for_an_organisation_reaching_outside_the_district_is_refused(chat, registered, db, organisations):
     registered(chat, "coordinator", "4001")
     straddling = new_organisation(db, "1040020101", ["400101", "400201"])  # a school serving both districts
-    chat.says("สร้างรหัสเชิญ")
+    chat.says(MENU_INVITE)
     chat.says("ผู้แจ้งข้อมูล")
     chat.says("400101")  # the area lies inside the district ...
     for org_code in ("SPP40-1", "1040020101"):  # ... but these organisations' areas do not, all of them
@@ -222,7 +236,7 @@ def test_an_invite_for_an_organisation_reaching_outside_the_district_is_refused(
 
 def test_the_confirmation_checks_the_inviters_scope_again(chat, registered, db, areas):
     registered(chat, "coordinator", "4001")
-    chat.says("สร้างรหัสเชิญ")
+    chat.says(MENU_INVITE)
     chat.says("ผู้แจ้งข้อมูล")
     chat.says("400101")
     chat.says("ไม่ระบุหน่วยงาน")
@@ -234,7 +248,7 @@ def test_the_confirmation_checks_the_inviters_scope_again(chat, registered, db, 
 
 def test_only_a_national_coordinator_makes_a_national_invite(chat, new_chat, registered, db):
     district = registered(new_chat(), "coordinator", "40")
-    district.says("สร้างรหัสเชิญ")
+    district.says(MENU_INVITE)
     [ask_area] = district.says("ผู้ประสานงาน")
     assert "ทั้งประเทศ" not in quick_reply_labels(ask_area)
     assert "เฉพาะผู้ประสานงานระดับประเทศ" in district.says("ทั้งประเทศ")[0]["text"]
@@ -244,7 +258,7 @@ def test_only_a_national_coordinator_makes_a_national_invite(chat, new_chat, reg
     district.says("ยืนยัน")  # a province coordinator, not a national one
 
     registered(chat, "coordinator", None, national=True)
-    chat.says("สร้างรหัสเชิญ")
+    chat.says(MENU_INVITE)
     chat.says("ผู้แจ้งข้อมูล")
     assert "สำหรับผู้ประสานงานเท่านั้น" in chat.says("ทั้งประเทศ")[0]["text"]  # a national reporter: no
     chat.says("ย้อนกลับ")
@@ -354,7 +368,7 @@ def test_every_flow_declares_the_roles_the_engine_checks():
 
 def test_a_reporter_deactivated_half_way_through_a_report_is_stopped(chat, registered, db):
     registered(chat, "reporter", "400101")
-    chat.says("แจ้งพบเด็ก")
+    chat.says(MENU_REPORT_CHILD)
     chat.says("ด.ช. สมชาย ใจดี")
     set_user(db, chat, active=False)
     assert texts_of(chat.says("ไม่ทราบ")) == [access.DEACTIVATED]

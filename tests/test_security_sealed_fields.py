@@ -8,15 +8,26 @@ import csv
 import io
 import json
 from dataclasses import replace
+from datetime import date
 
 import pytest
 from sqlalchemy import select, text
 
 from devtools.synthetic import generate_list, list_table, to_csv
-from helpers import flex_texts, register
+from domain.menu_labels import MENU_DEACTIVATE
+from helpers import (
+    OTHER_ID,
+    bubbles,
+    buttons_of,
+    card_rows,
+    flex_texts,
+    in_organisation,
+    plain_answers,
+    refer,
+    register,
+    walk,
+)
 from models import Case, CaseEvent, Referral, User
-from test_cases_flow import bubbles, buttons_of, in_organisation, refer, schools  # noqa: F401 (a fixture)
-from test_report import OTHER_ID, card_rows, plain_answers, walk
 
 ADDRESS = "45 หมู่ 1"  # plain_answers' home, typed
 GUARDIAN = "นางบุญมี ศรีสุข"
@@ -139,7 +150,7 @@ def test_users_are_still_found_by_phone_in_chat_and_on_the_command_line(app, new
     register(second, invite_code("reporter", "400101"), name="สมปอง รักดี", phone="0823456789")
     assert not any(value in everything_in(db, "users") for value in ("สมหญิง", "สมปอง", "0812345678", "0823456789"))
 
-    coordinator.says("ระงับผู้ใช้")
+    coordinator.says(MENU_DEACTIVATE)
     assert "สมหญิง รักเรียน" in coordinator.says("081-234-5678")[0]["text"]
     assert "ระงับการใช้งานของคุณสมหญิง รักเรียน แล้ว" in coordinator.says("ยืนยัน")[0]["text"]
     result = app.test_cli_runner().invoke(args=["users", "deactivate", "082 345 6789"])
@@ -150,8 +161,6 @@ def test_users_are_still_found_by_phone_in_chat_and_on_the_command_line(app, new
 
 
 def test_a_second_report_keeps_its_free_text_out_of_the_history(chat, registered, make_case, db):
-    from datetime import date
-
     case_id = make_case("40010201", "to_find", first_name="สมศรี", last_name="มีสุข", birth_date=date(2012, 3, 15))
     reporter = registered(chat, "reporter", "400102")
     answers = plain_answers(national_id="ไม่ทราบ", birth="15/3/2555", situation="อื่น ๆ", guardian=GUARDIAN)

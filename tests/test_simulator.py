@@ -3,57 +3,17 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
-import time
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import WSGIRequestHandler, make_server
 
-from devtools import create_app
 from devtools.simulator import user_id_for
-from helpers import app_config, quick_reply_labels, shut_down
+from domain.menu_labels import MENU_HELP
+from helpers import quick_reply_labels, wait_for
 from models import InboundEvent
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs) -> None:
-        pass
-
-
-@pytest.fixture
-def simulator(database_url):
-    """The devtools app (the bot with the simulator), served on a free port: its senders reach the fake it mounts."""
-    server = make_server("127.0.0.1", 0, None, threaded=True, request_handler=_QuietHandler)
-    base_url = f"http://127.0.0.1:{server.server_port}"
-    # The app needs the port in its config, so it is built after the socket is bound; its download
-    # links point at itself, as scripts/run-local sets them.
-    try:
-        app = server.app = create_app(app_config(database_url, f"{base_url}/fake-line",
-                                                 PUBLIC_BASE_URL=base_url))
-    except BaseException:
-        server.server_close()
-        raise
-    thread = threading.Thread(target=server.serve_forever, name="simulator-test-server", daemon=True)
-    thread.start()
-    yield app, base_url
-    server.shutdown()
-    thread.join()
-    server.server_close()
-    shut_down(app)
-
-
-def wait_for(condition, timeout: float = 10.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def send(client, **payload) -> dict:
@@ -72,9 +32,9 @@ def test_hello_through_the_simulator_api_gets_the_welcome(simulator):
     sent = send(client, text="สวัสดี")
     assert sent["webhook_status"] == 200 and sent["user_id"] == user_id_for("ผู้ใหญ่สมชาย")
 
-    [welcome] = wait_for(lambda: messages(client, sent["user_id"])["messages"], what="the welcome")
+    [welcome] = wait_for(lambda: messages(client, sent["user_id"])["messages"], "the welcome")
     assert welcome["type"] == "text" and "ยินดีต้อนรับ" in welcome["text"]
-    assert "ช่วยเหลือ" in quick_reply_labels(welcome)
+    assert MENU_HELP in quick_reply_labels(welcome)
     assert messages(client, sent["user_id"], after=1) == {"messages": [], "next": 1}
     assert app.extensions["fake_line"].replies(), "the bot's reply went over HTTP to the mounted fake"
 
@@ -93,10 +53,10 @@ def test_every_kind_of_input_reaches_the_webhook(simulator):
         with app.extensions["db"].transaction() as session:
             return list(session.scalars(select(InboundEvent.event_type).where(InboundEvent.line_user_id == user_id)))
 
-    assert sorted(wait_for(lambda: len(recorded()) == 4 and recorded())) == ["follow", "message", "message", "postback"]
+    assert sorted(wait_for(lambda: len(recorded()) == 4 and recorded(), "four recorded events")) == ["follow", "message", "message", "postback"]
     # Replies go out from several sender threads, so they need not arrive in order.
     wait_for(lambda: any("ยินดีต้อนรับ" in m.get("text", "") for m in messages(client, user_id)["messages"]),
-             what="the welcome for following")
+             "the welcome for following")
 
 
 def test_bad_requests_are_refused(simulator):
@@ -131,6 +91,7 @@ def test_chatting_in_a_browser(simulator, database_url, tmp_path):
     chromium = shutil.which("chromium")
     if not chromium:
         pytest.skip("Chromium is not installed (apt-get install chromium)")
+    # Imported here: only this test needs playwright, and only where Chromium is (skipped above otherwise).
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
@@ -153,9 +114,9 @@ def test_chatting_in_a_browser(simulator, database_url, tmp_path):
             bot_bubbles.filter(has_text="ยินดีต้อนรับ").wait_for(timeout=15_000)
             assert page.locator("#messages .row.user .bubble").first.text_content() == "สวัสดี"
 
-            page.locator("#quick-replies .chip", has_text="ช่วยเหลือ").click()
+            page.locator("#quick-replies .chip", has_text=MENU_HELP).click()
             bot_bubbles.filter(has_text="วิธีใช้งาน").wait_for(timeout=15_000)
-            assert page.locator("#messages .row.user .bubble").nth(1).text_content() == "ช่วยเหลือ"
+            assert page.locator("#messages .row.user .bubble").nth(1).text_content() == MENU_HELP
             page.screenshot(path=tmp_path / "simulator.png")
 
             # Message text is shown as text, never as markup.
@@ -224,12 +185,12 @@ def _drive_flex_and_quick_reply_actions(page, app, user_id: str) -> None:
     page.fill("#date-value", "2012-03-15")
     with webhook_done(page):
         page.click("#date-form button[type=submit]")
-    wait_for(lambda: events("postback") == 1, what="the date postback")
+    wait_for(lambda: events("postback") == 1, "the date postback")
 
     with webhook_done(page):
         card.get_by_role("button", name="ยืนยัน").click()
     page.locator("#messages .row.user .bubble", has_text="ยืนยันข้อมูล").wait_for()
-    wait_for(lambda: events("postback") == 2, what="the button postback")
+    wait_for(lambda: events("postback") == 2, "the button postback")
 
     show_flex()
     page.locator("#quick-replies .chip", has_text="ส่งตำแหน่ง").click()

@@ -1,13 +1,18 @@
 """Transcript: "สรุปพื้นที่", a coordinator's area summary card, its drill-down, and its audit rows."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from domain import access
+from domain.deadlines import create_deadline, mark_reported
+from domain.menu_labels import MENU_AREA_SUMMARY
 from domain.summary import summarise
+from domain.thai_dates import now_bangkok
 from helpers import flex_texts, texts_of
-from models import AuditEntry, utcnow
+from models import Area, AuditEntry, User, utcnow
 
 
 @pytest.fixture
@@ -35,7 +40,7 @@ def audit_rows(db, action: str) -> list[AuditEntry]:
 
 def test_district_coordinator_sees_exactly_their_district(chat, registered, province, db):
     registered(chat, "coordinator", "4001")
-    shown = card_of(chat.says("สรุปพื้นที่"))
+    shown = card_of(chat.says(MENU_AREA_SUMMARY))
     assert "อำเภอเมืองขอนแก่น จังหวัดขอนแก่น" in shown and "ทั้งหมด 5 คน" in shown
     statuses = dict(zip(shown, shown[1:]))
     assert (statuses["รอติดตาม"], statuses["ไม่พบตัว"], statuses["ส่งต่อหน่วยงานแล้ว"]) == ("2", "1", "1")
@@ -51,7 +56,7 @@ def test_district_coordinator_sees_exactly_their_district(chat, registered, prov
 
 def test_national_coordinator_drills_down_and_back_up(chat, registered, province):
     registered(chat, "coordinator", None, national=True)
-    shown = card_of(chat.says("สรุปพื้นที่"))
+    shown = card_of(chat.says(MENU_AREA_SUMMARY))
     assert "ทั้งประเทศ" in shown and "ทั้งหมด 8 คน" in shown and "แยกตามจังหวัด" in shown
     assert ["จังหวัดขอนแก่น", "4", "2", "8"] == shown[shown.index("จังหวัดขอนแก่น"):][:4]
     shown = card_of(chat.taps("action=summary&area=40"))
@@ -73,11 +78,9 @@ def test_a_forged_postback_for_another_area_is_refused(chat, registered, provinc
 def test_organisation_coordinator_sees_its_districts_as_sub_areas(chat, registered, organisations, province, db):
     registered(chat, "coordinator", None)
     with db.transaction() as session:
-        from models import User
-
         session.scalar(select(User).where(User.line_user_id == chat.user_id)).organisation_id = \
             organisations["SPP40-1"]
-    shown = card_of(chat.says("สรุปพื้นที่"))
+    shown = card_of(chat.says(MENU_AREA_SUMMARY))
     assert "พื้นที่ของสพป.ขอนแก่น เขต 1" in shown and "แยกตามพื้นที่" in shown
     assert "อำเภอเมืองขอนแก่น" in shown and "อำเภอบ้านฝาง" in shown and "ทั้งหมด 8 คน" in shown
 
@@ -85,13 +88,13 @@ def test_organisation_coordinator_sees_its_districts_as_sub_areas(chat, register
 @pytest.mark.parametrize("role", ["reporter", "teacher"])
 def test_only_coordinators_get_summaries(chat, registered, organisations, role):
     registered(chat, role, "400101")
-    assert texts_of(chat.says("สรุปพื้นที่")) == [access.NOT_ALLOWED]
+    assert texts_of(chat.says(MENU_AREA_SUMMARY)) == [access.NOT_ALLOWED]
     assert texts_of(chat.taps("action=summary&area=400101")) == [access.NOT_ALLOWED]
 
 
 def test_empty_area(chat, registered):
     registered(chat, "coordinator", "4002")
-    shown = card_of(chat.says("สรุปพื้นที่"))
+    shown = card_of(chat.says(MENU_AREA_SUMMARY))
     assert "ทั้งหมด 0 คน" in shown and "ยังไม่มีข้อมูลเด็กในพื้นที่นี้" in shown
 
 
@@ -107,12 +110,6 @@ def test_summary_counts_overdue_only_cases_waiting_on_someone(db, province):
 
 
 def test_the_card_shows_progress_against_the_current_deadline(chat, new_chat, registered, province, db):
-    from datetime import timedelta
-
-    from domain.deadlines import create_deadline, mark_reported
-    from domain.thai import now_bangkok
-    from models import Area, User
-
     registered(chat, "coordinator", "4001")
     heads = [registered(new_chat(), "reporter", "400101", real_name=f"ผู้ใหญ่ {n}")
              for n in range(1, 6)]
@@ -122,7 +119,7 @@ def test_the_card_shows_progress_against_the_current_deadline(chat, new_chat, re
                         area=session.scalar(select(Area).where(Area.code == "40")), roles=["reporter"],
                         remind_days=[1])
         mark_reported(session, session.scalar(select(User).where(User.line_user_id == heads[1].user_id)))
-    shown = card_of(chat.says("สรุปพื้นที่"))
+    shown = card_of(chat.says(MENU_AREA_SUMMARY))
     assert "การรายงานตามกำหนด" in shown and "ส่งรายงานแล้ว 1 จาก 5 คน" in shown, shown
     [pending] = [t for t in shown if t.startswith("ยังไม่ส่ง")]
     assert pending == "ยังไม่ส่ง: ผู้ใหญ่ 1, ผู้ใหญ่ 3, ผู้ใหญ่ 4 และอีก 1 คน"
@@ -131,4 +128,4 @@ def test_the_card_shows_progress_against_the_current_deadline(chat, new_chat, re
 
 def test_no_progress_without_an_open_deadline(chat, registered, province):
     registered(chat, "coordinator", "4001")
-    assert "การรายงานตามกำหนด" not in card_of(chat.says("สรุปพื้นที่"))
+    assert "การรายงานตามกำหนด" not in card_of(chat.says(MENU_AREA_SUMMARY))

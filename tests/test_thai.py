@@ -1,4 +1,4 @@
-"""Tests for domain.thai: parsing and formatting of Thai user input."""
+"""Tests for domain.thai and domain.thai_ids, thai_dates and thai_phones: parsing and formatting of Thai user input."""
 
 from dataclasses import FrozenInstanceError
 from datetime import date, datetime, timedelta, timezone
@@ -7,25 +7,19 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from domain.thai import (
+from domain.thai import InvalidInput, normalize_digits_only, to_ascii_digits
+from domain.thai_dates import (
     BANGKOK,
     Birth,
-    InvalidInput,
     be_year,
-    format_national_id,
-    format_phone,
     format_thai_date,
     format_thai_datetime,
-    mask_national_id,
-    national_id_checksum_ok,
-    normalize_digits_only,
     now_bangkok,
     parse_birth,
     parse_date,
-    parse_national_id,
-    parse_phone,
-    to_ascii_digits,
 )
+from domain.thai_ids import format_national_id, mask_national_id, national_id_checksum_ok, parse_national_id
+from domain.thai_phones import format_phone, parse_phone
 
 TODAY = date(2026, 11, 23)  # BE 2569
 THAI = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")

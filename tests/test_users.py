@@ -5,13 +5,14 @@ import re
 
 from sqlalchemy import select, update
 
+from domain.menu_labels import MENU_DEACTIVATE, MENU_INVITE, MENU_REGISTER
 from helpers import quick_reply_labels, register, user_row
 from models import Conversation, Invite, User
 
 
 def test_a_coordinator_invites_a_village_head_who_then_registers(chat, new_chat, db, line, registered, rich_menus):
     registered(chat, "coordinator", "4001")
-    [ask_role] = chat.says("สร้างรหัสเชิญ")
+    [ask_role] = chat.says(MENU_INVITE)
     assert quick_reply_labels(ask_role)[:3] == ["ผู้แจ้งข้อมูล", "ครู", "ผู้ประสานงาน"]
     chat.says("ผู้แจ้งข้อมูล")
     chat.says("ตำบลสำราญ")  # by name, in the coordinator's district
@@ -36,7 +37,7 @@ def test_a_coordinator_invites_a_village_head_who_then_registers(chat, new_chat,
 
 def test_an_area_outside_the_coordinators_scope_is_refused_in_thai(chat, registered):
     registered(chat, "coordinator", "4001")
-    chat.says("สร้างรหัสเชิญ")
+    chat.says(MENU_INVITE)
     chat.says("ผู้แจ้งข้อมูล")
     [refused] = chat.says("400201")  # a subdistrict of the other district
     assert "นอกพื้นที่ที่ท่านรับผิดชอบ" in refused["text"]
@@ -46,7 +47,7 @@ def test_an_area_outside_the_coordinators_scope_is_refused_in_thai(chat, registe
 
 def test_an_ambiguous_area_name_lists_the_candidates(chat, registered):
     registered(chat, "coordinator", "40")
-    chat.says("สร้างรหัสเชิญ")
+    chat.says(MENU_INVITE)
     chat.says("ผู้แจ้งข้อมูล")
     [reply] = chat.says("บ้านฝาง")  # a district and a subdistrict
     assert "มีหลายพื้นที่ชื่อ" in reply["text"] and "รหัส 4002" in reply["text"] and "รหัส 400201" in reply["text"]
@@ -57,7 +58,7 @@ def test_an_invite_wider_than_the_coordinators_scope_is_refused(chat, db, regist
     with db.transaction() as session:  # an สพป. coordinator: no area, the office's two districts
         user = session.scalar(select(User).where(User.line_user_id == chat.user_id))
         user.organisation_id = organisations["SPP40-1"]
-    chat.says("สร้างรหัสเชิญ")
+    chat.says(MENU_INVITE)
     chat.says("ผู้ประสานงาน")
     assert "ทั้งประเทศ" in chat.says("ทั้งประเทศ")[0]["text"]  # not theirs to give
     chat.says("ทั้งพื้นที่ของฉัน")
@@ -70,7 +71,7 @@ def test_an_invite_wider_than_the_coordinators_scope_is_refused(chat, db, regist
 
 def test_a_teachers_invite_needs_a_school(chat, registered, organisations):
     registered(chat, "coordinator", "40")
-    chat.says("สร้างรหัสเชิญ")
+    chat.says(MENU_INVITE)
     chat.says("ครู")
     chat.says("ทั้งพื้นที่ของฉัน")
     assert "ครูต้องสังกัดโรงเรียน" in chat.says("ไม่ระบุหน่วยงาน")[0]["text"]
@@ -80,7 +81,7 @@ def test_a_teachers_invite_needs_a_school(chat, registered, organisations):
 
 def test_reporters_cannot_invite_or_deactivate(chat, registered):
     registered(chat, "reporter", "400101")
-    for command in ("สร้างรหัสเชิญ", "ระงับผู้ใช้"):
+    for command in (MENU_INVITE, MENU_DEACTIVATE):
         assert "ไม่มีสิทธิ์ใช้เมนูนี้" in chat.says(command)[0]["text"]
 
 
@@ -91,7 +92,7 @@ def test_a_coordinator_deactivates_a_user_in_their_area(chat, new_chat, db, line
     register(reporter, invite_code("reporter", "400101"), phone="0812345678")
     assert line.user_rich_menu(reporter.user_id) == rich_menus["reporter"]
 
-    coordinator.says("ระงับผู้ใช้")
+    coordinator.says(MENU_DEACTIVATE)
     [confirm] = coordinator.says("081 234 5678")
     assert "สมหญิง รักเรียน" in confirm["text"] and "ตำบลในเมือง" in confirm["text"]
     before = len(line.messages_to(reporter.user_id))
@@ -101,13 +102,13 @@ def test_a_coordinator_deactivates_a_user_in_their_area(chat, new_chat, db, line
     assert "ถูกระงับการใช้งาน" in told["text"]
     assert line.user_rich_menu(reporter.user_id) is None
     assert not user_row(db, reporter.user_id).active
-    assert "ถูกระงับการใช้งาน" in reporter.says("ลงทะเบียน")[0]["text"]
+    assert "ถูกระงับการใช้งาน" in reporter.says(MENU_REGISTER)[0]["text"]
 
 
 def test_a_coordinator_cannot_deactivate_outside_their_area_or_themselves(chat, new_chat, registered):
     coordinator = registered(chat, "coordinator", "4002", phone="0891111111")
     registered(new_chat(), "reporter", "400101", phone="0812345678")
-    coordinator.says("ระงับผู้ใช้")
+    coordinator.says(MENU_DEACTIVATE)
     assert "ไม่พบผู้ใช้ที่ลงทะเบียนด้วยเบอร์ 081-234-5678 ในพื้นที่ของท่าน" in coordinator.says("0812345678")[0]["text"]
     assert "ตนเอง" in coordinator.says("0891111111")[0]["text"]
 
@@ -162,7 +163,7 @@ def test_cli_organisations_are_created_once_and_updated_by_code(app, db, areas):
 
 def test_a_coordinator_deactivated_half_way_is_stopped(chat, db, registered):
     registered(chat, "coordinator", "4001")
-    chat.says("สร้างรหัสเชิญ")
+    chat.says(MENU_INVITE)
     chat.says("ผู้แจ้งข้อมูล")
     with db.transaction() as session:
         session.execute(update(User).where(User.line_user_id == chat.user_id).values(active=False))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from domain.menu_labels import MENU_ABOUT, MENU_HELP
 from helpers import quick_reply_labels, texts_of
 from models import User
 
@@ -16,7 +17,7 @@ def test_hello_gets_a_thai_welcome_with_quick_replies(chat):
     [welcome] = chat.says("สวัสดี")
     assert "ยินดีต้อนรับ" in welcome["text"] and "พาน้องกลับมาเรียน" in welcome["text"]
     labels = quick_reply_labels(welcome)
-    assert "ช่วยเหลือ" in labels and 1 <= len(labels) <= 13
+    assert MENU_HELP in labels and 1 <= len(labels) <= 13
 
 
 def test_hello_with_extra_spaces_still_matches(chat):
@@ -39,8 +40,8 @@ def test_unfollow_keeps_the_user_marked_inactive_and_refollow_restores(chat, db,
 
 
 def test_help_and_about(chat):
-    assert "วิธีใช้งาน" in chat.says("ช่วยเหลือ")[0]["text"]
-    assert "กระทรวงศึกษาธิการ" in chat.says("เกี่ยวกับโครงการ")[0]["text"]
+    assert "วิธีใช้งาน" in chat.says(MENU_HELP)[0]["text"]
+    assert "กระทรวงศึกษาธิการ" in chat.says(MENU_ABOUT)[0]["text"]
 
 
 def test_anything_else_gets_a_gentle_pointer_not_an_error(chat):

@@ -1,6 +1,6 @@
 """Importing the ministry's official list into cases: all or nothing, idempotent, in bulk.
 
-Each valid row of an ImportReport (bot/official_list.py) is one child. A child not yet known becomes a
+Each valid row of an ImportReport (domain.official_list.list_report) is one child. A child not yet known becomes a
 case "to_find" in the area its address resolved to (and so with the local government and school
 covering that area); a child already known (the same national ID, or without IDs the same name and
 birth date in the same area) keeps their case and history, and only what the list says about them is
@@ -27,8 +27,9 @@ from models.crypto import cipher_of
 
 from domain import audit
 from models.database import copy_rows, unprepared, update_rows
-from domain.official_list.reader import AreaIndex, ListRow
-from domain.thai import parse_title
+from domain.official_list.list_areas import AreaIndex
+from domain.official_list.list_report import ListRow
+from domain.thai_names import parse_title
 
 # What the list says about a child, always taken from the newest list.
 LIST_FIELDS = ("title", "first_name", "last_name", "sex", "birth_date", "grade", "previous_school", "affiliation",

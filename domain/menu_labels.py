@@ -1,0 +1,20 @@
+"""The menu labels: each is the text its button sends and the text its route answers to.
+
+One name per label, used by the rich menu (line.richmenu), the quick-reply menus (chat.menus), the
+routes (handlers), the replies that tell users what to type, and the tests. They live in the domain
+layer, the lowest that names one: a refusal there (access.NOT_REGISTERED) tells the user to type
+MENU_REGISTER.
+"""
+from __future__ import annotations
+
+MENU_REPORT_CHILD = "แจ้งพบเด็ก"
+MENU_CHILDREN_TO_FIND = "รายชื่อที่ต้องติดตาม"
+MENU_MY_REPORTS = "เรื่องที่ฉันแจ้ง"
+MENU_AREA_SUMMARY = "สรุปพื้นที่"
+MENU_EXPORT_REPORT = "ส่งออกรายงาน"
+MENU_SET_DEADLINE = "ตั้งกำหนดส่ง"
+MENU_INVITE = "สร้างรหัสเชิญ"
+MENU_DEACTIVATE = "ระงับผู้ใช้"
+MENU_HELP = "ช่วยเหลือ"
+MENU_REGISTER = "ลงทะเบียน"
+MENU_ABOUT = "เกี่ยวกับโครงการ"
