@@ -6,6 +6,9 @@ one Thai refusal that never tells whether the case exists, and an audit entry; a
 with another area's case id gets nothing more. CASE_ACTIONS is the table of those actions, so a
 card shows exactly the buttons its reader may press. Every card shown is audited as a view.
 
+Long: the action table, the card built from it and the handlers of its buttons read best side by side;
+splitting them would put a button in one file and what it does in another.
+
 Closing a case asks for a reason (close_flow(), declared after the table, registered as CLOSE once
 the function saving it exists):
 

@@ -19,7 +19,7 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 LAYERS = PYPROJECT["tool"]["importlinter"]["contracts"][0]["layers"]
 PRODUCTION = [layer for layer in LAYERS if layer != "devtools"]
 # What only the `dev` extra installs: the shipped app must run without any of it.
-DEV_ONLY = ("devtools", "yaml", "cheroot", "fastjsonschema")
+DEV_ONLY = ("devtools", "yaml", "cheroot")
 LONG_MODULE = 400
 
 
