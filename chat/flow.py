@@ -10,6 +10,9 @@ state lives in the conversations table, so any worker, or a restarted one, conti
 register() checks a flow before the engine runs it (the names its steps lead to exist, the quick
 replies fit LINE's limits), as RapidPro's goflow checks a flow when it is built, and Flow.mermaid()
 draws it for the handler modules' docstrings. Its steps are chat.step's.
+
+Long: the engine is one state machine (start, answer, back, edit, idle reminder, expiry) whose parts call
+each other; the step types are in chat/step.py, and the diagram is one method of Flow.
 """
 from __future__ import annotations
 

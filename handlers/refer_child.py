@@ -48,6 +48,9 @@ step, dotted ones the jumps a step declares (goes_to), dashed boxes the steps as
 
 They are declared first, in referral_flow(), decline_flow() and enrol_flow(): functions, so that they
 can name the parsers defined below them; each is registered once its parts exist.
+
+Long: referring and the receiver's answers (accept, decline, enrol) are one exchange between two people
+about one referral; they share its card, its checks and its messages.
 """
 from __future__ import annotations
 

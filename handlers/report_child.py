@@ -38,6 +38,9 @@ reminder and is dropped after 24 (flow.remind_idle_drafts, run by the scheduler)
 
 The conversation is declared first, in report_flow(): a function, so that it can name the parsers
 defined below it; it is registered as REPORT once they exist.
+
+Long: the report is one flow of ten questions; each parser sits beside the prompt it answers, in the
+order they are asked, with the card that confirms them.
 """
 from __future__ import annotations
 
