@@ -1,6 +1,6 @@
-"""Time the coordinators' area summary ("สรุปพื้นที่", bot/summary.py) on PostgreSQL over generated cases,
+"""Time the coordinators' area summary ("สรุปพื้นที่", domain/summary.py) on PostgreSQL over generated cases,
 at national, province and district scope, ×1 (100,000 cases) and ×10 (1,000,000); and the report
-export (bot/export.py, XLSX) of a national and a province scope.
+export (domain/export.py, XLSX) of a national and a province scope.
 
     .venv/bin/python -m bench.summary                   # writes its section of docs/performance.md
     .venv/bin/python -m bench.summary --factors 1 --no-write

@@ -1,5 +1,5 @@
 """gunicorn's access log without download tokens (Procfile: --logger-class): a link's path is the key
-to a file of children's data, so a log line that keeps it keeps a usable key (bot/downloads.py)."""
+to a file of children's data, so a log line that keeps it keeps a usable key (line/download_links.py)."""
 from __future__ import annotations
 
 import re

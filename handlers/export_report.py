@@ -1,6 +1,6 @@
 """"ส่งออกรายงาน": a coordinator asks for the ministry report of their area as XLSX or CSV.
 
-The file is made in the background (bot/export.py) and its single-use link comes a moment later in
+The file is made in the background (line/export_jobs.py) and its single-use link comes a moment later in
 the chat. The export of one area (from the summary card's button) is checked against the scope
 again, like the card's drill-down. Reporters and teachers are refused by @requires.
 """

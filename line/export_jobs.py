@@ -77,7 +77,7 @@ class Exporter(QueueWorker):
         nonce = self.links.create(session, file.filename, file.content_type, file.content, created_by=user)
         record_export(session, roots, file, full_ids, actor=user, source=f"export-job:{job.id}")
         label = scope_words(session, user, job.area_code)
-        # The link itself is made by the sender (bot/downloads.py): the outbox row holds no token.
+        # The link itself is made by the sender (line/download_links.py): the outbox row holds no token.
         queue_messages(session, user.line_user_id, [with_link(text(READY.format(
             label=label, rows=file.rows, fmt=job.format.upper(), url=LINK,
             minutes=int(LINK_LIFETIME.total_seconds() // 60))), nonce)])

@@ -5,7 +5,7 @@ after the commit the webhook hands the new rows to this process's sender threads
 webhook answers LINE at once while the slow calls to LINE happen beside it. Rows that a
 crashed or busy process left behind, rows waiting for a retry, and rows queued by processes
 without a sender (the scheduler, the CLI) are claimed by the pollers of every sending process
-(bot/worker.py).
+(line/worker.py).
 
 The same messages for many users go as one multicast row per 500 users (queue_multicast).
 Pushes wait for the end of the quiet hours, users who blocked the bot are skipped, so are users

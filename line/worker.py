@@ -2,7 +2,7 @@
 claimed for this process (Sender.send_claimed), and a poller that claims rows due for a retry, queued
 by processes without workers (the scheduler, the CLI), or left behind by a process that died mid-work.
 
-The outbox sender (bot/outbox.py), the photo fetcher (bot/photos.py) and the exporter (bot/export.py)
+The outbox sender (line/outbox.py), the photo fetcher (line/photos.py) and the exporter (line/export_jobs.py)
 are such workers. A
 work table has the columns of models.base.WorkQueue; a row goes pending -> busy -> done | failed.
 """

@@ -48,7 +48,7 @@ class Base(DeclarativeBase):
 
 
 class WorkQueue:
-    """Columns of a table worked by a background worker (bot/worker.py): pending -> busy -> done | failed."""
+    """Columns of a table worked by a background worker (line/worker.py): pending -> busy -> done | failed."""
 
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)

@@ -132,7 +132,7 @@ class Case(Base):
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Set when the personal fields were removed on the child's or guardian's request (bot/pdpa.py).
+    # Set when the personal fields were removed on the child's or guardian's request (domain/pdpa.py).
     forgotten_at: Mapped[datetime | None]
     # A keyed one-way tag of the forgotten child's national ID (FORGOTTEN_ID tags), so that the next
     # import of the ministry's list leaves them forgotten instead of bringing them back.

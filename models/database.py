@@ -156,7 +156,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     # Deleted and overwritten values are zeroed in the file, not left in free space: a data-subject
-    # deletion (bot/pdpa.py) must not stay readable in the database file.
+    # deletion (domain/pdpa.py) must not stay readable in the database file.
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 

@@ -1,4 +1,4 @@
-"""Report exports a coordinator asked for in chat, made in the background (bot/export.py)."""
+"""Report exports a coordinator asked for in chat, made in the background (line/export_jobs.py)."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -359,7 +359,7 @@ def test_cancel_at_any_step_keeps_nothing(reporter, db, answered):
     [cancelled] = reporter.says("ยกเลิก")
     assert "ยกเลิกการแจ้งแล้ว" in cancelled["text"] and MENU_REPORT_CHILD in quick_reply_labels(cancelled)
     assert draft(db, reporter) is None and cases(db) == []
-    # Not an answer any more: outside a conversation, digits search the children (handlers/to_find.py).
+    # Not an answer any more: outside a conversation, digits search the children (handlers/children_to_find.py).
     assert "ไม่พบเด็กที่ตรงกับ" in reporter.says(ID)[0]["text"] and cases(db) == []
 
 
