@@ -14,9 +14,9 @@ import platform
 import time
 from datetime import date
 
+from devtools.synthetic import SAMPLE_AREAS, generate_list, list_table, to_csv, to_excel_xlsx, to_xlsx
 from domain.official_list.list_areas import AreaIndex
 from domain.official_list.reader import read_official_list
-from devtools.synthetic import SAMPLE_AREAS, generate_list, list_table, to_csv, to_excel_xlsx, to_xlsx
 
 TODAY = date(2026, 11, 23)
 WRITERS = {

@@ -21,16 +21,14 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from bot import create_app
-
-from domain import people
-from bot.db_cli import upgrade_database
-from domain.official_list.importer import area_index, file_digest, import_rows
-from domain.official_list.reader import read_official_list
-from devtools.synthetic import generate_list, list_table, to_csv, to_excel_xlsx
-
 from bench import common
 from bench.scaling import Curve, main
+from bot import create_app
+from bot.db_cli import upgrade_database
+from devtools.synthetic import generate_list, list_table, to_csv, to_excel_xlsx
+from domain import people
+from domain.official_list.importer import area_index, file_digest, import_rows
+from domain.official_list.reader import read_official_list
 from helpers import fresh_postgres
 
 TODAY = date(2026, 11, 23)

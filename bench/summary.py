@@ -21,15 +21,14 @@ from datetime import timedelta
 
 from sqlalchemy import event, text
 
+from bench import common
+from bench.scaling import Curve, main
 from bot import create_app
 from bot.db_cli import upgrade_database
 from domain.export import export_file
 from domain.summary import summarise
-from models import utcnow
-
-from bench import common
-from bench.scaling import Curve, main
 from helpers import THROWAWAY_DATA_KEY, fresh_postgres
+from models import utcnow
 
 BASE = 100_000
 SCOPES = {"national": ("",), "province": ("40",), "district": ("4001",)}

@@ -32,15 +32,14 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.config import database_url
-from models.database import Database
-from devtools.fakeline import FakeLine
-from models import InboundEvent, OutboxMessage, utcnow
-from models.crypto import FieldCipher
-
 from bench import common
 from bench.mixes import MIXES, Mix, events
+from bot.config import database_url
+from devtools.fakeline import FakeLine
 from helpers import fresh_postgres
+from models import InboundEvent, OutboxMessage, utcnow
+from models.crypto import FieldCipher
+from models.database import Database
 
 SECRET = "bench-channel-secret"
 TOKEN = "bench-channel-access-token"

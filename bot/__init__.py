@@ -10,8 +10,18 @@ from typing import Any
 from flask import Flask
 from linebot.v3 import WebhookParser
 
-from bot import (config as config_module, coordinator_cli, db_cli, deadline_cli, download_page, list_cli,
-                 people_cli, scheduler_cli, sender_cli, webhook)
+from bot import config as config_module
+from bot import (
+    coordinator_cli,
+    db_cli,
+    deadline_cli,
+    download_page,
+    list_cli,
+    people_cli,
+    scheduler_cli,
+    sender_cli,
+    webhook,
+)
 from chat.dispatcher import Dispatcher
 from handlers import ROUTES
 from line.client import LineClient

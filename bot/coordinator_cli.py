@@ -12,15 +12,14 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.orm import Session
 
-from models import Case, User, case_by_number, utcnow
-
-from domain import access, audit, pdpa
 from bot.config import write_private_file
-from models.database import get_db
-from domain.export import FORMATS, export_file, record_export
 from bot.people_cli import existing_area
+from domain import access, audit, pdpa
+from domain.export import FORMATS, export_file, record_export
 from domain.thai import to_ascii_digits
 from domain.thai_dates import BANGKOK
+from models import Case, User, case_by_number, utcnow
+from models.database import get_db
 
 audit_cli = AppGroup("audit", help="The audit trail: who saw or changed what.")
 pdpa_cli = AppGroup("pdpa", help="Data-subject requests (PDPA).")

@@ -12,8 +12,8 @@ from urllib.parse import quote
 from flask import Blueprint, Flask, Response
 from sqlalchemy import select, update
 
-from line.download_links import token_hash
 from domain.access import may_receive_personal
+from line.download_links import token_hash
 from models import User, utcnow
 from models.database import get_db
 from models.download import Download

@@ -8,10 +8,10 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from bot.config import write_private_file
-from models.database import get_db
 from domain.official_list.importer import area_index, file_digest, import_rows
 from domain.official_list.list_report import ListFileError
 from domain.official_list.reader import read_official_list
+from models.database import get_db
 
 list_cli = AppGroup("list", help="The ministry's official list of children to find.")
 

@@ -9,11 +9,9 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from models import ORGANISATION_KINDS, ROLES, Area, Organisation, utcnow
-
 from domain import access, audit, people
-
 from line import richmenu
+from models import ORGANISATION_KINDS, ROLES, Area, Organisation, utcnow
 from models.database import get_db
 
 areas_cli = AppGroup("areas", help="The province → district → subdistrict → village tree (DOPA codes).")

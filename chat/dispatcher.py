@@ -32,12 +32,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from models import InboundEvent, OutboxMessage, User, utcnow
-
-from models.database import Database
 from domain.access import may_receive_personal
-from line.outbox import deliver_here, queue_messages, queued_rows
 from domain.thai import strip_control
+from line.outbox import deliver_here, queue_messages, queued_rows
+from models import InboundEvent, OutboxMessage, User, utcnow
+from models.database import Database
 
 log = logging.getLogger(__name__)
 

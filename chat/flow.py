@@ -25,16 +25,15 @@ from typing import Any
 from linebot.v3.messaging import Message
 from sqlalchemy import or_, select
 
-from models import Case, Conversation, User
-
-from domain import access
-from models.database import Database
 from chat.dispatcher import Context, Reply, normalize_text
 from chat.menus import main_menu
 from chat.step import BACK, CANCEL, ENGINE_BUTTONS, FINISH, Answer, Fill, Finish, Goto, Step, Stop, WrongKind
+from domain import access
+from domain.thai import InvalidInput
 from line.messages import MAX_QUICK_REPLIES, text
 from line.outbox import queue_messages
-from domain.thai import InvalidInput
+from models import Case, Conversation, User
+from models.database import Database
 
 log = logging.getLogger(__name__)
 

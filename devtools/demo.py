@@ -19,14 +19,13 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import STATUSES, Area, Case, User, choice_list, open_case, record_event, utcnow
-
+from devtools.synthetic import generate_list
 from domain import access, audit, people
 from domain.deadlines import create_deadline
-from models.database import get_db
-from devtools.synthetic import generate_list
 from domain.thai_dates import BANGKOK
 from domain.thai_names import parse_title
+from models import STATUSES, Area, Case, User, choice_list, open_case, record_event, utcnow
+from models.database import get_db
 
 AREAS_FILE = Path(__file__).resolve().parent.parent / "data" / "areas" / "40-khon-kaen.csv"
 SEED = 2569

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from models import User, utcnow
 from models.audit_entry import AuditEntry
 
-
 # The actions recorded, in the words a coordinator reads them ("who looked at this child?").
 ACTIONS = {
     "create": "แจ้งพบ (เปิดเรื่อง)",

@@ -8,15 +8,15 @@ the button (handlers/set_deadline.py).
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from datetime import time as clock_time
+from datetime import timedelta
 
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
-from models import Area, Deadline, DeadlineReport, User, utcnow
-
 from domain.thai_dates import BANGKOK
+from models import Area, Deadline, DeadlineReport, User, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -18,15 +18,24 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import (REFERRAL_STATUSES, SEXES, STATUSES, Area, Case, ChoiceOption, Organisation, Referral,
-                    User, case_number)
-from models.choice import OTHER
-
 from domain import access, audit
 from domain.official_list.list_report import inert
 from domain.thai import strip_control
 from domain.thai_dates import BANGKOK, age_on, be_year
 from domain.thai_ids import mask_national_id
+from models import (
+    REFERRAL_STATUSES,
+    SEXES,
+    STATUSES,
+    Area,
+    Case,
+    ChoiceOption,
+    Organisation,
+    Referral,
+    User,
+    case_number,
+)
+from models.choice import OTHER
 
 log = logging.getLogger(__name__)
 

@@ -14,12 +14,11 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from domain import audit
+from domain.thai_dates import BANGKOK, age_on
 from models import Case, CaseEvent, CasePhoto, Conversation, Download, OutboxMessage, OutsideReport, Referral
 from models.case import FORGOTTEN_ID
 from models.crypto import cipher_of
-
-from domain import audit
-from domain.thai_dates import BANGKOK, age_on
 
 # What identifies the child or their family; everything else on the case is statistics. The schools
 # name where the child is or was, which with the village, sex and age points at one child; the grade,

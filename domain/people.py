@@ -16,12 +16,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from domain import access
+from domain.thai import InvalidInput, parse_id, strip_control, to_ascii_digits
 from models import AREA_LEVELS, ORGANISATION_KINDS, ROLES, Area, Invite, Organisation, User
 from models.audit_entry import AuditEntry
-
-from domain import access
-
-from domain.thai import InvalidInput, parse_id, strip_control, to_ascii_digits
 
 # ----------------------------------------------------------------------------- areas
 

@@ -13,11 +13,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, exists, func, literal_column, select
 from sqlalchemy.orm import Session
 
-from domain.deadlines import must_report, today_in_bangkok
-from models import AREA_LEVELS, Area, Case, Deadline, DeadlineReport, User, case_number
-
 from domain.access import LEVEL_PREFIX, WHOLE_COUNTRY, prefix_filter
+from domain.deadlines import must_report, today_in_bangkok
 from domain.thai_dates import format_thai_date
+from models import AREA_LEVELS, Area, Case, Deadline, DeadlineReport, User, case_number
 
 # Statuses that wait on someone to act: a case in one of them untouched for the configured number of
 # days (SUMMARY_OVERDUE_DAYS) is overdue. The others are outcomes, or follow-up on a longer rhythm.

@@ -7,10 +7,6 @@ action) are above it too: tapping one is a new command, not an answer.
 """
 from chat import flow
 from chat.dispatcher import Route, texts
-
-from handlers import my_reports, register, welcome
-
-from handlers import case_history as audit_trail, act_on_case as cases, check_in as checkin, set_deadline as deadlines, export_report as export, refer_child as referral, report_child as report, area_summary as summary, children_to_find as to_find, manage_people as users
 from domain.menu_labels import (
     MENU_ABOUT,
     MENU_AREA_SUMMARY,
@@ -24,6 +20,19 @@ from domain.menu_labels import (
     MENU_REPORT_CHILD,
     MENU_SET_DEADLINE,
 )
+from handlers import act_on_case as cases
+from handlers import area_summary as summary
+from handlers import case_history as audit_trail
+from handlers import check_in as checkin
+from handlers import children_to_find as to_find
+from handlers import export_report as export
+from handlers import manage_people as users
+from handlers import my_reports
+from handlers import refer_child as referral
+from handlers import register
+from handlers import report_child as report
+from handlers import set_deadline as deadlines
+from handlers import welcome
 
 ROUTES: list[Route] = [
     Route("follow", welcome.start_following),

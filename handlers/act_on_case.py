@@ -34,18 +34,18 @@ from linebot.v3.messaging import FlexBubble, PostbackAction
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from domain import access, audit
-
 from chat import flow
-from domain.access import COORDINATORS, OUT_OF_SCOPE, REFERRERS, REPORTERS
-from chat.menus import requires
 from chat.dispatcher import Context, Reply
 from chat.flow import Flow
-from line.messages import card, flex, text
-from line.outbox import queue_messages
+from chat.menus import main_menu, requires
+from domain import access, audit
+from domain.access import COORDINATORS, OUT_OF_SCOPE, REFERRERS, REPORTERS
 from domain.thai import parse_id
 from domain.thai_dates import BANGKOK, format_thai_date, now_bangkok
 from domain.thai_ids import mask_national_id
+from handlers.report_child import choice_steps
+from line.messages import card, flex, text
+from line.outbox import queue_messages
 from models import (
     OPEN_REFERRAL,
     REFERRAL_STATUSES,
@@ -62,9 +62,6 @@ from models import (
     organisation_areas,
     record_event,
 )
-
-from chat.menus import main_menu
-from handlers.report_child import choice_steps
 
 NOT_CLOSED = tuple(status for status in STATUSES if status != "closed")
 # The organisations a case's card names as responsible for the child's area.

@@ -19,16 +19,14 @@ from linebot.v3.messaging import (
     PostbackAction,
 )
 
-from domain import access, audit, people
-from chat.menus import requires
 from chat.dispatcher import Context, Reply
-from line.messages import MAX_LABEL, quick_replies, text
+from chat.menus import main_menu, requires
+from domain import access, audit, people
+from domain.menu_labels import MENU_EXPORT_REPORT
 from domain.summary import LEVEL_WORDS, Summary, deadline_progress, summarise
 from domain.thai_dates import format_thai_datetime
+from line.messages import MAX_LABEL, quick_replies, text
 from models import STATUSES
-
-from chat.menus import main_menu
-from domain.menu_labels import MENU_EXPORT_REPORT
 
 TITLE = "สรุปพื้นที่"
 MAX_SUB_AREAS = 10  # rows on the card; the rest are counted below them

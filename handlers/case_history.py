@@ -9,15 +9,13 @@ import re
 
 from sqlalchemy import select
 
-from domain import access, audit, people
-from chat.menus import requires
 from chat.dispatcher import Context, Reply
-from line.messages import text
+from chat.menus import main_menu, requires
+from domain import access, audit, people
 from domain.thai import to_ascii_digits
 from domain.thai_dates import format_thai_datetime
+from line.messages import text
 from models import User, case_by_number
-
-from chat.menus import main_menu
 
 ASK = re.compile(r"^ใครดู(?:เรื่อง)?\s*(.*)$")
 USAGE = "พิมพ์ \"ใครดูเรื่อง\" ตามด้วยเลขที่เรื่อง เช่น ใครดูเรื่อง 2569-000123"

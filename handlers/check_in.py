@@ -49,22 +49,20 @@ from __future__ import annotations
 from linebot.v3.messaging import CameraAction, CameraRollAction, LocationAction
 from sqlalchemy import select
 
-from domain import audit
-
 from chat import flow
-from domain.access import REPORTERS, area_label, coordinators_covering, in_scope
-from chat.menus import requires
 from chat.dispatcher import Context, Reply
 from chat.flow import Flow, edit_step, free_text, text_answer, text_of
+from chat.menus import requires
 from chat.step import Answer, Step, WrongKind
-from line.messages import text
-from line.outbox import queue_messages
+from domain import audit
+from domain.access import REPORTERS, area_label, coordinators_covering, in_scope
 from domain.people import find_place
 from domain.thai import InvalidInput
-from models import STATUSES, Area, Case, CasePhoto, find_duplicate
-
 from handlers import report_child as report
 from handlers.act_on_case import age_of, case_for, done, move, start_case_flow, summary_rows
+from line.messages import text
+from line.outbox import queue_messages
+from models import STATUSES, Area, Case, CasePhoto, find_duplicate
 
 OUTCOMES = {
     "found": "พบตัวเด็ก",

@@ -12,20 +12,20 @@ import re
 from dataclasses import dataclass, replace
 
 from linebot.v3.messaging import FlexBubble, LocationAction, PostbackAction
-from sqlalchemy import ColumnElement, Select, and_, case as sql_case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from chat.dispatcher import Context, Reply
+from chat.menus import main_menu, requires
 from domain import access
 from domain.access import REPORTERS
-from chat.menus import requires
-from chat.dispatcher import Context, Reply
-from line.messages import MAX_QUICK_REPLIES, card, flex, text
 from domain.thai import to_ascii_digits
 from domain.thai_names import parse_title
-from models import STATUSES, TO_FIND, Area, Case, User
-
 from handlers.act_on_case import CASE_ACTIONS, age_text, distance_km, masked_id, school_text, viewed
-from chat.menus import main_menu
+from line.messages import MAX_QUICK_REPLIES, card, flex, text
+from models import STATUSES, TO_FIND, Area, Case, User
 
 PAGE_SIZE = 10  # cards per carousel (LINE allows 12)
 SEARCH = "ค้นหา"

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from linebot.v3.messaging import PostbackAction
 
-from domain import access
-from chat.menus import requires
 from chat.dispatcher import Context, Reply
+from chat.menus import main_menu, requires
+from domain import access
 from domain.export import FORMATS
+from handlers.area_summary import area_in_scope
 from line.messages import text
 from models import ExportJob
-
-from chat.menus import main_menu
-from handlers.area_summary import area_in_scope
 
 FORMAT_LABELS = {"xlsx": "Excel (.xlsx)", "csv": "CSV (UTF-8)"}
 PREPARING = ("กำลังเตรียมไฟล์รายงาน{label} ({fmt}) ค่ะ ⏳\n"

@@ -33,23 +33,19 @@ import re
 
 from sqlalchemy import select
 
-from domain import access, audit, people
-from domain.menu_labels import MENU_REGISTER
-
 from chat import flow
-
-from line import richmenu
-from chat.menus import requires
 from chat.dispatcher import Context, Reply
 from chat.flow import Flow, text_answer
+from chat.menus import main_menu, requires
 from chat.step import Answer, Fill, Finish, Step
-from line.messages import text
+from domain import access, audit, people
+from domain.menu_labels import MENU_REGISTER
 from domain.thai import InvalidInput, to_ascii_digits
 from domain.thai_dates import BANGKOK, format_thai_date
 from domain.thai_phones import format_phone, parse_phone
+from line import richmenu
+from line.messages import text
 from models import Area, Organisation, User
-
-from chat.menus import main_menu
 
 CONFIRM = "ยืนยัน"
 ROLE_CHOICES = {"ผู้แจ้งข้อมูล": "reporter", "ครู": "teacher", "ผู้ประสานงาน": "coordinator"}

@@ -11,17 +11,15 @@ import math
 from linebot.v3.messaging import PostbackAction
 from sqlalchemy import func, or_, select
 
+from chat.dispatcher import Context, Reply
+from chat.menus import main_menu, requires
 from domain.access import REPORTERS, visible_area_filter
 from domain.menu_labels import MENU_REPORT_CHILD
-from chat.menus import requires
-from chat.dispatcher import Context, Reply
-from line.messages import MAX_QUICK_REPLIES, text
 from domain.thai_dates import BANGKOK, format_thai_date
-from models import STATUSES, Area, Case, CaseEvent, User
-
 from handlers.act_on_case import viewed
-from chat.menus import main_menu
 from handlers.children_to_find import NEXT
+from line.messages import MAX_QUICK_REPLIES, text
+from models import STATUSES, Area, Case, CaseEvent, User
 
 PAGE_SIZE = 10
 # The history lines that make a case one of "mine".

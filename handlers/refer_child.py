@@ -60,19 +60,33 @@ from linebot.v3.messaging import DatetimePickerAction, PostbackAction
 from sqlalchemy import false, or_, select
 from sqlalchemy.orm import Session
 
-from domain import access, audit
-
 from chat import flow
-from domain.access import REPORTERS
-from chat.menus import requires
 from chat.dispatcher import Context, Reply
 from chat.flow import Flow, free_text, text_answer, text_of
+from chat.menus import main_menu, requires
 from chat.step import Answer, Fill, Finish, Step, Stop
-from line.messages import MAX_QUICK_REPLIES, card, flex, text
-from line.outbox import queue_messages
+from domain import access, audit
+from domain.access import REPORTERS
 from domain.thai import InvalidInput, parse_id
 from domain.thai_dates import format_thai_date, now_bangkok, parse_date
 from domain.thai_phones import format_phone
+from handlers import report_child as report
+from handlers.act_on_case import (
+    REFERRERS,
+    case_for,
+    case_refusal,
+    decide,
+    done,
+    move,
+    receivers,
+    show,
+    start_case_flow,
+    summary_rows,
+    tapped,
+    withdraw_referral,
+)
+from line.messages import MAX_QUICK_REPLIES, card, flex, text
+from line.outbox import queue_messages
 from models import (
     REFERRAL_KINDS,
     REFERRAL_STATUSES,
@@ -85,13 +99,6 @@ from models import (
     choice_list,
     organisation_areas,
 )
-
-from handlers import report_child as report
-from handlers.act_on_case import (
-    REFERRERS, case_for, case_refusal, decide, done, move, receivers, show, start_case_flow, summary_rows, tapped,
-    withdraw_referral,
-)
-from chat.menus import main_menu
 
 CONFIRM = "ยืนยัน"
 ACCEPT, DECLINE = "รับเรื่อง", "ปฏิเสธ"

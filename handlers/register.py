@@ -27,21 +27,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain import access, audit, people
-from domain.menu_labels import MENU_REGISTER
-
 from chat import flow
-
-from line import richmenu
 from chat.dispatcher import Context, Reply
 from chat.flow import Flow, text_answer
+from chat.menus import main_menu
 from chat.step import FINISH, Answer, Finish, Goto, Step, Stop, WrongKind
-from line.messages import text
+from domain import access, audit, people
+from domain.menu_labels import MENU_REGISTER
 from domain.thai import InvalidInput
 from domain.thai_dates import format_thai_datetime
 from domain.thai_phones import format_phone, parse_phone
-
-from chat.menus import main_menu
+from line import richmenu
+from line.messages import text
 
 ACCEPT = "ยอมรับ"
 DECLINE = "ไม่ยอมรับ"

@@ -59,21 +59,21 @@ from linebot.v3.messaging import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from domain import access, audit
-
 from chat import flow
-from domain.access import REPORTERS, coordinators_covering, in_scope, refusal, scope_label
-from chat.menus import requires
 from chat.dispatcher import Context, Reply, normalize_text
 from chat.flow import Flow, edit_step, free_text, text_answer, text_of
+from chat.menus import area_buttons, main_menu, organisation_areas_to_choose, requires
 from chat.step import FINISH, Answer, Fill, Finish, Goto, Step, WrongKind
-from line.messages import MAX_QUICK_REPLIES, card, flex, text
-from line.outbox import queue_messages
+from domain import access, audit
+from domain.access import REPORTERS, coordinators_covering, in_scope, refusal, scope_label
 from domain.thai import InvalidInput, to_ascii_digits
 from domain.thai_dates import format_thai_date, now_bangkok, parse_birth
 from domain.thai_ids import mask_national_id, parse_national_id
 from domain.thai_names import TITLE_SEX, parse_person_name, parse_title
 from domain.thai_phones import format_phone, parse_phone
+from handlers.manage_people import named_area_in_scope
+from line.messages import MAX_QUICK_REPLIES, card, flex, text
+from line.outbox import queue_messages
 from models import (
     SEXES,
     STATUSES,
@@ -87,9 +87,6 @@ from models import (
     report_outside,
 )
 from models.choice import OTHER
-
-from chat.menus import area_buttons, main_menu, organisation_areas_to_choose
-from handlers.manage_people import named_area_in_scope
 
 # The coordinators' lists (models.choice) this flow asks from, each a step of the same name.
 LISTS = ("situation", "reason", "wants")

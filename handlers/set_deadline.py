@@ -29,22 +29,19 @@ from datetime import date
 from linebot.v3.messaging import DatetimePickerAction
 from sqlalchemy import func, select
 
-from domain import access, audit, people
-
 from chat import flow
-from domain.access import COORDINATORS, REPORTERS
-from chat.menus import requires
-from domain.deadlines import create_deadline, is_responsible, mark_reported, must_report, parse_days, today_in_bangkok
 from chat.dispatcher import Context, Reply
 from chat.flow import Flow, text_of
+from chat.menus import area_buttons, main_menu, organisation_areas_to_choose, requires
 from chat.step import Answer, Fill, Finish, Step, WrongKind
-from line.messages import text
+from domain import access, audit, people
+from domain.access import COORDINATORS, REPORTERS
+from domain.deadlines import create_deadline, is_responsible, mark_reported, must_report, parse_days, today_in_bangkok
 from domain.thai import InvalidInput, parse_id
 from domain.thai_dates import format_thai_date, parse_date
-from models import Deadline
-
-from chat.menus import area_buttons, main_menu, organisation_areas_to_choose
 from handlers.manage_people import named_area_in_scope
+from line.messages import text
+from models import Deadline
 
 CONFIRM = "ยืนยัน"
 

@@ -1,13 +1,12 @@
 """Saying hello: following the bot, greeting it, asking for help, and anything it does not understand."""
 from __future__ import annotations
 
-from domain import access
 from chat.dispatcher import Context, Reply
-from line.messages import text
-
-from handlers import register
 from chat.menus import main_menu
+from domain import access
 from domain.menu_labels import MENU_ABOUT, MENU_HELP, MENU_REGISTER, MENU_REPORT_CHILD
+from handlers import register
+from line.messages import text
 
 INTRO = (
     "สวัสดีค่ะ 🙏 ยินดีต้อนรับสู่ \"พาน้องกลับมาเรียน\"\n"

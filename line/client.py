@@ -16,7 +16,6 @@ from linebot.v3.messaging import (
 )
 from urllib3.exceptions import HTTPError
 
-
 # How a LineError for a call LINE never answered starts (timeouts, refused connections): the call
 # may or may not have taken effect.
 UNREACHABLE = "LINE unreachable"

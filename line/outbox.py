@@ -24,12 +24,11 @@ from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from domain import access
-from models import OutboxMessage, RichMenu, User, utcnow
-
-from models.database import Database
 from line.client import UNREACHABLE, LineClient, LineError
 from line.pacing import QuietHours, RateLimits
 from line.worker import GroupCommit, QueueWorker
+from models import OutboxMessage, RichMenu, User, utcnow
+from models.database import Database
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from datetime import time as clock_time
+from datetime import timedelta
 
 from domain.thai_dates import BANGKOK
 

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import logging
 
-from models import CasePhoto, utcnow
-
-from models.database import Database
 from line.client import LineClient, LineError
 from line.worker import QueueWorker
+from models import CasePhoto, utcnow
+from models.database import Database
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,6 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import RichMenu, User, utcnow
-
 from domain import access
 from domain.menu_labels import (
     MENU_ABOUT,
@@ -33,6 +31,7 @@ from domain.menu_labels import (
 from line.client import LineClient
 from line.messages import text
 from line.outbox import queue_messages
+from models import RichMenu, User, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, true, update
 
-from models import utcnow
-
-from models.database import Database
 from line.client import LineError
+from models import utcnow
+from models.database import Database
 
 log = logging.getLogger(__name__)
 

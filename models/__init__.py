@@ -22,13 +22,13 @@ from models.case import (
 )
 from models.choice import ChoiceOption, choice_label, choice_list
 from models.conversation import Conversation
-from models.download import Download
 from models.deadline import Deadline, DeadlineReminder, DeadlineReport
-from models.inbound_event import InboundEvent
+from models.directory import AREA_LEVELS, ORGANISATION_KINDS, ROLES, Area, Organisation, User, organisation_areas
+from models.download import Download
 from models.export_job import ExportJob
+from models.inbound_event import InboundEvent
 from models.invite import Invite, RichMenu
 from models.outbox_message import OutboxMessage
-from models.directory import AREA_LEVELS, ORGANISATION_KINDS, ROLES, Area, Organisation, User, organisation_areas
 from models.referral import OPEN_REFERRAL, REFERRAL_KINDS, REFERRAL_STATUSES, Referral
 from models.scheduler_lease import SchedulerLease
 

@@ -16,8 +16,8 @@ from sqlalchemy import Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
-from models.crypto import SealedText
 from models.case import Case
+from models.crypto import SealedText
 from models.directory import Organisation, User
 
 REFERRAL_STATUSES = {

@@ -18,12 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from domain import access
-from line.outbox import queue_messages
 from domain.summary import AWAITING, deadline_progress, summarise
 from domain.thai_dates import BANGKOK, format_thai_datetime
-from models import STATUSES, Case, CaseEvent, OutboxMessage, User
-
 from handlers.area_summary import summary_card
+from line.outbox import queue_messages
+from models import STATUSES, Case, CaseEvent, OutboxMessage, User
 from scheduler.jobs import JobContext, daily, job
 
 FOLLOW_UP_DAYS = (7, 30, 90)

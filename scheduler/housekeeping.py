@@ -6,7 +6,6 @@ from datetime import timedelta
 from sqlalchemy import delete
 
 from models import OutboxMessage
-
 from scheduler.jobs import JobContext, daily, job
 
 

@@ -28,10 +28,10 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
-from models.database import Database
-from line.pacing import QuietHours
 from domain.thai_dates import BANGKOK
+from line.pacing import QuietHours
 from models import utcnow
+from models.database import Database
 
 log = logging.getLogger(__name__)
 

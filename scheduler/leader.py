@@ -16,8 +16,8 @@ from sqlalchemy import Connection, create_engine, or_, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from models.database import Database
 from models import SchedulerLease, utcnow
+from models.database import Database
 
 log = logging.getLogger(__name__)
 

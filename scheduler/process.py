@@ -15,7 +15,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from domain.thai_dates import BANGKOK
-
 from scheduler.jobs import JOBS, run_job
 from scheduler.leader import AdvisoryLock, LeaseLock, leader_lock
 

@@ -11,6 +11,8 @@ import logging
 from datetime import datetime
 from datetime import time as clock_time
 
+from sqlalchemy import select
+
 import handlers  # noqa: F401  importing the handlers registers every flow whose drafts are reminded
 from chat.flow import remind_idle_drafts
 from domain.deadlines import due_round, not_yet_reported, today_in_bangkok
@@ -19,7 +21,6 @@ from line.outbox import queue_multicast
 from models import Deadline, DeadlineReminder
 from models.database import Database
 from scheduler.jobs import JobContext, every, every_minutes, job
-from sqlalchemy import select
 
 log = logging.getLogger(__name__)
 

@@ -21,10 +21,10 @@ from domain import people
 from helpers import (
     AREA_TREE,
     LIVE_APPS,
-    QuietRequestHandler,
     SECRET,
     TOKEN,
     Chat,
+    QuietRequestHandler,
     app_config,
     cases_in,
     import_list,

@@ -15,15 +15,15 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from datetime import time as clock_time
+from datetime import timedelta
 from typing import TypeVar
 from urllib.parse import urlsplit
 
 import psycopg
 import pytest
 from sqlalchemy import JSON, LargeBinary, String, func, or_, select, text, update
-
 from werkzeug.serving import WSGIRequestHandler
 
 from bot import create_app

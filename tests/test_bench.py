@@ -5,11 +5,9 @@ import json
 import time
 from contextlib import nullcontext
 
-from sqlalchemy import func, select
-
 import psycopg
-
 import pytest
+from sqlalchemy import func, select
 
 from bench import common, scaling, summary
 from bench.mixes import MIXES, events

@@ -25,6 +25,9 @@ from linebot.v3.messaging import (
     MessagingApi,
     MessagingApiBlob,
     MulticastRequest,
+)
+from linebot.v3.messaging import PostbackAction as SdkPostbackAction
+from linebot.v3.messaging import (
     PushMessageRequest,
     QuickReply,
     QuickReplyItem,
@@ -37,7 +40,6 @@ from linebot.v3.messaging import (
     ShowLoadingAnimationRequest,
     TextMessage,
 )
-from linebot.v3.messaging import PostbackAction as SdkPostbackAction
 from linebot.v3.webhooks import (
     FollowEvent,
     GroupSource,

@@ -16,14 +16,13 @@ from linebot.v3.messaging import LocationAction
 from sqlalchemy import select
 
 import handlers
-from domain import access
-
 from chat import flow
 from chat.flow import Flow, text_answer
 from chat.step import FINISH, Answer, Goto, Step, WrongKind
-from line.messages import MAX_QUICK_REPLIES
+from domain import access
 from domain.thai import InvalidInput
 from helpers import quick_reply_labels, texts_of
+from line.messages import MAX_QUICK_REPLIES
 from models import Conversation, User, utcnow
 
 

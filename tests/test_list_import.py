@@ -11,8 +11,8 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import func, select
 
-from domain.official_list import importer as list_import
 from devtools.synthetic import broken_list, generate_list, list_table, to_csv, to_xlsx
+from domain.official_list import importer as list_import
 from models import Area, AuditEntry, Case, CaseEvent, record_event
 
 pytestmark = pytest.mark.usefixtures("areas")

@@ -23,9 +23,9 @@ from devtools.fakeline import FakeLine
 from devtools.synthetic import generate_list, list_table, to_csv
 from helpers import (
     ID,
-    THROWAWAY_DATA_KEY,
     PUBLIC_BASE_URL,
     SECRET,
+    THROWAWAY_DATA_KEY,
     TOKEN,
     app_config,
     import_list,

@@ -4,10 +4,8 @@ Each test is a finding of a review of the merged code, kept after its fix (docs/
 """
 from __future__ import annotations
 
-from datetime import date
-
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select, update

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
+from devtools.fakeline import RICH_MENU_IMAGE_MAX_BYTES, image_size
 from domain.menu_labels import (
     MENU_AREA_SUMMARY,
     MENU_CHILDREN_TO_FIND,
@@ -13,9 +14,8 @@ from domain.menu_labels import (
     MENU_REGISTER,
     MENU_REPORT_CHILD,
 )
-from line import richmenu
-from devtools.fakeline import RICH_MENU_IMAGE_MAX_BYTES, image_size
 from helpers import deliver_queued, register
+from line import richmenu
 from models import OutboxMessage, RichMenu
 
 

@@ -18,7 +18,6 @@ from sqlalchemy import func, select, text, update
 
 import devtools
 from bot import create_app
-
 from devtools.synthetic import broken_list, to_csv
 from domain import people
 from domain.menu_labels import MENU_DEACTIVATE, MENU_INVITE, MENU_SET_DEADLINE

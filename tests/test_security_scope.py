@@ -8,7 +8,9 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import bindparam, func, select, text as sql, update
+from sqlalchemy import bindparam, func, select
+from sqlalchemy import text as sql
+from sqlalchemy import update
 
 import handlers
 from bot import create_app
@@ -51,7 +53,6 @@ from models import (
     utcnow,
 )
 from models.base import UTCDateTime
-
 
 # ------------------------------------------------------------------ helpers
 

@@ -21,15 +21,14 @@ from typing import Any
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
-from models import Area, Case, CaseEvent, utcnow
-from models.case import ENCRYPTED_FIELDS, FORGOTTEN_ID
-from models.crypto import cipher_of
-
 from domain import audit
-from models.database import copy_rows, unprepared, update_rows
 from domain.official_list.list_areas import AreaIndex
 from domain.official_list.list_report import ListRow
 from domain.thai_names import parse_title
+from models import Area, Case, CaseEvent, utcnow
+from models.case import ENCRYPTED_FIELDS, FORGOTTEN_ID
+from models.crypto import cipher_of
+from models.database import copy_rows, unprepared, update_rows
 
 # What the list says about a child, always taken from the newest list.
 LIST_FIELDS = ("title", "first_name", "last_name", "sex", "birth_date", "grade", "previous_school", "affiliation",
