@@ -10,9 +10,9 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
 
 from domain.thai import InvalidInput, to_ascii_digits
+from models.base import BANGKOK
 
 __all__ = [
     "BANGKOK",
@@ -26,8 +26,6 @@ __all__ = [
     "parse_birth",
     "parse_date",
 ]
-
-BANGKOK = ZoneInfo("Asia/Bangkok")
 
 BE_OFFSET = 543
 

@@ -47,6 +47,7 @@ from handlers.report_child import choice_steps
 from line.messages import card, flex, text
 from line.outbox import queue_messages
 from models import (
+    IN_SCHOOL,
     OPEN_REFERRAL,
     REFERRAL_STATUSES,
     STATUSES,
@@ -108,8 +109,8 @@ CASE_ACTIONS = {action.name: action for action in (
     CaseAction("refer", "ส่งต่อ", ("found",), REFERRERS, "primary"),
     CaseAction("enrol", "กลับเข้าเรียนแล้ว", ("found",), REFERRERS),
     CaseAction("revoke", "ถอนการส่งต่อ", ("referred",), REFERRERS),
-    CaseAction("staying", "ยังเรียนอยู่", ("back_in_school", "staying"), REFERRERS, "primary"),
-    CaseAction("dropped", "หยุดเรียนอีกครั้ง", ("back_in_school", "staying"), REFERRERS),
+    CaseAction("staying", "ยังเรียนอยู่", IN_SCHOOL, REFERRERS, "primary"),
+    CaseAction("dropped", "หยุดเรียนอีกครั้ง", IN_SCHOOL, REFERRERS),
     CaseAction("close", "ปิดเรื่อง", NOT_CLOSED, COORDINATORS, "link"),
     CaseAction("reopen", "เปิดเรื่องอีกครั้ง", ("closed",), COORDINATORS, "link"),
 )}

@@ -2,6 +2,7 @@
 from models.audit_entry import AuditEntry
 from models.base import Base, WorkQueue, utcnow
 from models.case import (
+    IN_SCHOOL,
     SEXES,
     STATUSES,
     TO_FIND,
@@ -33,8 +34,8 @@ from models.referral import OPEN_REFERRAL, REFERRAL_KINDS, REFERRAL_STATUSES, Re
 from models.scheduler_lease import SchedulerLease
 
 __all__ = [
-    "AREA_LEVELS", "OPEN_REFERRAL", "ORGANISATION_KINDS", "REFERRAL_KINDS", "REFERRAL_STATUSES", "ROLES", "SEXES",
-    "STATUSES", "TO_FIND", "TRANSITIONS", "Area", "AuditEntry", "Base", "Case", "CaseElsewhere", "CaseEvent",
+    "AREA_LEVELS", "IN_SCHOOL", "OPEN_REFERRAL", "ORGANISATION_KINDS", "REFERRAL_KINDS", "REFERRAL_STATUSES", "ROLES",
+    "SEXES", "STATUSES", "TO_FIND", "TRANSITIONS", "Area", "AuditEntry", "Base", "Case", "CaseElsewhere", "CaseEvent",
     "CasePhoto", "ChoiceOption", "Conversation", "Deadline", "DeadlineReminder", "DeadlineReport", "Download",
     "ExportJob", "IllegalTransition", "InboundEvent", "Invite", "Organisation", "OutboxMessage", "OutsideReport",
     "Referral", "RichMenu", "SchedulerLease", "User", "WorkQueue", "can_move", "case_by_number", "case_number",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, DateTime, MetaData, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
@@ -36,6 +37,9 @@ class UTCDateTime(TypeDecorator):
 
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+# The programme's time zone: dates people read and type, and the times jobs run, are Bangkok's.
+BANGKOK = ZoneInfo("Asia/Bangkok")
 
 
 def utcnow() -> datetime:

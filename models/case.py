@@ -15,13 +15,12 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, FetchedValue, Float, ForeignKey, Index, String, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from models.base import Base, WorkQueue, utcnow
+from models.base import BANGKOK, Base, WorkQueue, utcnow
 from models.crypto import EncryptedBytes, EncryptedJSON, EncryptedText, SealedText
 from models.directory import Area, User
 
@@ -58,7 +57,8 @@ TO_FIND = ("to_find", "not_found", "moved")
 
 SEXES = {"male": "ชาย", "female": "หญิง"}
 
-BANGKOK = ZoneInfo("Asia/Bangkok")
+# In school, with stay-in-school checks still to come: what the follow-ups ask about.
+IN_SCHOOL = ("back_in_school", "staying")
 
 
 class Case(Base):

@@ -22,14 +22,13 @@ from domain.summary import AWAITING, deadline_progress, summarise
 from domain.thai_dates import BANGKOK, format_thai_datetime
 from handlers.area_summary import summary_card
 from line.outbox import queue_messages
-from models import STATUSES, Case, CaseEvent, OutboxMessage, User
+from models import IN_SCHOOL, STATUSES, Case, CaseEvent, OutboxMessage, User
 from scheduler.jobs import JobContext, daily, job
 
 FOLLOW_UP_DAYS = (7, 30, 90)
 FOLLOW_UP_QUESTION = "ยังมาเรียนอยู่ไหม?"
 # The answers: the postback's `answer`, the button's label.
 FOLLOW_UP_ANSWERS = (("yes", "ยังมาเรียน"), ("some", "มาบ้างไม่มาบ้าง"), ("no", "หยุดเรียนอีกแล้ว"))
-FOLLOWED = ("back_in_school", "staying")
 MAX_LISTED = 10  # case numbers listed in one nudge
 
 
@@ -87,7 +86,7 @@ def ask_stay_in_school(ctx: JobContext) -> int:
     (the job did not run for a while) is asked only the latest; returns how many questions were queued."""
     sent = 0
     with ctx.db.transaction() as session:
-        cases = session.scalars(select(Case).where(Case.status.in_(FOLLOWED))
+        cases = session.scalars(select(Case).where(Case.status.in_(IN_SCHOOL))
                                 .options(selectinload(Case.area))).all()
         if not cases:
             return 0
