@@ -58,7 +58,7 @@ from domain import audit
 from domain.access import REPORTERS, area_label, coordinators_covering, in_scope
 from domain.people import find_place
 from domain.thai import InvalidInput
-from handlers import report_child as report
+from handlers import report_child
 from handlers.act_on_case import age_of, case_for, done, move, start_case_flow, summary_rows
 from line.messages import text
 from line.outbox import queue_messages
@@ -93,7 +93,7 @@ CANCELLED = "ยกเลิกการเช็กอินแล้วค่�
 def checkin_flow() -> Flow:
     """The conversation, question by question (registered as CHECKIN below its parsers)."""
     # Found: the guided report's questions, less the list's answers, up to its confirmation card.
-    found = flow.reuse([step for step in report.REPORT.steps if step.name != "edit"], when=is_found)
+    found = flow.reuse([step for step in report_child.REPORT.steps if step.name != "edit"], when=is_found)
     return Flow(
         name="checkin",
         steps=[
@@ -107,7 +107,7 @@ def checkin_flow() -> Flow:
             Step("visit_note", NOTE_PROMPT, free_text, skip=SKIP, when=outcome_is("not_found", "deceased")),
             Step("pin", PIN_PROMPT, read_pin, skip=SKIP, choices=[LocationAction(label="ส่งตำแหน่งบ้าน")],
                  when=outcome_is(*VISITED)),
-            Step("visit_photo", PHOTO_PROMPT, report.take_photo, skip="ไม่มีรูป", when=outcome_is(*VISITED),
+            Step("visit_photo", PHOTO_PROMPT, report_child.take_photo, skip="ไม่มีรูป", when=outcome_is(*VISITED),
                  choices=[CameraAction(label="ถ่ายรูป"), CameraRollAction(label="เลือกรูป")]),
             *found,
             *flow.reuse([edit_step("edit", found, return_to="confirm")], when=is_found),
@@ -115,7 +115,7 @@ def checkin_flow() -> Flow:
         finish=submit_checkin,
         cancelled=CANCELLED,
         roles=REPORTERS,
-        remind_after=report.REPORT.remind_after,
+        remind_after=report_child.REPORT.remind_after,
     )
 
 
@@ -188,7 +188,7 @@ def submit_checkin(ctx: Context, data: dict) -> Reply:
 
 def found(ctx: Context, case: Case, data: dict, saved: str) -> Reply:
     """The child was found: what the reporter answered fills in the case, as a report would."""
-    fields = report.case_fields(data, ctx.user)
+    fields = report_child.case_fields(data, ctx.user)
     del fields["source"]
     national_id = fields.get("national_id")
     other = ctx.session.scalar(select(Case).where(Case.national_id == national_id)) \
@@ -198,7 +198,7 @@ def found(ctx: Context, case: Case, data: dict, saved: str) -> Reply:
         # another area's, its coordinators get the check-in to review; the reply is the same either
         # way, and never says which case or where.
         if not in_scope(ctx.user, other.area):
-            report.report_elsewhere(ctx, other, fields, data)
+            report_child.report_elsewhere(ctx, other, fields, data)
         else:
             same_child(ctx, case, other)
         del fields["national_id"]
@@ -208,9 +208,9 @@ def found(ctx: Context, case: Case, data: dict, saved: str) -> Reply:
     for name, value in fields.items():
         if value is not None:
             setattr(case, name, value)
-    report.notify_coordinators(ctx.session, case, ctx.user, created=False, source=ctx.event.webhook_event_id,
+    report_child.notify_coordinators(ctx.session, case, ctx.user, created=False, source=ctx.event.webhook_event_id,
                                headline="📋 พบตัวเด็กตามรายชื่อที่ต้องติดตามแล้ว")
-    return done(ctx, f"{saved}\n\n{report.NEXT_STEPS}")
+    return done(ctx, f"{saved}\n\n{report_child.NEXT_STEPS}")
 
 
 def tell_coordinators(ctx: Context, area: Area | None, notice: str) -> None:
@@ -267,7 +267,7 @@ def checkin_context(ctx: Context, case: Case) -> dict:
         known["birth"] = {"date": case.birth_date.isoformat() if case.birth_date else None, "age": age_of(case)}
     if case.sex:
         known["sex"] = case.sex
-    return {**report.report_context(ctx.session, case.area), **known, "_known": sorted(known),
+    return {**report_child.report_context(ctx.session, case.area), **known, "_known": sorted(known),
             "case": case.id, "_name": case.full_name or case.number}
 
 

@@ -70,7 +70,7 @@ from domain.access import REPORTERS
 from domain.thai import InvalidInput, parse_id
 from domain.thai_dates import format_thai_date, now_bangkok, parse_date
 from domain.thai_phones import format_phone
-from handlers import report_child as report
+from handlers import report_child
 from handlers.act_on_case import (
     REFERRERS,
     case_for,
@@ -134,7 +134,7 @@ def decline_flow() -> Flow:
     """The receiving organisation says why it cannot take the child."""
     return Flow(
         name="referral_decline",
-        steps=report.choice_steps("decline_reason", "ไม่รับเรื่องนี้เพราะอะไรคะ เลือกเหตุผลจากปุ่มด้านล่าง"),
+        steps=report_child.choice_steps("decline_reason", "ไม่รับเรื่องนี้เพราะอะไรคะ เลือกเหตุผลจากปุ่มด้านล่าง"),
         finish=submit_decline,
         roles=REPORTERS,
         cancelled="ยกเลิกแล้วค่ะ การส่งต่อยังรอการตอบรับจากหน่วยงานของท่าน",
@@ -257,7 +257,8 @@ def referral_card(session: Session, referral: Referral):
     if case.wants:
         rows.append(("ความต้องการ", choice_label(session, "wants", case.wants)))
     if case.guardian_name or case.guardian_phone:
-        rows.append(("ผู้ปกครอง", report.guardian_text({"name": case.guardian_name, "phone": case.guardian_phone})))
+        guardian = {"name": case.guardian_name, "phone": case.guardian_phone}
+        rows.append(("ผู้ปกครอง", report_child.guardian_text(guardian)))
     rows += [("ข้อความ", referral.note or "-"),
              ("ส่งต่อโดย", " ".join(p for p in (by.real_name, format_phone(by.phone) if by.phone else None) if p)
               if by else "-")]
@@ -334,7 +335,7 @@ def submit_decline(ctx: Context, data: dict) -> Reply:
     case = referral.case
     decide(ctx, referral, "declined")
     referral.reason, referral.reason_note = data["decline_reason"], data.get("decline_reason_note")
-    reason = report.label_of(data, "decline_reason")
+    reason = report_child.label_of(data, "decline_reason")
     if case.status == "referred":
         move(ctx, case, "referral_declined", "found", note=reason, details={"referral": referral.id})
     tell_referrer(ctx, referral, f"❌ {referral.organisation.name} ไม่รับเรื่อง {case.number} ({case.full_name})\n"
