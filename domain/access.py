@@ -219,3 +219,23 @@ def coordinators_covering(session: Session, area: Area | None) -> list[User]:
         .order_by(User.id)
     )
     return [user for user in candidates if in_scope(user, area)]
+
+
+def coordinator_levels(session: Session, area: Area | None) -> list[list[User]]:
+    """The coordinators who may see `area`, nearest first, grouped by level: those whose narrowest
+    root covering the area is longest (a subdistrict's, then a district's, a province's), then the
+    national ones (a national grant, admins). A notice goes to the first group; escalation goes one
+    group up."""
+    by_depth: dict[int, list[User]] = {}
+    for user in coordinators_covering(session, area):
+        prefixes = scope_prefixes(user)
+        depth = -1 if prefixes == WHOLE_COUNTRY or area is None else \
+            max(len(prefix) for prefix in prefixes if area.code.startswith(prefix))
+        by_depth.setdefault(depth, []).append(user)
+    return [by_depth[depth] for depth in sorted(by_depth, reverse=True)]
+
+
+def nearest_coordinators(session: Session, area: Area | None) -> list[User]:
+    """The lowest level of coordinators whose scope covers `area` (national ones only when nobody nearer)."""
+    levels = coordinator_levels(session, area)
+    return levels[0] if levels else []

@@ -29,12 +29,17 @@ from models.download import Download
 from models.export_job import ExportJob
 from models.inbound_event import InboundEvent
 from models.invite import Invite, RichMenu
+from models.notice import DEFAULT_MODE, NOTICE_KINDS, NOTICE_MODES, Notice, NoticeSetting, PushUsage
 from models.outbox_message import OutboxMessage
 from models.referral import OPEN_REFERRAL, REFERRAL_KINDS, REFERRAL_STATUSES, Referral
 from models.scheduler_lease import SchedulerLease
+from models.step_deadline import FollowUpRound, StepDeadline, follow_up_days, step_deadlines
+from models.transfer import TRANSFER_KINDS, TRANSFER_STATUSES, CaseTransfer
 
 __all__ = [
-    "AREA_LEVELS", "IN_SCHOOL", "OPEN_REFERRAL", "ORGANISATION_KINDS", "REFERRAL_KINDS", "REFERRAL_STATUSES", "ROLES",
+    "AREA_LEVELS", "DEFAULT_MODE", "IN_SCHOOL", "NOTICE_KINDS", "NOTICE_MODES", "TRANSFER_KINDS", "TRANSFER_STATUSES",
+    "CaseTransfer", "FollowUpRound", "Notice", "NoticeSetting", "PushUsage", "StepDeadline", "follow_up_days",
+    "step_deadlines", "OPEN_REFERRAL", "ORGANISATION_KINDS", "REFERRAL_KINDS", "REFERRAL_STATUSES", "ROLES",
     "SEXES", "STATUSES", "TO_FIND", "TRANSITIONS", "Area", "AuditEntry", "Base", "Case", "CaseElsewhere", "CaseEvent",
     "CasePhoto", "ChoiceOption", "Conversation", "Deadline", "DeadlineReminder", "DeadlineReport", "Download",
     "ExportJob", "IllegalTransition", "InboundEvent", "Invite", "Organisation", "OutboxMessage", "OutsideReport",

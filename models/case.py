@@ -16,13 +16,13 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, FetchedValue, Float, ForeignKey, Index, String, select, text
+from sqlalchemy import Date, FetchedValue, Float, ForeignKey, Index, String, false, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import BANGKOK, Base, WorkQueue, utcnow
 from models.crypto import EncryptedBytes, EncryptedJSON, EncryptedText, SealedText
-from models.directory import Area, User
+from models.directory import Area, Organisation, User
 
 # A case's status, in the programme's words. The list import starts cases at "to_find"; a report
 # from the field starts them at "found".
@@ -130,8 +130,20 @@ class Case(Base):
     guardian_phone: Mapped[str | None] = mapped_column(EncryptedText("guardian_phone"))
 
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # Who acts on the child: the owning organisation (the local government or school responsible, or
+    # the one a transfer moved it to) and, once someone claims or accepts it, the person.
+    owner_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # A safeguarding reason (a "reason" option flagged urgent): pushed at once, sorted first everywhere.
+    urgent: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the case entered its status (record_event sets it): the per-status deadlines count from here.
+    # Nullable only because SQLite cannot add a NOT NULL column in place (migration 0019); always set.
+    status_since: Mapped[datetime | None] = mapped_column(default=utcnow)
+    # Set by the nightly job when the case has stayed in its status past that status's deadline
+    # (models.step_deadline); cleared by the next status change.
+    late_since: Mapped[datetime | None]
     # Set when the personal fields were removed on the child's or guardian's request (domain/pdpa.py).
     forgotten_at: Mapped[datetime | None]
     # A keyed one-way tag of the forgotten child's national ID (FORGOTTEN_ID tags), so that the next
@@ -139,7 +151,9 @@ class Case(Base):
     forgotten_key: Mapped[str | None] = mapped_column(String(64), index=True)
 
     area: Mapped[Area | None] = relationship()
-    reporter: Mapped[User | None] = relationship()
+    reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    owner_org: Mapped[Organisation | None] = relationship()
     events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.id")
 
     @property
@@ -213,6 +227,9 @@ class CasePhoto(WorkQueue, Base):
     content: Mapped[bytes | None] = mapped_column(EncryptedBytes("case_photo"))
     content_type: Mapped[str | None] = mapped_column(String(64))
     fetched_at: Mapped[datetime | None]
+    # When the reporter said the child's family agreed to the photo (asked with the report); None for
+    # photos sent before the question existed.
+    consented_at: Mapped[datetime | None]
 
 
 class OutsideReport(Base):
@@ -275,7 +292,7 @@ def record_event(session: Session, case: Case, kind: str, actor: User | None, *,
                       details=details, source=source)
     if to_status is not None:
         event.from_status, event.to_status = case.status, to_status
-        case.status = to_status
+        case.status, case.status_since, case.late_since = to_status, now, None
     case.updated_at = now
     session.add(event)
     return event
@@ -315,7 +332,7 @@ def open_case(session: Session, fields: dict[str, Any], actor: User | None, *, n
     now = now or utcnow()
     existing = find_duplicate(session, fields)
     if existing is None:
-        case = Case(**fields, status=status, created_at=now, updated_at=now)
+        case = Case(**fields, status=status, created_at=now, updated_at=now, status_since=now)
         try:
             with session.begin_nested():
                 session.add(case)

@@ -7,7 +7,7 @@ own words.
 """
 from __future__ import annotations
 
-from sqlalchemy import String, UniqueConstraint, select
+from sqlalchemy import String, UniqueConstraint, false, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base
@@ -29,6 +29,8 @@ class ChoiceOption(Base):
     official_category: Mapped[str | None] = mapped_column(String(100))
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+    # A safeguarding reason (abuse, child labour, exploitation, no carer): a case given it is urgent.
+    urgent: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 def choice_list(session: Session, list_name: str) -> list[tuple[str, str]]:

@@ -37,6 +37,9 @@ class OutboxMessage(WorkQueue, Base):
     personal: Mapped[bool] = mapped_column(default=True, server_default=true())
     # How many five-message chunks LINE has already accepted.
     chunks_sent: Mapped[int] = mapped_column(default=0)
+    # What LINE bills for this row once sent: one per recipient per push or multicast call (replies
+    # are free). The push budget (line.notices) adds these up for the month.
+    pushes: Mapped[int] = mapped_column(default=0, server_default="0")
     retry_key: Mapped[str] = mapped_column(String(36), default=lambda: str(uuid.uuid4()))
     # status: pending -> sending -> sent | failed | skipped (no recipient may get it: blocked the bot,
     # deactivated) | cancelled (a data-subject deletion named the child: never sent)

@@ -79,8 +79,12 @@ def outside_the_models(engine) -> set[tuple[str, str]]:
 
 
 def seeded_choices() -> list[tuple]:
-    """The choice-list rows the migrations seed (their SEED lists), each once."""
-    return [(list_name, code, label, official, position, True)
-            for script in SCRIPTS.walk_revisions()
-            for list_name, options in getattr(script.module, "SEED", {}).items()
-            for position, (code, label, official) in enumerate(options)]
+    """The choice-list rows the migrations seed (their SEED lists, an option's position its place in
+    the list unless it names one), each once, where later migrations moved them (REPOSITION)."""
+    rows, moved = {}, {}
+    for script in reversed(list(SCRIPTS.walk_revisions())):
+        for list_name, options in getattr(script.module, "SEED", {}).items():
+            for position, (code, label, official, *placed) in enumerate(options):
+                rows[list_name, code] = (list_name, code, label, official, placed[0] if placed else position, True)
+        moved.update(getattr(script.module, "REPOSITION", {}))
+    return [(*row[:4], moved.get(key, row[4]), True) for key, row in rows.items()]
