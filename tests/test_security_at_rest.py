@@ -110,6 +110,8 @@ PERSONAL = {
     "outbox": {"messages"},  # cards and notices name the child
     "downloads": {"content"},  # export files list children
     "audit_log": {"detail"},  # append-only: must never hold personal data in the first place
+    "case_transfers": {"note", "reason_note"},  # the coordinator's note, the reason for not taking the case
+    "notices": {"text"},  # a digest line names the child
 }
 NOT_PERSONAL = {
     # Codes, statuses, list categories and the programme's own words.
@@ -134,6 +136,11 @@ NOT_PERSONAL = {
     "choice_options": {"list_name", "code", "label", "official_category"},
     "deadlines": {"title", "roles", "remind_days"},
     "scheduler_leases": {"name", "holder"},
+    "case_transfers": {"kind", "status", "reason"},
+    "notice_settings": {"kind", "mode"},
+    "notices": {"kind"},
+    "push_usage": {"month"},
+    "step_deadlines": {"status", "action"},
 }
 
 
