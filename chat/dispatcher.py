@@ -138,10 +138,14 @@ def _sender_id(event: Event) -> str | None:
 
 
 class Dispatcher:
-    def __init__(self, routes: Iterable[Route], db: Database, config: dict[str, Any]):
+    def __init__(self, routes: Iterable[Route], db: Database, config: dict[str, Any],
+                 clock: Callable[[], datetime] = utcnow):
         self.routes = list(routes)
         self.db = db
         self.config = config
+        # The time handlers act at (Context.now): a test following a child for months moves it, as
+        # the scheduler's jobs take `now`.
+        self.clock = clock
         self._record_event = (db.insert(InboundEvent).on_conflict_do_nothing(index_elements=["webhook_event_id"])
                               .returning(InboundEvent.id))
 
@@ -178,7 +182,7 @@ class Dispatcher:
                 log.info("skipped redelivered event %s", event.webhook_event_id)
                 return []
             deliver_here(session)
-            ctx = Context(session, event, kind, self._user(session, user_id), utcnow(), self.config)
+            ctx = Context(session, event, kind, self._user(session, user_id), self.clock(), self.config)
             self._reply(session, ctx, self._route(ctx), reply_token)
             return queued_rows(session)
 
