@@ -128,7 +128,7 @@ def set_step_deadline(status: str, days: str, action: str | None) -> None:
         row.days, row.active = number, True
         if action is not None:
             row.action = action.strip()
-        audit.record_cli(session, "set_step_deadline", "step_deadline", status, days=number, action=row.action)
+        audit.record_cli(session, "set_step_deadline", "step_deadline", status, days=number, what=row.action)
         click.echo(f"{status}: {number} days, {row.action}")
 
 
