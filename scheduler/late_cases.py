@@ -84,11 +84,17 @@ def one_level_up(session: Session, case: Case, below: list[User]) -> list[User]:
     return levels[reached + 1] if reached + 1 < len(levels) else []
 
 
-def reminded_at(session: Session, case: Case, level: int) -> list[User]:
+def reminded_at(session: Session, case: Case, level: int, known: dict[tuple, list[User]]) -> list[User]:
+    """Who is reminded at `level`; the coordinators' levels depend only on the area and the owning
+    organisation, so `known` keeps them for the other cases of the run (an imported list's area has
+    hundreds)."""
     if level == 0:
         return first_reminded(session, case)
-    coordinators = organisation_coordinators(session, case)
-    return coordinators if level == 1 else one_level_up(session, case, coordinators)
+    key = (level, case.area_id, case.owner_org_id)
+    if key not in known:
+        coordinators = organisation_coordinators(session, case)
+        known[key] = coordinators if level == 1 else one_level_up(session, case, coordinators)
+    return known[key]
 
 
 def due_day(case: Case, days: int) -> date:
@@ -105,9 +111,10 @@ def remind_late_cases(ctx: JobContext) -> int:
     today = ctx.now.astimezone(BANGKOK).date()
     reminders: dict[int, list[Late]] = defaultdict(list)
     users: dict[int, User] = {}
+    known: dict[tuple, list[User]] = {}
     with ctx.db.transaction() as session:
         deadlines = {status: row for status, row in step_deadlines(session).items() if status in LATE_STATUSES}
-        cases = session.scalars(select(Case).where(or_(Case.status.in_(deadlines), Case.late_since.is_not(None)))
+        cases = session.scalars(select(Case).where(or_(Case.status.in_(list(deadlines)), Case.late_since.is_not(None)))
                                 .options(selectinload(Case.area), selectinload(Case.owner)).order_by(Case.id)).all()
         if not cases:
             return 0
@@ -126,7 +133,7 @@ def remind_late_cases(ctx: JobContext) -> int:
             if any(m.get("since") == spell and m.get("level", -1) >= stage for m in reminded.get(case.id, [])):
                 continue
             for level in range(stage, LEVELS):
-                people = reminded_at(session, case, level)
+                people = reminded_at(session, case, level, known)
                 if people:
                     break
             else:

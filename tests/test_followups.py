@@ -7,8 +7,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select
 
 from helpers import deliver_queued, quick_reply_labels
-from test_late_cases import reference_rows  # noqa: F401  (a fixture)
-from models import Case, CaseEvent, OutboxMessage, User, record_event, utcnow
+from models import Case, CaseEvent, OutboxMessage, User, record_event
 from scheduler.jobs import run_job
 
 T0 = datetime(2026, 6, 1, 2, 0, tzinfo=timezone.utc)  # 09:00 in Bangkok

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import select, update
 
 from helpers import deliver_queued, in_organisation, quick_reply_labels
@@ -13,9 +12,8 @@ from models import (
     AuditEntry,
     Case,
     CaseEvent,
-    FollowUpRound,
-    NoticeSetting,
     Notice,
+    NoticeSetting,
     Referral,
     StepDeadline,
     User,
@@ -53,20 +51,6 @@ def case_row(db, case_id: int) -> Case:
 def kinds_of(db, case_id: int) -> list[str]:
     with db.transaction() as session:
         return list(session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)))
-
-
-@pytest.fixture
-def reference_rows(db):
-    """The deadlines and rounds are reference data that PostgreSQL tests keep: put them back afterwards."""
-    with db.transaction() as session:
-        deadlines = [(r.status, r.days, r.action, r.active) for r in session.scalars(select(StepDeadline))]
-        rounds = [(r.day, r.active) for r in session.scalars(select(FollowUpRound))]
-    yield
-    with db.transaction() as session:
-        session.execute(StepDeadline.__table__.delete())
-        session.execute(FollowUpRound.__table__.delete())
-        session.add_all(StepDeadline(status=s, days=d, action=a, active=on) for s, d, a, on in deadlines)
-        session.add_all(FollowUpRound(day=d, active=on) for d, on in rounds)
 
 
 def test_a_late_case_reminds_its_owner_then_the_organisations_coordinator_then_the_province_once_each(
