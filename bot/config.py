@@ -57,9 +57,10 @@ DEFAULTS: dict[str, Any] = {
     "DATA_ENCRYPTION_KEY": "",
     # A case with no change for this many days counts as overdue in the coordinators' area summary.
     "SUMMARY_OVERDUE_DAYS": 14,
-    # A case waiting on someone with no change for this many days nudges its reporter; after as many
-    # days again, its coordinators (scheduler/followups.py).
-    "STALE_CASE_DAYS": 14,
+    # A late case (past its status's deadline, models.step_deadline) reminds its owner on the first
+    # late day, the owning organisation's coordinators this many days later, and one level up after as
+    # many days again (scheduler/late_cases.py).
+    "ESCALATION_DAYS": 3,
 }
 
 

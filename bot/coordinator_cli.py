@@ -1,4 +1,5 @@
-"""`flask --app bot export|audit|pdpa ...`: the ministry report, a case's audit trail, data-subject requests.
+"""`flask --app bot export|audit|pdpa|cases ...`: the ministry report, a case's audit trail, data-subject
+requests, the per-status deadlines and the stay-in-school rounds.
 
 Each command runs in one transaction and leaves its own row in the audit log.
 """
@@ -10,6 +11,7 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import write_private_file
@@ -18,11 +20,17 @@ from domain import access, audit, pdpa
 from domain.export import FORMATS, export_file, record_export
 from domain.thai import to_ascii_digits
 from domain.thai_dates import BANGKOK
-from models import Case, User, case_by_number, utcnow
+from models import STATUSES, Case, FollowUpRound, StepDeadline, User, case_by_number, follow_up_days, utcnow
 from models.database import get_db
+from scheduler.late_cases import LATE_STATUSES
 
 audit_cli = AppGroup("audit", help="The audit trail: who saw or changed what.")
 pdpa_cli = AppGroup("pdpa", help="Data-subject requests (PDPA).")
+cases_cli = AppGroup("cases", help="How long a case may stay in each status, and the stay-in-school rounds.")
+
+MAX_DAYS = 365  # a deadline: longer is a typo, and a case would never be late
+MAX_ROUND_DAY = 3650  # a stay-in-school round: ten years after going back to school
+MAX_ACTION = 100  # StepDeadline.action
 
 
 @click.command("export")
@@ -78,7 +86,76 @@ def forget(number: str, yes: bool) -> None:
     click.echo("also removed: " + ", ".join(f"{count} {what.replace('_', ' ')}" for what, count in counts.items()))
 
 
-COMMANDS = (export_report, audit_cli, pdpa_cli)
+@cases_cli.command("deadlines")
+def show_step_deadlines() -> None:
+    """Each status that can be late: its deadline in days and what has to happen; then the rounds."""
+    with get_db().transaction() as session:
+        rows = {row.status: row for row in session.scalars(select(StepDeadline))}
+        for status in LATE_STATUSES:
+            row = rows.get(status)
+            kept = f"{row.days} days\t{row.action}" if row is not None and row.active else "no deadline"
+            click.echo(f"{status}\t{STATUSES[status]}\t{kept}")
+        click.echo("stay-in-school rounds (days after going back): " +
+                   (",".join(map(str, follow_up_days(session))) or "none"))
+
+
+@cases_cli.command("set-deadline")
+@click.argument("status")
+@click.argument("days")
+@click.option("--action", help="what has to happen, in Thai, for the reminders (needed for a status without one)")
+def set_step_deadline(status: str, days: str, action: str | None) -> None:
+    """A case may stay DAYS days (1-365) in STATUS before it is late; DAYS "off" removes the deadline."""
+    if status not in LATE_STATUSES:
+        raise click.BadParameter(f"one of {', '.join(LATE_STATUSES)}", param_hint="STATUS")
+    off = days.strip().lower() == "off"
+    number = None if off else _whole_number(days, 1, MAX_DAYS, "DAYS")
+    if action is not None and not 0 < len(action.strip()) <= MAX_ACTION:
+        raise click.BadParameter(f"1 to {MAX_ACTION} characters", param_hint="--action")
+    with get_db().transaction() as session:
+        row = session.get(StepDeadline, status)
+        if off:
+            if row is not None:
+                row.active = False
+            audit.record_cli(session, "set_step_deadline", "step_deadline", status, days=None)
+            click.echo(f"{status}: no deadline (its cases are not late any more after the next late-cases run)")
+            return
+        if row is None:
+            if action is None:
+                raise click.BadParameter(f"{status} has no deadline yet: say what has to happen",
+                                         param_hint="--action")
+            row = StepDeadline(status=status, days=number, action=action.strip())
+            session.add(row)
+        row.days, row.active = number, True
+        if action is not None:
+            row.action = action.strip()
+        audit.record_cli(session, "set_step_deadline", "step_deadline", status, days=number, what=row.action)
+        click.echo(f"{status}: {number} days, {row.action}")
+
+
+@cases_cli.command("rounds")
+@click.argument("days")
+def set_follow_up_rounds(days: str) -> None:
+    """The stay-in-school checks, in days after a child went back to school: e.g. 7,30,90,150."""
+    wanted = sorted({_whole_number(day, 1, MAX_ROUND_DAY, "DAYS") for day in days.split(",") if day.strip()})
+    if not wanted:
+        raise click.BadParameter("at least one day, e.g. 7,30,90", param_hint="DAYS")
+    with get_db().transaction() as session:
+        rows = {row.day: row for row in session.scalars(select(FollowUpRound))}
+        for day, row in rows.items():
+            row.active = day in wanted
+        session.add_all(FollowUpRound(day=day, active=True) for day in wanted if day not in rows)
+        audit.record_cli(session, "set_follow_up_rounds", "follow_up_rounds", None, days=wanted)
+    click.echo("stay-in-school rounds: " + ",".join(map(str, wanted)))
+
+
+COMMANDS = (export_report, audit_cli, pdpa_cli, cases_cli)
+
+
+def _whole_number(raw: str, low: int, high: int, hint: str) -> int:
+    digits = to_ascii_digits(raw.strip())
+    if not (digits.isascii() and digits.isdigit()) or not low <= int(digits) <= high:
+        raise click.BadParameter(f"{raw.strip()!r}: a whole number from {low} to {high}", param_hint=hint)
+    return int(digits)
 
 
 def _case(session: Session, number: str) -> Case:

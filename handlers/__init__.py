@@ -32,6 +32,7 @@ from handlers import (
     refer_child,
     register,
     report_child,
+    report_dropout,
     set_deadline,
     welcome,
 )
@@ -65,8 +66,8 @@ ROUTES: list[Route] = [
     Route("postback", refer_child.record_back_in_school, action="enrol"),
     Route("postback", refer_child.revoke_referral, action="revoke"),
     Route("postback", act_on_case.confirm_still_in_school, action="staying"),
-    Route("postback", act_on_case.report_dropped_out, action="dropped"),
-    Route("postback", act_on_case.answer_follow_up, action="followup"),
+    Route("postback", report_dropout.report_dropped_out, action="dropped"),
+    Route("postback", report_dropout.answer_follow_up, action="followup"),
     Route("postback", act_on_case.close_case, action="close"),
     Route("postback", act_on_case.reopen_case, action="reopen"),
     Route("postback", refer_child.accept_referral, action="referral_accept"),

@@ -82,8 +82,11 @@ EVENT_LABELS = {
     "follow_up": "ติดตามผล: ยังเรียนอยู่",
     "follow_up_irregular": "ติดตามผล: มาบ้างไม่มาบ้าง",
     "follow_up_asked": "ส่งคำถามติดตามผลการเรียน",
+    # Written by the stale-case nudges, which the late-case job replaced: older histories still have them.
     "stale_nudged": "เตือนผู้แจ้ง: ไม่มีความคืบหน้า",
     "stale_escalated": "แจ้งผู้ประสานงาน: ไม่มีความคืบหน้า",
+    "late": "เกินกำหนดของขั้นตอนนี้",
+    "late_reminded": "เตือนเรื่องเกินกำหนด",
     "dropped_out": "หยุดเรียนอีกครั้ง",
     "closed": "ปิดเรื่อง",
     "reopened": "เปิดเรื่องอีกครั้ง",
@@ -349,8 +352,6 @@ def change(ctx: Context, action: str, kind: str, to_status: str, said: str, **co
         return done(ctx, refusal)
     for name, value in columns.items():
         setattr(case, name, value)
-    if kind == "dropped_out":
-        ctx.session.info["dropped_case"] = case.id  # answer_follow_up alerts the coordinators
     return show(ctx, case, said.format(number=case.number))
 
 
@@ -358,46 +359,6 @@ def change(ctx: Context, action: str, kind: str, to_status: str, said: str, **co
 def confirm_still_in_school(ctx: Context) -> Reply:
     """"ยังเรียนอยู่": a follow-up found the child still in school."""
     return change(ctx, "staying", "follow_up", "staying", "บันทึกการติดตามผลแล้วค่ะ: เรื่อง {number} เรียนต่อเนื่อง")
-
-
-@requires(*REFERRERS)
-def report_dropped_out(ctx: Context) -> Reply:
-    """"หยุดเรียนอีกครั้ง": the child left school again; the case goes back to "found"."""
-    return change(ctx, "dropped", "dropped_out", "found", "บันทึกแล้วค่ะ: เรื่อง {number} กลับเป็น “ติดตามพบแล้ว” "
-                  "เพื่อหาทางเรียนที่เหมาะกับน้องอีกครั้ง", enrolled_on=None)
-
-
-FOLLOW_UP_ANSWERED = {"yes": "ยังมาเรียน", "some": "มาบ้างไม่มาบ้าง", "no": "หยุดเรียนอีกแล้ว"}
-
-
-@requires(*REFERRERS)
-def answer_follow_up(ctx: Context) -> Reply:
-    """An answer to the scheduled "ยังมาเรียนอยู่ไหม?" (scheduler/followups.py), postback
-    action=followup&case=ID&answer=yes|some|no, checked like the card's buttons (case_for):
-    yes → "staying"; some → a history line only, the case stays followed; no → back to "found"
-    (as "หยุดเรียนอีกครั้ง"), and the area's coordinators are told by push."""
-    answer = ctx.postback.get("answer")
-    if answer == "yes":
-        return confirm_still_in_school(ctx)
-    if answer == "some":
-        case, refused = tapped(ctx, "staying")
-        if refused:
-            return refused
-        refusal = move(ctx, case, "follow_up_irregular", None, note=FOLLOW_UP_ANSWERED["some"])
-        return done(ctx, refusal) if refusal else show(
-            ctx, case, f"บันทึกแล้วค่ะ: เรื่อง {case.number} มาเรียนบ้างไม่มาบ้าง ช่วยติดตามน้องอย่างใกล้ชิดนะคะ")
-    if answer == "no":
-        reply = report_dropped_out(ctx)
-        dropped = ctx.session.info.pop("dropped_case", None)  # set by change() when the move was made
-        if dropped is not None:
-            case = ctx.session.get(Case, dropped)
-            said = (f"แจ้งเตือน: เรื่อง {case.number} {case.full_name} หยุดเรียนอีกแล้ว "
-                    f"(แจ้งโดย {ctx.user.real_name or 'ผู้ติดตาม'}) เรื่องกลับเป็น “{STATUSES['found']}” ค่ะ")
-            for coordinator in access.coordinators_covering(ctx.session, case.area):
-                if coordinator.id != ctx.user.id:
-                    queue_messages(ctx.session, coordinator.line_user_id, [text(said)])
-        return reply
-    return done(ctx, "ไม่เข้าใจคำตอบนี้ค่ะ")
 
 
 @requires(*COORDINATORS)

@@ -32,7 +32,7 @@ from helpers import (
     postgres_database,
     shut_down,
 )
-from models import Area, Base, RichMenu, User, open_case, utcnow
+from models import Area, Base, FollowUpRound, RichMenu, StepDeadline, User, open_case, utcnow
 
 # Background sender threads share the CPU with the tests: time limits per example would flake.
 settings.register_profile("default", deadline=None)
@@ -283,3 +283,17 @@ def simulator(database_url):
     thread.join()
     server.server_close()
     shut_down(app)
+
+
+@pytest.fixture
+def reference_rows(db):
+    """The deadlines and rounds are reference data that PostgreSQL tests keep: put them back afterwards."""
+    with db.transaction() as session:
+        deadlines = [(r.status, r.days, r.action, r.active) for r in session.scalars(select(StepDeadline))]
+        rounds = [(r.day, r.active) for r in session.scalars(select(FollowUpRound))]
+    yield
+    with db.transaction() as session:
+        session.execute(StepDeadline.__table__.delete())
+        session.execute(FollowUpRound.__table__.delete())
+        session.add_all(StepDeadline(status=s, days=d, action=a, active=on) for s, d, a, on in deadlines)
+        session.add_all(FollowUpRound(day=d, active=on) for d, on in rounds)

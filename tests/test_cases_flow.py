@@ -440,8 +440,11 @@ def test_a_referral_revoked_then_back_in_school_without_one(offered, db, line):
     case = case_row(db, child.id)
     assert (case.status, case.school_name, case.enrolled_on) == ("back_in_school", "โรงเรียนบ้านโนนทัน", TODAY)
 
-    note, card = teacher.taps(f"action=dropped&case={child.id}")
+    [why] = teacher.taps(f"action=dropped&case={child.id}")
+    assert "หยุดเรียนเพราะอะไร" in why["text"] and case_row(db, child.id).status == "back_in_school"
+    note, card = teacher.says("ย้ายถิ่นที่อยู่")
     assert "ติดตามพบแล้ว" in note["text"] and case_row(db, child.id).status == "found"
+    assert case_row(db, child.id).reason == "migration"
     assert [e.kind for e in history(db, child.id)][-4:] == ["referred", "referral_revoked", "enrolled", "dropped_out"]
 
 

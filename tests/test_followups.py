@@ -1,5 +1,5 @@
-"""Follow-up jobs: stay-in-school checks (and their answers through the webhook), stale-case nudges,
-the coordinators' morning summary. Each is run twice to show it sends once."""
+"""Follow-up jobs: stay-in-school checks (and their answers through the webhook, a child leaving
+school again asked why), the coordinators' morning summary. Each is run twice to show it sends once."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select
 
 from helpers import deliver_queued, quick_reply_labels
-from models import Case, CaseEvent, OutboxMessage, User, record_event, utcnow
+from models import Case, CaseEvent, OutboxMessage, User, record_event
 from scheduler.jobs import run_job
 
 T0 = datetime(2026, 6, 1, 2, 0, tzinfo=timezone.utc)  # 09:00 in Bangkok
@@ -64,10 +64,13 @@ def test_stay_in_school_checks_at_7_30_90_days_once_each_and_a_drop_out_reopens(
 
     assert run_job("stay-in-school-follow-ups", app, now=T0 + timedelta(days=90)) == 1
     assert run_job("stay-in-school-follow-ups", app, now=T0 + timedelta(days=91)) == 0
-    teacher.taps(f"action=followup&case={child}&answer=no")
+    deliver_queued(app)  # the 90-day question, before the answer's reply
+    [why] = teacher.taps(f"action=followup&case={child}&answer=no")
+    assert "หยุดเรียนเพราะอะไร" in why["text"] and status_of(db, child) == "staying"
+    teacher.says("ยากจน/ขาดค่าใช้จ่าย")
     assert status_of(db, child) == "found"
     deliver_queued(app)
-    assert any("หยุดเรียนอีกแล้ว" in t for t in line.texts_to(coordinator.user_id))
+    assert any("หยุดเรียนอีกแล้ว" in t and "ยากจน" in t for t in line.texts_to(coordinator.user_id))
     with db.transaction() as session:
         kinds = [e.kind for e in session.scalars(select(CaseEvent).where(CaseEvent.case_id == child)
                                                  .order_by(CaseEvent.id))]
@@ -90,32 +93,61 @@ def test_a_case_enrolled_long_ago_is_asked_only_the_latest_check(app, db, line, 
     assert "90 วัน" in asked["text"]
 
 
-def test_a_stale_case_nudges_its_reporter_then_escalates_once_per_spell(
+def test_observation_goes_on_past_90_days_in_the_rounds_the_coordinators_set(app, db, line, registered, new_chat,
+                                                                            make_case, reference_rows):
+    teacher = registered(new_chat(), "teacher", "400101")
+    child = make_case(status="found")
+    enrol(db, child, teacher, T0)
+    asked = [day for day in range(0, 400) if run_job("stay-in-school-follow-ups", app, now=T0 + timedelta(days=day))]
+    assert asked == [7, 30, 90, 150, 210, 270, 330]
+    deliver_queued(app)
+    assert "330 วัน" in line.texts_to(teacher.user_id)[-1]
+
+    result = app.test_cli_runner().invoke(args=["cases", "rounds", "14,45"])
+    assert result.exit_code == 0, result.output
+    again = make_case(status="found")
+    enrol(db, again, teacher, T0)
+    asked = [day for day in range(0, 100) if run_job("stay-in-school-follow-ups", app, now=T0 + timedelta(days=day))]
+    assert asked == [14, 45]
+
+
+def test_a_child_who_leaves_again_is_asked_why_and_an_urgent_reason_makes_the_case_urgent(
         app, db, line, registered, new_chat, make_case):
-    reporter = registered(new_chat(), "reporter", "400101")
-    coordinator = registered(new_chat(), "coordinator", "4001")
-    child = make_case(status="found", days_idle=15, reporter_id=user_of(db, reporter).id)
-    fresh = make_case(status="found", days_idle=3, reporter_id=user_of(db, reporter).id)
-    now = utcnow()
-
-    assert run_job("stale-case-nudges", app, now=now) == 1
-    assert run_job("stale-case-nudges", app, now=now) == 0
-    deliver_queued(app)
-    [nudge] = line.texts_to(reporter.user_id)
-    assert "14 วัน" in nudge and "(1 เรื่อง)" in nudge
-    assert line.messages_to(coordinator.user_id) == []
-
-    later = now + timedelta(days=14)
-    assert run_job("stale-case-nudges", app, now=later) == 2  # the first escalates, the other is nudged
-    assert run_job("stale-case-nudges", app, now=later + timedelta(hours=1)) == 0
-    deliver_queued(app)
-    [escalated] = line.texts_to(coordinator.user_id)
-    assert "28 วัน" in escalated and "(1 เรื่อง)" in escalated
+    teacher = registered(new_chat(), "teacher", "400101")
+    district = registered(new_chat(), "coordinator", "4001")
+    province = registered(new_chat(), "coordinator", "40")
+    child = make_case(status="found")
+    enrol(db, child, teacher, T0)
+    [why] = teacher.taps(f"action=dropped&case={child}")
+    assert "ใช้แรงงานเด็ก" in quick_reply_labels(why)
+    note, card = teacher.says("ใช้แรงงานเด็ก")
+    assert "ติดตามพบแล้ว" in note["text"]
     with db.transaction() as session:
-        number = session.get(Case, child).number
-        assert session.get(Case, child).updated_at < now - timedelta(days=14)  # markers did not touch it
-    assert number in escalated and len(line.texts_to(reporter.user_id)) == 2
-    assert fresh
+        case = session.get(Case, child)
+        assert (case.status, case.reason, case.urgent, case.enrolled_on) == ("found", "child_labour", True, None)
+        [line_] = session.scalars(select(CaseEvent).where(CaseEvent.case_id == child,
+                                                          CaseEvent.kind == "dropped_out")).all()
+        assert line_.details == {"reason": "child_labour"}
+    deliver_queued(app)
+    [alert] = line.texts_to(district.user_id)  # the nearest coordinators only
+    assert "หยุดเรียนอีกแล้ว" in alert and "ใช้แรงงานเด็ก" in alert
+    assert line.messages_to(province.user_id) == []
+
+    # "อื่น ๆ" (typed: the list is longer than the buttons) asks for the teacher's words.
+    enrol(db, child, teacher, T0 + timedelta(days=1))
+    teacher.taps(f"action=followup&case={child}&answer=no")
+    [ask] = teacher.says("อื่น ๆ")
+    assert "รายละเอียด" in ask["text"]
+    teacher.says("ไปช่วยพ่อแม่ทำนา")
+    with db.transaction() as session:
+        case = session.get(Case, child)
+        assert (case.reason, case.reason_note, case.urgent) == ("other", "ไปช่วยพ่อแม่ทำนา", True)
+
+    # Cancelled: nothing recorded, the child is still in school.
+    enrol(db, child, teacher, T0 + timedelta(days=2))
+    teacher.taps(f"action=dropped&case={child}")
+    [cancelled] = teacher.says("ยกเลิก")
+    assert "ยังไม่ได้บันทึก" in cancelled["text"] and status_of(db, child) == "back_in_school"
 
 
 def test_coordinators_get_their_area_summary_at_0730_once_a_day(app, db, line, registered, new_chat, make_case):

@@ -321,13 +321,15 @@ def test_pdpa_forget_removes_the_reports_kept_from_outside(theirs, people, app, 
         assert forget.detail["outside_reports"] == 1
 
 
-def test_a_stale_nudge_never_names_a_case_of_mine_that_is_now_another_areas(app, people, make_case, db, line):
-    """The nightly nudge lists "my" cases like เรื่องที่ฉันแจ้ง does: only those in my scope today."""
+def test_a_late_case_reminder_never_names_a_case_of_mine_that_is_now_another_areas(app, people, make_case, db, line):
+    """The late-case reminder goes to a case's owner only while the case is in their scope: one handed
+    to another area reminds that area's coordinators instead."""
     reporter = people["reporter"]
-    handed_over = make_case("40020101", status="found", days_idle=15, reporter_id=user_id(db, reporter))
-    assert run_job("stale-case-nudges", app, now=utcnow()) == 0
+    handed_over = make_case("40020101", status="to_find", days_idle=20, owner_id=user_id(db, reporter))
+    assert run_job("late-cases", app, now=utcnow()) == 1
     deliver_queued(app)
     assert_reveals_nothing_of(case_of(db, handed_over), line.messages_to(reporter.user_id))
+    assert case_of(db, handed_over).number in str(line.messages_to(people["theirs"].user_id))
 
 
 # ------------------------------------------------------------------ the official list
