@@ -2,4 +2,9 @@
 
 To add a job, write it in a module here with @job (see scheduler/jobs.py) and import the module below.
 """
-from scheduler import followups, housekeeping, reminders  # noqa: F401  (importing a job module registers its jobs)
+from scheduler import (  # noqa: F401  (importing a job module registers its jobs)
+    digest,
+    followups,
+    housekeeping,
+    reminders,
+)
