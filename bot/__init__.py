@@ -16,6 +16,7 @@ from bot import (
     db_cli,
     deadline_cli,
     download_page,
+    line_cli,
     list_cli,
     people_cli,
     scheduler_cli,
@@ -36,7 +37,7 @@ from models.database import Database
 # Each registers its blueprint or its command group on the app (the scheduler's command only starts
 # the scheduler process, which runs apart from the web workers: Procfile "scheduler").
 MODULES = (webhook, download_page, db_cli, sender_cli, deadline_cli, scheduler_cli, people_cli, coordinator_cli,
-           list_cli)
+           list_cli, line_cli)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -43,6 +43,9 @@ DEFAULTS: dict[str, Any] = {
     # LINE calls per second per process, each for reply and push; 0 means no limit of our own.
     "LINE_RATE_LIMIT": 200.0,
     "LINE_MULTICAST_RATE_LIMIT": 20.0,
+    # The pushes a month LINE's plan includes (LINE bills per recipient). Past 80 % of it in the Bangkok
+    # calendar month, non-urgent notices wait for the evening digest (line/notices.py); 0 means no limit.
+    "LINE_MONTHLY_PUSH_ALLOWANCE": 0,
     # Scheduler: only one process acts; the others stand by and take over.
     "SCHEDULER_LEASE_SECONDS": 30.0,
     "SCHEDULER_STANDBY_SECONDS": 5.0,

@@ -16,7 +16,17 @@ from sqlalchemy.orm import Session
 
 from domain import audit
 from domain.thai_dates import BANGKOK, age_on
-from models import Case, CaseEvent, CasePhoto, Conversation, Download, OutboxMessage, OutsideReport, Referral
+from models import (
+    Case,
+    CaseEvent,
+    CasePhoto,
+    Conversation,
+    Download,
+    Notice,
+    OutboxMessage,
+    OutsideReport,
+    Referral,
+)
 from models.case import FORGOTTEN_ID
 from models.crypto import cipher_of
 
@@ -36,7 +46,7 @@ BATCH = 500
 
 def forget_case(session: Session, case: Case, now: datetime) -> tuple[list[str], dict[str, int]]:
     """Remove the personal fields of `case`, its photos, the reports about it kept from outside its
-    area, the free text of its history and referrals, the drafts and the messages that name it
+    area, the free text of its history and referrals, the drafts, notices and messages that name it
     (queued ones are cancelled) and every export file still stored; keeps a keyed one-way tag of the
     national ID, so that importing the ministry's list again leaves the child forgotten. Returns the
     fields that held something and how many of each other thing went."""
@@ -62,6 +72,8 @@ def forget_case(session: Session, case: Case, now: datetime) -> tuple[list[str],
         "referrals": session.execute(update(Referral).where(Referral.case_id == case.id)
                                      .values(note=None, reason_note=None)).rowcount,
         "drafts": _forget_drafts(session, case, names_it),
+        # The notice lines about the case (waiting for a digest, or the log of those sent) name the child.
+        "notices": session.execute(delete(Notice).where(Notice.case_id == case.id)).rowcount,
         **_forget_messages(session, names_it),
         # Exports hold many children and do not record whom: every file still stored (waiting for its
         # download, or expired unused) goes; whoever still needs one exports again.

@@ -43,6 +43,7 @@ from domain.access import COORDINATORS, OUT_OF_SCOPE, REFERRERS, REPORTERS
 from domain.thai import parse_id
 from domain.thai_dates import BANGKOK, format_thai_date, now_bangkok
 from domain.thai_ids import mask_national_id
+from handlers import case_news
 from handlers.report_child import choice_steps
 from line.messages import card, flex, text
 from line.outbox import queue_messages
@@ -189,6 +190,7 @@ def move(ctx: Context, case: Case, kind: str, to_status: str | None, *, note: st
         return exc.message
     audit.record_chat(ctx, kind, "case", case.id, area_code=case.area.code if case.area else None,
                       to_status=to_status)
+    case_news.tell_reporter(ctx, case, kind)
     return None
 
 

@@ -8,6 +8,8 @@ Every summary shown is recorded in the audit log.
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from linebot.v3.messaging import (
     FlexBox,
     FlexBubble,
@@ -18,6 +20,7 @@ from linebot.v3.messaging import (
     FlexText,
     PostbackAction,
 )
+from sqlalchemy.orm import Session
 
 from chat.dispatcher import Context, Reply
 from chat.menus import main_menu, requires
@@ -25,8 +28,9 @@ from domain import access, audit, people
 from domain.menu_labels import MENU_EXPORT_REPORT
 from domain.summary import LEVEL_WORDS, Summary, deadline_progress, summarise
 from domain.thai_dates import format_thai_datetime
+from line import notices
 from line.messages import MAX_LABEL, quick_replies, text
-from models import STATUSES
+from models import STATUSES, User
 
 TITLE = "สรุปพื้นที่"
 MAX_SUB_AREAS = 10  # rows on the card; the rest are counted below them
@@ -67,9 +71,14 @@ def summary_reply(ctx: Context, roots: tuple[str, ...], label: str, area_code: s
                       cases=summary.counts.total)
     progress = deadline_progress(ctx.session, roots, ctx.now)
     card = summary_card(summary, label, format_thai_datetime(ctx.now), ctx.config["SUMMARY_OVERDUE_DAYS"],
-                        progress, area_code, up_action(ctx, area_code))
+                        progress, area_code, up_action(ctx, area_code), admin_budget(ctx.session, ctx.user, ctx.now))
     card.quick_reply = quick_replies(*main_menu(ctx.user))
     return [card]
+
+
+def admin_budget(session: Session, user: User, now: datetime) -> str | None:
+    """The push budget line, for admins only (they answer for the LINE bill)."""
+    return notices.budget(session, now).thai() if user.role == "admin" else None
 
 
 def up_action(ctx: Context, area_code: str | None) -> PostbackAction | None:
@@ -86,7 +95,8 @@ def up_action(ctx: Context, area_code: str | None) -> PostbackAction | None:
 # ----------------------------------------------------------------------------- the card
 
 def summary_card(summary: Summary, label: str, as_of: str, overdue_days: int, progress: list[str],
-                 area_code: str | None, up: PostbackAction | None) -> FlexMessage:
+                 area_code: str | None, up: PostbackAction | None, budget: str | None = None) -> FlexMessage:
+    """`budget`: the month's pushes against the allowance (line.notices.Budget.thai), on admins' cards."""
     counts = summary.counts
     body: list[FlexComponent] = [
         FlexText(text=f"ทั้งหมด {counts.total:,} คน", weight="bold", size="xl"),
@@ -99,6 +109,8 @@ def summary_card(summary: Summary, label: str, as_of: str, overdue_days: int, pr
                  *(FlexText(text=line, size="sm", wrap=True) for line in progress)]
     if summary.sub_areas:
         body += [FlexSeparator(margin="lg"), *sub_area_section(summary)]
+    if budget:
+        body += [FlexSeparator(margin="lg"), FlexText(text=budget, size="xs", color=GREY, wrap=True, margin="lg")]
     export = PostbackAction(label=MENU_EXPORT_REPORT, displayText=MENU_EXPORT_REPORT,
                             data="action=export" + (f"&area={area_code}" if area_code else ""))
     buttons = [FlexButton(style="primary", height="sm", action=export)]

@@ -1,4 +1,9 @@
-""""เรื่องที่ฉันแจ้ง": the status of every child the user reported or checked in, newest change first.
+""""เรื่องที่ฉันแจ้ง": every child the user reported or checked in, each with its timeline, urgent
+cases first, then the newest change.
+
+A carousel of one bubble per case (PAGE_SIZE a page, "ถัดไป" for the next): the case number, name,
+status, and the history lines in Thai with their dates in พ.ศ. (act_on_case.event_text), the latest
+MAX_EVENTS of them, and a "ดูเรื่อง" button.
 
 Only cases the user may see today: one handed to another area (a child who moved) or left behind
 when the user's own area changed is that area's now. A report kept for another area's
@@ -7,21 +12,22 @@ coordinators (models.OutsideReport) is not a history line, so it never makes the
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 
-from linebot.v3.messaging import PostbackAction
+from linebot.v3.messaging import FlexBubble, PostbackAction
 from sqlalchemy import func, or_, select
 
 from chat.dispatcher import Context, Reply
 from chat.menus import main_menu, requires
 from domain.access import REPORTERS, visible_area_filter
 from domain.menu_labels import MENU_REPORT_CHILD
-from domain.thai_dates import BANGKOK, format_thai_date
-from handlers.act_on_case import viewed
+from handlers.act_on_case import event_text, viewed
 from handlers.children_to_find import NEXT
-from line.messages import MAX_QUICK_REPLIES, text
+from line.messages import MAX_QUICK_REPLIES, card, flex, text
 from models import STATUSES, Area, Case, CaseEvent, User
 
-PAGE_SIZE = 10
+PAGE_SIZE = 10  # bubbles a page (LINE allows 12 in a carousel)
+MAX_EVENTS = 8  # history lines a bubble shows, the latest; the older ones are counted
 # The history lines that make a case one of "mine".
 MINE = ("reported", "reported_again", "checked_in")
 
@@ -30,6 +36,16 @@ def my_cases(user: User):
     reported = select(CaseEvent.case_id).where(CaseEvent.actor_id == user.id, CaseEvent.kind.in_(MINE))
     return (select(Case).outerjoin(Area, Case.area_id == Area.id).where(visible_area_filter(user))
             .where(or_(Case.reporter_id == user.id, Case.id.in_(reported))))
+
+
+def timeline_bubble(case: Case, events: list[CaseEvent]) -> FlexBubble:
+    lines = [event_text(e) for e in events[-MAX_EVENTS:]]
+    if len(events) > MAX_EVENTS:
+        lines.insert(0, f"…และก่อนหน้านี้อีก {len(events) - MAX_EVENTS} รายการ")
+    rows = [("สถานะ", ("🚨 เร่งด่วน · " if case.urgent else "") + STATUSES[case.status]),
+            ("ความคืบหน้า", "\n".join(lines) or "-")]
+    look = PostbackAction(label="ดูเรื่อง", data=f"action=case&case={case.id}", displayText="ดูเรื่อง")
+    return card(f"{case.number} {case.full_name}", rows, [("secondary", look)])
 
 
 @requires(*REPORTERS)
@@ -45,13 +61,15 @@ def show_my_reports(ctx: Context) -> Reply:
         page = min(max(1, int(ctx.postback.get("page", "1"))), pages)
     except ValueError:
         page = 1
-    cases = list(ctx.session.scalars(stmt.order_by(Case.updated_at.desc(), Case.id.desc())
+    cases = list(ctx.session.scalars(stmt.order_by(Case.urgent.desc(), Case.updated_at.desc(), Case.id.desc())
                                      .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
     viewed(ctx, cases, "my_reports")
-    lines = [f"เรื่องที่ท่านแจ้ง {total:,} เรื่อง (หน้า {page}/{pages})"]
-    for number, case in enumerate(cases, start=(page - 1) * PAGE_SIZE + 1):
-        updated = format_thai_date(case.updated_at.astimezone(BANGKOK).date())
-        lines.append(f"{number}. {case.number} {case.full_name}\n   {STATUSES[case.status]} (อัปเดต {updated})")
-    lines.append("พิมพ์เลขที่เรื่อง เช่น " + cases[0].number + " เพื่อดูรายละเอียด")
+    history: dict[int, list[CaseEvent]] = defaultdict(list)
+    for event in ctx.session.scalars(select(CaseEvent).where(CaseEvent.case_id.in_([c.id for c in cases]))
+                                     .order_by(CaseEvent.id)):
+        history[event.case_id].append(event)
+    heading = f"เรื่องที่ท่านแจ้ง {total:,} เรื่อง (หน้า {page}/{pages})"
     more = [PostbackAction(label=NEXT, data=f"action=mine&page={page + 1}", displayText=NEXT)] if page < pages else []
-    return [text("\n".join(lines), *[*more, *main_menu(ctx.user)][:MAX_QUICK_REPLIES])]
+    alt = heading + ": " + ", ".join(c.number for c in cases)
+    return [flex(alt, [timeline_bubble(c, history[c.id]) for c in cases],
+                 *[*more, *main_menu(ctx.user)][:MAX_QUICK_REPLIES])]

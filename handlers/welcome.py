@@ -4,7 +4,14 @@ from __future__ import annotations
 from chat.dispatcher import Context, Reply
 from chat.menus import main_menu
 from domain import access
-from domain.menu_labels import MENU_ABOUT, MENU_HELP, MENU_REGISTER, MENU_REPORT_CHILD
+from domain.menu_labels import (
+    MENU_ABOUT,
+    MENU_HELP,
+    MENU_MY_REPORTS,
+    MENU_NOTICE_SETTINGS,
+    MENU_REGISTER,
+    MENU_REPORT_CHILD,
+)
 from handlers import register
 from line.messages import text
 
@@ -28,6 +35,8 @@ HELP = (
     f"• เลือก \"{MENU_ABOUT}\" เพื่ออ่านรายละเอียดโครงการ\n"
     f"• พิมพ์ \"{MENU_REGISTER}\" แล้วกรอกรหัสเชิญจากผู้ประสานงาน เพื่อแจ้งและติดตามเด็กในพื้นที่ของท่าน\n"
     f"• เมื่อพบเด็กที่ไม่ได้เรียน เลือก \"{MENU_REPORT_CHILD}\" แล้วตอบคำถามทีละข้อ\n"
+    f"• \"{MENU_MY_REPORTS}\" แสดงความคืบหน้าของเรื่องที่ท่านแจ้ง และบอทจะแจ้งเมื่อเรื่องมีความคืบหน้า\n"
+    f"• เลือก \"{MENU_NOTICE_SETTINGS}\" เพื่อเลือกรับแจ้งทันที สรุปวันละครั้ง (18:00 น.) หรือปิด\n"
     "• ระหว่างกรอกข้อมูล พิมพ์ \"ยกเลิก\" เพื่อยกเลิก หรือ \"ย้อนกลับ\" เพื่อแก้ข้อก่อนหน้า"
 )
 

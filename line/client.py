@@ -83,6 +83,15 @@ class LineClient:
         self._call(api.api_client.call_api, path, "POST", header_params=headers, body=body,
                    auth_settings=["Bearer"], response_types_map={}, _host=api.line_base_path)
 
+    def message_quota(self) -> int | None:
+        """This month's target limit set on LINE (free plus additional messages), None when there is none."""
+        quota = self._call(MessagingApi(self._client()).get_message_quota)
+        return quota.value if quota.type == "limited" else None
+
+    def message_quota_consumption(self) -> int:
+        """The messages LINE counts as sent this month."""
+        return self._call(MessagingApi(self._client()).get_message_quota_consumption).total_usage
+
     def show_loading(self, user_id: str, seconds: int = 20) -> None:
         request = ShowLoadingAnimationRequest(chatId=user_id, loadingSeconds=seconds)
         self._call(MessagingApi(self._client()).show_loading_animation_with_http_info, request)

@@ -145,6 +145,9 @@ class Sender(QueueWorker):
         messages = self.prepare(row.messages)
         chunks = [messages[i:i + MESSAGES_PER_CALL] for i in range(0, len(messages), MESSAGES_PER_CALL)]
         sent = row.chunks_sent
+        # What LINE bills: one per recipient of each push or multicast call (replies are free),
+        # added to what earlier attempts of this row pushed.
+        pushes = row.pushes
         reply_token = row.reply_token
         try:
             if row.rich_menu is not None:
@@ -169,23 +172,25 @@ class Sender(QueueWorker):
                             continue
                 else:
                     self._push(row, recipients, chunks[sent], sent)
+                    pushes += len(recipients)
                 sent += 1
                 if sent < len(chunks):  # the last chunk is recorded together with "sent", one write less
-                    self.record(row.id, chunks_sent=sent)
+                    self.record(row.id, chunks_sent=sent, pushes=pushes)
         except LineError as exc:
-            self.record_failure(row, exc, chunks_sent=sent)
+            self.record_failure(row, exc, chunks_sent=sent, pushes=pushes)
             return
-        self._sent.add((row.id, sent))
+        self._sent.add((row.id, sent, pushes))
 
-    def _record_sent(self, rows: list[tuple[int, int]]) -> None:
-        by_chunks: dict[int, list[int]] = {}
-        for row_id, chunks in rows:
-            by_chunks.setdefault(chunks, []).append(row_id)
+    def _record_sent(self, rows: list[tuple[int, int, int]]) -> None:
+        # One UPDATE per (chunks, pushes) pair: under load almost every row is a one-chunk reply (0 pushes).
+        by_outcome: dict[tuple[int, int], list[int]] = {}
+        for row_id, chunks, pushes in rows:
+            by_outcome.setdefault((chunks, pushes), []).append(row_id)
         table = OutboxMessage.__table__
         # Only rows still ours: one cancelled meanwhile (pdpa forget) stays cancelled.
         self.write(*[update(table).where(table.c.id.in_(ids), table.c.status == self.busy_status)
-                     .values(status="sent", chunks_sent=chunks, sent_at=self.clock(), last_error=None)
-                     for chunks, ids in by_chunks.items()])
+                     .values(status="sent", chunks_sent=chunks, pushes=pushes, sent_at=self.clock(), last_error=None)
+                     for (chunks, pushes), ids in by_outcome.items()])
 
     def _held_for_quiet_hours(self, row: OutboxMessage) -> bool:
         """Hold a push until the morning; a reply answers what the user just said, and a rich menu

@@ -2,4 +2,10 @@
 
 To add a job, write it in a module here with @job (see scheduler/jobs.py) and import the module below.
 """
-from scheduler import followups, housekeeping, late_cases, reminders  # noqa: F401  (importing registers the jobs)
+from scheduler import (  # noqa: F401  (importing a job module registers its jobs)
+    digest,
+    followups,
+    housekeeping,
+    late_cases,
+    reminders,
+)

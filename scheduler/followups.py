@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from domain import access
 from domain.summary import deadline_progress, summarise
 from domain.thai_dates import BANGKOK, format_thai_datetime
-from handlers.area_summary import summary_card
+from handlers.area_summary import admin_budget, summary_card
 from line.outbox import queue_messages
 from models import IN_SCHOOL, Case, CaseEvent, OutboxMessage, User, follow_up_days
 from scheduler.jobs import JobContext, daily, job
@@ -143,7 +143,8 @@ def push_coordinator_summaries(ctx: JobContext) -> int:
                 continue  # no area yet (an organisation without areas): nothing of theirs to sum up
             summary = summarise(session, roots, ctx.now, overdue_days)
             card = summary_card(summary, access.scope_label(user), format_thai_datetime(ctx.now), overdue_days,
-                                deadline_progress(session, roots, ctx.now), None, None)
+                                deadline_progress(session, roots, ctx.now), None, None,
+                                admin_budget(session, user, ctx.now))
             row = queue_messages(session, user.line_user_id, [card])
             row.retry_key = key
             sent += 1

@@ -1,20 +1,35 @@
 """Jobs that keep the database small: delivered messages are not kept longer than needed (PDPA)."""
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
-from models import OutboxMessage
+from line.notices import month_of
+from models import Notice, OutboxMessage, PushUsage
 from scheduler.jobs import JobContext, daily, job
+
+FINISHED = ("sent", "failed", "skipped", "cancelled")
 
 
 @job("outbox-cleanup", trigger=daily(3, 0), misfire_grace_time=6 * 3600)
 def delete_old_outbox_rows(ctx: JobContext) -> int:
-    """Delete finished outbox rows (they hold message text) older than OUTBOX_RETENTION_DAYS."""
+    """Delete finished outbox rows (they hold message text) older than OUTBOX_RETENTION_DAYS, and the
+    notices sent as long ago (their lines name children). The pushes the deleted rows counted move
+    into PushUsage, by Bangkok month, in the same transaction: the month's push budget stays whole."""
     cutoff = ctx.now - timedelta(days=ctx.config["OUTBOX_RETENTION_DAYS"])
+    old = (OutboxMessage.status.in_(FINISHED), OutboxMessage.created_at < cutoff)
     with ctx.db.transaction() as session:
-        return session.execute(
-            delete(OutboxMessage).where(OutboxMessage.status.in_(("sent", "failed", "skipped", "cancelled")),
-                                        OutboxMessage.created_at < cutoff)
-        ).rowcount
+        carried: Counter[str] = Counter()
+        for sent_at, pushes in session.execute(select(OutboxMessage.sent_at, OutboxMessage.pushes).where(
+                *old, OutboxMessage.pushes > 0, OutboxMessage.sent_at.is_not(None))):
+            carried[month_of(sent_at)] += pushes
+        for month, pushes in carried.items():
+            usage = session.get(PushUsage, month, with_for_update=True)
+            if usage is None:
+                session.add(PushUsage(month=month, pushes=pushes))
+            else:
+                usage.pushes += pushes
+        session.execute(delete(Notice).where(Notice.sent_at < cutoff))
+        return session.execute(delete(OutboxMessage).where(*old)).rowcount

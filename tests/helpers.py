@@ -245,6 +245,13 @@ def flex_texts(message: dict) -> list[str]:
     return found
 
 
+def all_text(message: dict) -> str:
+    """What a message shows in words: a text's text, or a Flex message's alt text and every text in it."""
+    if message.get("type") == "flex":
+        return "\n".join([message.get("altText", ""), *flex_texts(message)])
+    return message.get("text", "")
+
+
 def quick_reply_labels(message: dict) -> list[str]:
     return [item["action"]["label"] for item in (message.get("quickReply") or {}).get("items", [])]
 

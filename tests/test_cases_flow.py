@@ -20,8 +20,10 @@ from domain.thai_dates import format_thai_date, now_bangkok
 from domain.thai_ids import mask_national_id
 from helpers import (
     Chat,
+    all_text,
     bubbles,
     buttons_of,
+    card_rows,
     cases_in,
     import_list,
     in_organisation,
@@ -41,6 +43,7 @@ from models import (
     Referral,
     User,
     record_event,
+    utcnow,
 )
 
 TODAY = now_bangkok().date()
@@ -529,7 +532,7 @@ def test_every_list_page_is_audited_per_case(many, registered, chat, db):
 
 # ------------------------------------------------------------------ เรื่องที่ฉันแจ้ง
 
-def test_my_reports_lists_what_i_reported_and_checked_in(listed, registered, chat, db):
+def test_my_reports_lists_what_i_reported_and_checked_in_with_their_timelines(listed, registered, chat, db):
     registered(chat, "reporter", "400102")
     [empty] = chat.says(MENU_MY_REPORTS)
     assert "ยังไม่มีเรื่องที่แจ้ง" in empty["text"]
@@ -537,23 +540,36 @@ def test_my_reports_lists_what_i_reported_and_checked_in(listed, registered, cha
     check_in(chat, first.id, "ไม่พบตัว", "ข้าม", "ข้าม", "ไม่มีรูป")
     check_in(chat, second.id, "เสียชีวิต", "ข้าม")
     [mine] = chat.says(MENU_MY_REPORTS)
-    assert "2 เรื่อง (หน้า 1/1)" in mine["text"]
-    assert f"{second.number} {second.full_name}\n   ปิดเรื่อง" in mine["text"]
-    assert f"{first.number} {first.full_name}\n   ไม่พบตัว" in mine["text"]
-    assert mine["text"].index(second.number) < mine["text"].index(first.number)  # newest change first
-    assert first.national_id not in mine["text"]
+    assert "2 เรื่อง (หน้า 1/1)" in mine["altText"]
+    newest, older = bubbles(mine)  # newest change first, one bubble each
+    assert f"{second.number} {second.full_name}" in all_text({"type": "flex", "contents": newest})
+    today = format_thai_date(now_bangkok().date())
+    rows = card_rows({"type": "flex", "contents": older})
+    assert rows["สถานะ"] == "ไม่พบตัว"
+    # The timeline: every history line, dated in พ.ศ., in Thai.
+    assert rows["ความคืบหน้า"].splitlines() == [f"{today} นำเข้าจากรายชื่อ", f"{today} เช็กอิน → ไม่พบตัว"]
+    assert "ปิดเรื่อง" in card_rows({"type": "flex", "contents": newest})["ความคืบหน้า"]
+    assert buttons_of(older) == {"ดูเรื่อง": f"action=case&case={first.id}"}
+    assert first.national_id not in str(mine)
 
 
-def test_my_reports_are_paged(registered, chat, db, areas):
+def test_my_reports_are_paged_with_urgent_cases_first(registered, chat, db, areas):
     registered(chat, "reporter", "400102")
     with db.transaction() as session:
         me = session.scalar(select(User).where(User.line_user_id == chat.user_id))
         for i in range(12):
-            session.add(Case(first_name=f"เด็ก{i}", last_name="ทดสอบ", reporter_id=me.id, area_id=areas["400102"]))
+            session.add(Case(first_name=f"เด็ก{i}", last_name="ทดสอบ", reporter_id=me.id, area_id=areas["400102"],
+                             urgent=i == 0, updated_at=utcnow() - timedelta(days=12 - i)))
     [page1] = chat.says(MENU_MY_REPORTS)
-    assert "12 เรื่อง (หน้า 1/2)" in page1["text"] and quick_reply_labels(page1)[0] == "ถัดไป"
+    assert "12 เรื่อง (หน้า 1/2)" in page1["altText"] and quick_reply_labels(page1)[0] == "ถัดไป"
+    shown = bubbles(page1)
+    assert len(shown) == 10
+    # The urgent one first although it changed longest ago, then the newest change.
+    assert "เด็ก0" in all_text({"type": "flex", "contents": shown[0]})
+    assert card_rows({"type": "flex", "contents": shown[0]})["สถานะ"].startswith("🚨 เร่งด่วน")
+    assert "เด็ก11" in all_text({"type": "flex", "contents": shown[1]})
     [page2] = chat.taps(page1["quickReply"]["items"][0]["action"]["data"])
-    assert "(หน้า 2/2)" in page2["text"] and page2["text"].count("ทดสอบ") == 2
+    assert "(หน้า 2/2)" in page2["altText"] and len(bubbles(page2)) == 2
 
 
 # ------------------------------------------------------------------ the workflow's table and the place finder
@@ -604,7 +620,7 @@ def test_a_page_past_the_end_is_the_last_page(many, registered, chat, db):
         me = session.scalar(select(User).where(User.line_user_id == chat.user_id))
         session.execute(update(Case).values(reporter_id=me.id))
     [mine] = chat.taps("action=mine&page=40")
-    assert "(หน้า 3/3)" in mine["text"]
+    assert "(หน้า 3/3)" in mine["altText"]
 
 
 def test_a_referral_started_on_a_case_that_then_leaves_the_area_stops(listed, schools, registered, chat, db, areas):

@@ -22,12 +22,12 @@ from helpers import (
     ID,
     OTHER_ID,
     Chat,
+    all_text,
     answer,
     card_rows,
     photo_once,
     plain_answers,
     quick_reply_labels,
-    texts_of,
     wait_for,
     walk,
 )
@@ -613,7 +613,7 @@ def test_a_reporter_without_an_area_of_their_own_picks_one_inside_their_scope(ch
     with db.transaction() as session:
         case = session.scalars(select(Case)).one()
         assert case.area_code == "40010202" and case.number in done["text"]
-    assert case.number in texts_of(teacher.says(MENU_MY_REPORTS))[0]
+    assert case.number in all_text(teacher.says(MENU_MY_REPORTS)[0])
 
 
 def test_a_reporter_whose_organisation_has_one_area_is_not_asked(chat, registered, db):

@@ -14,7 +14,7 @@ import helpers
 from chat import flow
 from domain.menu_labels import MENU_DEACTIVATE, MENU_INVITE, MENU_MY_REPORTS, MENU_REPORT_CHILD
 from domain.thai_ids import mask_national_id
-from helpers import ID, PUBLIC_BASE_URL, plain_answers, texts_of, walk
+from helpers import ID, PUBLIC_BASE_URL, all_text, plain_answers, texts_of, walk
 from models import Area, AuditEntry, Case, Conversation, InboundEvent, OutsideReport, User, utcnow
 
 ROGUE_PHONE = "0898887777"
@@ -52,7 +52,7 @@ def test_a_report_by_a_school_teacher_without_an_own_area_reaches_the_schools_ar
     # teacher picks inside it), not in no area at all, which only national scope ever sees.
     assert case.area_code is not None and case.area_code.startswith("400101"), case.area_code
     assert any("มีการแจ้งพบเด็ก" in t for t in chat.line.texts_to(district.user_id))
-    assert "ยังไม่มีเรื่องที่แจ้ง" not in texts_of(chat.says(MENU_MY_REPORTS))[0]
+    assert "ยังไม่มีเรื่องที่แจ้ง" not in all_text(chat.says(MENU_MY_REPORTS)[0])
 
 
 # ------------------------------------------------------------------ deactivation by phone number

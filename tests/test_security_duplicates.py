@@ -17,7 +17,7 @@ from sqlalchemy import select, text, update
 from devtools.synthetic import generate_list, list_table, to_csv
 from domain.menu_labels import MENU_MY_REPORTS
 from domain.thai_ids import mask_national_id
-from helpers import ID, Chat, deliver_queued, plain_answers, texts_of, wait_for, walk
+from helpers import ID, Chat, all_text, deliver_queued, plain_answers, texts_of, wait_for, walk
 from models import (
     STATUSES,
     AuditEntry,
@@ -208,7 +208,7 @@ def test_a_new_child_in_the_area_the_reporter_just_left_gets_no_number(people, d
         assert case.area_code == "400201"
     assert SENT_FOR_REVIEW in reply["text"] and case.number not in reply["text"]
     assert any(case.number in t for t in line.texts_to(people["theirs"].user_id))
-    assert case.number not in " ".join(t["text"] for t in reporter.says(MENU_MY_REPORTS))
+    assert case.number not in " ".join(all_text(t) for t in reporter.says(MENU_MY_REPORTS))
 
 
 def test_an_in_scope_duplicate_still_updates_the_case_and_says_so(theirs, registered, new_chat, db, line):
@@ -221,7 +221,7 @@ def test_an_in_scope_duplicate_still_updates_the_case_and_says_so(theirs, regist
     with db.transaction() as session:
         assert session.scalars(select(CasePhoto.case_id)).all() == [theirs]
     [mine] = there.says(MENU_MY_REPORTS)
-    assert case.number in mine["text"]
+    assert case.number in all_text(mine)
 
 
 def test_the_insert_race_picks_up_another_areas_case_and_still_reveals_nothing(
@@ -283,7 +283,7 @@ def test_a_check_in_giving_another_areas_national_id_reveals_and_changes_nothing
     assert any(OUTSIDE_HEADLINE in t and case.number in t for t in line.texts_to(people["theirs"].user_id))
     assert_reveals_nothing_of(case, line.messages_to(people["ours"].user_id), status=False)
     [mine] = reporter.says(MENU_MY_REPORTS)
-    assert checked.number in mine["text"] and case.number not in mine["text"]
+    assert checked.number in all_text(mine) and case.number not in all_text(mine)
 
 
 # ------------------------------------------------------------------ "เรื่องที่ฉันแจ้ง"
@@ -295,7 +295,7 @@ def test_my_reports_lists_only_cases_in_my_scope_today(people, db, areas):
     reporter.says("ยืนยัน")
     [case] = stored(db, "cases", "1 = 1")
     [mine] = reporter.says(MENU_MY_REPORTS)
-    assert "1 เรื่อง" in mine["text"]
+    assert "1 เรื่อง" in all_text(mine)
     with db.transaction() as session:
         session.execute(update(Case).where(Case.id == case["id"]).values(area_id=areas["400201"]))
     [mine] = reporter.says(MENU_MY_REPORTS)

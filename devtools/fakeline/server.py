@@ -75,6 +75,11 @@ class FakeLine(WebhookEvents, FaultInjection, RichMenus):
         self._profiles: dict[str, dict] = {}
         self._contents: dict[str, tuple[bytes, str]] = {}
 
+        # The channel's monthly target limit (None: type "none") and the messages LINE counts against it:
+        # one per recipient of each push, multicast or broadcast since this fake started (its "month").
+        self.message_quota: int | None = None
+        self._consumed = 0
+
         self.rich_menus: dict[str, dict] = {}
         self._rich_menu_images: dict[str, tuple[bytes, str]] = {}
         self._user_menus: dict[str, str] = {}
@@ -140,10 +145,12 @@ class FakeLine(WebhookEvents, FaultInjection, RichMenus):
         return [m["text"] for m in self.messages_to(user_id) if m.get("type") in ("text", "textV2")]
 
     def reset(self) -> None:
-        """Forget recorded calls and deliveries; users, contents and menus stay."""
+        """Forget recorded calls, deliveries and the month's quota; users, contents and menus stay."""
         with self._lock:
             self.calls.clear()
             self._deliveries.clear()
+            self._consumed = 0
+            self.message_quota = None
 
     # ------------------------------------------------ users, profiles, content
 
@@ -270,6 +277,8 @@ class FakeLine(WebhookEvents, FaultInjection, RichMenus):
             "validateMulticast": ok,
             "validateBroadcast": ok,
             "showLoadingAnimation": self._accepted,
+            "getMessageQuota": self._get_quota,
+            "getMessageQuotaConsumption": self._get_consumption,
             "getProfile": self._get_profile,
             "getMessageContent": self._get_content,
             "validateRichMenuObject": ok,
@@ -316,15 +325,17 @@ class FakeLine(WebhookEvents, FaultInjection, RichMenus):
         return answer
 
     def _push(self, params, body, request_id) -> Answer:
-        return self._with_retry_key(
-            request_id,
-            lambda: Answer(200, {"sentMessages": self._deliver(body["to"], body["messages"])}),
-        )
+        def send() -> Answer:
+            self._consumed += 1
+            return Answer(200, {"sentMessages": self._deliver(body["to"], body["messages"])})
+
+        return self._with_retry_key(request_id, send)
 
     def _multicast(self, params, body, request_id) -> Answer:
         def send() -> Answer:
             for user_id in body["to"]:
                 self._deliver(user_id, body["messages"])
+            self._consumed += len(body["to"])
             return Answer(200, {})
 
         return self._with_retry_key(request_id, send)
@@ -334,9 +345,18 @@ class FakeLine(WebhookEvents, FaultInjection, RichMenus):
             for user_id, following in list(self._following.items()):
                 if following:
                     self._deliver(user_id, body["messages"])
+                    self._consumed += 1
             return Answer(200, {})
 
         return self._with_retry_key(request_id, send)
+
+    def _get_quota(self, params, body, request_id) -> Answer:
+        if self.message_quota is None:
+            return Answer(200, {"type": "none"})
+        return Answer(200, {"type": "limited", "value": self.message_quota})
+
+    def _get_consumption(self, params, body, request_id) -> Answer:
+        return Answer(200, {"totalUsage": self._consumed})
 
     def _get_profile(self, params, body, request_id) -> Answer:
         profile = self._profiles.get(params["userId"])
