@@ -334,3 +334,17 @@ def test_my_work_when_there_is_none_and_the_menu_offers_it(registered, chat):
     registered(chat, "reporter", "400102")
     [nothing] = chat.says(MENU_MY_WORK)
     assert "ยังไม่มีงาน" in nothing["text"] and MENU_MY_WORK in quick_reply_labels(nothing)
+
+
+def test_my_work_pages_ten_at_a_time(registered, chat, db, make_case):
+    registered(chat, "teacher", "400102")
+    owned = [make_case("40010201", "found", first_name=f"คนที่{n}") for n in range(11)]
+    with db.transaction() as session:
+        session.execute(update(Case).where(Case.id.in_(owned)).values(owner_id=user_id(db, chat)))
+    heading, page1 = chat.says(MENU_MY_WORK)
+    assert "11 เรื่อง (หน้า 1/2)" in heading["text"] and len(bubbles(page1)) == 10
+    assert quick_reply_labels(page1)[0] == "ถัดไป"
+    heading, page2 = chat.taps("action=work&page=2")
+    assert "(หน้า 2/2)" in heading["text"] and len(bubbles(page2)) == 1
+    [bad] = chat.taps("action=work&page=x")[:1]
+    assert "(หน้า 1/2)" in bad["text"]
