@@ -244,8 +244,8 @@ def hand_over(ctx: Context, case: Case, moved_to: dict) -> str:
                                          "national_id": case.national_id})
     if there is None or there.id == case.id:
         own_case.request_hand_over(ctx, case, CaseTransfer(kind="transfer", to_area=area))
-        return (f"ส่งคำขอให้ผู้ประสานงานของ{area_label(area)} รับเรื่องต่อแล้วค่ะ ระหว่างรอ เรื่องยังอยู่ในพื้นที่ของท่าน "
-                "จะแจ้งให้ทราบเมื่อพื้นที่ใหม่ตอบรับ")
+        return (f"ส่งคำขอให้ผู้ประสานงานของ{area_label(area)} รับเรื่องต่อแล้วค่ะ "
+                "ระหว่างรอ เรื่องยังอยู่ในพื้นที่ของท่าน จะแจ้งให้ทราบเมื่อพื้นที่ใหม่ตอบรับ")
     # The new area lists the child already (one child, one case): this case stays where it was,
     # marked moved, and the new area's coordinators are told that their own case has moved in.
     notice = "\n".join([f"📦 เด็กในเรื่อง {there.number} ของพื้นที่ท่านย้ายมาจากพื้นที่อื่น (เรื่อง {case.number}) "

@@ -49,8 +49,8 @@ from chat.menus import requires
 from chat.step import Answer, Finish, Step
 from domain import access, audit
 from domain.access import COORDINATORS, REPORTERS, area_label, in_scope, nearest_coordinators
-from domain.ownership import may_own, organisations_covering, prefixes_of, take_ownership
 from domain.menu_labels import MENU_MY_WORK
+from domain.ownership import may_own, organisations_covering, prefixes_of, take_ownership
 from domain.people import find_place
 from domain.thai import InvalidInput
 from domain.thai_phones import format_phone
@@ -185,7 +185,7 @@ def addressed(user: User, transfer: CaseTransfer) -> bool:
     if access.refusal(user, REPORTERS) or user.id == transfer.requested_by_id:
         return False
     if transfer.kind == "assign":
-        return user.id == transfer.to_user_id and in_scope(user, case.area)
+        return user.id == transfer.to_user_id and in_scope(user, case.area) and may_own(user, case)
     if transfer.to_org_id is not None:
         return user.organisation_id == transfer.to_org_id and in_scope(user, case.area) and may_own(user, case)
     return user.role in COORDINATORS and in_scope(user, transfer.to_area)

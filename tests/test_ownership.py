@@ -8,13 +8,11 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from devtools.synthetic import generate_list
-
 from domain import people
 from domain.menu_labels import MENU_CHILDREN_TO_FIND, MENU_MY_WORK
 from domain.ownership import take_ownership
 from helpers import bubbles, buttons_of, import_list, in_organisation, plain_answers, quick_reply_labels, walk
 from models import Area, Case, CaseEvent, CaseTransfer, User, utcnow
-
 
 # ------------------------------------------------------------------ helpers
 

@@ -2,7 +2,7 @@
 
 Each valid row of an ImportReport (domain.official_list.list_report) is one child. A child not yet known becomes a
 case "to_find" in the area its address resolved to (and so with the local government and school
-covering that area); a child already known (the same national ID, or without IDs the same name and
+covering that area), owned by that local government (domain.ownership); a child already known (the same national ID, or without IDs the same name and
 birth date in the same area) keeps their case and history, and only what the list says about them is
 updated, with a "list_updated" event saying what changed. Re-importing the same file changes nothing.
 
