@@ -20,6 +20,7 @@ from domain.menu_labels import (
     MENU_INVITE,
     MENU_MY_REPORTS,
     MENU_NOTICE_SETTINGS,
+    MENU_MY_WORK,
     MENU_REGISTER,
     MENU_REPORT_CHILD,
 )
@@ -30,9 +31,11 @@ __all__ = ["area_buttons", "main_menu", "organisation_areas_to_choose", "require
 # An organisation's areas offered as buttons; with more, the user types a code or a name.
 MAX_AREA_BUTTONS = 10
 
-REPORTER_MENU = (MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND, MENU_MY_REPORTS, MENU_NOTICE_SETTINGS, MENU_HELP)
-COORDINATOR_MENU = (MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND, MENU_MY_REPORTS, MENU_AREA_SUMMARY, MENU_EXPORT_REPORT,
-                    MENU_INVITE, MENU_DEACTIVATE, MENU_NOTICE_SETTINGS, MENU_HELP)
+# Every role can own a case (domain.ownership.may_own), so every menu has "งานของฉัน".
+REPORTER_MENU = (MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND, MENU_MY_WORK, MENU_MY_REPORTS, MENU_NOTICE_SETTINGS,
+                 MENU_HELP)
+COORDINATOR_MENU = (MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND, MENU_MY_WORK, MENU_MY_REPORTS, MENU_AREA_SUMMARY,
+                    MENU_EXPORT_REPORT, MENU_INVITE, MENU_DEACTIVATE, MENU_NOTICE_SETTINGS, MENU_HELP)
 
 
 def main_menu(user: User | None = None) -> tuple[str, ...]:

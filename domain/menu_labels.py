@@ -10,6 +10,7 @@ from __future__ import annotations
 MENU_REPORT_CHILD = "แจ้งพบเด็ก"
 MENU_CHILDREN_TO_FIND = "รายชื่อที่ต้องติดตาม"
 MENU_MY_REPORTS = "เรื่องที่ฉันแจ้ง"
+MENU_MY_WORK = "งานของฉัน"
 MENU_AREA_SUMMARY = "สรุปพื้นที่"
 MENU_EXPORT_REPORT = "ส่งออกรายงาน"
 MENU_SET_DEADLINE = "ตั้งกำหนดส่ง"

@@ -28,6 +28,7 @@ step, dotted ones the jumps a step declares (goes_to), dashed boxes the steps as
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from linebot.v3.messaging import FlexBubble, PostbackAction
@@ -40,6 +41,7 @@ from chat.flow import Flow
 from chat.menus import main_menu, requires
 from domain import access, audit
 from domain.access import COORDINATORS, OUT_OF_SCOPE, REFERRERS, REPORTERS
+from domain.ownership import may_own, owner_gone, responsible
 from domain.thai import parse_id
 from domain.thai_dates import BANGKOK, format_thai_date, now_bangkok
 from domain.thai_ids import mask_national_id
@@ -53,21 +55,16 @@ from models import (
     REFERRAL_STATUSES,
     STATUSES,
     TO_FIND,
-    Area,
     Case,
     CaseEvent,
     IllegalTransition,
-    Organisation,
     Referral,
     User,
     choice_list,
-    organisation_areas,
     record_event,
 )
 
 NOT_CLOSED = tuple(status for status in STATUSES if status != "closed")
-# The organisations a case's card names as responsible for the child's area.
-RESPONSIBLE_KINDS = ("local_government", "school")
 
 EVENT_LABELS = {
     "listed": "นำเข้าจากรายชื่อ",
@@ -91,6 +88,13 @@ EVENT_LABELS = {
     "dropped_out": "หยุดเรียนอีกครั้ง",
     "closed": "ปิดเรื่อง",
     "reopened": "เปิดเรื่องอีกครั้ง",
+    "claimed": "รับเรื่องเป็นผู้ดูแล",
+    "assigned": "มอบหมายผู้ดูแล",
+    "assign_accepted": "ผู้ได้รับมอบหมายรับเรื่อง",
+    "assign_declined": "ผู้ได้รับมอบหมายไม่รับเรื่อง",
+    "transfer_requested": "ขอโอนเรื่อง",
+    "transfer_accepted": "รับโอนเรื่อง",
+    "transfer_declined": "ไม่รับโอนเรื่อง",
 }
 
 
@@ -103,6 +107,13 @@ class CaseAction:
     statuses: tuple[str, ...]
     roles: tuple[str, ...]
     style: str = "secondary"
+    # A further condition on the user and the case (claiming needs a case nobody acts on), and the
+    # Thai reason given when it fails.
+    when: Callable[[User, Case], bool] | None = None
+    refused: str = access.NOT_ALLOWED
+
+    def allows(self, user: User, case: Case) -> bool:
+        return user.role in self.roles and case.status in self.statuses and (self.when is None or self.when(user, case))
 
     def postback(self, case_id: int) -> PostbackAction:
         return PostbackAction(label=self.label, data=f"action={self.name}&case={case_id}", displayText=self.label)
@@ -117,6 +128,12 @@ CASE_ACTIONS = {action.name: action for action in (
     CaseAction("dropped", "หยุดเรียนอีกครั้ง", IN_SCHOOL, REFERRERS),
     CaseAction("close", "ปิดเรื่อง", NOT_CLOSED, COORDINATORS, "link"),
     CaseAction("reopen", "เปิดเรื่องอีกครั้ง", ("closed",), COORDINATORS, "link"),
+    # Ownership (handlers/own_case.py): claiming a case nobody acts on; handing it to someone.
+    CaseAction("claim", "รับเรื่องนี้", NOT_CLOSED, REPORTERS, "primary",
+               when=lambda user, case: owner_gone(case) and may_own(user, case),
+               refused="เรื่องนี้มีผู้รับเรื่องแล้ว หรือบทบาทของท่านรับเรื่องในสถานะนี้ไม่ได้ค่ะ"),
+    CaseAction("assign", "มอบหมาย", NOT_CLOSED, COORDINATORS),
+    CaseAction("transfer", "โอนเรื่อง", NOT_CLOSED, COORDINATORS),
 )}
 
 
@@ -153,6 +170,8 @@ def case_refusal(ctx: Context, action: str | None, case_id) -> tuple[Case | None
             reason = access.NOT_ALLOWED
         elif case.status not in rule.statuses:
             reason = f"เรื่องนี้อยู่ในสถานะ “{STATUSES[case.status]}” จึงทำรายการ “{rule.label}” ไม่ได้ค่ะ"
+        elif not rule.allows(ctx.user, case):
+            reason = rule.refused
     if reason:
         if access.is_registered(ctx.user):
             audit.record_chat(ctx, "denied", "case", str(case_id)[:64], tried=action or "view")
@@ -170,7 +189,7 @@ def _load(session: Session, case_id) -> Case | None:
 
 
 def allowed_actions(user: User, case: Case) -> list[CaseAction]:
-    return [a for a in CASE_ACTIONS.values() if user.role in a.roles and case.status in a.statuses]
+    return [a for a in CASE_ACTIONS.values() if a.allows(user, case)]
 
 
 def viewed(ctx: Context, cases: list[Case], via: str) -> None:
@@ -268,18 +287,6 @@ def withdraw_referral(ctx: Context, case: Case) -> Referral | None:
         queue_messages(ctx.session, receiver.line_user_id, [text(
             f"การส่งต่อเรื่อง {case.number} ถึง {referral.organisation.name} ถูกถอนแล้วค่ะ ไม่ต้องดำเนินการต่อ")])
     return referral
-
-
-def responsible(session: Session, area: Area | None) -> list[Organisation]:
-    """The local governments and schools whose areas contain `area`."""
-    if area is None:
-        return []
-    prefixes = [area.code[:n] for n in range(2, len(area.code) + 1, 2)]
-    return list(session.scalars(
-        select(Organisation).join(organisation_areas).join(Area, Area.id == organisation_areas.c.area_id)
-        .where(Organisation.kind.in_(RESPONSIBLE_KINDS), Area.code.in_(prefixes))
-        .distinct().order_by(Organisation.kind, Organisation.name)
-    ))
 
 
 def case_card(session: Session, case: Case, user: User) -> FlexBubble:

@@ -55,14 +55,14 @@ from chat.flow import Flow, edit_step, free_text, text_answer, text_of
 from chat.menus import requires
 from chat.step import Answer, Step, WrongKind
 from domain import audit
-from domain.access import REPORTERS, area_label, coordinators_covering, in_scope
+from domain.access import REPORTERS, area_label, in_scope, nearest_coordinators
 from domain.people import find_place
 from domain.thai import InvalidInput
-from handlers import report_child
+from handlers import own_case, report_child
 from handlers.act_on_case import age_of, case_for, done, move, start_case_flow, summary_rows
 from line.messages import text
-from line.outbox import queue_messages
-from models import STATUSES, Area, Case, CasePhoto, find_duplicate
+from line.notices import notify
+from models import STATUSES, Area, Case, CasePhoto, CaseTransfer, find_duplicate
 
 OUTCOMES = {
     "found": "พบตัวเด็ก",
@@ -213,11 +213,13 @@ def found(ctx: Context, case: Case, data: dict, saved: str) -> Reply:
     return done(ctx, f"{saved}\n\n{report_child.NEXT_STEPS}")
 
 
-def tell_coordinators(ctx: Context, area: Area | None, notice: str) -> None:
-    """Push `notice` to the coordinators covering `area`, but not to the one checking in."""
-    for coordinator in coordinators_covering(ctx.session, area):
+def tell_coordinators(ctx: Context, case: Case, area: Area | None, notice: str, line: str) -> None:
+    """Tell the nearest coordinators of `area` (not the one checking in) `notice` about `case`,
+    as their notice settings say (kind "work": something for them to do)."""
+    for coordinator in nearest_coordinators(ctx.session, area):
         if coordinator.id != ctx.user.id:
-            queue_messages(ctx.session, coordinator.line_user_id, [text(notice)])
+            notify(ctx.session, coordinator, "work", [text(notice)], line=line, case=case, urgent=case.urgent,
+                   now=ctx.now)
 
 
 def same_child(ctx: Context, case: Case, other: Case) -> None:
@@ -225,29 +227,31 @@ def same_child(ctx: Context, case: Case, other: Case) -> None:
     twice. The coordinators of that case are asked to check; the ID stays on the other case only."""
     notice = (f"📋 เลขประจำตัวที่แจ้งในการเช็กอินเรื่อง {case.number} ตรงกับเรื่อง {other.number} "
               f"อาจเป็นเด็กคนเดียวกัน กรุณาตรวจสอบค่ะ\nแจ้งโดย: {ctx.user.real_name or '-'}")
-    tell_coordinators(ctx, other.area, notice)
+    tell_coordinators(ctx, other, other.area, notice, f"เรื่อง {other.number}: อาจซ้ำกับเรื่อง {case.number}")
     audit.record_chat(ctx, "same_id", "case", other.id, area_code=other.area_code, checked_in=case.id)
 
 
 def hand_over(ctx: Context, case: Case, moved_to: dict) -> str:
-    """Give a moved child's case to the area they moved to and tell its coordinators."""
+    """Ask the area a moved child now lives in to take their case (own_case: its coordinators accept
+    or decline); until then the case stays here, marked moved."""
     area = ctx.session.get(Area, moved_to["area"]) if moved_to.get("area") else None
     if area is None:
         return "ยังไม่ทราบพื้นที่ใหม่ ผู้ประสานงานในพื้นที่ของท่านจะติดตามต่อค่ะ"
+    if case.area is not None and case.area.code.startswith(area.code):
+        return "พื้นที่ใหม่ยังอยู่ในพื้นที่เดิมของเด็ก ผู้ประสานงานในพื้นที่ของท่านจะติดตามต่อค่ะ"
     there = find_duplicate(ctx.session, {"area_id": area.id, "first_name": case.first_name,
                                          "last_name": case.last_name, "birth_date": case.birth_date,
                                          "national_id": case.national_id})
     if there is None or there.id == case.id:
-        case.area = area
-        headline = "📦 มีเด็กย้ายเข้ามาในพื้นที่ของท่าน ช่วยติดตามต่อด้วยค่ะ"
-    else:
-        # The new area lists the child already (one child, one case): this case stays where it was,
-        # marked moved, and the new area's coordinators are told that their own case has moved in.
-        headline = (f"📦 เด็กในเรื่อง {there.number} ของพื้นที่ท่านย้ายมาจากพื้นที่อื่น (เรื่อง {case.number}) "
-                    "ช่วยติดตามต่อด้วยค่ะ")
-    notice = "\n".join([headline, *(f"{label}: {value}" for label, value in summary_rows(case)),
+        own_case.request_hand_over(ctx, case, CaseTransfer(kind="transfer", to_area=area))
+        return (f"ส่งคำขอให้ผู้ประสานงานของ{area_label(area)} รับเรื่องต่อแล้วค่ะ "
+                "ระหว่างรอ เรื่องยังอยู่ในพื้นที่ของท่าน จะแจ้งให้ทราบเมื่อพื้นที่ใหม่ตอบรับ")
+    # The new area lists the child already (one child, one case): this case stays where it was,
+    # marked moved, and the new area's coordinators are told that their own case has moved in.
+    notice = "\n".join([f"📦 เด็กในเรื่อง {there.number} ของพื้นที่ท่านย้ายมาจากพื้นที่อื่น (เรื่อง {case.number}) "
+                        "ช่วยติดตามต่อด้วยค่ะ", *(f"{label}: {value}" for label, value in summary_rows(case)),
                         f"แจ้งโดย: {ctx.user.real_name or '-'}"])
-    tell_coordinators(ctx, area, notice)
+    tell_coordinators(ctx, there, area, notice, f"เรื่อง {there.number}: เด็กย้ายเข้ามาในพื้นที่")
     return f"ส่งเรื่องให้ผู้ประสานงานของ{area_label(area)} ติดตามต่อแล้วค่ะ"
 
 

@@ -121,6 +121,8 @@ def child_bubble(case: Case, user: User, near: tuple[float, float] | None) -> Fl
     if school_text(case):
         rows.append(("โรงเรียนเดิม", school_text(case)))
     rows.append(("สถานะ", STATUSES[case.status]))
+    if case.owner is not None:  # so that two people do not visit the same child
+        rows.append(("มีผู้รับเรื่องแล้ว", case.owner.real_name or "-"))
     if (km := distance_km(case, near)) is not None:
         rows.append(("ระยะทาง", f"{km:,.1f} กม."))
     checkin = CASE_ACTIONS["checkin"]

@@ -66,6 +66,7 @@ from chat.menus import area_buttons, main_menu, organisation_areas_to_choose, re
 from chat.step import FINISH, Answer, Fill, Finish, Goto, Step, WrongKind
 from domain import access, audit
 from domain.access import REPORTERS, coordinators_covering, in_scope, refusal, scope_label
+from domain.ownership import own_by_default
 from domain.thai import InvalidInput, to_ascii_digits
 from domain.thai_dates import format_thai_date, now_bangkok, parse_birth
 from domain.thai_ids import mask_national_id, parse_national_id
@@ -388,6 +389,8 @@ def submit_report(ctx: Context, data: dict) -> Reply:
         # The child's case is another area's: the reporter learns nothing of it, and it is not changed.
         report_elsewhere(ctx, elsewhere.case, fields, data)
         return [text(SENT_FOR_REVIEW, *main_menu(ctx.user))]
+    if created:
+        own_by_default(ctx.session, case, ctx.user)
     if data.get("photo"):
         ctx.session.add(CasePhoto(case_id=case.id, line_message_id=data["photo"], sent_by_id=ctx.user.id,
                                   created_at=ctx.now, not_before=ctx.now))

@@ -117,7 +117,7 @@ def test_a_listed_child_from_check_in_to_referral_acceptance_back_in_school_and_
     assert list(buttons_of(bubble)) == ["ดูเรื่อง"]  # no check-in: the child is found
     [case_card] = flex_messages(teacher.taps(buttons_of(bubble)["ดูเรื่อง"]))
     actions = buttons_of(bubbles(case_card)[0])
-    assert list(actions) == ["ส่งต่อ", "กลับเข้าเรียนแล้ว"]
+    assert list(actions) == ["ส่งต่อ", "กลับเข้าเรียนแล้ว", "รับเรื่องนี้"]  # nobody owns it yet
     [kind] = teacher.taps(actions["ส่งต่อ"])
     assert quick_reply_labels(kind)[:5] == ["โรงเรียน", "สกร./กศน.", "วิทยาลัยอาชีวศึกษา", "พม.", "สาธารณสุข"]
     [no_college] = teacher.says("วิทยาลัยอาชีวศึกษา")
@@ -157,7 +157,7 @@ def test_a_listed_child_from_check_in_to_referral_acceptance_back_in_school_and_
     # Follow-up, then the coordinator closes it with one of the coordinators' reasons.
     [case_card] = flex_messages(teacher.taps(f"action=case&case={child.id}"))
     actions = buttons_of(bubbles(case_card)[0])
-    assert list(actions) == ["ยังเรียนอยู่", "หยุดเรียนอีกครั้ง"]
+    assert list(actions) == ["ยังเรียนอยู่", "หยุดเรียนอีกครั้ง", "รับเรื่องนี้"]
     followed, card = teacher.taps(actions["ยังเรียนอยู่"])
     assert "เรียนต่อเนื่อง" in followed["text"] and rows_of(bubbles(card)[0])["สถานะ"] == "เรียนต่อเนื่อง"
     [case_card] = flex_messages(district.taps(f"action=case&case={child.id}"))
@@ -231,7 +231,7 @@ def test_not_found_with_a_pin_and_a_photo(listed, registered, chat, db):
     assert "ผลการติดตาม" in again["text"]
 
 
-def test_moved_hands_the_case_to_the_new_areas_coordinators(listed, registered, new_chat, db, line):
+def test_moved_asks_the_new_areas_coordinators_to_take_the_case(listed, registered, new_chat, db, line):
     village_head = registered(new_chat(), "reporter", "400102")
     there = registered(new_chat(), "coordinator", "4002")
     here = registered(new_chat(), "coordinator", "4001")
@@ -242,17 +242,20 @@ def test_moved_hands_the_case_to_the_new_areas_coordinators(listed, registered, 
     village_head.says("ข้าม")
     [saved] = village_head.says("ไม่มีรูป")
     assert "ย้ายออกนอกพื้นที่" in saved["text"] and "ตำบลบ้านฝาง อำเภอบ้านฝาง" in saved["text"]
+    # Until the new area accepts (tests/test_ownership.py), the case stays here, marked moved.
     case = case_row(db, child.id)
+    assert (case.status, case.area_id) == ("moved", child.area_id)
+    [offer] = flex_messages(line.messages_to(there.user_id))
+    shown = rows_of(bubbles(offer)[0])
+    assert shown["เลขประจำตัว"] == mask_national_id(child.national_id) and child.national_id not in str(offer)
+    assert line.messages_to(here.user_id) == []
+    [accepted] = flex_messages(there.taps(buttons_of(bubbles(offer)[0])["รับเรื่อง"]))
+    assert "เช็กอิน" in buttons_of(bubbles(accepted)[0])
     with db.transaction() as session:
-        assert (case.status, session.get(Area, case.area_id).code) == ("moved", "400201")
-    [notice] = line.texts_to(there.user_id)
-    assert "ย้ายเข้ามาในพื้นที่ของท่าน" in notice and mask_national_id(child.national_id) in notice
-    assert child.national_id not in notice and line.texts_to(here.user_id) == []
-    # Now it is the other district's: the village head no longer sees it, its coordinator does.
+        assert session.get(Area, case_row(db, child.id).area_id).code == "400201"
+    # Now it is the other district's: the village head no longer sees it.
     [refused] = village_head.taps(f"action=case&case={child.id}")
     assert "นอกพื้นที่" in refused["text"]
-    [card] = flex_messages(there.taps(f"action=case&case={child.id}"))
-    assert "เช็กอิน" in buttons_of(bubbles(card)[0])
 
 
 def test_moved_to_somewhere_unknown_stays_with_this_area(listed, registered, chat, db):

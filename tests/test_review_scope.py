@@ -14,7 +14,7 @@ import helpers
 from chat import flow
 from domain.menu_labels import MENU_DEACTIVATE, MENU_INVITE, MENU_MY_REPORTS, MENU_REPORT_CHILD
 from domain.thai_ids import mask_national_id
-from helpers import ID, PUBLIC_BASE_URL, all_text, plain_answers, texts_of, walk
+from helpers import ID, PUBLIC_BASE_URL, all_text, bubbles, buttons_of, plain_answers, texts_of, walk
 from models import Area, AuditEntry, Case, Conversation, InboundEvent, OutsideReport, User, utcnow
 
 ROGUE_PHONE = "0898887777"
@@ -146,9 +146,12 @@ def test_the_idle_form_nudge_never_names_a_child_who_is_now_another_areas(
     case = make_case("40010101", "to_find", first_name="ย้ายแล้ว", last_name="ไปไกล")
     assert "ย้ายแล้ว" in texts_of(chat.taps(f"action=checkin&case={case}"))[0]  # begun, then left open
 
+    faang = registered(new_chat(), "coordinator", "4002")
     other.taps(f"action=checkin&case={case}")  # meanwhile a neighbour records that the family moved away
     for said in ("ย้ายที่อยู่", "ต.บ้านฝาง อ.บ้านฝาง", "ข้าม", "ไม่มีรูป"):
         other.says(said)
+    [offer] = [m for m in line.messages_to(faang.user_id) if m["type"] == "flex"]
+    faang.taps(buttons_of(bubbles(offer)[0])["รับเรื่อง"])  # and บ้านฝาง takes the case
     with db.transaction() as session:
         assert session.get(Case, case).area_code == "400201"
 

@@ -2,7 +2,7 @@
 
 Each valid row of an ImportReport (domain.official_list.list_report) is one child. A child not yet known becomes a
 case "to_find" in the area its address resolved to (and so with the local government and school
-covering that area); a child already known (the same national ID, or without IDs the same name and
+covering that area), owned by that local government (domain.ownership); a child already known (the same national ID, or without IDs the same name and
 birth date in the same area) keeps their case and history, and only what the list says about them is
 updated, with a "list_updated" event saying what changed. Re-importing the same file changes nothing.
 
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from domain import audit
 from domain.official_list.list_areas import AreaIndex
 from domain.official_list.list_report import ListRow
+from domain.ownership import default_owner_orgs
 from domain.thai_names import parse_title
 from models import Area, Case, CaseEvent, utcnow
 from models.case import ENCRYPTED_FIELDS, FORGOTTEN_ID
@@ -215,8 +216,11 @@ def _changes(existing: dict, fields: dict) -> dict[str, Any]:
 def _insert(session: Session, new: list[tuple[ListRow, dict]], origin: dict, source: str, now: datetime) -> None:
     if not new:
         return
-    cases = [{**fields, "status": "to_find", "source": "list", "created_at": now, "updated_at": now}
-             for _, fields in new]
+    # The local government responsible for each child's area owns the case: one lookup for the file.
+    owners = default_owner_orgs(session, {row.area_code for row, fields in new if fields["area_id"]})
+    cases = [{**fields, "status": "to_find", "source": "list", "created_at": now, "updated_at": now,
+              "owner_org_id": owners.get(row.area_code) if fields["area_id"] else None}
+             for row, fields in new]
     if session.get_bind().dialect.name == "postgresql":
         # Ids taken from the sequence first, so that COPY can write the cases and their events.
         ids = session.scalars(text("SELECT nextval(pg_get_serial_sequence('cases', 'id')) "
