@@ -69,7 +69,8 @@ class DownloadLinks:
         session.execute(update(Download).where(Download.expires_at < utcnow(), Download.content.is_not(None))
                         .values(content=None))
         session.add(Download(token_hash=token_hash(self.token(nonce, kind)), filename=filename,
-                             content_type=content_type, content=content, created_by=created_by.id if created_by else None,
+                             content_type=content_type, content=content,
+                             created_by=created_by.id if created_by else None,
                              created_at=utcnow(), expires_at=utcnow() + lifetime))
         return nonce
 
