@@ -41,7 +41,7 @@ from chat.flow import Flow
 from chat.menus import main_menu, requires
 from domain import access, audit
 from domain.access import COORDINATORS, OUT_OF_SCOPE, REFERRERS, REPORTERS
-from domain.thai import parse_id
+from domain.thai import fit_text, parse_id
 from domain.thai_dates import BANGKOK, format_thai_date, now_bangkok
 from domain.thai_ids import mask_national_id
 from handlers import case_details
@@ -312,9 +312,10 @@ def case_card_shown(session: Session, case: Case, user: User) -> tuple[FlexBubbl
     if links is not None:
         rows.append(links)
     history, notes = case_details.timeline(session, case, full)
-    rows.append(history)
     buttons = [(a.style, a.postback(case.id)) for a in allowed_actions(user, case)]
-    return card(f"{case.full_name or case.number}", rows, buttons), case_details.shown_fields(case, full, notes)
+    bubble = card(fit_text(case.full_name or case.number, case_details.ROW_SHOWN),
+                  [*case_details.fitted(rows), history], buttons)
+    return bubble, case_details.shown_fields(case, full, notes)
 
 
 def show(ctx: Context, case: Case, note: str | None = None) -> Reply:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from domain.case_timeline import event_words
 from domain.thai_dates import BANGKOK, format_thai_date
+from domain.thai import fit_text
 from domain.thai_phones import format_phone
 from line.messages import MAX_LABEL
 from models import Case, CaseEvent, User, choice_label
@@ -24,18 +25,26 @@ from models.choice import OTHER
 
 MAP_URL = "https://www.google.com/maps/search/?api=1&query={lat:.6f},{lng:.6f}"
 NO_OWNER = "ยังไม่มีผู้รับเรื่อง"
-# The timeline on a card: LINE refuses a bubble over 30 KB, so it shows the newest lines, each note
-# cut, and the whole cut again (tests/test_case_card.py checks the longest card still fits).
+# LINE refuses a bubble over 30 KB of JSON, and the SDK sends Thai escaped (6 bytes a letter): a card
+# shows the first ROW_SHOWN characters of a value (an address, a note: the export has them whole), and
+# the newest lines of the timeline, each note cut, the whole cut again (tests/test_case_card.py checks
+# that the longest card fits).
+ROW_SHOWN = 200
 TIMELINE_LINES = 10
 BASIC_LINES = 3
-NOTE_SHOWN = 200
-TIMELINE_SHOWN = 2500
+NOTE_SHOWN = 150
+TIMELINE_SHOWN = 1200
 # The Case columns each personal row shows, named in the audit entry of a view.
 BASIC_FIELDS = {"name": ("first_name", "last_name"), "national_id_masked": ("national_id",),
                 "birth_date": ("birth_date", "age_years"), "address": ("address",), "pin": ("latitude",),
                 "previous_school": ("previous_school",), "school_name": ("school_name",)}
 DETAIL_FIELDS = {"guardian_name": ("guardian_name",), "guardian_phone": ("guardian_phone",),
                  "situation_note": ("situation_note",), "reason_note": ("reason_note",)}
+
+
+def fitted(rows: list) -> list:
+    """The card's rows with each value cut to ROW_SHOWN (components, the link buttons, as they are)."""
+    return [(row[0], fit_text(row[1], ROW_SHOWN)) if isinstance(row, tuple) else row for row in rows]
 
 
 def phone_text(digits: str | None) -> str:
