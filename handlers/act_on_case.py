@@ -127,7 +127,8 @@ def close_flow() -> Flow:
 
 def case_for(ctx: Context, action: str | None, case_id) -> tuple[Case | None, Reply]:
     """The case `case_id` names and None, or None and the refusal to send: the user must see the
-    case's area and, for `action` (a CASE_ACTIONS name), have the role and the case the status."""
+    case's area and, for `action` (a CASE_ACTIONS name), have the role (or own the case, where the
+    action lets its owner) and the case the status."""
     case, reason = case_refusal(ctx, action, case_id)
     return (None, [text(reason, *main_menu(ctx.user))]) if reason else (case, None)
 
