@@ -19,6 +19,7 @@ from bot import (
     line_cli,
     list_cli,
     people_cli,
+    photo_page,
     scheduler_cli,
     sender_cli,
     webhook,
@@ -26,7 +27,7 @@ from bot import (
 from chat.dispatcher import Dispatcher
 from handlers import ROUTES
 from line.client import LineClient
-from line.download_links import DownloadLinks
+from line.download_links import KEY_PURPOSE, DownloadLinks
 from line.export_jobs import Exporter
 from line.outbox import Sender
 from line.pacing import QuietHours, RateLimits
@@ -36,8 +37,8 @@ from models.database import Database
 
 # Each registers its blueprint or its command group on the app (the scheduler's command only starts
 # the scheduler process, which runs apart from the web workers: Procfile "scheduler").
-MODULES = (webhook, download_page, db_cli, sender_cli, deadline_cli, scheduler_cli, people_cli, coordinator_cli,
-           list_cli, line_cli)
+MODULES = (webhook, download_page, photo_page, db_cli, sender_cli, deadline_cli, scheduler_cli, people_cli,
+           coordinator_cli, list_cli, line_cli)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -51,7 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     cipher = FieldCipher.from_text(config_module.data_encryption_key(app.config, app.instance_path))
     db = Database(app.config["DATABASE_URL"], app.config["DATABASE_POOL_SIZE"], cipher)
-    links = DownloadLinks(cipher.derive_key("download links"), app.config["PUBLIC_BASE_URL"])
+    links = DownloadLinks(cipher.derive_key(KEY_PURPOSE), app.config["PUBLIC_BASE_URL"])
     line = LineClient(app.config["LINE_CHANNEL_ACCESS_TOKEN"], app.config["LINE_API_BASE_URL"],
                       app.config["LINE_TIMEOUT_SECONDS"], pool_size=app.config["SENDER_THREADS"])
     sender = Sender(db, line, app.config["SENDER_THREADS"], app.config["SENDER_POLL_SECONDS"],

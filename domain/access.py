@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, bindparam, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from domain.menu_labels import MENU_REGISTER
-from models import ROLES, Area, Organisation, User
+from models import ROLES, Area, Case, Organisation, User
 
 # Every registered role reports children found and checks in those listed.
 REPORTERS = ROLES
@@ -141,6 +141,13 @@ def prefix_filter(prefixes: tuple[str, ...], code_column=Area.code) -> ColumnEle
     # uses an index for LIKE only when it sees the pattern, and a prepared statement's generic plan
     # would not.
     return or_(*(code_column.startswith(bindparam(None, prefix, literal_execute=True)) for prefix in prefixes))
+
+
+def sees_case_details(user: User | None, case: Case) -> bool:
+    """Beyond the child and the address, may this user (whose scope holds the case) see the family's
+    name and phone, the reporter, the owner and the timeline with its notes? Those who act on cases
+    (REFERRERS), the case's owner and its own reporter; a village head who only visits the family does not."""
+    return user is not None and (user.role in REFERRERS or user.id in (case.owner_id, case.reporter_id))
 
 
 def sees_national_ids(user: User | None) -> bool:

@@ -1,4 +1,8 @@
-"""The ministry report: one row per child in a coordinator's scope, as XLSX or CSV.
+"""The ministry report: one row per child in a coordinator's scope, as XLSX or CSV, urgent cases first.
+
+Besides the ministry's columns, what a coordinator needs to act on each child: the guardian's name and
+phone, the address and pin, the reporter and their phone, the owning organisation and the owner, the
+urgent mark, since when the case is late, and its newest history lines.
 
 Asked for in chat ("ส่งออกรายงาน"), the file is made in the background (line/export_jobs.py) and
 handed over as a download link; `flask --app bot export` writes the same file. National IDs appear in full
@@ -16,9 +20,10 @@ from datetime import date, datetime
 
 from openpyxl import Workbook
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from domain import access, audit
+from domain.case_timeline import event_words, latest_lines
 from domain.official_list.list_report import inert
 from domain.thai import strip_control
 from domain.thai_dates import BANGKOK, age_on, be_year
@@ -40,11 +45,18 @@ from models.choice import OTHER
 log = logging.getLogger(__name__)
 
 HEADERS = [
-    "ลำดับ", "เลขที่เรื่อง", "รหัสจังหวัด", "จังหวัด", "รหัสอำเภอ", "อำเภอ", "รหัสตำบล", "ตำบล", "รหัสหมู่บ้าน",
-    "หมู่บ้าน", "เลขประจำตัวประชาชน", "คำนำหน้า", "ชื่อ", "นามสกุล", "เพศ", "วันเดือนปีเกิด", "อายุ (ปี)", "สถานะ",
+    "ลำดับ", "เลขที่เรื่อง", "เร่งด่วน", "รหัสจังหวัด", "จังหวัด", "รหัสอำเภอ", "อำเภอ", "รหัสตำบล", "ตำบล",
+    "รหัสหมู่บ้าน", "หมู่บ้าน", "เลขประจำตัวประชาชน", "คำนำหน้า", "ชื่อ", "นามสกุล", "เพศ", "วันเดือนปีเกิด",
+    "อายุ (ปี)", "สถานะ",
     "สถานการณ์ปัจจุบัน", "สาเหตุ", "สาเหตุ (หมวดของโครงการ)", "ความต้องการ", "การส่งต่อ/สถานศึกษา",
     "วันที่เปิดเรื่อง", "วันที่ปรับปรุงล่าสุด", "ที่มา",
+    "ชื่อผู้ปกครอง", "โทรศัพท์ผู้ปกครอง", "ที่อยู่", "ละติจูด", "ลองจิจูด", "ผู้แจ้ง", "โทรศัพท์ผู้แจ้ง",
+    "หน่วยงานเจ้าของเรื่อง", "ผู้รับเรื่อง", "เกินกำหนดตั้งแต่", "ความเป็นมาล่าสุด",
 ]
+URGENT = "เร่งด่วน"
+# The history lines of each case in its row, newest first, each note cut to this many characters.
+TIMELINE_LINES = 3
+NOTE_SHOWN = 100
 FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
@@ -55,7 +67,10 @@ BATCH = 2000  # rows read from the database at a time
 COLUMNS = [getattr(Case, name) for name in (
     "id", "created_at", "updated_at", "area_code", "national_id", "title", "first_name", "last_name", "sex",
     "birth_date", "age_years", "status", "situation", "situation_note", "reason", "reason_note", "wants", "source",
-    "forgotten_at")]
+    "forgotten_at", "urgent", "late_since", "guardian_name", "guardian_phone", "address", "latitude", "longitude")]
+REPORTER, OWNER = aliased(User), aliased(User)
+PEOPLE = [REPORTER.real_name.label("reporter_name"), REPORTER.phone.label("reporter_phone"),
+          Organisation.name.label("owner_org_name"), OWNER.real_name.label("owner_name")]
 
 
 @dataclass(frozen=True)
@@ -82,14 +97,17 @@ def report_rows(session: Session, roots: tuple[str, ...], full_ids: bool, today:
     choices = {(o.list_name, o.code): o for o in session.scalars(select(ChoiceOption))}
     # Columns, not Case objects: a national file is 100,000 cases, and the ORM's bookkeeping for each
     # would take longer than writing the file.
-    query = (select(*COLUMNS).where(access.prefix_filter(roots, Case.area_code))
-             .order_by(Case.area_code, Case.id).execution_options(yield_per=BATCH))
-    for number, case in enumerate(session.execute(query), start=1):
+    query = (select(*COLUMNS, *PEOPLE).outerjoin(REPORTER, REPORTER.id == Case.reporter_id)
+             .outerjoin(Organisation, Organisation.id == Case.owner_org_id).outerjoin(OWNER, OWNER.id == Case.owner_id)
+             .where(access.prefix_filter(roots, Case.area_code))
+             .order_by(Case.urgent.desc(), Case.area_code, Case.id).execution_options(yield_per=BATCH))
+    for number, (case, history) in enumerate(_with_history(session, session.execute(query)), start=1):
         code = case.area_code or ""
         levels = [(code[:n], names.get(code[:n], "")) if len(code) >= n else ("", "") for n in (2, 4, 6, 8)]
         reason = choices.get(("reason", case.reason))
         yield [
-            number, case_number(case.id, case.created_at), *(cell for level in levels for cell in level),
+            number, case_number(case.id, case.created_at), URGENT if case.urgent else "",
+            *(cell for level in levels for cell in level),
             (case.national_id if full_ids else mask_national_id(case.national_id)) if case.national_id else "",
             case.title or "", case.first_name if not case.forgotten_at else FORGOTTEN, case.last_name,
             SEXES.get(case.sex, ""), _be_date(case.birth_date), _age(case, today),
@@ -101,7 +119,22 @@ def report_rows(session: Session, roots: tuple[str, ...], full_ids: bool, today:
             placed.get(case.id, ""),
             _be_date(case.created_at.astimezone(BANGKOK).date()), _be_date(case.updated_at.astimezone(BANGKOK).date()),
             SOURCES.get(case.source, case.source),
+            case.guardian_name or "", case.guardian_phone or "", case.address or "",
+            "" if case.latitude is None else case.latitude, "" if case.longitude is None else case.longitude,
+            case.reporter_name or "", case.reporter_phone or "", case.owner_org_name or "", case.owner_name or "",
+            _be_date(case.late_since.astimezone(BANGKOK).date()) if case.late_since else "",
+            "\n".join(f"{_be_date(line.at.astimezone(BANGKOK).date())} "
+                      f"{event_words(line.kind, line.from_status, line.to_status, line.note, NOTE_SHOWN)}"
+                      for line in history),
         ]
+
+
+def _with_history(session: Session, result) -> Iterator[tuple]:
+    """Each row of `result` with its case's newest history lines, read for a batch of rows at a time."""
+    for batch in result.partitions():
+        lines = latest_lines(session, [row.id for row in batch], TIMELINE_LINES)
+        for row in batch:
+            yield row, lines.get(row.id, [])
 
 
 def placements(session: Session, roots: tuple[str, ...]) -> dict[int, str]:

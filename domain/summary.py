@@ -59,6 +59,7 @@ class OverdueCase:
     number: str
     area_code: str | None
     days: int  # since anything last happened to it
+    case_id: int  # for the card's button opening the case
 
 
 @dataclass
@@ -94,7 +95,7 @@ def summarise(session: Session, roots: tuple[str, ...], now: datetime, overdue_d
         select(Case.id, Case.created_at, Case.area_code, Case.updated_at)
         .where(within, stale).order_by(Case.updated_at, Case.id).limit(oldest_shown)
     ).all()
-    overdue_cases = [OverdueCase(case_number(case_id, created), code, (now - touched).days)
+    overdue_cases = [OverdueCase(case_number(case_id, created), code, (now - touched).days, case_id)
                      for case_id, created, code, touched in oldest]
     return Summary(roots, total, sub_areas, overdue_cases, sub_level_of(roots))
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from linebot.v3.messaging import FlexBubble, PostbackAction
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from chat import flow
 from chat.dispatcher import Context, Reply
@@ -42,10 +42,10 @@ from chat.menus import main_menu, requires
 from domain import access, audit
 from domain.access import COORDINATORS, OUT_OF_SCOPE, REFERRERS, REPORTERS
 from domain.ownership import may_own, owner_gone, responsible
-from domain.thai import parse_id
+from domain.thai import fit_text, parse_id
 from domain.thai_dates import BANGKOK, format_thai_date, now_bangkok
 from domain.thai_ids import mask_national_id
-from handlers import case_news
+from handlers import case_details, case_news
 from handlers.report_child import choice_steps
 from line.messages import card, flex, text
 from line.outbox import queue_messages
@@ -56,7 +56,7 @@ from models import (
     STATUSES,
     TO_FIND,
     Case,
-    CaseEvent,
+    CasePhoto,
     IllegalTransition,
     Referral,
     User,
@@ -65,37 +65,6 @@ from models import (
 )
 
 NOT_CLOSED = tuple(status for status in STATUSES if status != "closed")
-
-EVENT_LABELS = {
-    "listed": "นำเข้าจากรายชื่อ",
-    "list_updated": "ปรับปรุงจากรายชื่อฉบับใหม่",
-    "reported": "แจ้งพบเด็ก",
-    "reported_again": "มีผู้แจ้งข้อมูลเพิ่ม",
-    "checked_in": "เช็กอิน",
-    "referred": "ส่งต่อหน่วยงาน",
-    "referral_accepted": "หน่วยงานรับเรื่อง",
-    "referral_declined": "หน่วยงานปฏิเสธ",
-    "referral_revoked": "ถอนการส่งต่อ",
-    "enrolled": "กลับเข้าเรียน",
-    "follow_up": "ติดตามผล: ยังเรียนอยู่",
-    "follow_up_irregular": "ติดตามผล: มาบ้างไม่มาบ้าง",
-    "follow_up_asked": "ส่งคำถามติดตามผลการเรียน",
-    # Written by the stale-case nudges, which the late-case job replaced: older histories still have them.
-    "stale_nudged": "เตือนผู้แจ้ง: ไม่มีความคืบหน้า",
-    "stale_escalated": "แจ้งผู้ประสานงาน: ไม่มีความคืบหน้า",
-    "late": "เกินกำหนดของขั้นตอนนี้",
-    "late_reminded": "เตือนเรื่องเกินกำหนด",
-    "dropped_out": "หยุดเรียนอีกครั้ง",
-    "closed": "ปิดเรื่อง",
-    "reopened": "เปิดเรื่องอีกครั้ง",
-    "claimed": "รับเรื่องเป็นผู้ดูแล",
-    "assigned": "มอบหมายผู้ดูแล",
-    "assign_accepted": "ผู้ได้รับมอบหมายรับเรื่อง",
-    "assign_declined": "ผู้ได้รับมอบหมายไม่รับเรื่อง",
-    "transfer_requested": "ขอโอนเรื่อง",
-    "transfer_accepted": "รับโอนเรื่อง",
-    "transfer_declined": "ไม่รับโอนเรื่อง",
-}
 
 
 @dataclass(frozen=True)
@@ -107,16 +76,25 @@ class CaseAction:
     statuses: tuple[str, ...]
     roles: tuple[str, ...]
     style: str = "secondary"
-    # A further condition on the user and the case (claiming needs a case nobody acts on), and the
-    # Thai reason given when it fails.
+    # The case's owner may too, whatever their role (they act on it).
+    owner: bool = False
+    # A further condition on the user and the case (claiming needs a case nobody acts on; ดูรูป a case with
+    # photos), and the Thai reason given when it fails.
     when: Callable[[User, Case], bool] | None = None
     refused: str = access.NOT_ALLOWED
 
     def allows(self, user: User, case: Case) -> bool:
-        return user.role in self.roles and case.status in self.statuses and (self.when is None or self.when(user, case))
+        return ((user.role in self.roles or (self.owner and case.owner_id is not None and case.owner_id == user.id))
+                and case.status in self.statuses and (self.when is None or self.when(user, case)))
 
     def postback(self, case_id: int) -> PostbackAction:
         return PostbackAction(label=self.label, data=f"action={self.name}&case={case_id}", displayText=self.label)
+
+
+def has_stored_photos(case: Case) -> bool:
+    """Has the case photos fetched from LINE? (Asked of a case the card is drawing, so of its session.)"""
+    return object_session(case).scalar(select(CasePhoto.id).where(
+        CasePhoto.case_id == case.id, CasePhoto.status == "stored").limit(1)) is not None
 
 
 CASE_ACTIONS = {action.name: action for action in (
@@ -126,6 +104,9 @@ CASE_ACTIONS = {action.name: action for action in (
     CaseAction("revoke", "ถอนการส่งต่อ", ("referred",), REFERRERS),
     CaseAction("staying", "ยังเรียนอยู่", IN_SCHOOL, REFERRERS, "primary"),
     CaseAction("dropped", "หยุดเรียนอีกครั้ง", IN_SCHOOL, REFERRERS),
+    CaseAction("photos", "ดูรูป", tuple(STATUSES), REFERRERS, owner=True,
+               when=lambda user, case: has_stored_photos(case)),
+    CaseAction("note", "บันทึก", tuple(STATUSES), COORDINATORS, owner=True),
     CaseAction("close", "ปิดเรื่อง", NOT_CLOSED, COORDINATORS, "link"),
     CaseAction("reopen", "เปิดเรื่องอีกครั้ง", ("closed",), COORDINATORS, "link"),
     # Ownership (handlers/own_case.py): claiming a case nobody acts on; handing it to someone.
@@ -152,7 +133,8 @@ def close_flow() -> Flow:
 
 def case_for(ctx: Context, action: str | None, case_id) -> tuple[Case | None, Reply]:
     """The case `case_id` names and None, or None and the refusal to send: the user must see the
-    case's area and, for `action` (a CASE_ACTIONS name), have the role and the case the status."""
+    case's area and, for `action` (a CASE_ACTIONS name), have the role (or own the case, where the
+    action lets its owner) and the case the status."""
     case, reason = case_refusal(ctx, action, case_id)
     return (None, [text(reason, *main_menu(ctx.user))]) if reason else (case, None)
 
@@ -166,7 +148,7 @@ def case_refusal(ctx: Context, action: str | None, case_id) -> tuple[Case | None
         reason = access.area_refusal(ctx.user, case.area)
     if reason is None and action is not None:
         rule = CASE_ACTIONS[action]
-        if ctx.user.role not in rule.roles:
+        if not rule.allows(ctx.user, case):
             reason = access.NOT_ALLOWED
         elif case.status not in rule.statuses:
             reason = f"เรื่องนี้อยู่ในสถานะ “{STATUSES[case.status]}” จึงทำรายการ “{rule.label}” ไม่ได้ค่ะ"
@@ -192,10 +174,13 @@ def allowed_actions(user: User, case: Case) -> list[CaseAction]:
     return [a for a in CASE_ACTIONS.values() if a.allows(user, case)]
 
 
-def viewed(ctx: Context, cases: list[Case], via: str) -> None:
-    """Audit that these cases were shown to the user (a card, a list page, search results)."""
+def viewed(ctx: Context, cases: list[Case], via: str, fields: list[str] | None = None) -> None:
+    """Audit that these cases were shown to the user (a card, a list page, search results), with the
+    personal fields shown when the caller says (a case's card)."""
+    shown = {} if fields is None else {"fields": fields}
     for case in cases:
-        audit.record_chat(ctx, "view", "case", case.id, area_code=case.area.code if case.area else None, via=via)
+        audit.record_chat(ctx, "view", "case", case.id, area_code=case.area.code if case.area else None, via=via,
+                          **shown)
 
 
 def move(ctx: Context, case: Case, kind: str, to_status: str | None, *, note: str | None = None,
@@ -258,8 +243,16 @@ def summary_rows(case: Case) -> list[tuple[str, str]]:
         rows.append(("ที่อยู่", " ".join(p for p in (case.address, "📍" if case.latitude is not None else None) if p)))
     if school_text(case):
         rows.append(("ชั้น/โรงเรียนเดิม", school_text(case)))
-    rows.append(("สถานะ", STATUSES[case.status]))
+    rows.append(("สถานะ", "\n".join([STATUSES[case.status], *marks(case)])))
     return rows
+
+
+def marks(case: Case) -> list[str]:
+    """What makes the case stand out in a list: urgent (a safeguarding reason), late (past its status's deadline)."""
+    found = ["🚨 เร่งด่วน"] if case.urgent else []
+    if case.late_since is not None:
+        found.append(f"⏰ เกินกำหนด (ตั้งแต่ {format_thai_date(case.late_since.astimezone(BANGKOK).date())})")
+    return found
 
 
 def open_referral(session: Session, case: Case) -> Referral | None:
@@ -290,9 +283,15 @@ def withdraw_referral(ctx: Context, case: Case) -> Referral | None:
 
 
 def case_card(session: Session, case: Case, user: User) -> FlexBubble:
-    """The whole case: summary, where the child is now, the open referral, who is responsible,
-    the last few history lines, and the buttons this user may press."""
-    rows = summary_rows(case)
+    return case_card_shown(session, case, user)[0]
+
+
+def case_card_shown(session: Session, case: Case, user: User) -> tuple[FlexBubble, list[str]]:
+    """The whole case: summary, where the child is now, the open referral, who is responsible, for those
+    who act on it the family's contacts and the reporter and owner (case_details), the map, the history,
+    and the buttons this user may press; with the personal fields it shows, for the audit."""
+    full = access.sees_case_details(user, case)
+    rows: list = summary_rows(case)
     if case.list_group:
         rows.append(("กลุ่ม", case.list_group))
     if case.school_name or case.enrolled_on:
@@ -304,25 +303,23 @@ def case_card(session: Session, case: Case, user: User) -> FlexBubble:
     orgs = responsible(session, case.area)
     if orgs:
         rows.append(("ผู้รับผิดชอบ", ", ".join(o.name for o in orgs)))
-    history = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
-                              .order_by(CaseEvent.id.desc()).limit(3)).all()
-    rows.append(("ล่าสุด", "\n".join(event_text(e) for e in history)))
+    if full:
+        rows += case_details.detail_rows(session, case)
+    links = case_details.link_buttons(case, full)
+    if links is not None:
+        rows.append(links)
+    history, notes = case_details.timeline(session, case, full)
     buttons = [(a.style, a.postback(case.id)) for a in allowed_actions(user, case)]
-    return card(f"{case.full_name or case.number}", rows, buttons)
-
-
-def event_text(event: CaseEvent) -> str:
-    when = format_thai_date(event.at.astimezone(BANGKOK).date())
-    what = EVENT_LABELS.get(event.kind, event.kind)
-    status = f" → {STATUSES[event.to_status]}" if event.to_status and event.from_status else ""
-    return f"{when} {what}{status}"
+    bubble = card(fit_text(case.full_name or case.number, case_details.ROW_SHOWN),
+                  [*case_details.fitted(rows), history], buttons)
+    return bubble, case_details.shown_fields(case, full, notes)
 
 
 def show(ctx: Context, case: Case, note: str | None = None) -> Reply:
     """The case's card (audited), after an optional note."""
-    viewed(ctx, [case], "card")
-    message = flex(f"เรื่อง {case.number} {STATUSES[case.status]}", case_card(ctx.session, case, ctx.user),
-                   *main_menu(ctx.user))
+    bubble, fields = case_card_shown(ctx.session, case, ctx.user)
+    viewed(ctx, [case], "card", fields)
+    message = flex(f"เรื่อง {case.number} {STATUSES[case.status]}", bubble, *main_menu(ctx.user))
     return [text(note), message] if note else [message]
 
 

@@ -148,7 +148,11 @@ def overdue_section(summary: Summary, overdue_days: int) -> list[FlexComponent]:
     for case in summary.oldest_overdue:
         where = next((f" {a.name}" for a in summary.sub_areas
                       if a.code and case.area_code and case.area_code.startswith(a.code)), "")
-        lines.append(FlexText(text=f"• {case.number}{where} ({case.days} วัน)", size="sm", wrap=True))
+        # Tapping the number opens the case (show_case checks the scope again).
+        opens = PostbackAction(label=case.number, data=f"action=case&case={case.case_id}",
+                               displayText=f"ดูเรื่อง {case.number}")
+        lines.append(FlexText(text=f"• {case.number}{where} ({case.days} วัน)", size="sm", wrap=True, color=LINK,
+                              action=opens))
     return lines
 
 

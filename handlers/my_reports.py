@@ -2,7 +2,7 @@
 cases first, then the newest change.
 
 A carousel of one bubble per case (PAGE_SIZE a page, "ถัดไป" for the next): the case number, name,
-status, and the history lines in Thai with their dates in พ.ศ. (act_on_case.event_text), the latest
+status, and the history lines in Thai with their dates in พ.ศ. (case_details.event_text), the latest
 MAX_EVENTS of them, and a "ดูเรื่อง" button.
 
 Only cases the user may see today: one handed to another area (a child who moved) or left behind
@@ -21,7 +21,8 @@ from chat.dispatcher import Context, Reply
 from chat.menus import main_menu, requires
 from domain.access import REPORTERS, visible_area_filter
 from domain.menu_labels import MENU_REPORT_CHILD
-from handlers.act_on_case import event_text, viewed
+from handlers.act_on_case import viewed
+from handlers.case_details import event_text
 from handlers.children_to_find import NEXT
 from line.messages import MAX_QUICK_REPLIES, card, flex, text
 from models import STATUSES, Area, Case, CaseEvent, User

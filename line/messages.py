@@ -9,6 +9,7 @@ from linebot.v3.messaging import (
     FlexBubble,
     FlexButton,
     FlexCarousel,
+    FlexComponent,
     FlexMessage,
     FlexText,
     MessageAction,
@@ -37,13 +38,14 @@ def text(body: str, *choices: str | Action) -> TextMessage:
     return TextMessage(text=fit_text(body, MAX_TEXT), quickReply=quick_replies(*choices) if choices else None)
 
 
-def card(title: str, rows: Sequence[tuple[str, str]], buttons: Sequence[tuple[str, Action]] = (), *,
-         size: str | None = None) -> FlexBubble:
-    """A bubble: a bold title, a label/value line per row, and (style, action) buttons at the bottom."""
-    lines = [FlexBox(layout="baseline", spacing="sm", contents=[
-        FlexText(text=label, size="sm", color="#888888", flex=3),
-        FlexText(text=value or "-", size="sm", wrap=True, flex=5),
-    ]) for label, value in rows]
+def card(title: str, rows: Sequence[tuple[str, str] | FlexComponent], buttons: Sequence[tuple[str, Action]] = (),
+         *, size: str | None = None) -> FlexBubble:
+    """A bubble: a bold title, a label/value line per row, and (style, action) buttons at the bottom.
+    A row that is a component (link buttons beside the lines they belong to) is placed as it is."""
+    lines = [row if isinstance(row, FlexComponent) else FlexBox(layout="baseline", spacing="sm", contents=[
+        FlexText(text=row[0], size="sm", color="#888888", flex=3),
+        FlexText(text=row[1] or "-", size="sm", wrap=True, flex=5),
+    ]) for row in rows]
     return FlexBubble(
         size=size,
         header=FlexBox(layout="vertical", contents=[FlexText(text=title, weight="bold", size="lg", wrap=True)]),

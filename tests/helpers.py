@@ -257,10 +257,10 @@ def quick_reply_labels(message: dict) -> list[str]:
 
 
 def card_rows(message: dict) -> dict[str, str]:
-    """A summary card's rows: label -> value."""
+    """A summary card's rows: label -> value (a box of link buttons among them is not a row)."""
     assert message["type"] == "flex", message
     rows = message["contents"]["body"]["contents"]
-    return {row["contents"][0]["text"]: row["contents"][1]["text"] for row in rows}
+    return {row["contents"][0]["text"]: row["contents"][1]["text"] for row in rows if row.get("layout") == "baseline"}
 
 
 def bubbles(message: dict) -> list[dict]:

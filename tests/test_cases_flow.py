@@ -27,6 +27,7 @@ from helpers import (
     cases_in,
     import_list,
     in_organisation,
+    photo_once,
     quick_reply_labels,
     refer,
     set_status,
@@ -62,7 +63,9 @@ def history(db, case_id: int) -> list[CaseEvent]:
 
 
 def rows_of(bubble: dict) -> dict[str, str]:
-    return {row["contents"][0]["text"]: row["contents"][1]["text"] for row in bubble["body"]["contents"]}
+    """A card's label/value rows (a box of link buttons among them is not a row)."""
+    return {row["contents"][0]["text"]: row["contents"][1]["text"] for row in bubble["body"]["contents"]
+            if row.get("layout") == "baseline"}
 
 
 def flex_messages(reply: list[dict]) -> list[dict]:
@@ -110,6 +113,7 @@ def test_a_listed_child_from_check_in_to_referral_acceptance_back_in_school_and_
                                                                          "formal_school")
     assert (found.latitude, found.guardian_phone, found.first_name) == (16.4301, "0812345678", child.first_name)
     assert any("พบตัวเด็กตามรายชื่อ" in t for t in line.texts_to(district.user_id))
+    photo_once(db, "stored")  # the card offers "ดูรูป" once the photo is fetched
 
     # The teacher opens the case by its number and refers the child to the school in ตำบลสำราญ.
     [found_by_number] = flex_messages(teacher.says(child.number))
@@ -117,7 +121,7 @@ def test_a_listed_child_from_check_in_to_referral_acceptance_back_in_school_and_
     assert list(buttons_of(bubble)) == ["ดูเรื่อง"]  # no check-in: the child is found
     [case_card] = flex_messages(teacher.taps(buttons_of(bubble)["ดูเรื่อง"]))
     actions = buttons_of(bubbles(case_card)[0])
-    assert list(actions) == ["ส่งต่อ", "กลับเข้าเรียนแล้ว", "รับเรื่องนี้"]  # nobody owns it yet
+    assert list(actions) == ["ส่งต่อ", "กลับเข้าเรียนแล้ว", "ดูรูป", "รับเรื่องนี้"]  # nobody owns it yet
     [kind] = teacher.taps(actions["ส่งต่อ"])
     assert quick_reply_labels(kind)[:5] == ["โรงเรียน", "สกร./กศน.", "วิทยาลัยอาชีวศึกษา", "พม.", "สาธารณสุข"]
     [no_college] = teacher.says("วิทยาลัยอาชีวศึกษา")
@@ -157,7 +161,7 @@ def test_a_listed_child_from_check_in_to_referral_acceptance_back_in_school_and_
     # Follow-up, then the coordinator closes it with one of the coordinators' reasons.
     [case_card] = flex_messages(teacher.taps(f"action=case&case={child.id}"))
     actions = buttons_of(bubbles(case_card)[0])
-    assert list(actions) == ["ยังเรียนอยู่", "หยุดเรียนอีกครั้ง", "รับเรื่องนี้"]
+    assert list(actions) == ["ยังเรียนอยู่", "หยุดเรียนอีกครั้ง", "ดูรูป", "รับเรื่องนี้"]
     followed, card = teacher.taps(actions["ยังเรียนอยู่"])
     assert "เรียนต่อเนื่อง" in followed["text"] and rows_of(bubbles(card)[0])["สถานะ"] == "เรียนต่อเนื่อง"
     [case_card] = flex_messages(district.taps(f"action=case&case={child.id}"))

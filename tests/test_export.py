@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 from openpyxl import load_workbook
@@ -14,7 +14,7 @@ from domain import access
 from domain.export import HEADERS, report_rows
 from domain.menu_labels import MENU_AREA_SUMMARY, MENU_EXPORT_REPORT
 from helpers import PUBLIC_BASE_URL, flex_texts, texts_of
-from models import AuditEntry, Case, ExportJob, Referral, User
+from models import AuditEntry, Case, ExportJob, Referral, User, record_event
 
 NATIONAL_ID = "1101700230708"
 MASKED = "1-XXXX-XXXXX-XX-8"
@@ -171,3 +171,52 @@ def test_a_referred_case_shows_where_it_was_referred_and_an_enrolled_one_its_sch
     placed = {row[HEADERS.index("ชื่อ")]: row[HEADERS.index("การส่งต่อ/สถานศึกษา")] for row in rows}
     assert placed == {"ส่งต่อ": "โรงเรียนบ้านโนนทัน, รับเรื่องแล้ว",
                       "เข้าเรียน": "โรงเรียนบ้านโนนทัน, เข้าเรียนแล้ว (01/06/2569)", "ยังไม่ส่งต่อ": ""}
+
+
+def test_the_export_shows_what_a_coordinator_needs_to_act_urgent_cases_first(chat, registered, new_chat, db, line,
+                                                                             client, run_exports, make_case,
+                                                                             organisations):
+    reporter = registered(new_chat(), "reporter", "400102", real_name="ผู้ใหญ่สมพงษ์", phone="0899999999")
+    owner = registered(new_chat(), "teacher", "400102", real_name="ครูวิไล")
+    with db.transaction() as session:
+        reporter_id, owner_id = (session.scalar(select(User.id).where(User.line_user_id == c.user_id))
+                                 for c in (reporter, owner))
+    make_case("40010101", "found", first_name="ธรรมดา")
+    late = datetime(2026, 11, 20, 3, tzinfo=timezone.utc)
+    urgent = make_case("40010201", "found", first_name="ด่วน", national_id=NATIONAL_ID, guardian_name="นางสมใจ",
+                       guardian_phone="0812345678", address="45 หมู่ 1", latitude=16.43, longitude=102.83,
+                       situation="working", reason="abuse", wants="formal_school", urgent=True, late_since=late,
+                       reporter_id=reporter_id, owner_org_id=organisations["1040010101"], owner_id=owner_id)
+    with db.transaction() as session:
+        case = session.get(Case, urgent)
+        record_event(session, case, "note", None, note="โทรคุยกับแม่แล้ว")
+    registered(chat, "coordinator", "4001")
+    _, content = download(client, export(chat, line, run_exports, "csv"))
+    header, *rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert header == HEADERS
+    assert [row[HEADERS.index("ชื่อ")] for row in rows] == ["ด่วน", "ธรรมดา"]  # urgent first, then by area
+    row = dict(zip(HEADERS, rows[0]))
+    assert (row["เร่งด่วน"], row["เลขประจำตัวประชาชน"]) == ("เร่งด่วน", MASKED)
+    assert (row["ชื่อผู้ปกครอง"], row["โทรศัพท์ผู้ปกครอง"], row["ที่อยู่"], row["ละติจูด"], row["ลองจิจูด"]) == (
+        "นางสมใจ", "0812345678", "45 หมู่ 1", "16.43", "102.83")
+    assert (row["สถานการณ์ปัจจุบัน"], row["ความต้องการ"]) == ("ทำงานหารายได้", "กลับเข้าโรงเรียน")
+    assert (row["ผู้แจ้ง"], row["โทรศัพท์ผู้แจ้ง"]) == ("ผู้ใหญ่สมพงษ์", "0899999999")
+    assert (row["หน่วยงานเจ้าของเรื่อง"], row["ผู้รับเรื่อง"], row["เกินกำหนดตั้งแต่"]) == (
+        "โรงเรียนบ้านโนนทัน", "ครูวิไล", "20/11/2569")
+    timeline = row["ความเป็นมาล่าสุด"].split("\n")
+    assert timeline[0].endswith("บันทึก: โทรคุยกับแม่แล้ว") and timeline[1].endswith("นำเข้าจากรายชื่อ")
+    ordinary = dict(zip(HEADERS, rows[1]))
+    assert [ordinary[c] for c in ("เร่งด่วน", "ชื่อผู้ปกครอง", "ผู้แจ้ง", "ผู้รับเรื่อง", "เกินกำหนดตั้งแต่")] == [""] * 5
+
+
+def test_the_short_timeline_holds_the_newest_three_lines(db, make_case):
+    case_id = make_case("40010101", "found", first_name="หลายบรรทัด")
+    with db.transaction() as session:
+        case = session.get(Case, case_id)
+        for n in range(5):
+            record_event(session, case, "note", None, note=f"บันทึกที่ {n} " + "ก" * 200)
+    with db.transaction() as session:
+        [row] = list(report_rows(session, ("4001",), False, date(2026, 11, 23)))
+    timeline = row[HEADERS.index("ความเป็นมาล่าสุด")].split("\n")
+    assert len(timeline) == 3 and "บันทึกที่ 4" in timeline[0] and "บันทึกที่ 2" in timeline[2]
+    assert all(len(line) < 130 for line in timeline)  # each note cut
