@@ -24,11 +24,11 @@ flowchart TD
     area["area<br>เด็กอาศัยอยู่ในพื้นที่ใดคะ เลือกจากปุ่ม …"] --> village
     village["village<br>เด็กอาศัยอยู่หมู่บ้านใดคะ<br>skip: ไม่แน่ใจ"] --> home
     home["home<br>บ้านที่เด็กอาศัยอยู่"] --> situation
-    situation["situation"] --> situation_note
+    situation["situation<br>ตอนนี้เด็กทำอะไรอยู่คะ"] --> situation_note
     situation_note["situation_note<br>กรุณาพิมพ์รายละเอียดสั้น ๆ ค่ะ"] --> reason
-    reason["reason"] --> reason_note
+    reason["reason<br>สาเหตุหลักที่เด็กไม่ได้เรียนคืออะไรคะ"] --> reason_note
     reason_note["reason_note<br>กรุณาพิมพ์รายละเอียดสั้น ๆ ค่ะ"] --> wants
-    wants["wants"] --> wants_note
+    wants["wants<br>เด็กหรือครอบครัวต้องการอะไรคะ"] --> wants_note
     wants_note["wants_note<br>กรุณาพิมพ์รายละเอียดสั้น ๆ ค่ะ"] --> guardian
     guardian["guardian<br>ชื่อและเบอร์โทรของผู้ปกครอง (ถ้ามี)<br>skip: ข้าม"] --> photo
     photo["photo<br>รูปถ่ายของเด็ก (ถ้ามี) ส่งรูปได้เลย 1 …<br>skip: ไม่มีรูป"] -.-> photo_consent

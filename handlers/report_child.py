@@ -15,11 +15,11 @@ flowchart TD
     area["area<br>เด็กอาศัยอยู่ในพื้นที่ใดคะ เลือกจากปุ่ม …"] --> village
     village["village<br>เด็กอาศัยอยู่หมู่บ้านใดคะ<br>skip: ไม่แน่ใจ"] --> home
     home["home<br>บ้านที่เด็กอาศัยอยู่"] --> situation
-    situation["situation"] --> situation_note
+    situation["situation<br>ตอนนี้เด็กทำอะไรอยู่คะ"] --> situation_note
     situation_note["situation_note<br>กรุณาพิมพ์รายละเอียดสั้น ๆ ค่ะ"] --> reason
-    reason["reason"] --> reason_note
+    reason["reason<br>สาเหตุหลักที่เด็กไม่ได้เรียนคืออะไรคะ"] --> reason_note
     reason_note["reason_note<br>กรุณาพิมพ์รายละเอียดสั้น ๆ ค่ะ"] --> wants
-    wants["wants"] --> wants_note
+    wants["wants<br>เด็กหรือครอบครัวต้องการอะไรคะ"] --> wants_note
     wants_note["wants_note<br>กรุณาพิมพ์รายละเอียดสั้น ๆ ค่ะ"] --> guardian
     guardian["guardian<br>ชื่อและเบอร์โทรของผู้ปกครอง (ถ้ามี)<br>skip: ข้าม"] --> photo
     photo["photo<br>รูปถ่ายของเด็ก (ถ้ามี) ส่งรูปได้เลย 1 …<br>skip: ไม่มีรูป"] -.-> photo_consent
@@ -66,7 +66,7 @@ from chat import flow
 from chat.dispatcher import Context, Reply, normalize_text
 from chat.flow import Flow, edit_step, free_text, text_answer, text_of
 from chat.menus import area_buttons, main_menu, organisation_areas_to_choose, requires
-from chat.step import ENGINE_BUTTONS, FINISH, Answer, Fill, Finish, Goto, Step, WrongKind
+from chat.step import ENGINE_BUTTONS, FINISH, Answer, Fill, Finish, Goto, Question, Step, WrongKind
 from domain import access, audit
 from domain.access import REPORTERS, in_scope, refusal, scope_label
 from domain.recipients import new_case_recipients
@@ -434,20 +434,20 @@ def labels(list_name: str):
     return buttons
 
 
-def list_prompt(list_name: str, question: str):
+def list_prompt(list_name: str, question: str) -> Question:
     """The question of a list's step; a list longer than its buttons is written out numbered, its
     urgent (safeguarding) options marked, so that every option can be chosen."""
 
-    def prompt(data: dict) -> str:
+    def numbered(data: dict) -> str:
         options = data["_lists"][list_name]
         if len(options) <= LIST_BUTTONS:
-            return question
+            return ""
         urgent = urgent_codes(data, list_name)
         lines = [f"{number}. {URGENT_MARK + ' ' if code in urgent else ''}{label}"
                  for number, (code, label) in enumerate(options, 1)]
-        return "\n".join([question, PICK_BY_NUMBER, *lines, *([URGENT_NOTE] if urgent else [])])
+        return "\n".join([PICK_BY_NUMBER, *lines, *([URGENT_NOTE] if urgent else [])])
 
-    return prompt
+    return Question(question, numbered)
 
 
 def choice_steps(list_name: str, prompt: str, edit_label: str | None = None) -> list[Step]:
