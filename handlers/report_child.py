@@ -40,8 +40,13 @@ reminder and is dropped after 24 (flow.remind_idle_drafts, run by the scheduler)
 The conversation is declared first, in report_flow(): a function, so that it can name the parsers
 defined below it; it is registered as REPORT once they exist.
 
+A safeguarding reason (a list option flagged urgent) makes the case urgent: the notice is pushed at once
+to everyone responsible (domain/recipients.py) and the reporter is given the 1300 hotline. A list longer
+than its buttons is written out numbered; a photo is kept only when the family agreed to it.
+
 Long: the report is one flow of ten questions; each parser sits beside the prompt it answers, in the
-order they are asked, with the card that confirms them.
+order they are asked, with the card that confirms them, and the notices its confirmation sends (which a
+check-in that finds the child sends too).
 """
 from __future__ import annotations
 
