@@ -91,6 +91,19 @@ class Fill:
     also: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Question:
+    """A prompt of fixed text followed by lines built from the data (a long list written out, numbered):
+    the fixed text is what a diagram shows of it."""
+
+    text: str
+    more: Callable[[dict], str]  # "" for nothing more
+
+    def __call__(self, data: dict) -> str:
+        more = self.more(data)
+        return f"{self.text}\n{more}" if more else self.text
+
+
 Prompt = str | Callable[[dict], str]
 Choices = Sequence[str | Action] | Callable[[dict], Sequence[str | Action]]
 
@@ -173,10 +186,11 @@ class Step:
 
     def box(self) -> str:
         """The step in a Mermaid flowchart: its name, the start of its prompt when that is fixed
-        text, and its skip button."""
+        text (or a Question's fixed text), and its skip button."""
         parts = [self.name]
-        if isinstance(self.prompt, str):
-            first = self.prompt.splitlines()[0]
+        fixed = self.prompt.text if isinstance(self.prompt, Question) else self.prompt
+        if isinstance(fixed, str):
+            first = fixed.splitlines()[0]
             # Cut at a space: Thai vowel and tone marks must stay with their letter.
             parts.append(first if len(first) <= PROMPT_SHOWN else first[:PROMPT_SHOWN].rsplit(" ", 1)[0] + " …")
         if self.skip:

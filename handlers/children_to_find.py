@@ -1,9 +1,10 @@
 """"รายชื่อที่ต้องติดตาม": the children in a reporter's area still to find, ten cards at a time.
 
 Typing "ค้นหา สมชาย", a national ID (or four or more of its digits) or a case number searches every
-case the reporter may see; sharing a location sorts pinned homes nearest first. The page, the search
-and the location travel in the "ถัดไป" button's postback, so nothing is kept between pages. Each
-page is audited as a view of every case on it.
+case the reporter may see; sharing a location sorts pinned homes nearest first. Urgent cases (a
+safeguarding reason) come first in all three and say so on their card. The page, the search and the
+location travel in the "ถัดไป" button's postback, so nothing is kept between pages. Each page is
+audited as a view of every case on it.
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ HINT = ("พิมพ์ \"ค้นหา\" ตามด้วยชื่อ �
 NOTHING_LEFT = "ไม่มีรายชื่อที่ต้องติดตามในพื้นที่ของท่านแล้วค่ะ 🎉"
 NO_MATCH = "ไม่พบเด็กที่ตรงกับ “{}” ในพื้นที่ของท่านค่ะ"
 MAX_QUERY = 50
+URGENT = "⚠️ ต้องช่วยเหลือเร่งด่วน"
 # A case number as people quote it, "2569-000123", or national-ID digits (with dashes or spaces).
 _CASE_NUMBER = re.compile(r"(\d{4})-(\d{1,9})")
 _ID_DIGITS = re.compile(r"\d[\d\s-]{2,}\d")
@@ -92,7 +94,8 @@ def search_condition(q: str) -> ColumnElement[bool]:
 
 
 def matching(user: User, query: ListQuery) -> Select:
-    """The cases this user may see that the page lists, in the order shown."""
+    """The cases this user may see that the page lists, in the order shown: urgent (safeguarding) cases
+    first, however the rest are sorted."""
     stmt = select(Case).outerjoin(Area, Case.area_id == Area.id).where(access.visible_area_filter(user))
     stmt = stmt.where(search_condition(query.q)) if query.q else stmt.where(Case.status.in_(TO_FIND))
     if query.near:
@@ -102,9 +105,9 @@ def matching(user: User, query: ListQuery) -> Select:
         scale = math.cos(math.radians(lat))
         distance = (Case.latitude - lat) * (Case.latitude - lat) + \
             (Case.longitude - lng) * scale * (Case.longitude - lng) * scale
-        return stmt.order_by(Case.latitude.is_(None), distance, Case.id)
+        return stmt.order_by(Case.urgent.desc(), Case.latitude.is_(None), distance, Case.id)
     still_to_find = sql_case(*((Case.status == s, i) for i, s in enumerate(TO_FIND)), else_=len(TO_FIND))
-    return stmt.order_by(still_to_find, Area.code, Case.first_name, Case.id)
+    return stmt.order_by(Case.urgent.desc(), still_to_find, Area.code, Case.first_name, Case.id)
 
 
 def page_of(session: Session, user: User, query: ListQuery) -> tuple[ListQuery, list[Case], int]:
@@ -116,8 +119,8 @@ def page_of(session: Session, user: User, query: ListQuery) -> tuple[ListQuery, 
 
 
 def child_bubble(case: Case, user: User, near: tuple[float, float] | None) -> FlexBubble:
-    rows = [("เลขประจำตัว", masked_id(case)), ("อายุ", age_text(case)),
-            ("พื้นที่", case.area.name if case.area else "-")]
+    rows = [*([("เร่งด่วน", URGENT)] if case.urgent else []), ("เลขประจำตัว", masked_id(case)),
+            ("อายุ", age_text(case)), ("พื้นที่", case.area.name if case.area else "-")]
     if school_text(case):
         rows.append(("โรงเรียนเดิม", school_text(case)))
     rows.append(("สถานะ", STATUSES[case.status]))

@@ -392,12 +392,14 @@ def plain_answers(**changes) -> list:
     """Answers that reach the card (no guardian, no photo); `changes` by step name, None leaves one out.
 
     In order: name 0, national_id 1, birth 2, village 3, home 4, situation 5, reason 6, wants 7,
-    guardian 8, photo 9.
+    guardian 8, photo 9; a photo sent (("image", ...)) is followed by photo_consent, "ยินยอม" unless changed.
     """
     steps = {"name": "ด.ญ. สมศรี มีสุข", "national_id": ID, "birth": "อายุ 12", "village": "บ้านสำราญ หมู่ที่ 1",
              "home": "45 หมู่ 1", "situation": "อยู่บ้าน ไม่ได้เรียน", "reason": "บ้านไกล/เดินทางลำบาก",
              "wants": "กลับเข้าโรงเรียน", "guardian": "ข้าม", "photo": "ไม่มีรูป"}
     steps.update(changes)
+    if isinstance(steps["photo"], tuple):
+        steps.setdefault("photo_consent", "ยินยอม")
     return [step for step in steps.values() if step is not None]
 
 

@@ -104,7 +104,9 @@ def test_a_listed_child_from_check_in_to_referral_acceptance_back_in_school_and_
     village_head.says("ยากจน/ขาดค่าใช้จ่าย")
     village_head.says("กลับเข้าโรงเรียน")
     village_head.says("นางสมศรี ใจดี 081-234-5678")
-    [confirm] = village_head.sends_image()
+    [consent] = village_head.sends_image()
+    assert "ผู้ปกครองยินยอม" in consent["text"]
+    [confirm] = village_head.says("ยินยอม")
     assert rows_of(bubbles(confirm)[0])["เลขประจำตัว"] == mask_national_id(child.national_id)
     [saved] = village_head.says("ยืนยัน")
     assert f"เรื่อง {child.number}: ติดตามพบแล้ว" in saved["text"]
@@ -112,7 +114,7 @@ def test_a_listed_child_from_check_in_to_referral_acceptance_back_in_school_and_
     assert (found.status, found.situation, found.reason, found.wants) == ("found", "working", "poverty",
                                                                          "formal_school")
     assert (found.latitude, found.guardian_phone, found.first_name) == (16.4301, "0812345678", child.first_name)
-    assert any("พบตัวเด็กตามรายชื่อ" in t for t in line.texts_to(district.user_id))
+    assert any("พบตัวเด็กตามรายชื่อ" in m["altText"] for m in flex_messages(line.messages_to(district.user_id)))
     photo_once(db, "stored")  # the card offers "ดูรูป" once the photo is fetched
 
     # The teacher opens the case by its number and refers the child to the school in ตำบลสำราญ.
@@ -224,7 +226,8 @@ def test_not_found_with_a_pin_and_a_photo(listed, registered, chat, db):
     [wrong] = chat.says("ที่บ้าน")
     assert "ส่งตำแหน่งบ้าน" in wrong["text"]
     chat.shares_location(16.44, 102.81)
-    [saved] = chat.sends_image()
+    chat.sends_image()
+    [saved] = chat.says("ยินยอม")
     assert "ไม่พบตัว" in saved["text"]
     case = case_row(db, child.id)
     assert (case.status, case.latitude, case.longitude) == ("not_found", 16.44, 102.81)

@@ -51,7 +51,7 @@ def test_a_report_by_a_school_teacher_without_an_own_area_reaches_the_schools_ar
     # The school's catchment is ตำบลในเมือง (400101): the child must be filed there (or in a place the
     # teacher picks inside it), not in no area at all, which only national scope ever sees.
     assert case.area_code is not None and case.area_code.startswith("400101"), case.area_code
-    assert any("มีการแจ้งพบเด็ก" in t for t in chat.line.texts_to(district.user_id))
+    assert any("มีการแจ้งพบเด็ก" in m.get("altText", "") for m in chat.line.messages_to(district.user_id))
     assert "ยังไม่มีเรื่องที่แจ้ง" not in all_text(chat.says(MENU_MY_REPORTS)[0])
 
 

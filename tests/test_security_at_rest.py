@@ -60,7 +60,8 @@ def test_queued_and_sent_messages_are_encrypted_and_equal_bodies_differ(chat, ne
     reporter = registered(chat, "reporter", "400102")
     walk(reporter, *plain_answers(guardian=f"{GUARDIAN} {GUARDIAN_PHONE}"))
     reporter.says("ยืนยัน")
-    assert any("สมศรี มีสุข" in t for t in line.texts_to(coordinator.user_id))  # delivered ...
+    # delivered (the new-case card) ...
+    assert any("สมศรี มีสุข" in json.dumps(m, ensure_ascii=False) for m in line.messages_to(coordinator.user_id))
     notice = [TextMessage(text="แจ้งเตือน: ด.ญ. สมศรี มีสุข")]
     with db.transaction() as session:
         twins = [queue_messages(session, coordinator.user_id, notice).id for _ in range(2)]
@@ -255,7 +256,7 @@ def test_a_coordinator_deactivated_overnight_gets_nothing_queued_the_evening_bef
     # Only the notice of the deactivation arrives; the colleague gets everything.
     assert texts_of(line.messages_to(coordinator.user_id)) == [
         "บัญชีของท่านถูกระงับการใช้งานโดยผู้ประสานงาน หากคิดว่าเป็นความผิดพลาด กรุณาติดต่อผู้ประสานงานในพื้นที่"]
-    told = texts_of(line.messages_to(colleague.user_id))
+    told = [json.dumps(m, ensure_ascii=False) for m in line.messages_to(colleague.user_id)]
     assert len(told) == 2 and all("สมศรี มีสุข" in t for t in told)
     [multicast] = line.multicasts()
     assert multicast.json["to"] == [colleague.user_id]

@@ -207,7 +207,7 @@ def test_a_new_child_in_the_area_the_reporter_just_left_gets_no_number(people, d
         case = session.scalars(select(Case).order_by(Case.id.desc())).first()
         assert case.area_code == "400201"
     assert SENT_FOR_REVIEW in reply["text"] and case.number not in reply["text"]
-    assert any(case.number in t for t in line.texts_to(people["theirs"].user_id))
+    assert any(case.number in m.get("altText", "") for m in line.messages_to(people["theirs"].user_id))
     assert case.number not in " ".join(all_text(t) for t in reporter.says(MENU_MY_REPORTS))
 
 
