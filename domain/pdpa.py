@@ -20,6 +20,7 @@ from models import (
     Case,
     CaseEvent,
     CasePhoto,
+    CaseTransfer,
     Conversation,
     Download,
     Notice,
@@ -70,6 +71,9 @@ def forget_case(session: Session, case: Case, now: datetime) -> tuple[list[str],
                                    .values(details=None, note=None)).rowcount,
         # The referrer's note and the receiver's reason for declining are about the child.
         "referrals": session.execute(update(Referral).where(Referral.case_id == case.id)
+                                     .values(note=None, reason_note=None)).rowcount,
+        # So are a coordinator's note handing the case over and the receiver's reason for not taking it.
+        "transfers": session.execute(update(CaseTransfer).where(CaseTransfer.case_id == case.id)
                                      .values(note=None, reason_note=None)).rowcount,
         "drafts": _forget_drafts(session, case, names_it),
         # The notice lines about the case (waiting for a digest, or the log of those sent) name the child.

@@ -195,6 +195,23 @@ def test_an_assignment_declined_tells_the_coordinator_why(registered, new_chat, 
     assert kinds(db, case_id)[-1] == "assign_declined"
 
 
+
+def test_forget_empties_the_hand_overs_note_and_reason(app, registered, new_chat, db, make_case, line):
+    district = registered(new_chat(), "coordinator", "4001")
+    teacher = registered(new_chat(), "teacher", "400102", real_name="ครูวิไล ใจงาม")
+    case_id = make_case("40010201", "found")
+    assign(district, case_id, "ครูวิไล ใจงาม", note="แม่ของน้องทำงานที่โรงงานในระยอง")
+    [offer] = flexes(line.messages_to(teacher.user_id))
+    teacher.taps(buttons_of(bubbles(offer)[0])["ไม่รับ"])
+    teacher.says("อื่น ๆ")
+    teacher.says("บ้านน้องอยู่ติดกับบ้านครู")
+    [declined] = transfers(db, case_id)
+    assert (declined.note, declined.reason_note) == ("แม่ของน้องทำงานที่โรงงานในระยอง", "บ้านน้องอยู่ติดกับบ้านครู")
+    result = app.test_cli_runner().invoke(args=["pdpa", "forget", case_row(db, case_id).number, "--yes"])
+    assert result.exit_code == 0 and "1 transfers" in result.output, result.output
+    [forgotten] = transfers(db, case_id)
+    assert (forgotten.note, forgotten.reason_note, forgotten.status) == (None, None, "declined")
+
 def test_forged_answers_get_the_refusal_of_a_missing_hand_over(registered, new_chat, db, make_case, line):
     district = registered(new_chat(), "coordinator", "4001")
     registered(new_chat(), "teacher", "400102", real_name="ครูวิไล ใจงาม")
