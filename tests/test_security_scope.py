@@ -41,6 +41,7 @@ from models import (
     AuditEntry,
     Case,
     CaseEvent,
+    CaseTransfer,
     Conversation,
     Deadline,
     DeadlineReport,
@@ -398,8 +399,14 @@ FORGED = {
     "reopen": "case={closed}",
     "referral_accept": "referral={referral}",
     "referral_decline": "referral={referral}",
+    "work": "page=1",
+    "claim": "case={to_find}",
+    "assign": "case={found}",
+    "transfer": "case={found}",
+    "transfer_accept": "transfer={transfer}",
+    "transfer_decline": "transfer={transfer}",
 }
-REFUSALS = ("นอกพื้นที่", "ไม่มีสิทธิ์", "ลงทะเบียน", "ไม่พบ", "ยังไม่มีเรื่องที่แจ้ง")
+REFUSALS = ("นอกพื้นที่", "ไม่มีสิทธิ์", "ลงทะเบียน", "ไม่พบ", "ยังไม่มีเรื่องที่แจ้ง", "ยังไม่มีงาน")
 
 
 def test_every_postback_action_of_the_routing_table_is_attacked():
@@ -414,18 +421,23 @@ def other_district(db, make_case, organisations):
     faang = new_organisation(db, "1040020199", ["400201"])
     with db.transaction() as session:
         referral = Referral(case_id=ids["referred"], organisation_id=faang, status="pending", created_at=utcnow())
-        session.add(referral)
+        # The other district's case moving within it: only its coordinators may answer.
+        transfer = CaseTransfer(case_id=ids["to_find"], kind="transfer", status="pending", created_at=utcnow(),
+                                to_area_id=people.find_area(session, "400201").id)
+        session.add_all([referral, transfer])
         deadline = create_deadline(session, title="ลับกำหนดส่ง", due_date=today_in_bangkok(utcnow()),
                                    area=people.find_area(session, "4002"), roles=list(ROLES), remind_days=[0])
         session.flush()
-        ids |= {"referral": referral.id, "deadline": deadline.id, "number": session.get(Case, ids["found"]).number}
+        ids |= {"referral": referral.id, "transfer": transfer.id, "deadline": deadline.id, "number": session.get(Case, ids["found"]).number}
     return ids
 
 
 def snapshot(db) -> tuple:
     """Everything a forged postback could change."""
     with db.transaction() as session:
-        return (sorted(session.execute(select(Case.id, Case.status, Case.school_name, Case.closed_reason)).all()),
+        return (sorted(session.execute(select(Case.id, Case.status, Case.school_name, Case.closed_reason,
+                                              Case.owner_id, Case.area_id)).all()),
+                sorted(session.execute(select(CaseTransfer.id, CaseTransfer.status)).all()),
                 session.scalar(select(func.count()).select_from(CaseEvent)),
                 sorted(session.execute(select(Referral.id, Referral.status)).all()),
                 session.scalar(select(func.count()).select_from(DeadlineReport)),
