@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain.case_timeline import event_words
-from domain.thai_dates import BANGKOK, format_thai_date
 from domain.thai import fit_text
+from domain.thai_dates import BANGKOK, format_thai_date
 from domain.thai_phones import format_phone
 from line.messages import MAX_LABEL
 from models import Case, CaseEvent, User, choice_label

@@ -397,6 +397,8 @@ FORGED = {
     "followup": "case={back_in_school}&answer=no",
     "close": "case={found}",
     "reopen": "case={closed}",
+    "photos": "case={found}",
+    "note": "case={found}",
     "referral_accept": "referral={referral}",
     "referral_decline": "referral={referral}",
     "work": "page=1",
