@@ -109,6 +109,7 @@ PERSONAL = {
     "conversations": {"data"},  # drafts: a report's answers, a check-in on the case
     "outbox": {"messages"},  # cards and notices name the child
     "downloads": {"content"},  # export files list children
+    "notices": {"text"},  # a digest line names the case and the child's first name
     "audit_log": {"detail"},  # append-only: must never hold personal data in the first place
 }
 NOT_PERSONAL = {
@@ -134,6 +135,9 @@ NOT_PERSONAL = {
     "choice_options": {"list_name", "code", "label", "official_category"},
     "deadlines": {"title", "roles", "remind_days"},
     "scheduler_leases": {"name", "holder"},
+    "notices": {"kind"},
+    "notice_settings": {"kind", "mode"},
+    "push_usage": {"month"},
 }
 
 

@@ -398,6 +398,8 @@ FORGED = {
     "reopen": "case={closed}",
     "referral_accept": "referral={referral}",
     "referral_decline": "referral={referral}",
+    # A notice setting is the user's own and names nothing of an area: forged, it can only be nonsense.
+    "notice": "kind=case_update&mode=loud",
 }
 REFUSALS = ("นอกพื้นที่", "ไม่มีสิทธิ์", "ลงทะเบียน", "ไม่พบ", "ยังไม่มีเรื่องที่แจ้ง")
 
