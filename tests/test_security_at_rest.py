@@ -112,7 +112,7 @@ PERSONAL = {
     "downloads": {"content"},  # export files list children
     "audit_log": {"detail"},  # append-only: must never hold personal data in the first place
     "case_transfers": {"note", "reason_note"},  # the coordinator's note, the reason for not taking the case
-    "notices": {"text"},  # a digest line names the child
+    "notices": {"text"},  # a digest line names the case and the child's first name
 }
 NOT_PERSONAL = {
     # Codes, statuses, list categories and the programme's own words.

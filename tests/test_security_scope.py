@@ -407,6 +407,8 @@ FORGED = {
     "transfer": "case={found}",
     "transfer_accept": "transfer={transfer}",
     "transfer_decline": "transfer={transfer}",
+    # A notice setting is the user's own and names nothing of an area: forged, it can only be nonsense.
+    "notice": "kind=case_update&mode=loud",
 }
 REFUSALS = ("นอกพื้นที่", "ไม่มีสิทธิ์", "ลงทะเบียน", "ไม่พบ", "ยังไม่มีเรื่องที่แจ้ง", "ยังไม่มีงาน")
 
