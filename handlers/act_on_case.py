@@ -78,14 +78,21 @@ class CaseAction:
     style: str = "secondary"
     # The case's owner may too, whatever their role (they act on it).
     owner: bool = False
-    # A further condition on the user and the case (claiming needs a case nobody acts on; ดูรูป a case with
-    # photos), and the Thai reason given when it fails.
+    # A further condition on the user and the case (claiming needs a case nobody acts on), and the Thai
+    # reason given when it fails.
     when: Callable[[User, Case], bool] | None = None
     refused: str = access.NOT_ALLOWED
+    # The card offers the button only when this holds for the case (ดูรูป: it has photos); the handler
+    # itself says why not to a typed or stale tap.
+    offered: Callable[[Case], bool] | None = None
+
+    def permits(self, user: User, case: Case) -> bool:
+        """Does the user's role (or their owning the case) allow this action?"""
+        return user.role in self.roles or (self.owner and case.owner_id is not None and case.owner_id == user.id)
 
     def allows(self, user: User, case: Case) -> bool:
-        return ((user.role in self.roles or (self.owner and case.owner_id is not None and case.owner_id == user.id))
-                and case.status in self.statuses and (self.when is None or self.when(user, case)))
+        return (self.permits(user, case) and case.status in self.statuses
+                and (self.when is None or self.when(user, case)))
 
     def postback(self, case_id: int) -> PostbackAction:
         return PostbackAction(label=self.label, data=f"action={self.name}&case={case_id}", displayText=self.label)
@@ -105,7 +112,7 @@ CASE_ACTIONS = {action.name: action for action in (
     CaseAction("staying", "ยังเรียนอยู่", IN_SCHOOL, REFERRERS, "primary"),
     CaseAction("dropped", "หยุดเรียนอีกครั้ง", IN_SCHOOL, REFERRERS),
     CaseAction("photos", "ดูรูป", tuple(STATUSES), REFERRERS, owner=True,
-               when=lambda user, case: has_stored_photos(case)),
+               offered=has_stored_photos),
     CaseAction("note", "บันทึก", tuple(STATUSES), COORDINATORS, owner=True),
     CaseAction("close", "ปิดเรื่อง", NOT_CLOSED, COORDINATORS, "link"),
     CaseAction("reopen", "เปิดเรื่องอีกครั้ง", ("closed",), COORDINATORS, "link"),
@@ -148,7 +155,7 @@ def case_refusal(ctx: Context, action: str | None, case_id) -> tuple[Case | None
         reason = access.area_refusal(ctx.user, case.area)
     if reason is None and action is not None:
         rule = CASE_ACTIONS[action]
-        if not rule.allows(ctx.user, case):
+        if not rule.permits(ctx.user, case):
             reason = access.NOT_ALLOWED
         elif case.status not in rule.statuses:
             reason = f"เรื่องนี้อยู่ในสถานะ “{STATUSES[case.status]}” จึงทำรายการ “{rule.label}” ไม่ได้ค่ะ"
@@ -171,7 +178,7 @@ def _load(session: Session, case_id) -> Case | None:
 
 
 def allowed_actions(user: User, case: Case) -> list[CaseAction]:
-    return [a for a in CASE_ACTIONS.values() if a.allows(user, case)]
+    return [a for a in CASE_ACTIONS.values() if a.allows(user, case) and (a.offered is None or a.offered(case))]
 
 
 def viewed(ctx: Context, cases: list[Case], via: str, fields: list[str] | None = None) -> None:

@@ -89,7 +89,9 @@ def test_a_coordinator_sees_the_family_the_reporter_and_the_owner_with_call_and_
     assert status[:2] == ["ติดตามพบแล้ว", "🚨 เร่งด่วน"] and status[2].startswith("⏰ เกินกำหนด (ตั้งแต่ ")
     assert "นำเข้าจากรายชื่อ" in rows["ความเป็นมา"]
     assert uri_buttons(bubble) == {"📞 โทรหาผู้ปกครอง": f"tel:{GUARDIAN_PHONE}", "🗺️ เปิดแผนที่": MAP}
-    assert list(buttons_of(bubble)) == ["ส่งต่อ", "กลับเข้าเรียนแล้ว", "ดูรูป", "บันทึก", "ปิดเรื่อง"]
+    # The case has an owner: a coordinator can hand it to someone else, nobody can claim it.
+    assert list(buttons_of(bubble)) == ["ส่งต่อ", "กลับเข้าเรียนแล้ว", "ดูรูป", "บันทึก", "ปิดเรื่อง", "มอบหมาย",
+                                        "โอนเรื่อง"]
     [entry] = views(db, case_id)
     assert entry.detail["via"] == "card" and entry.area_code == "40010201"
     assert entry.detail["fields"] == ["name", "national_id_masked", "address", "pin", "guardian_name", "guardian_phone", "situation_note", "reporter", "owner"]

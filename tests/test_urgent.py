@@ -26,7 +26,7 @@ from line.messages import MAX_LABEL
 from models import AuditEntry, Case, CasePhoto, ChoiceOption, Conversation, User
 
 HOTLINE = "หากเด็กอยู่ในอันตราย โทรแจ้งศูนย์ช่วยเหลือสังคม สายด่วน 1300 ได้ตลอด 24 ชั่วโมง"
-ABUSE = "ถูกทำร้าย/ความรุนแรงในครอบครัว"
+ABUSE = "ถูกทำร้าย/ความรุนแรง"
 NEW_CASE = "มีการแจ้งพบเด็กในพื้นที่ของท่าน"
 
 
