@@ -15,8 +15,8 @@ from domain.menu_labels import (
     MENU_HELP,
     MENU_INVITE,
     MENU_MY_REPORTS,
-    MENU_NOTICE_SETTINGS,
     MENU_MY_WORK,
+    MENU_NOTICE_SETTINGS,
     MENU_REGISTER,
     MENU_REPORT_CHILD,
 )
