@@ -207,12 +207,15 @@ def found(ctx: Context, case: Case, data: dict, saved: str) -> Reply:
         saved += "\nเลขประจำตัวที่กรอกยังไม่ได้บันทึกไว้ในเรื่องนี้ ส่งให้ผู้รับผิดชอบตรวจสอบแล้วค่ะ"
     if case.reporter_id is not None:
         del fields["reporter_id"]
+    # A safeguarding reason makes the case urgent; a later, milder reason never clears that.
+    case.urgent = case.urgent or fields.pop("urgent", False)
     for name, value in fields.items():
         if value is not None:
             setattr(case, name, value)
     report_child.notify_coordinators(ctx.session, case, ctx.user, created=False, source=ctx.event.webhook_event_id,
-                               headline="📋 พบตัวเด็กตามรายชื่อที่ต้องติดตามแล้ว")
-    return done(ctx, f"{saved}\n\n{report_child.NEXT_STEPS}")
+                                     headline="📋 พบตัวเด็กตามรายชื่อที่ต้องติดตามแล้ว")
+    # Who found a child in danger is given the hotline, as a reporter is.
+    return report_child.reporter_reply(ctx, f"{saved}\n\n{report_child.NEXT_STEPS}", {"urgent": case.urgent})
 
 
 def tell_coordinators(ctx: Context, case: Case, area: Area | None, notice: str, line: str) -> None:

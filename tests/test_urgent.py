@@ -164,10 +164,12 @@ def test_a_check_in_that_finds_the_child_with_an_urgent_reason_makes_the_case_ur
     case_id = make_case("40010101", status="to_find", national_id=ID, title="ด.ช.", sex="male", age_years=11)
     village_head.taps(f"action=checkin&case={case_id}")
     for said in ("พบตัวเด็ก", "45 หมู่ 1", "อยู่บ้าน ไม่ได้เรียน", "ถูกแสวงประโยชน์", "กลับเข้าโรงเรียน", "ข้าม",
-                 "ไม่มีรูป", "ยืนยัน"):
+                 "ไม่มีรูป"):
         village_head.says(said)
+    *_, hotline = village_head.says("ยืนยัน")
     case = only_case(db)
     assert (case.status, case.reason, case.urgent) == ("found", "exploited", True)
+    assert HOTLINE in hotline["text"]  # who found a child in danger is given the hotline too
 
 
 # ------------------------------------------------------------------ every reason can be chosen
