@@ -102,9 +102,9 @@ def due_day(case: Case, days: int) -> date:
     return (case.status_since or case.updated_at).astimezone(BANGKOK).date() + timedelta(days=days)
 
 
-# Nightly, as the day's deadlines have just passed; the reminders it queues wait in the outbox for the
-# end of the quiet hours (QUIET_HOURS), so people read them in the morning.
-@job("late-cases", trigger=daily(0, 30), misfire_grace_time=6 * 3600, plans_pushes=True)
+# Each morning, once the quiet hours are over: a job that plans pushes does not run in them, so that
+# what it says is still true when it is read.
+@job("late-cases", trigger=daily(8, 30), misfire_grace_time=3 * 3600, plans_pushes=True)
 def remind_late_cases(ctx: JobContext) -> int:
     """Mark the cases past their deadline late and send the reminders due (see the module's
     docstring); a case no longer late (its deadline lengthened or removed) loses its mark. Returns

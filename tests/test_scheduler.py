@@ -5,17 +5,21 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import func, select
 
 from bench.common import venv_env
+from bot.config import DEFAULTS
 from domain.deadlines import create_deadline, today_in_bangkok
 from domain.menu_labels import MENU_SET_DEADLINE
 from helpers import SECRET, TOKEN, deliver_queued, wait_for
+from line.pacing import QuietHours
 from models import Area, Conversation, DeadlineReminder, OutboxMessage, SchedulerLease, utcnow
+from models.base import BANGKOK
 from scheduler.jobs import JOBS, run_job
 from scheduler.leader import AdvisoryLock, LeaseLock
 from scheduler.process import build_scheduler
@@ -31,6 +35,17 @@ def test_jobs_are_declared_for_one_scheduler_in_bangkok_time(app):
         assert job.max_instances == 1 and job.coalesce is True and job.misfire_grace_time >= 60
         assert str(job.trigger.timezone) == "Asia/Bangkok"
         assert JOBS[job_id].func.__qualname__ == JOBS[job_id].func.__name__  # module-level
+
+
+def test_no_job_that_plans_pushes_is_timed_inside_the_default_quiet_hours():
+    # run_job skips such a job in the quiet hours: one timed there would never run at all.
+    quiet = QuietHours.parse(DEFAULTS["QUIET_HOURS"])
+    start = datetime(2026, 6, 1, tzinfo=BANGKOK)
+    for job_id, spec in JOBS.items():
+        trigger = spec.trigger(DEFAULTS)
+        if spec.plans_pushes and isinstance(trigger, CronTrigger):
+            fire = trigger.get_next_fire_time(None, start)
+            assert quiet.release(fire) is None, f"{job_id} runs at {fire:%H:%M}, inside {DEFAULTS['QUIET_HOURS']}"
 
 
 def test_a_lease_has_one_holder_until_it_expires(db):
