@@ -47,7 +47,10 @@ from models import (
     utcnow,
 )
 
-TODAY = now_bangkok().date()
+
+def today():
+    # Asked when used, not when the module is imported: a run may cross midnight in Bangkok.
+    return now_bangkok().date()
 
 
 # ------------------------------------------------------------------ helpers
@@ -150,7 +153,7 @@ def test_a_listed_child_from_check_in_to_referral_acceptance_back_in_school_and_
     assert "รับเรื่อง" in note["text"] and "เริ่มเรียนวันไหน" in ask_date["text"]
     assert quick_reply_labels(ask_date)[:2] == ["เลือกจากปฏิทิน", "วันนี้"]
     assert any("รับเรื่อง" in t and child.number in t for t in line.texts_to(teacher.user_id))
-    started = TODAY - timedelta(days=3)
+    started = today() - timedelta(days=3)
     [enrolled] = receiver.taps("pick=enrolled_on", {"date": started.isoformat()})
     assert "กลับเข้าเรียนแล้ว" in enrolled["text"] and format_thai_date(started) in enrolled["text"]
     back = case_row(db, child.id)
@@ -446,12 +449,12 @@ def test_a_referral_revoked_then_back_in_school_without_one(offered, db, line):
     [ask_school] = teacher.taps(f"action=enrol&case={child.id}")
     assert "เรียนที่ไหน" in ask_school["text"]
     [ask_date] = teacher.says("โรงเรียนบ้านโนนทัน")
-    [bad] = teacher.says(f"1/1/{TODAY.year + 544}")
+    [bad] = teacher.says(f"1/1/{today().year + 544}")
     assert "ยังมาไม่ถึง" in bad["text"]
     [done] = teacher.says("วันนี้")
     assert "กลับเข้าเรียนแล้ว" in done["text"]
     case = case_row(db, child.id)
-    assert (case.status, case.school_name, case.enrolled_on) == ("back_in_school", "โรงเรียนบ้านโนนทัน", TODAY)
+    assert (case.status, case.school_name, case.enrolled_on) == ("back_in_school", "โรงเรียนบ้านโนนทัน", today())
 
     [why] = teacher.taps(f"action=dropped&case={child.id}")
     assert "หยุดเรียนเพราะอะไร" in why["text"] and case_row(db, child.id).status == "back_in_school"
