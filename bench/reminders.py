@@ -29,10 +29,11 @@ from bot import create_app
 from bot.db_cli import upgrade_database
 from devtools.fakeline import FakeLine
 from domain.deadlines import create_deadline
+from domain.people import save_organisation
 from domain.thai_dates import BANGKOK
 from helpers import SECRET, TOKEN, app_config, fresh_postgres, wait_for
 from line.outbox import queue_multicast
-from models import Area, OutboxMessage, User, utcnow
+from models import LISTED, Area, OutboxMessage, User, open_case, utcnow
 from scheduler.jobs import run_job
 
 DUE = date(2026, 3, 20)
@@ -69,8 +70,14 @@ def seed(db, users: int) -> None:
 def bench_planning(app, users: int) -> dict:
     db = app.extensions["db"]
     with db.transaction() as session:
+        province = session.scalar(select(Area).where(Area.code == "40"))
+        # Reminders go to the gap: one local government for the whole province, a child on its list to find,
+        # so every reporter (none of them in an organisation) counts for it.
+        save_organisation(session, "local_government", "อปท. ทดสอบ", "BENCH-LG", [province])
+        open_case(session, {"first_name": "เด็ก", "last_name": "ทดสอบ", "source": LISTED, "area_id": province.id},
+                  None, status="to_find", kind="listed")
         create_deadline(session, title="รายงานผลการติดตามเด็ก รอบที่ 1", due_date=DUE, roles=["reporter"],
-                        remind_days=[0], area=session.scalar(select(Area).where(Area.code == "40")))
+                        remind_days=[0], area=province)
     started = time.perf_counter()
     reached = run_job("deadline-reminders", app, now=datetime.combine(DUE, clock_time(8), tzinfo=BANGKOK))
     seconds = time.perf_counter() - started

@@ -28,7 +28,7 @@ from bot.db_cli import upgrade_database
 from domain.export import export_file
 from domain.summary import summarise
 from helpers import THROWAWAY_DATA_KEY, fresh_postgres
-from models import utcnow
+from models import LISTED, utcnow
 
 BASE = 100_000
 SCOPES = {"national": ("",), "province": ("40",), "district": ("4001",)}
@@ -96,7 +96,7 @@ def _load(db, size: int) -> None:
             for status in statuses:
                 touched = now - timedelta(days=rng.uniform(0, 180))
                 created = touched - timedelta(days=rng.uniform(0, 60))
-                copy.write_row((status, "import", "เด็ก", "ทดสอบ", ids[rng.choice(places)], created, touched))
+                copy.write_row((status, LISTED, "เด็ก", "ทดสอบ", ids[rng.choice(places)], created, touched))
     with db.engine.connect() as connection:
         connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from domain.deadlines import create_deadline, must_report, parse_days, today_in_bangkok
+from domain.deadlines import DEFAULT_KINDS, create_deadline, open_deadlines, parse_days, progress, today_in_bangkok
 from domain.thai import InvalidInput
 from domain.thai_dates import format_thai_date, parse_date
-from models import ROLES, Area, Deadline, DeadlineReport, User, utcnow
+from models import DEADLINE_RULES, ORGANISATION_KINDS, ROLES, Area, utcnow
 from models.database import get_db
 
 deadline_cli = AppGroup("deadline", help="Reporting deadlines and their reminders.")
@@ -22,9 +22,17 @@ deadline_cli = AppGroup("deadline", help="Reporting deadlines and their reminder
 @click.option("--national", is_flag=True, help="everyone in the country instead of one area")
 @click.option("--roles", default="reporter", show_default=True, help="who must report, comma-separated")
 @click.option("--remind", help="days before the date to remind, e.g. 7,3,1,0 (default DEADLINE_REMINDER_DAYS)")
+@click.option("--kinds", default=",".join(DEFAULT_KINDS), show_default=True,
+              help=f"organisation kinds that must report, comma-separated: {', '.join(ORGANISATION_KINDS)}")
+@click.option("--rule", type=click.Choice(list(DEADLINE_RULES)), default="all_checked", show_default=True,
+              help="reported when every listed child is checked, or also by a zero report")
+@click.option("--form-url", help="the ministry's Google Form, for the pre-filled link")
+@click.option("--form-field", "form_fields", multiple=True, metavar="ENTRY=COUNT",
+              help="a form entry id and the count it is filled with, e.g. entry.123=unchecked (repeat)")
 def create_deadline_command(title: str, due: str, area_code: str | None, national: bool, roles: str,
-                            remind: str | None) -> None:
-    """Set a reporting deadline; reminders then go to whoever has not reported."""
+                            remind: str | None, kinds: str, rule: str, form_url: str | None,
+                            form_fields: tuple[str, ...]) -> None:
+    """Set a reporting deadline; reminders then go to the organisations that have not reported."""
     if bool(area_code) == national:
         raise click.UsageError("give either --area CODE or --national")
     if not title.strip() or len(title) > 200:
@@ -40,30 +48,31 @@ def create_deadline_command(title: str, due: str, area_code: str | None, nationa
     if not role_list or set(role_list) - set(ROLES):
         raise click.BadParameter(f"roles are some of {', '.join(ROLES)}", param_hint="--roles")
     days = parse_days(remind or current_app.config["DEADLINE_REMINDER_DAYS"])
+    fields = dict(field.partition("=")[::2] for field in form_fields)
     with get_db().transaction() as session:
         area = session.scalar(select(Area).where(Area.code == area_code)) if area_code else None
         if area_code and area is None:
             raise click.BadParameter(f"no area with code {area_code}", param_hint="--area")
-        deadline = create_deadline(session, title=title, due_date=due_date, area=area, roles=role_list,
-                                   remind_days=days)
-        count = session.scalar(select(func.count()).select_from(must_report(deadline).subquery()))
+        try:
+            deadline = create_deadline(session, title=title, due_date=due_date, area=area, roles=role_list,
+                                       remind_days=days, org_kinds=[k.strip() for k in kinds.split(",") if k.strip()],
+                                       rule=rule, form_url=form_url, form_fields=fields or None)
+        except InvalidInput as exc:
+            raise click.UsageError(exc.message) from None
+        count = len(progress(session, deadline).organisations)
         click.echo(f"deadline {deadline.id}: {title!r} due {due_date} ({format_thai_date(due_date)}), "
-                   f"{area.code + ' ' + area.name if area else 'whole country'}, {count} users must report, "
-                   f"reminders {', '.join(map(str, days))} days before")
+                   f"{area.code + ' ' + area.name if area else 'whole country'}, {count} organisations must report "
+                   f"({rule}), reminders {', '.join(map(str, deadline.remind_days))} days before")
 
 
 @deadline_cli.command("list")
 def list_deadlines() -> None:
-    """Deadlines from today on, with how many have reported."""
+    """Deadlines from today on, with how many organisations have reported."""
     with get_db().transaction() as session:
-        for deadline in session.scalars(select(Deadline).where(Deadline.due_date >= today_in_bangkok(utcnow()))
-                                        .order_by(Deadline.due_date)):
-            total = session.scalar(select(func.count()).select_from(must_report(deadline).subquery()))
-            reported = session.scalar(select(func.count()).select_from(
-                must_report(deadline).join(DeadlineReport, DeadlineReport.user_id == User.id)
-                .where(DeadlineReport.deadline_id == deadline.id).subquery()))
+        for deadline in open_deadlines(session, utcnow()):
+            result = progress(session, deadline)
             click.echo(f"{deadline.id}\t{deadline.due_date}\t{deadline.area.code if deadline.area else 'all'}\t"
-                       f"{reported}/{total} reported\t{deadline.title}")
+                       f"{len(result.reported)}/{len(result.organisations)} reported\t{deadline.title}")
 
 
 def init_app(app: Flask) -> None:

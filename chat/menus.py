@@ -18,6 +18,7 @@ from domain.menu_labels import (
     MENU_EXPORT_REPORT,
     MENU_HELP,
     MENU_INVITE,
+    MENU_MY_AREA_NUMBERS,
     MENU_MY_REPORTS,
     MENU_MY_WORK,
     MENU_NOTICE_SETTINGS,
@@ -32,10 +33,11 @@ __all__ = ["area_buttons", "main_menu", "organisation_areas_to_choose", "require
 MAX_AREA_BUTTONS = 10
 
 # Every role can own a case (domain.ownership.may_own), so every menu has "งานของฉัน".
-REPORTER_MENU = (MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND, MENU_MY_WORK, MENU_MY_REPORTS, MENU_NOTICE_SETTINGS,
-                 MENU_HELP)
-COORDINATOR_MENU = (MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND, MENU_MY_WORK, MENU_MY_REPORTS, MENU_AREA_SUMMARY,
-                    MENU_EXPORT_REPORT, MENU_INVITE, MENU_DEACTIVATE, MENU_NOTICE_SETTINGS, MENU_HELP)
+# "ตัวเลขพื้นที่ของฉัน" is every role's: the officer who files the ministry's form is a reporter.
+REPORTER_MENU = (MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND, MENU_MY_WORK, MENU_MY_REPORTS, MENU_MY_AREA_NUMBERS,
+                 MENU_NOTICE_SETTINGS, MENU_HELP)
+COORDINATOR_MENU = (MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND, MENU_MY_WORK, MENU_MY_REPORTS, MENU_MY_AREA_NUMBERS,
+                    MENU_AREA_SUMMARY, MENU_EXPORT_REPORT, MENU_INVITE, MENU_DEACTIVATE, MENU_NOTICE_SETTINGS, MENU_HELP)
 
 
 def main_menu(user: User | None = None) -> tuple[str, ...]:

@@ -3,8 +3,9 @@ simulator within a minute.
 
 Khon Kaen's districts and subdistricts (data/areas/40-khon-kaen.csv) with villages in a few
 subdistricts; the organisations that take part (อบต./เทศบาล, schools, สพป., สกร., a vocational
-college); a few hundred children in every state, each with a plausible history; a reporting deadline
-when the deadlines feature is present; and one invite code per role, printed. It refuses a database
+college); a few hundred children in every state, each with a plausible history (those back in school
+months or days ago, so stay-in-school checks fall due); a reporting deadline a few days ahead; and one
+invite code per role, printed. It refuses a database
 that already has cases: it is for a fresh development database, never for real data.
 """
 from __future__ import annotations
@@ -22,13 +23,14 @@ from sqlalchemy.orm import Session
 from devtools.synthetic import generate_list
 from domain import access, audit, people
 from domain.deadlines import create_deadline
-from domain.thai_dates import BANGKOK
+from domain.thai_dates import BANGKOK, format_thai_date
 from domain.thai_names import parse_title
-from models import STATUSES, Area, Case, User, choice_list, open_case, record_event, utcnow
+from models import LISTED, REPORTED, STATUSES, Area, Case, Deadline, User, choice_list, open_case, record_event, utcnow
 from models.database import get_db
 
 AREAS_FILE = Path(__file__).resolve().parent.parent / "data" / "areas" / "40-khon-kaen.csv"
 SEED = 2569
+DEADLINE_IN_DAYS = 3
 
 # Subdistricts that get villages (the reporters' buttons and the summary's deepest level).
 VILLAGES = {
@@ -93,16 +95,19 @@ def demo_data(children: int) -> None:
         if session.scalar(select(Case.id).limit(1)) is not None:
             raise click.ClickException("this database already has cases: demo-data only fills a fresh database "
                                        "(for the simulator: delete instance/bot.sqlite3, then run it again)")
-        statuses = fill(session, children, utcnow())
+        statuses, deadline = fill(session, children, utcnow())
         click.echo(f"demo data: Khon Kaen, {sum(statuses.values())} children ("
                    + ", ".join(f"{STATUSES[status]} {n}" for status, n in statuses.most_common()) + ")")
+        click.echo(f"deadline: {deadline.title}, due {format_thai_date(deadline.due_date)} "
+                   "(a reminder every morning until then; the simulator's เลื่อนเวลา +1 วัน moves a day on)")
         click.echo("invite codes, 30 uses each (simulator: ลงทะเบียน, ยอมรับ, then the code):")
         for role, who, code in invites(session):
             click.echo(f"  {role:<12} {code}  {who}")
 
 
-def fill(session: Session, children: int, now: datetime) -> Counter:
-    """Areas, organisations, staff and `children` children with their histories; returns the statuses."""
+def fill(session: Session, children: int, now: datetime) -> tuple[Counter, Deadline]:
+    """Areas, organisations, staff, `children` children with their histories and the deadline; returns the
+    statuses and the deadline."""
     rng = random.Random(SEED)
     people.load_areas(session, people.read_area_csv(AREAS_FILE.read_bytes()))
     people.load_areas(session, [(0, f"{subdistrict}{moo:02d}", f"{name} หมู่ที่ {moo}")
@@ -113,9 +118,9 @@ def fill(session: Session, children: int, now: datetime) -> Counter:
     lists = {name: [code for code, _ in choice_list(session, name)] for name in ("situation", "reason", "wants")}
     statuses = Counter(_child(session, rng, row, staff, lists, now)
                        for row in _children(session, rng, children, now))
-    _deadline(session, now, staff["coordinator"])
+    deadline = _deadline(session, now, staff["coordinator"])
     audit.record_cli(session, "demo_data", "database", None, children=sum(statuses.values()))
-    return statuses
+    return statuses, deadline
 
 
 def _children(session: Session, rng: random.Random, count: int, now: datetime):
@@ -134,7 +139,7 @@ def _child(session: Session, rng: random.Random, row, staff: dict[str, User], li
     reported = bool(steps and steps[0] == "found" and rng.random() < 0.4)  # found in the field, not listed
     at = now - timedelta(days=rng.uniform(15, 150))
     fields = {
-        "source": "report" if reported else "import", "title": parse_title(row.title), "first_name": row.first_name,
+        "source": REPORTED if reported else LISTED, "title": parse_title(row.title), "first_name": row.first_name,
         "last_name": row.last_name, "sex": row.sex, "national_id": row.national_id if rng.random() < 0.85 else None,
         "birth_date": row.birth_date, "area_id": session.scalar(select(Area.id).where(Area.code == row.area_code)),
         "address": f"{row.house_no} หมู่ {row.moo}" if row.moo else row.house_no,
@@ -153,8 +158,9 @@ def _child(session: Session, rng: random.Random, row, staff: dict[str, User], li
         if step == "found" and case.reason is None:  # what the family said when the child was found
             for name, codes in lists.items():
                 setattr(case, name, rng.choice(codes))
-        record_event(session, case, "status", staff[ACTED_BY[step]], now=at, to_status=step,
-                     note=rng.choice(NOTES[step]))
+        # "enrolled" is the line the stay-in-school checks count their rounds from.
+        record_event(session, case, "enrolled" if step == "back_in_school" else "status", staff[ACTED_BY[step]],
+                     now=at, to_status=step, note=rng.choice(NOTES[step]))
     return case.status
 
 
@@ -170,12 +176,13 @@ def _staff_member(session: Session, i: int, role: str, name: str, area_code: str
     return user
 
 
-def _deadline(session: Session, now: datetime, coordinator: User) -> None:
-    """A reporting deadline a week ahead for the province."""
-    due: date = now.astimezone(BANGKOK).date() + timedelta(days=7)
-    create_deadline(session, title="รายงานผลการติดตามเด็กนอกระบบ รอบที่ 1", due_date=due,
-                    area=people.find_area(session, "40"), roles=["reporter", "teacher"], remind_days=[3, 1, 0],
-                    created_by=coordinator)
+def _deadline(session: Session, now: datetime, coordinator: User) -> Deadline:
+    """A reporting deadline for the province a few days ahead, reminding every day until it, so each day the
+    simulator's clock moves (devtools/demo_clock.py) brings a reminder and the morning summary counts it."""
+    due: date = now.astimezone(BANGKOK).date() + timedelta(days=DEADLINE_IN_DAYS)
+    return create_deadline(session, title="รายงานผลการติดตามเด็กนอกระบบ รอบที่ 1", due_date=due,
+                           area=people.find_area(session, "40"), roles=["reporter", "teacher"],
+                           remind_days=list(range(DEADLINE_IN_DAYS, -1, -1)), created_by=coordinator)
 
 
 def invites(session: Session) -> list[tuple[str, str, str]]:

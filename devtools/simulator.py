@@ -5,17 +5,21 @@ A developer and demo tool, never in production: only devtools.create_app mounts 
 LINE platform under /fake-line on the same server, so the bot's background senders deliver
 their replies there over real HTTP (LINE_API_BASE_URL must point at it), and it serves a page
 whose every action is turned into a LINE-shaped, signed webhook event posted to the real
-/callback. The page polls for the messages the fake received for its user.
+/callback. The page polls for the messages the fake received for its user. Its "เลื่อนเวลา +1 วัน"
+moves the demo clock (devtools/demo_clock.py) and runs the day's scheduled jobs.
 """
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+from devtools import demo_clock
 from devtools.fakeline import FakeLine
+from domain.thai_dates import format_thai_datetime
 
 FAKE_LINE_PREFIX = "/fake-line"
 
@@ -27,6 +31,7 @@ def enable_simulator(app: Flask) -> None:
     app.extensions["fake_line"] = fake
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {FAKE_LINE_PREFIX: fake.wsgi_app})
     app.register_blueprint(bp)
+    demo_clock.install(app)
     if not app.config["LINE_API_BASE_URL"].rstrip("/").endswith(FAKE_LINE_PREFIX):
         app.logger.warning("SIMULATOR is on but LINE_API_BASE_URL (%r) is not this server's %s: "
                            "replies will not reach the simulator", app.config["LINE_API_BASE_URL"],
@@ -102,3 +107,31 @@ def messages():
     after = max(request.args.get("after", 0, type=int), 0)
     delivered = _fake().messages_to(user_id) if user_id else []
     return jsonify(messages=delivered[after:], next=len(delivered))
+
+
+def _clock() -> dict:
+    clock = current_app.extensions["demo_clock"]
+    return {"now": format_thai_datetime(clock()), "days_ahead": clock.offset.days}
+
+
+@bp.get("/api/clock")
+def clock():
+    return jsonify(_clock())
+
+
+@bp.post("/api/advance")
+def advance():
+    """Move the demo clock forward (`days`, default 1) and run the scheduled jobs of the skipped span."""
+    days = (request.get_json(silent=True) or {}).get("days", 1)
+    if not isinstance(days, int) or isinstance(days, bool):
+        return jsonify(error="days must be a whole number"), 400
+    try:
+        runs = demo_clock.advance(current_app._get_current_object(), timedelta(days=days))
+    except ValueError as exc:
+        return jsonify(error=str(exc)), 400
+    sender = current_app.extensions["sender"]
+    sender.ensure_started()
+    sender.poll()  # what the jobs queued goes out now, not at the next poll
+    return jsonify(runs=[{"at": format_thai_datetime(at), "job": job_id,
+                          "result": result if result is None or isinstance(result, int) else str(result)}
+                         for at, job_id, result in runs], **_clock())

@@ -29,7 +29,9 @@ from domain.thai import strip_control
 from domain.thai_dates import BANGKOK, age_on, be_year
 from domain.thai_ids import mask_national_id
 from models import (
+    LISTED,
     REFERRAL_STATUSES,
+    REPORTED,
     SEXES,
     STATUSES,
     Area,
@@ -61,13 +63,14 @@ FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
 }
-SOURCES = {"report": "แจ้งจากพื้นที่", "import": "รายชื่อจากส่วนกลาง"}
+SOURCES = {REPORTED: "แจ้งจากพื้นที่", LISTED: "รายชื่อจากส่วนกลาง"}
 FORGOTTEN = "(ลบข้อมูลส่วนบุคคลตามคำขอ)"
 BATCH = 2000  # rows read from the database at a time
 COLUMNS = [getattr(Case, name) for name in (
     "id", "created_at", "updated_at", "area_code", "national_id", "title", "first_name", "last_name", "sex",
     "birth_date", "age_years", "status", "situation", "situation_note", "reason", "reason_note", "wants", "source",
-    "forgotten_at", "urgent", "late_since", "guardian_name", "guardian_phone", "address", "latitude", "longitude")]
+    "forgotten_at", "urgent", "late_since", "guardian_name", "guardian_phone", "address", "latitude", "longitude",
+    "reporter_id", "owner_id")]
 REPORTER, OWNER = aliased(User), aliased(User)
 PEOPLE = [REPORTER.real_name.label("reporter_name"), REPORTER.phone.label("reporter_phone"),
           Organisation.name.label("owner_org_name"), OWNER.real_name.label("owner_name")]
@@ -81,9 +84,11 @@ class ExportFile:
     rows: int
 
 
-def export_file(session: Session, roots: tuple[str, ...], fmt: str, full_ids: bool, now: datetime) -> ExportFile:
-    """The report of the cases under `roots` (area-code prefixes; ("",) is the whole country)."""
-    rows = report_rows(session, roots, full_ids, now.astimezone(BANGKOK).date())
+def export_file(session: Session, roots: tuple[str, ...], fmt: str, full_ids: bool, now: datetime,
+                viewer: User | None = None) -> ExportFile:
+    """The report of the cases under `roots` (area-code prefixes; ("",) is the whole country), for `viewer`
+    (None: the command line, which sees everything)."""
+    rows = report_rows(session, roots, full_ids, now.astimezone(BANGKOK).date(), viewer)
     content, count = (to_xlsx if fmt == "xlsx" else to_csv)(HEADERS, rows)
     scope = "-".join(roots) if roots != access.WHOLE_COUNTRY else "all"
     local = now.astimezone(BANGKOK)
@@ -91,7 +96,11 @@ def export_file(session: Session, roots: tuple[str, ...], fmt: str, full_ids: bo
     return ExportFile(filename, FORMATS[fmt], content, count)
 
 
-def report_rows(session: Session, roots: tuple[str, ...], full_ids: bool, today: date) -> Iterator[list]:
+def report_rows(session: Session, roots: tuple[str, ...], full_ids: bool, today: date,
+                viewer: User | None = None) -> Iterator[list]:
+    """One row per case. A row holds the family's contacts, the notes, the reporter, the owner and the
+    history's notes only for a `viewer` who would see them on the case's card (access.sees_case_details: a
+    village head exporting their area gets the child, the address and the statuses, as on the basic card)."""
     names = _area_names(session, roots)
     placed = placements(session, roots)
     choices = {(o.list_name, o.code): o for o in session.scalars(select(ChoiceOption))}
@@ -105,6 +114,7 @@ def report_rows(session: Session, roots: tuple[str, ...], full_ids: bool, today:
         code = case.area_code or ""
         levels = [(code[:n], names.get(code[:n], "")) if len(code) >= n else ("", "") for n in (2, 4, 6, 8)]
         reason = choices.get(("reason", case.reason))
+        details = viewer is None or access.sees_case_details(viewer, case)
         yield [
             number, case_number(case.id, case.created_at), URGENT if case.urgent else "",
             *(cell for level in levels for cell in level),
@@ -112,19 +122,21 @@ def report_rows(session: Session, roots: tuple[str, ...], full_ids: bool, today:
             case.title or "", case.first_name if not case.forgotten_at else FORGOTTEN, case.last_name,
             SEXES.get(case.sex, ""), _be_date(case.birth_date), _age(case, today),
             STATUSES.get(case.status, case.status),
-            _label(choices, "situation", case.situation, case.situation_note),
-            _label(choices, "reason", case.reason, case.reason_note),
+            _label(choices, "situation", case.situation, case.situation_note if details else None),
+            _label(choices, "reason", case.reason, case.reason_note if details else None),
             reason.official_category if reason and reason.official_category else "",
             _label(choices, "wants", case.wants, None),
             placed.get(case.id, ""),
             _be_date(case.created_at.astimezone(BANGKOK).date()), _be_date(case.updated_at.astimezone(BANGKOK).date()),
             SOURCES.get(case.source, case.source),
-            case.guardian_name or "", case.guardian_phone or "", case.address or "",
+            (case.guardian_name or "") if details else "", (case.guardian_phone or "") if details else "",
+            case.address or "",
             "" if case.latitude is None else case.latitude, "" if case.longitude is None else case.longitude,
-            case.reporter_name or "", case.reporter_phone or "", case.owner_org_name or "", case.owner_name or "",
+            *((case.reporter_name or "", case.reporter_phone or "") if details else ("", "")),
+            case.owner_org_name or "", (case.owner_name or "") if details else "",
             _be_date(case.late_since.astimezone(BANGKOK).date()) if case.late_since else "",
             "\n".join(f"{_be_date(line.at.astimezone(BANGKOK).date())} "
-                      f"{event_words(line.kind, line.from_status, line.to_status, line.note, NOTE_SHOWN)}"
+                      f"{event_words(line.kind, line.from_status, line.to_status, line.note if details else None, NOTE_SHOWN)}"
                       for line in history),
         ]
 
@@ -223,10 +235,13 @@ def record_export(session: Session, roots: tuple[str, ...], file: ExportFile, fu
 
 
 def job_roots(user: User | None, area_code: str | None) -> tuple[str, ...]:
-    """What an export for `user` of `area_code` (None: their whole scope) may hold now; () nothing."""
-    if access.refusal(user, access.COORDINATORS):
+    """What an export for `user` of `area_code` (None: their whole scope) may hold now; () nothing.
+    Every registered role may export its whole scope; one area of it is a coordinator's drill-down only."""
+    if access.refusal(user, access.REPORTERS):
         return ()
     prefixes = access.scope_prefixes(user)
     if area_code is None:
         return prefixes
+    if access.refusal(user, access.COORDINATORS):
+        return ()
     return (area_code,) if access.code_in_scope(prefixes, area_code) else ()

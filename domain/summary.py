@@ -10,13 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, exists, func, literal_column, select
+from sqlalchemy import and_, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from domain.access import LEVEL_PREFIX, WHOLE_COUNTRY, prefix_filter
-from domain.deadlines import must_report, today_in_bangkok
-from domain.thai_dates import format_thai_date
-from models import AREA_LEVELS, Area, Case, Deadline, DeadlineReport, User, case_number
+from domain.deadlines import current_deadline, progress, progress_lines
+from models import AREA_LEVELS, Area, Case, case_number
 
 # Statuses that wait on someone to act: a case in one of them untouched for the configured number of
 # days (SUMMARY_OVERDUE_DAYS) is overdue. The others are outcomes, or follow-up on a longer rhythm.
@@ -137,32 +136,10 @@ def _drillable(code: str | None, roots: tuple[str, ...]) -> bool:
 
 
 def deadline_progress(session: Session, roots: tuple[str, ...], now: datetime, names_shown: int = 3) -> list[str]:
-    """Thai lines on reporting progress against the current deadline in `roots`: the open deadline
-    (domain.deadlines) due soonest whose area covers or lies in the scope. Counted among those in the
-    scope who must report for it: how many have ("ส่งรายงานแล้ว 12 จาก 30 คน"), and the first few
-    who have not. No lines when no deadline is open there."""
-
-    def concerns(deadline: Deadline) -> bool:
-        code = deadline.area.code if deadline.area is not None else ""
-        return any(code.startswith(root) or root.startswith(code) for root in roots)
-
-    open_deadlines = session.scalars(select(Deadline).where(Deadline.due_date >= today_in_bangkok(now))
-                                     .order_by(Deadline.due_date, Deadline.id))
-    deadline = next((d for d in open_deadlines if concerns(d)), None)
+    """Thai lines on reporting progress against the current deadline in `roots` (domain.deadlines
+    current_deadline), counted over its audience organisations inside the scope
+    (domain.deadlines.progress_lines). No lines when no deadline is open there."""
+    deadline = current_deadline(session, roots, now)
     if deadline is None:
         return []
-    reported = exists().where(DeadlineReport.deadline_id == deadline.id, DeadlineReport.user_id == User.id)
-    who = must_report(deadline).with_only_columns(User.real_name, reported.label("reported")).order_by(User.id)
-    if roots != WHOLE_COUNTRY:
-        if deadline.area is None:  # must_report joins the users' areas only for a deadline with an area
-            who = who.join(Area, User.area_id == Area.id)
-        who = who.where(prefix_filter(roots, Area.code))
-    people = session.execute(who).all()
-    pending = [name or "-" for name, done in people if not done]
-    due = format_thai_date(deadline.due_date)
-    lines = [f"กำหนดส่ง: {deadline.title} (ภายใน {due})",
-             f"ส่งรายงานแล้ว {len(people) - len(pending)} จาก {len(people)} คน"]
-    if pending:
-        more = len(pending) - names_shown
-        lines.append("ยังไม่ส่ง: " + ", ".join(pending[:names_shown]) + (f" และอีก {more} คน" if more > 0 else ""))
-    return lines
+    return progress_lines(progress(session, deadline, None if roots == WHOLE_COUNTRY else roots), names_shown)

@@ -21,6 +21,7 @@ __all__ = [
     "age_on",
     "be_year",
     "format_thai_date",
+    "format_thai_date_digits",
     "format_thai_datetime",
     "now_bangkok",
     "parse_birth",
@@ -83,6 +84,14 @@ def format_thai_date(d: date, *, short_month: bool = True) -> str:
     """``"15 มี.ค. 2555"``, or ``"15 มีนาคม 2555"`` with ``short_month=False``; BE year."""
     months = _MONTHS_SHORT if short_month else _MONTHS_FULL
     return f"{d.day} {months[d.month - 1]} {be_year(d)}"
+
+
+_TO_THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+
+
+def format_thai_date_digits(d: date) -> str:
+    """``"๑๘ ก.ค. ๒๕๖๕"``: the short date in Thai digits, as official letters write a due date."""
+    return format_thai_date(d).translate(_TO_THAI_DIGITS)
 
 
 def now_bangkok() -> datetime:

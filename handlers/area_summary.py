@@ -35,6 +35,7 @@ from models import STATUSES, User
 TITLE = "สรุปพื้นที่"
 MAX_SUB_AREAS = 10  # rows on the card; the rest are counted below them
 GREY, RED, LINK = "#888888", "#C62828", "#1565C0"
+DEADLINE_CARD_LABEL = "ดูการรายงาน/เตือน"
 
 
 @requires(*access.COORDINATORS)
@@ -114,6 +115,9 @@ def summary_card(summary: Summary, label: str, as_of: str, overdue_days: int, pr
     export = PostbackAction(label=MENU_EXPORT_REPORT, displayText=MENU_EXPORT_REPORT,
                             data="action=export" + (f"&area={area_code}" if area_code else ""))
     buttons = [FlexButton(style="primary", height="sm", action=export)]
+    if progress:  # the deadline's card: the laggards, each with "เตือน" (handlers/nudge_organisation.py)
+        buttons.append(FlexButton(style="secondary", height="sm", action=PostbackAction(
+            label=DEADLINE_CARD_LABEL, displayText=DEADLINE_CARD_LABEL, data="action=deadline-card")))
     if up is not None:
         buttons.append(FlexButton(style="secondary", height="sm", action=up))
     bubble = FlexBubble(

@@ -1,8 +1,10 @@
-""""ส่งออกรายงาน": a coordinator asks for the ministry report of their area as XLSX or CSV.
+""""ส่งออกรายงาน": a user asks for the ministry report of their area as XLSX or CSV.
 
 The file is made in the background (line/export_jobs.py) and its single-use link comes a moment later in
-the chat. The export of one area (from the summary card's button) is checked against the scope
-again, like the card's drill-down. Reporters and teachers are refused by @requires.
+the chat. Every registered role may export its own whole scope (the officer who files the ministry's form
+is a reporter: "ส่งออกไฟล์" on "ตัวเลขพื้นที่ของฉัน"), national IDs masked unless access.sees_national_ids.
+The export of one area (from the summary card's button) is a coordinator's only, and is checked against
+the scope again, like the card's drill-down.
 """
 from __future__ import annotations
 
@@ -22,13 +24,13 @@ PREPARING = ("กำลังเตรียมไฟล์รายงาน{la
 MASKED_NOTE = "\nเลขประจำตัวประชาชนในไฟล์จะแสดงแบบปิดบางส่วน (สิทธิ์ดูเลขเต็มเฉพาะระดับจังหวัดขึ้นไป)"
 
 
-@requires(*access.COORDINATORS)
+@requires(*access.REPORTERS)
 def choose_export_format(ctx: Context) -> Reply:
     """"ส่งออกรายงาน" (or the card's button): what the file will hold, and a choice of format."""
     return request_export(ctx)  # a text has no postback: the format question for the whole scope
 
 
-@requires(*access.COORDINATORS)
+@requires(*access.REPORTERS)
 def request_export(ctx: Context) -> Reply:
     """A postback action=export[&area=CODE][&format=xlsx|csv]: ask the format, or queue the file."""
     if not access.scope_prefixes(ctx.user):  # nothing to export: no job, no empty file
@@ -36,6 +38,8 @@ def request_export(ctx: Context) -> Reply:
     code = ctx.postback.get("area")
     label = access.scope_label(ctx.user)
     if code:
+        if reason := access.refusal(ctx.user, access.COORDINATORS):  # never offered one area: only the whole scope
+            return [text(reason, *main_menu(ctx.user))]
         area = area_in_scope(ctx, code, "export")
         if area is None:
             return [text(access.OUT_OF_SCOPE, *main_menu(ctx.user))]

@@ -1,4 +1,5 @@
-"""A coordinator sets a reporting deadline for their area; a user taps "รายงานแล้ว" on a reminder.
+"""A coordinator sets a reporting deadline: its title, due date, audience (organisation kinds, member roles,
+area) and rule, and optionally the ministry's Google Form; the confirmation is the deadline's card.
 
 A coordinator with an area sets it for that area. One without (an organisation's coordinator, a national
 coordinator, an admin) picks the area, inside their scope; only national scope may pick the whole country.
@@ -7,8 +8,11 @@ coordinator, an admin) picks the area, inside their scope; only national scope m
 flowchart TD
     start(["deadline"]) --> title
     title["title<br>ตั้งกำหนดส่งรายงาน"] --> due_date
-    due_date["due_date<br>กำหนดส่งวันที่เท่าไรคะ พิมพ์ …"] --> roles
-    roles["roles<br>ใครต้องรายงานบ้างคะ"] --> area
+    due_date["due_date<br>กำหนดส่งวันที่เท่าไรคะ พิมพ์ …"] --> kinds
+    kinds["kinds<br>หน่วยงานใดต้องรายงานคะ"] --> roles
+    roles["roles<br>ใครต้องรายงานบ้างคะ"] --> rule
+    rule["rule<br>นับว่าหน่วยงานรายงานแล้วเมื่อใดคะ"] --> form
+    form["form<br>มีลิงก์ Google Form สำหรับส่งผลไหมคะ …<br>skip: ไม่มี"] --> area
     area["area<br>ผู้ที่ต้องรายงานอยู่ในพื้นที่ใดคะ …"] --> confirm
     confirm["confirm"] --> finish
     finish(["finish: save_deadline"])
@@ -27,7 +31,6 @@ from __future__ import annotations
 from datetime import date
 
 from linebot.v3.messaging import DatetimePickerAction
-from sqlalchemy import func, select
 
 from chat import flow
 from chat.dispatcher import Context, Reply
@@ -35,13 +38,14 @@ from chat.flow import Flow, text_of
 from chat.menus import area_buttons, main_menu, organisation_areas_to_choose, requires
 from chat.step import Answer, Fill, Finish, Step, WrongKind
 from domain import access, audit, people
-from domain.access import COORDINATORS, REPORTERS
-from domain.deadlines import create_deadline, is_responsible, mark_reported, must_report, parse_days, today_in_bangkok
-from domain.thai import InvalidInput, parse_id
+from domain.access import COORDINATORS
+from domain.deadlines import check_form, create_deadline, parse_days, progress, today_in_bangkok
+from domain.thai import InvalidInput
 from domain.thai_dates import format_thai_date, parse_date
 from handlers.manage_people import named_area_in_scope
+from handlers.nudge_organisation import deadline_card
 from line.messages import text
-from models import Deadline
+from models import DEADLINE_RULES, Deadline
 
 CONFIRM = "ยืนยัน"
 
@@ -52,11 +56,16 @@ ROLE_CHOICES = {
     "ผู้รายงานและครู": ["reporter", "teacher"],
 }
 ROLE_NAMES = {"reporter": "ผู้รายงาน (ผู้ใหญ่บ้าน/อปท.)", "teacher": "ครู"}
+# Which organisations must report (their kinds, models.ORGANISATION_KINDS).
+KIND_CHOICES = {
+    "อปท.": ["local_government"],
+    "โรงเรียน": ["school"],
+    "อปท. และโรงเรียน": ["local_government", "school"],
+}
+KIND_NAMES = {"local_government": "อปท. (เทศบาล/อบต.)", "school": "โรงเรียน"}
+RULE_CHOICES = {"ติดตามครบทุกคน": "all_checked", "แจ้งไม่พบเด็กได้": "zero_allowed"}
+NO_FORM = "ไม่มี"
 WHOLE_COUNTRY = "ทั้งประเทศ"
-NOT_YOURS = "ไม่พบกำหนดส่งนี้ หรือกำหนดส่งนี้ไม่ได้อยู่ในความรับผิดชอบของท่านค่ะ"
-
-REPORTED_ACTION = "deadline-reported"
-REPORTED_LABEL = "รายงานแล้ว"
 
 
 def deadline_flow() -> Flow:
@@ -68,7 +77,13 @@ def deadline_flow() -> Flow:
                  parse_title, max_length=Deadline.title.type.length),
             Step("due_date", "กำหนดส่งวันที่เท่าไรคะ พิมพ์ วัน/เดือน/ปี พ.ศ. เช่น 15/3/2569 หรือกด \"เลือกวันที่\"",
                  parse_due_date, choices=date_picker),
+            Step("kinds", "หน่วยงานใดต้องรายงานคะ", parse_kinds, choices=list(KIND_CHOICES)),
             Step("roles", "ใครต้องรายงานบ้างคะ", parse_roles, choices=list(ROLE_CHOICES)),
+            Step("rule", "นับว่าหน่วยงานรายงานแล้วเมื่อใดคะ\n• ติดตามครบทุกคน: เช็กอินเด็กในรายชื่อครบทุกคน\n"
+                         "• แจ้งไม่พบเด็กได้: ติดตามครบ หรือสมาชิกแจ้ง \"ไม่พบเด็กเพิ่มเติม\"",
+                 parse_rule, choices=list(RULE_CHOICES)),
+            Step("form", "มีลิงก์ Google Form สำหรับส่งผลไหมคะ วางลิงก์ได้เลย หรือกด \"ไม่มี\"", parse_form,
+                 skip=NO_FORM, max_length=Deadline.form_url.type.length),
             Step("area", "ผู้ที่ต้องรายงานอยู่ในพื้นที่ใดคะ เลือกจากปุ่ม หรือพิมพ์รหัสพื้นที่หรือชื่อพื้นที่ "
                          "(ต้องอยู่ในความรับผิดชอบของท่าน)", parse_area, choices=area_choices,
                  when=lambda data: data.get("_choose_area", False)),
@@ -107,6 +122,27 @@ def parse_roles(answer: Answer, data: dict) -> list[str]:
     return roles
 
 
+def parse_kinds(answer: Answer, data: dict) -> list[str]:
+    kinds = KIND_CHOICES.get(answer.text)
+    if kinds is None:
+        raise InvalidInput("กรุณาเลือกจากปุ่มด้านล่าง")
+    return kinds
+
+
+def parse_rule(answer: Answer, data: dict) -> str:
+    rule = RULE_CHOICES.get(answer.text)
+    if rule is None:
+        raise InvalidInput("กรุณาเลือกจากปุ่มด้านล่าง")
+    return rule
+
+
+def parse_form(answer: Answer, data: dict) -> str:
+    if answer.kind != "text" or not answer.text:
+        raise WrongKind()
+    check_form(answer.text.strip(), None)
+    return answer.text.strip()
+
+
 def parse_area(answer: Answer, data: dict) -> Fill:
     """The deadline's area, by button, DOPA code or name, inside the setter's scope; the whole country
     only for national scope. Stored as the code (None: the whole country)."""
@@ -135,10 +171,14 @@ def date_picker(data: dict) -> list:
 
 def summary(data: dict) -> str:
     roles = " และ ".join(ROLE_NAMES[r] for r in data["roles"])
+    kinds = " และ ".join(KIND_NAMES[k] for k in data["kinds"])
     return (f"ตรวจสอบก่อนบันทึกค่ะ\n"
             f"เรื่อง: {data['title']}\n"
             f"กำหนดส่ง: {format_thai_date(date.fromisoformat(data['due_date']), short_month=False)}\n"
-            f"ผู้ที่ต้องรายงาน: {roles} ในพื้นที่ {data['area_name']}")
+            f"หน่วยงานที่ต้องรายงาน: {kinds} ในพื้นที่ {data['area_name']}\n"
+            f"ผู้ได้รับการเตือน: {roles}\n"
+            f"นับว่ารายงานแล้วเมื่อ: {DEADLINE_RULES[data['rule']]}\n"
+            f"แบบฟอร์ม: {data.get('form') or NO_FORM}")
 
 
 def save_deadline(ctx: Context, data: dict) -> Reply:
@@ -150,13 +190,16 @@ def save_deadline(ctx: Context, data: dict) -> Reply:
         return [text(access.OUT_OF_SCOPE, *main_menu(ctx.user))]
     days = parse_days(ctx.config["DEADLINE_REMINDER_DAYS"])
     deadline = create_deadline(ctx.session, title=data["title"], due_date=date.fromisoformat(data["due_date"]),
-                               area=area, roles=data["roles"], remind_days=days, created_by=ctx.user)
-    count = ctx.session.scalar(select(func.count()).select_from(must_report(deadline).subquery()))
-    rounds = ", ".join("เช้าวันกำหนดส่ง" if d == 0 else f"{d} วัน" for d in days)
+                               area=area, roles=data["roles"], remind_days=days, created_by=ctx.user,
+                               org_kinds=data["kinds"], rule=data["rule"], form_url=data.get("form"))
+    audit.record_chat(ctx, "deadline_created", "deadline", deadline.id, area_code=code)
+    result = progress(ctx.session, deadline)
+    rounds = ", ".join("เช้าวันกำหนดส่ง" if d == 0 else f"{d} วัน" for d in deadline.remind_days)
     return [text(f"บันทึกกำหนดส่งแล้วค่ะ\n\"{deadline.title}\" ภายในวันที่ "
                  f"{format_thai_date(deadline.due_date, short_month=False)}\n"
-                 f"ผู้ที่ต้องรายงานตอนนี้มี {count} คน ระบบจะเตือนเฉพาะผู้ที่ยังไม่ได้รายงาน "
-                 f"ล่วงหน้า {rounds} เวลา {ctx.config['DEADLINE_REMINDER_TIME']} น.", *main_menu(ctx.user))]
+                 f"หน่วยงานที่ต้องรายงานตอนนี้มี {len(result.organisations)} แห่ง ระบบจะเตือนสมาชิกของหน่วยงานที่ยัง"
+                 f"ติดตามเด็กไม่ครบ ล่วงหน้า {rounds} เวลา {ctx.config['DEADLINE_REMINDER_TIME']} น."),
+            deadline_card(result, *main_menu(ctx.user))]
 
 
 SET_DEADLINE = flow.register(deadline_flow())
@@ -177,53 +220,3 @@ def start_setting_deadline(ctx: Context) -> Reply:
         data |= {"_choose_area": True, "_national": national,
                  "_areas": [] if national else organisation_areas_to_choose(me)}
     return flow.start(ctx, SET_DEADLINE, data)
-
-
-def confirm_reported(ctx: Context) -> Reply:
-    """The "รายงานแล้ว" button on a reminder: no more reminders for this deadline. Only for an active
-    registered user in the deadline's audience; anyone else, a forged id included, learns nothing about it."""
-    reason = access.refusal(ctx.user, REPORTERS)
-    if reason:
-        return [text(reason, *main_menu(ctx.user))]
-    deadline_id = parse_id(ctx.postback.get("deadline"))
-    deadline = ctx.session.get(Deadline, deadline_id) if deadline_id else None
-    if deadline is None or not is_responsible(ctx.user, deadline):
-        audit.record_chat(ctx, "denied", "deadline", ctx.postback.get("deadline", "")[:64])
-        return [text(NOT_YOURS, *main_menu(ctx.user))]
-    title = f"\"{deadline.title}\""
-    if mark_reported(ctx.session, ctx.user, deadline.id, ctx.now):
-        return [text(f"ขอบคุณค่ะ บันทึกแล้วว่าท่านรายงานเรื่อง {title} แล้ว จะไม่มีการเตือนเรื่องนี้อีก",
-                     *main_menu(ctx.user))]
-    return [text(f"บันทึกไว้แล้วค่ะว่าท่านรายงานเรื่อง {title} แล้ว", *main_menu(ctx.user))]
-
-
-def when_due(due_date: date, today: date) -> str:
-    days = (due_date - today).days
-    return {0: "วันนี้", 1: "พรุ่งนี้"}.get(days, f"อีก {days} วัน")
-
-
-def reminder_message(deadline: Deadline, today: date) -> dict:
-    """The same card for everyone in the round (no names), so it can go by multicast."""
-    due = format_thai_date(deadline.due_date, short_month=False)
-    when = when_due(deadline.due_date, today)
-    return {
-        "type": "flex",
-        "altText": f"เตือนกำหนดส่ง: {deadline.title} ภายในวันที่ {due} ({when})",
-        "contents": {
-            "type": "bubble",
-            "body": {"type": "box", "layout": "vertical", "spacing": "md", "contents": [
-                {"type": "text", "text": "⏰ เตือนกำหนดส่งรายงาน", "weight": "bold", "size": "sm",
-                 "color": "#C0392B"},
-                {"type": "text", "text": deadline.title, "weight": "bold", "size": "lg", "wrap": True},
-                {"type": "text", "text": f"กำหนดส่งภายในวันที่ {due} ({when})", "wrap": True},
-                {"type": "text", "text": "ท่านยังไม่ได้แจ้งว่ารายงานเรื่องนี้แล้ว เมื่อรายงานแล้ว "
-                                         "กดปุ่มด้านล่างเพื่อหยุดการแจ้งเตือนค่ะ",
-                 "wrap": True, "size": "sm", "color": "#666666"},
-            ]},
-            "footer": {"type": "box", "layout": "vertical", "contents": [
-                {"type": "button", "style": "primary", "action": {
-                    "type": "postback", "label": REPORTED_LABEL, "displayText": REPORTED_LABEL,
-                    "data": f"action={REPORTED_ACTION}&deadline={deadline.id}"}},
-            ]},
-        },
-    }

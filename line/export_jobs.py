@@ -64,12 +64,12 @@ class Exporter(QueueWorker):
         user = session.get(User, job.user_id)
         roots = job_roots(user, job.area_code)
         if not roots:  # deactivated, or their scope changed since they asked
-            queue_messages(session, user.line_user_id, [text(access.refusal(user, access.COORDINATORS)
+            queue_messages(session, user.line_user_id, [text(access.refusal(user, access.REPORTERS)
                                                              or access.OUT_OF_SCOPE)], personal=False)
             self._finish(session, job, "failed", None)
             return
         full_ids = access.sees_national_ids(user)
-        file = self._made_without_the_forgotten(session, roots, job.format, full_ids)
+        file = self._made_without_the_forgotten(session, roots, job.format, full_ids, user)
         if file is None:
             queue_messages(session, user.line_user_id, [text(FAILED)], personal=False)
             self._finish(session, job, "failed", None)
@@ -84,14 +84,15 @@ class Exporter(QueueWorker):
         self._finish(session, job, "done", file.rows)
 
     @staticmethod
-    def _made_without_the_forgotten(session: Session, roots, fmt: str, full_ids: bool) -> ExportFile | None:
+    def _made_without_the_forgotten(session: Session, roots, fmt: str, full_ids: bool,
+                                    viewer: User) -> ExportFile | None:
         """The file, made again when a child's data was forgotten (pdpa forget) while it was being made: a
         national file takes minutes, and what it read before the deletion must not be stored after it.
         None when deletions kept coming (the coordinator asks again)."""
         for _ in range(FORGET_RETRIES):
             # A minute early: the forget ran in another process, whose clock may be a little behind.
             started = utcnow() - timedelta(minutes=1)
-            file = export_file(session, roots, fmt, full_ids, utcnow())
+            file = export_file(session, roots, fmt, full_ids, utcnow(), viewer)
             if session.scalar(select(Case.id).where(Case.forgotten_at >= started).limit(1)) is None:
                 return file
         return None

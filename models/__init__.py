@@ -3,6 +3,8 @@ from models.audit_entry import AuditEntry
 from models.base import Base, WorkQueue, utcnow
 from models.case import (
     IN_SCHOOL,
+    LISTED,
+    REPORTED,
     SEXES,
     STATUSES,
     TO_FIND,
@@ -23,7 +25,7 @@ from models.case import (
 )
 from models.choice import ChoiceOption, choice_label, choice_list
 from models.conversation import Conversation
-from models.deadline import Deadline, DeadlineReminder, DeadlineReport
+from models.deadline import DEADLINE_RULES, Deadline, DeadlineReminder, DeadlineReport
 from models.directory import AREA_LEVELS, ORGANISATION_KINDS, ROLES, Area, Organisation, User, organisation_areas
 from models.download import Download
 from models.export_job import ExportJob
@@ -37,7 +39,8 @@ from models.step_deadline import FollowUpRound, StepDeadline, follow_up_days, st
 from models.transfer import TRANSFER_KINDS, TRANSFER_STATUSES, CaseTransfer
 
 __all__ = [
-    "AREA_LEVELS", "DEFAULT_MODE", "IN_SCHOOL", "NOTICE_KINDS", "NOTICE_MODES", "TRANSFER_KINDS", "TRANSFER_STATUSES",
+    "AREA_LEVELS", "DEADLINE_RULES", "DEFAULT_MODE", "IN_SCHOOL", "LISTED", "NOTICE_KINDS", "NOTICE_MODES", "REPORTED",
+    "TRANSFER_KINDS", "TRANSFER_STATUSES",
     "CaseTransfer", "FollowUpRound", "Notice", "NoticeSetting", "PushUsage", "StepDeadline", "follow_up_days",
     "step_deadlines", "OPEN_REFERRAL", "ORGANISATION_KINDS", "REFERRAL_KINDS", "REFERRAL_STATUSES", "ROLES",
     "SEXES", "STATUSES", "TO_FIND", "TRANSITIONS", "Area", "AuditEntry", "Base", "Case", "CaseElsewhere", "CaseEvent",

@@ -1,9 +1,11 @@
 """Jobs that remind people: deadline reminder rounds, and forms left half-filled.
 
-Each deadline reminder round goes once, to the users in its area with one of the deadline's roles
-who have not reported yet, as one multicast per 500 users. Recording the round and queueing its
-messages happen in one transaction guarded by a unique key, so a round is planned once however
-many schedulers try.
+Each deadline reminder round goes once, on the deadline's remind days and the morning of the due day,
+to the gap: the members of each audience organisation that has not reported get its count of children
+still unchecked and the due date ("ยังไม่ได้ติดตาม 3 คน ครบกำหนด ๑๘ ก.ค. ๒๕๖๕"), one multicast per
+organisation (per 500 members); members of organisations that have reported get nothing. Recording the
+round and queueing its messages happen in one transaction guarded by a unique key, so a round is planned
+once however many schedulers try.
 """
 from __future__ import annotations
 
@@ -15,8 +17,8 @@ from sqlalchemy import select
 
 import handlers  # noqa: F401  importing the handlers registers every flow whose drafts are reminded
 from chat.flow import remind_idle_drafts
-from domain.deadlines import due_round, not_yet_reported, today_in_bangkok
-from handlers.set_deadline import reminder_message
+from domain.deadlines import due_round, members, progress, today_in_bangkok
+from handlers.nudge_organisation import gap_reminder
 from line.outbox import queue_multicast
 from models import Deadline, DeadlineReminder
 from models.database import Database
@@ -64,9 +66,13 @@ def plan_reminder(db: Database, deadline_id: int, days_before: int, now: datetim
         if planned is None:
             return 0  # planned before, by this scheduler or another
         deadline = session.get(Deadline, deadline_id)
-        recipients = list(session.scalars(not_yet_reported(deadline)))
-        if recipients:
-            queue_multicast(session, recipients, [reminder_message(deadline, today_in_bangkok(now))])
-        session.get(DeadlineReminder, planned).recipients = len(recipients)
-    log.info("deadline %s: %d-day reminder planned for %d users", deadline_id, days_before, len(recipients))
-    return len(recipients)
+        reached: set[str] = set()
+        for laggard in progress(session, deadline).laggards:
+            # Once each: a village head covered by two laggards hears of the first (the most unchecked).
+            recipients = [uid for uid in session.scalars(members(deadline, laggard.organisation)) if uid not in reached]
+            if recipients:
+                queue_multicast(session, recipients, [gap_reminder(deadline, laggard, today_in_bangkok(now))])
+                reached.update(recipients)
+        session.get(DeadlineReminder, planned).recipients = len(reached)
+    log.info("deadline %s: %d-day reminder planned for %d users", deadline_id, days_before, len(reached))
+    return len(reached)

@@ -32,7 +32,7 @@ from helpers import (
     postgres_database,
     shut_down,
 )
-from models import Area, Base, FollowUpRound, RichMenu, StepDeadline, User, open_case, utcnow
+from models import LISTED, Area, Base, FollowUpRound, RichMenu, StepDeadline, User, open_case, utcnow
 
 # Background sender threads share the CPU with the tests: time limits per example would flake.
 settings.register_profile("default", deadline=None)
@@ -226,7 +226,7 @@ def make_case(db, areas):
 
     def make(area_code: str | None = "40010101", status: str = "found", days_idle: int = 0, **fields) -> int:
         when = utcnow() - timedelta(days=days_idle)
-        fields = {"first_name": f"เด็ก{len(made) + 1}", "last_name": "ทดสอบ", "source": "import",
+        fields = {"first_name": f"เด็ก{len(made) + 1}", "last_name": "ทดสอบ", "source": LISTED,
                   "area_id": areas[area_code] if area_code else None, **fields}
         with db.transaction() as session:
             case, _ = open_case(session, fields, None, now=when, status=status, kind="listed")

@@ -14,6 +14,7 @@ from domain.menu_labels import (
     MENU_EXPORT_REPORT,
     MENU_HELP,
     MENU_INVITE,
+    MENU_MY_AREA_NUMBERS,
     MENU_MY_REPORTS,
     MENU_MY_WORK,
     MENU_NOTICE_SETTINGS,
@@ -52,7 +53,7 @@ def test_new_follower_accepts_the_notice_registers_and_gets_the_reporter_menu(ch
     [done] = chat.says("ยืนยัน")
     assert "ลงทะเบียนเรียบร้อย" in done["text"] and "คุณสมหญิง รักเรียน" in done["text"]
     assert quick_reply_labels(done) == [MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND, MENU_MY_WORK, MENU_MY_REPORTS,
-                                        MENU_NOTICE_SETTINGS, MENU_HELP]
+                                        MENU_MY_AREA_NUMBERS, MENU_NOTICE_SETTINGS, MENU_HELP]
     assert line.user_rich_menu(chat.user_id) == rich_menus["reporter"]
 
     user = user_row(db, chat.user_id)

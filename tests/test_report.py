@@ -34,7 +34,7 @@ from helpers import (
     walk,
 )
 from line.messages import MAX_LABEL, MAX_QUICK_REPLIES, MAX_TEXT
-from models import Area, Case, CaseEvent, CasePhoto, ChoiceOption, Conversation, User, utcnow
+from models import LISTED, Area, Case, CaseEvent, CasePhoto, ChoiceOption, Conversation, User, utcnow
 
 MASKED = "1-XXXX-XXXXX-XX-8"
 THIS_YEAR_BE = now_bangkok().year + 543
@@ -506,7 +506,7 @@ def test_same_name_and_birth_date_in_the_same_area_without_ids(reporter, registe
 def test_child_on_the_list_to_find_becomes_found(reporter, db, areas):
     # Listed in the reporter's own subdistrict (a case with no area is national coordinators' only).
     with db.transaction() as session:
-        session.add(Case(first_name="สมศรี", last_name="มีสุข", national_id=ID, status="to_find", source="import",
+        session.add(Case(first_name="สมศรี", last_name="มีสุข", national_id=ID, status="to_find", source=LISTED,
                          area_id=areas["400102"]))
     walk(reporter, *plain_answers())
     assert "ติดตามพบแล้ว" in reporter.says("ยืนยัน")[0]["text"]

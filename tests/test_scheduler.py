@@ -16,6 +16,7 @@ from bench.common import venv_env
 from bot.config import DEFAULTS
 from domain.deadlines import create_deadline, today_in_bangkok
 from domain.menu_labels import MENU_SET_DEADLINE
+from domain.people import save_organisation
 from helpers import SECRET, TOKEN, deliver_queued, wait_for
 from line.pacing import QuietHours
 from models import Area, Conversation, DeadlineReminder, OutboxMessage, SchedulerLease, utcnow
@@ -108,8 +109,12 @@ class SchedulerProcess:
 
 
 def test_two_scheduler_processes_remind_once_and_the_standby_takes_over(app, db, line, registered, new_chat,
-                                                                        database_url, tmp_path):
+                                                                        database_url, tmp_path, make_case):
     people = [registered(new_chat(), "reporter", code) for code in ("400101", "400102", "40010201")]
+    with db.transaction() as session:  # their local government, with a child on its list still to find
+        save_organisation(session, "local_government", "เทศบาลนครขอนแก่น", "LG4001",
+                          [session.scalar(select(Area).where(Area.code == code)) for code in ("400101", "400102")])
+    make_case("40010101", status="to_find")
     today = today_in_bangkok(utcnow())
 
     def add_deadline(title: str) -> None:
@@ -148,7 +153,7 @@ def test_two_scheduler_processes_remind_once_and_the_standby_takes_over(app, db,
 
     deliver_queued(app)
     for person in people:  # each reminder once (the two rounds may arrive in either order)
-        titles = [m["contents"]["body"]["contents"][1]["text"] for m in line.messages_to(person.user_id)]
+        titles = [m["altText"].split(":")[0] for m in line.messages_to(person.user_id)]
         assert sorted(titles) == ["รายงานรอบสอง", "รายงานรอบแรก"]
     if db.dialect == "sqlite":
         with db.transaction() as session:

@@ -19,6 +19,7 @@ from domain.menu_labels import MENU_MY_REPORTS
 from domain.thai_ids import mask_national_id
 from helpers import ID, Chat, all_text, deliver_queued, plain_answers, texts_of, wait_for, walk
 from models import (
+    LISTED,
     STATUSES,
     AuditEntry,
     Case,
@@ -243,7 +244,7 @@ def test_the_insert_race_picks_up_another_areas_case_and_still_reveals_nothing(
                                          "AND datname = current_database()")))
 
     with db.transaction() as session:  # the other transaction: inserted, not yet committed
-        session.add(Case(**THEIRS, status="to_find", source="import", area_id=areas["40020101"]))
+        session.add(Case(**THEIRS, status="to_find", source=LISTED, area_id=areas["40020101"]))
         session.flush()
         thread = threading.Thread(target=confirm)
         thread.start()

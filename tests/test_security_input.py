@@ -24,7 +24,7 @@ from domain.menu_labels import MENU_DEACTIVATE, MENU_INVITE, MENU_SET_DEADLINE
 from domain.thai import utf16_length
 from domain.thai_dates import format_thai_datetime, now_bangkok
 from handlers.check_in import OUTCOMES
-from handlers.set_deadline import REPORTED_ACTION
+from handlers.nudge_organisation import NUDGE_ACTION, ZERO_ACTION
 from helpers import SECRET, TOKEN, app_config, flex_texts, plain_answers, shut_down, texts_of, walk
 from line.messages import MAX_TEXT
 from models import Area, AuditEntry, Case, InboundEvent, Invite, User, utcnow
@@ -245,7 +245,8 @@ def test_an_answer_as_long_as_its_column_is_taken(chat, registered, make_case, d
     "action=case&case=0", "action=case&case=๑๒", "action=case&case=1e3", "action=case&case=%2B7",
     "action=checkin&case=2147483648", "action=close&case=9223372036854775808", "action=refer&case=-2147483649",
     "action=referral_accept&referral=2147483648", "action=referral_decline&referral=-5",
-    f"action={REPORTED_ACTION}&deadline=2147483648", f"action={REPORTED_ACTION}&deadline=-1",
+    f"action={ZERO_ACTION}&deadline=2147483648", f"action={ZERO_ACTION}&deadline=-1",
+    f"action={NUDGE_ACTION}&deadline=2147483648&org=1", f"action={NUDGE_ACTION}&deadline=1&org=-1",
 ])
 def test_postback_ids_outside_the_integer_range_are_refused_politely(data, chat, registered, db):
     registered(chat, "coordinator", "40")

@@ -94,11 +94,14 @@ def be(day) -> str:
 
 
 def start_deadline(chat) -> list[dict]:
-    """"ตั้งกำหนดส่ง" up to who must report; returns what the last answer got."""
+    """"ตั้งกำหนดส่ง" up to the form, the question before the area; returns what the last answer got."""
     chat.says(MENU_SET_DEADLINE)
     chat.says("รายงานผลการติดตามเด็ก รอบที่ 1")
     chat.says(be(today_in_bangkok(utcnow()) + timedelta(days=10)))
-    return chat.says("ผู้รายงาน")
+    chat.says("อปท.")
+    chat.says("ผู้รายงาน")
+    chat.says("ติดตามครบทุกคน")
+    return chat.says("ไม่มี")
 
 
 # ------------------------------------------------------------------ point 3: scope never fails open
@@ -328,13 +331,15 @@ def test_a_coordinator_deactivated_or_demoted_half_way_saves_nothing(change, cha
     assert count(db, Deadline) == 0 and count(db, Conversation) == 0
 
 
-# ------------------------------------------------------------------ point 4: the "รายงานแล้ว" postback
+# ------------------------------------------------------------------ point 4: the deadline postbacks
 
-def test_a_forged_reported_postback_records_nothing(chat, new_chat, registered, db):
+def test_a_forged_zero_report_records_nothing(chat, new_chat, registered, db):
     with db.transaction() as session:
         deadline = create_deadline(session, title="ลับเฉพาะอำเภอ", due_date=today_in_bangkok(utcnow()),
-                                   area=people.find_area(session, "4001"), roles=["reporter"], remind_days=[0])
-        data = f"action=deadline-reported&deadline={deadline.id}"
+                                   area=people.find_area(session, "4001"), roles=["reporter"], remind_days=[0],
+                                   rule="zero_allowed")
+        people.save_organisation(session, "local_government", "อบต.ในเมือง", "LG1", [people.find_area(session, "400101")])
+        data = f"action=deadline-zero&deadline={deadline.id}"
     attackers = {
         "unregistered": new_chat(),
         "outside the area": registered(new_chat(), "reporter", "400201"),
@@ -346,7 +351,7 @@ def test_a_forged_reported_postback_records_nothing(chat, new_chat, registered, 
     for who, attacker in attackers.items():
         [reply] = attacker.taps(data)
         assert "ลับเฉพาะอำเภอ" not in reply["text"], who
-        assert reply["text"] == expected.get(who, handlers.set_deadline.NOT_YOURS), who
+        assert reply["text"] == expected.get(who, handlers.nudge_organisation.NOT_YOURS), who
     assert count(db, DeadlineReport) == 0
     assert count(db, AuditEntry, AuditEntry.action == "denied", AuditEntry.subject_type == "deadline") == 2
     [thanks] = registered(new_chat(), "reporter", "40010101").taps(data)  # the audience still can
@@ -382,9 +387,12 @@ def test_a_reporter_deactivated_half_way_through_a_report_is_stopped(chat, regis
 # For each postback action the routing table takes: the data an attacker forges, naming things in
 # district 4002 (a case in the status the action needs, its pending referral, a deadline).
 FORGED = {
-    "deadline-reported": "deadline={deadline}",
+    "deadline-zero": "deadline={deadline}",
+    "deadline-card": "deadline={deadline}",
+    "deadline-nudge": "deadline={deadline}&org={local_government}",
     "summary": "area=4002",
     "export": "area=4002&format=csv",
+    "numbers": "area=4002&as=text",
     "todo": "page=1&q={number}",
     "mine": "page=1",
     "case": "case={found}",
@@ -419,10 +427,13 @@ def test_every_postback_action_of_the_routing_table_is_attacked():
 
 @pytest.fixture
 def other_district(db, make_case, organisations):
-    """Things in district 4002 to forge postbacks about: a case per status, a referral, a deadline."""
+    """Things in district 4002 to forge postbacks about: a case per status, a referral, a deadline and its
+    local government."""
     ids = {status: make_case("40020101", status, first_name=f"ลับ{n}")
            for n, status in enumerate(("to_find", "found", "referred", "back_in_school", "closed"))}
     faang = new_organisation(db, "1040020199", ["400201"])
+    # The deadline's audience: a local government with a child still to find, a laggard to nudge.
+    ids["local_government"] = new_organisation(db, "LG400201", ["400201"], kind="local_government")
     with db.transaction() as session:
         referral = Referral(case_id=ids["referred"], organisation_id=faang, status="pending", created_at=utcnow())
         # The other district's case moving within it: only its coordinators may answer.

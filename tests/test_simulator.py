@@ -81,7 +81,8 @@ def test_nothing_of_the_simulator_exists_when_it_is_off(client):
     assert client.get("/simulator").status_code == 404
     assert client.post("/simulator/api/send", json={"display_name": "x", "text": "x"}).status_code == 404
     assert client.get("/fake-line/v2/bot/profile/U1").status_code == 404
-    assert "fake_line" not in client.application.extensions
+    assert client.post("/simulator/api/advance", json={"days": 1}).status_code == 404
+    assert "fake_line" not in client.application.extensions and "demo_clock" not in client.application.extensions
 
 
 @pytest.mark.browser

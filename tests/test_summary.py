@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from domain import access
-from domain.deadlines import create_deadline, mark_reported
+from domain import access, people
+from domain.deadlines import create_deadline
 from domain.menu_labels import MENU_AREA_SUMMARY
 from domain.summary import summarise
 from domain.thai_dates import now_bangkok
@@ -109,20 +109,22 @@ def test_summary_counts_overdue_only_cases_waiting_on_someone(db, province):
         assert summarise(session, ("41",), utcnow(), 14).counts.total == 0
 
 
-def test_the_card_shows_progress_against_the_current_deadline(chat, new_chat, registered, province, db):
+def test_the_card_shows_progress_against_the_current_deadline(chat, registered, province, db):
+    """Progress counts organisations by their work: every child on their list checked in, or a zero report."""
     registered(chat, "coordinator", "4001")
-    heads = [registered(new_chat(), "reporter", "400101", real_name=f"ผู้ใหญ่ {n}")
-             for n in range(1, 6)]
-    registered(new_chat(), "reporter", "400201", real_name="นอกอำเภอ")  # other district
     with db.transaction() as session:
+        def org(name, code, area_code):
+            return people.save_organisation(session, "local_government", name, code, [people.find_area(session, area_code)])
+        city, samran = org("เทศบาลเมือง", "LG1", "400101"), org("อบต.สำราญ", "LG2", "400102")
+        org("อบต.บ้านฝาง", "LG3", "400201")  # other district
         create_deadline(session, title="รายงานเด็กนอกระบบ รอบ 1", due_date=now_bangkok().date() + timedelta(days=3),
                         area=session.scalar(select(Area).where(Area.code == "40")), roles=["reporter"],
                         remind_days=[1])
-        mark_reported(session, session.scalar(select(User).where(User.line_user_id == heads[1].user_id)))
+    # ในเมือง still has its two listed children to find; สำราญ has checked both of its own.
     shown = card_of(chat.says(MENU_AREA_SUMMARY))
-    assert "การรายงานตามกำหนด" in shown and "ส่งรายงานแล้ว 1 จาก 5 คน" in shown, shown
-    [pending] = [t for t in shown if t.startswith("ยังไม่ส่ง")]
-    assert pending == "ยังไม่ส่ง: ผู้ใหญ่ 1, ผู้ใหญ่ 3, ผู้ใหญ่ 4 และอีก 1 คน"
+    assert "การรายงานตามกำหนด" in shown and "รายงานแล้ว 1 จาก 2 แห่ง" in shown, shown
+    [pending] = [t for t in shown if t.startswith("ยังไม่รายงาน")]
+    assert pending == f"ยังไม่รายงาน: {city.name} (ยังไม่ได้ติดตาม 2 คน)" and samran.name not in pending
     assert any(t.startswith("กำหนดส่ง: รายงานเด็กนอกระบบ รอบ 1") for t in shown)
 
 

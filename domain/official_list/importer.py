@@ -26,7 +26,7 @@ from domain.official_list.list_areas import AreaIndex
 from domain.official_list.list_report import ListRow
 from domain.ownership import default_owner_orgs
 from domain.thai_names import parse_title
-from models import Area, Case, CaseEvent, utcnow
+from models import LISTED, Area, Case, CaseEvent, utcnow
 from models.case import ENCRYPTED_FIELDS, FORGOTTEN_ID
 from models.crypto import cipher_of
 from models.database import copy_rows, unprepared, update_rows
@@ -218,7 +218,7 @@ def _insert(session: Session, new: list[tuple[ListRow, dict]], origin: dict, sou
         return
     # The local government responsible for each child's area owns the case: one lookup for the file.
     owners = default_owner_orgs(session, {row.area_code for row, fields in new if fields["area_id"]})
-    cases = [{**fields, "status": "to_find", "source": "list", "created_at": now, "updated_at": now,
+    cases = [{**fields, "status": "to_find", "source": LISTED, "created_at": now, "updated_at": now,
               "owner_org_id": owners.get(row.area_code) if fields["area_id"] else None}
              for row, fields in new]
     if session.get_bind().dialect.name == "postgresql":
