@@ -66,8 +66,11 @@ def app_config(database_url: str, line_base_url: str, **extra) -> dict:
 
 
 def shut_down(app) -> None:
-    """Stop an app's background workers and close its database connections."""
-    for worker in ("sender", "photos", "exporter"):
+    """Stop an app's background workers and close its database connections.
+
+    The sender goes last: a file or photo finished while stopping queues a push, which starts the sender
+    again (ensure_started), and a sender left polling would claim the next test's rows."""
+    for worker in ("exporter", "photos", "sender"):
         app.extensions[worker].stop()
     app.extensions["db"].dispose()
 
