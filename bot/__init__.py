@@ -18,6 +18,7 @@ from bot import (
     download_page,
     line_cli,
     list_cli,
+    lists_cli,
     people_cli,
     photo_page,
     scheduler_cli,
@@ -38,7 +39,7 @@ from models.database import Database
 # Each registers its blueprint or its command group on the app (the scheduler's command only starts
 # the scheduler process, which runs apart from the web workers: Procfile "scheduler").
 MODULES = (webhook, download_page, photo_page, db_cli, sender_cli, deadline_cli, scheduler_cli, people_cli,
-           coordinator_cli, list_cli, line_cli)
+           coordinator_cli, list_cli, lists_cli, line_cli)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

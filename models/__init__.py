@@ -23,7 +23,7 @@ from models.case import (
     record_event,
     report_outside,
 )
-from models.choice import ChoiceOption, choice_label, choice_list
+from models.choice import ChoiceOption, choice_label, choice_list, choice_options
 from models.conversation import Conversation
 from models.deadline import DEADLINE_RULES, Deadline, DeadlineReminder, DeadlineReport
 from models.directory import AREA_LEVELS, ORGANISATION_KINDS, ROLES, Area, Organisation, User, organisation_areas
@@ -47,6 +47,6 @@ __all__ = [
     "CasePhoto", "ChoiceOption", "Conversation", "Deadline", "DeadlineReminder", "DeadlineReport", "Download",
     "ExportJob", "IllegalTransition", "InboundEvent", "Invite", "Organisation", "OutboxMessage", "OutsideReport",
     "Referral", "RichMenu", "SchedulerLease", "User", "WorkQueue", "can_move", "case_by_number", "case_number",
-    "choice_label", "choice_list", "find_duplicate", "open_case", "organisation_areas", "record_event",
-    "report_outside", "utcnow",
+    "choice_label", "choice_list", "choice_options", "find_duplicate", "open_case", "organisation_areas",
+    "record_event", "report_outside", "utcnow",
 ]

@@ -3,14 +3,15 @@ data the coordinators change in this table, not in code. Seeded by migration 000
 
 Cases store an option's code, so a label can be reworded without touching old cases, and an option
 is retired by setting active to false. The option whose code is "other" asks for the reporter's
-own words.
+own words. Synonyms are the other words reporters type for an option (migration 0022; coordinators add
+them with `flask lists synonyms`), read by domain/report_text.py.
 """
 from __future__ import annotations
 
 from sqlalchemy import String, UniqueConstraint, false, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.base import Base
+from models.base import Base, JSONType
 
 OTHER = "other"
 
@@ -31,12 +32,24 @@ class ChoiceOption(Base):
     active: Mapped[bool] = mapped_column(default=True)
     # A safeguarding reason (abuse, child labour, exploitation, no carer): a case given it is urgent.
     urgent: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Words that also mean this option ("ไม่มีเงิน" for ยากจน), matched ignoring spaces, dots and case.
+    synonyms: Mapped[list] = mapped_column(JSONType, default=list)
 
 
 def choice_list(session: Session, list_name: str) -> list[tuple[str, str]]:
     """The active options of a list, in order, as (code, label)."""
     return [tuple(row) for row in session.execute(
         select(ChoiceOption.code, ChoiceOption.label)
+        .where(ChoiceOption.list_name == list_name, ChoiceOption.active)
+        .order_by(ChoiceOption.position, ChoiceOption.id)
+    )]
+
+
+def choice_options(session: Session, list_name: str) -> list[tuple[str, str, tuple[str, ...]]]:
+    """The active options of a list, in order, as (code, label, synonyms): what a typed answer or a
+    free-text report is matched against (domain.report_text.Option takes them as they are)."""
+    return [(code, label, tuple(synonyms or ())) for code, label, synonyms in session.execute(
+        select(ChoiceOption.code, ChoiceOption.label, ChoiceOption.synonyms)
         .where(ChoiceOption.list_name == list_name, ChoiceOption.active)
         .order_by(ChoiceOption.position, ChoiceOption.id)
     )]

@@ -134,7 +134,7 @@ NOT_PERSONAL = {
     "organisations": {"kind", "name", "code"},
     "invites": {"code", "role"},
     "rich_menus": {"name", "line_rich_menu_id", "signature"},
-    "choice_options": {"list_name", "code", "label", "official_category"},
+    "choice_options": {"list_name", "code", "label", "official_category", "synonyms"},
     "deadlines": {"title", "roles", "remind_days", "org_kinds", "rule", "form_url", "form_fields"},
     "deadline_reports": {"kind"},
     "scheduler_leases": {"name", "holder"},
