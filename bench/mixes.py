@@ -128,6 +128,15 @@ def reporting(fake: FakeLine, user: str) -> Iterator[dict]:
         yield fake.text_event(user, answer)
 
 
+def reporting_in_one_message(fake: FakeLine, user: str) -> Iterator[dict]:
+    """A village head writes the whole report in one message; the bot asks the two gaps (guardian,
+    photo), then the card is confirmed."""
+    yield fake.text_event(user, f"ด.ญ.สมศรี มีสุข {new_national_id()} อายุ 12 ปี บ้านเลขที่ 45 หมู่ 1 "
+                                "อยู่บ้านเฉยๆ บ้านไกล อยากกลับเข้าโรงเรียน")
+    for answer in ("ข้าม", "ไม่มีรูป", "ยืนยัน"):
+        yield fake.text_event(user, answer)
+
+
 register(Mix("text", "text steps: greeting, help, about, free text (every event gets a reply)", text_steps))
 register(Mix("mixed", "follow, text, postback, location, sticker, unfollow (all but unfollow get a reply)",
              everything_users_do))
@@ -135,3 +144,5 @@ register(Mix("checkin", f"village heads: the list of {LISTED:,} children to find
              checking_in, listed_children))
 register(Mix("report", "village heads: the whole guided report of a child found (a new child each time), confirmed",
              reporting, reporters))
+register(Mix("one_message", "village heads: a report written in one message, the gaps answered, confirmed",
+             reporting_in_one_message, reporters))

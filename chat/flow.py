@@ -29,6 +29,7 @@ from chat.dispatcher import Context, Reply, normalize_text
 from chat.menus import main_menu
 from chat.step import BACK, CANCEL, ENGINE_BUTTONS, FINISH, Answer, Fill, Finish, Goto, Step, Stop, WrongKind
 from domain import access
+from domain.small_talk import is_greeting, looks_like_chat
 from domain.thai import InvalidInput
 from line.messages import MAX_QUICK_REPLIES, text
 from line.outbox import queue_messages
@@ -57,6 +58,15 @@ class Flow:
     # An idle form gets its open question again once per idle spell; None: never.
     remind_after: timedelta | None = timedelta(hours=2)
     reminder: str = "ยังกรอกข้อมูลไม่เสร็จนะคะ ตอบคำถามด้านล่างเพื่อทำต่อ หรือพิมพ์ \"ยกเลิก\" ค่ะ"
+    # What the draft is, for "มี… ค้างอยู่" (a chat message mid-form, a resumed draft): the report's
+    # names the child once the name is known.
+    describe: Callable[[dict], str] = lambda data: "รายการที่กรอก"
+    # Reads other steps' answers out of a message, whatever step is open ("12 ขวบ" at the ID step, a
+    # phone at the name step, a whole report in one message): {step name: value as its parser stores
+    # it}. The engine keeps those not answered yet and passes over them later (data["_filled"]).
+    understand: Callable[[Answer, dict], dict[str, Any]] | None = None
+    # What to say about the answers `understand` found (the data, their step names); None: their labels.
+    recap: Callable[[dict, Sequence[str]], str] | None = None
 
     def __post_init__(self) -> None:
         # An empty tuple would refuse everyone, or read as "no check" to the next person: say who, always.
@@ -67,8 +77,8 @@ class Flow:
         return now - convo.updated_at > self.idle_timeout
 
     def first(self, data: dict) -> Step:
-        """The first step that applies to the data the flow starts with."""
-        return next(step for step in self.steps if step.applies(data))
+        """The first step to ask for the data the flow starts with (one applies: a confirmation)."""
+        return self.step(self.passing_over(self.steps[0].name, data))
 
     def step(self, name: str) -> Step:
         for step in self.steps:
@@ -88,8 +98,9 @@ class Flow:
         return FINISH if name is None else name
 
     def passing_over(self, name: str, data: dict) -> str | None:
-        """`name`, or the first step after it that applies; None when the flow finishes there."""
-        while name != FINISH and not self.step(name).applies(data):
+        """`name`, or the first step after it that applies and was not answered ahead (understand);
+        None when the flow finishes there."""
+        while name != FINISH and (not self.step(name).applies(data) or name in data.get("_filled", ())):
             name = self._following(name)
         return None if name == FINISH else name
 
@@ -180,7 +191,9 @@ def conversation(ctx: Context) -> Conversation | None:
 
 
 def in_flow(ctx: Context) -> bool:
-    return conversation(ctx) is not None
+    """A flow is open and not put aside ("พักไว้": messages go to the menu until it is resumed)."""
+    convo = conversation(ctx)
+    return convo is not None and not convo.data.get(PAUSED_KEY)
 
 
 def start(ctx: Context, flow: Flow, data: dict | None = None, at: str | None = None) -> Reply:
@@ -199,6 +212,13 @@ def start(ctx: Context, flow: Flow, data: dict | None = None, at: str | None = N
     return flow.render(first.name, data or {})
 
 
+# The choices the engine offers about the draft itself: on talk mid-form, and before cancelling it.
+CARRY_ON, PAUSE, CONFIRM_CANCEL = "ทำต่อ", "พักไว้", "ยืนยันยกเลิก"
+PAUSED_KEY, ASKED_KEY = "_paused", "_asked"
+PAUSED = ("พักรายการไว้แล้วค่ะ ข้อมูลที่กรอกไว้เก็บไว้ 24 ชั่วโมงนับจากที่ตอบล่าสุด "
+          "เลือกเมนูเดิมอีกครั้งเพื่อทำต่อจากข้อล่าสุดค่ะ")
+
+
 def continue_flow(ctx: Context) -> Reply:
     """Take the user's next message as the answer to the current step."""
     convo = conversation(ctx)
@@ -213,32 +233,109 @@ def continue_flow(ctx: Context) -> Reply:
     step = flow.step(convo.step)
     answer = Answer.from_context(ctx)
     said = normalize_text(answer.text)
-    if said == CANCEL:
+    asked = convo.data.get(ASKED_KEY)
+    convo.updated_at = ctx.now
+    if asked:  # whatever comes next answers the engine's question, or is an answer as usual
+        convo.data = {key: value for key, value in convo.data.items() if key != ASKED_KEY}
+    confirmed = asked == "cancel" and said in (CONFIRM_CANCEL, CANCEL)
+    if confirmed or said == CANCEL and not _answered(flow, convo.data):
         ctx.session.delete(convo)
         return _cancelled(ctx, flow.cancelled)
+    if said == CANCEL:
+        return _ask_about_draft(flow, convo, "cancel")
+    if said == CARRY_ON and asked:
+        return _ask_again(flow, convo)
+    if said == PAUSE and asked:
+        convo.data = {**convo.data, PAUSED_KEY: True}
+        return [text(PAUSED, *main_menu(ctx.user))]
     if said == BACK:
         return _go_back(ctx, flow, convo)
+    if is_greeting(said):
+        return _ask_about_draft(flow, convo, "chat")
     try:
         if len(said) > step.max_length:
             raise InvalidInput(too_long(said, step.max_length))
-        value = None if (step.skip and said == step.skip) else step.parse(answer, convo.data)
+        found = _understood(flow, step, answer, convo.data)
+        try:
+            value = None if (step.skip and said == step.skip) else step.parse(answer, convo.data)
+        except (InvalidInput, WrongKind):
+            if len(found.keys() - {step.name}) == 0:
+                raise
+            value = _REFUSED
+        # What the step's own parser did not take from the message ("ด.ช." gives the title to both).
+        ahead = {name: found[name] for name in found.keys() - {step.name} - _filled_by(value)}
+        if ahead:
+            return _keep_ahead(ctx, flow, convo, step, found.get(step.name, value), ahead)
     except InvalidInput as exc:
-        convo.updated_at = ctx.now
+        if looks_like_chat(said):
+            return _ask_about_draft(flow, convo, "chat")
         return _ask_again(flow, convo, exc.message)
     except WrongKind:
-        convo.updated_at = ctx.now
         return _ask_again(flow, convo, flow.wrong_kind)
     return _advance(ctx, flow, convo, step, value)
 
 
+def _answered(flow: Flow, data: dict) -> bool:
+    """Whether the user has answered anything: what the flow started with (_known) is not theirs."""
+    known = set(data.get("_known", ()))
+    return any(step.name in data and step.name not in known for step in flow.steps)
+
+
+def _ask_about_draft(flow: Flow, convo: Conversation, about: str) -> list[Message]:
+    """"มีแจ้งพบ ด.ช.สมชาย ค้างอยู่ (ข้อ 3/9)": go on, put it aside or cancel (talk mid-form), or
+    confirm cancelling a draft with answers in it; the next message answers it."""
+    convo.data = {**convo.data, ASKED_KEY: about}
+    draft = flow.describe(convo.data)
+    if about == "cancel":
+        return [text(f"ยกเลิก{draft} ใช่ไหมคะ ข้อมูลที่กรอกไว้จะไม่ถูกบันทึก\n"
+                     f"กด \"{CONFIRM_CANCEL}\" หรือ \"{CARRY_ON}\" เพื่อกรอกต่อ", CONFIRM_CANCEL, CARRY_ON)]
+    number = flow.number(flow.step(convo.step), convo.data, convo.trail)
+    return [text(f"มี{draft} ค้างอยู่{f' (ข้อ {number})' if number else ''} ต้องการทำต่อ พักไว้ก่อน "
+                 "หรือยกเลิกคะ", CARRY_ON, PAUSE, CANCEL)]
+
+
+# The open step's parser refused a message that answered other steps.
+_REFUSED = object()
+
+
+def _understood(flow: Flow, step: Step, answer: Answer, data: dict) -> dict[str, Any]:
+    """What the message answers (flow.understand): the open step, and the steps of this flow not
+    answered yet."""
+    if flow.understand is None or answer.kind not in ("text", "location"):
+        return {}
+    names = {s.name for s in flow.steps}
+    return {name: value for name, value in flow.understand(answer, data).items()
+            if name == step.name or name in names and name not in data}
+
+
+def _filled_by(value: Any) -> set[str]:
+    return set(value.also) if isinstance(value, Fill) else set()
+
+
+def _keep_ahead(ctx: Context, flow: Flow, convo: Conversation, step: Step, own: Any,
+                ahead: dict[str, Any]) -> Reply:
+    """Keep the other steps' answers found in the message, say what was kept, and go on from the open
+    step with its own part of the message, or ask it again when the message did not answer it."""
+    convo.data = {**convo.data, **ahead, "_filled": sorted({*convo.data.get("_filled", ()), *ahead})}
+    if flow.recap is not None:
+        note = flow.recap(convo.data, list(ahead))
+    else:
+        note = f"บันทึก{', '.join(flow.step(name).edit_label or name for name in ahead)}ไว้แล้วค่ะ ✅"
+    if own is _REFUSED:
+        return _ask_again(flow, convo, note)
+    return [text(note), *_advance(ctx, flow, convo, step, own)]
+
+
 def resume(ctx: Context, note: str) -> Reply:
-    """Ask the user's open step again, after `note` (they came back from the menu mid-flow)."""
+    """Ask the user's open step again, after `note` (they came back from the menu mid-flow, or to a
+    draft they put aside)."""
     convo = conversation(ctx)
     reason = _case_refusal(ctx.session, ctx.user, convo.data)
     if reason:
         ctx.session.delete(convo)
         return _cancelled(ctx, reason)
     convo.updated_at = ctx.now
+    convo.data = {key: value for key, value in convo.data.items() if key not in (PAUSED_KEY, ASKED_KEY)}
     return _ask_again(FLOWS[convo.flow], convo, note)
 
 
@@ -372,6 +469,8 @@ def remind_idle_drafts(db: Database, now: datetime) -> dict[str, int]:
                     counts["expired"] += 1
                     continue
                 convo.reminded_at = now
+                # The reminder asks the open question: the answer to it must reach the flow again.
+                convo.data = {key: value for key, value in convo.data.items() if key not in (PAUSED_KEY, ASKED_KEY)}
                 reminder = [text(flow.reminder), *_ask_again(flow, convo)]
                 # The open question may show the draft (a confirmation card); the unregistered can
                 # only be registering, which names no child.

@@ -24,6 +24,7 @@ from domain.menu_labels import (
     MENU_REPORT_CHILD,
     MENU_SET_DEADLINE,
 )
+from domain.small_talk import GREETINGS
 from handlers import (
     act_on_case,
     answer_transfer,
@@ -102,9 +103,11 @@ ROUTES: list[Route] = [
     Route("postback", answer_transfer.accept_transfer, action="transfer_accept"),
     Route("postback", answer_transfer.decline_transfer, action="transfer_decline"),
     Route("*", flow.continue_flow, when=flow.in_flow),
-    Route("text", welcome.say_hello, texts=texts("สวัสดี", "สวัสดีครับ", "สวัสดีค่ะ", "สวัสดีค่า", "เริ่ม", "เมนู")),
+    Route("text", welcome.say_hello, texts=texts(*GREETINGS)),
     Route("text", children_to_find.search, when=children_to_find.is_search),
     Route("text", children_to_find.search, when=children_to_find.looks_like_id_or_number),
+    # A child described in one message ("ด.ช.สมชาย ใจดี 12 ขวบ หมู่ 3 …"): a report, asking only the gaps.
+    Route("text", report_child.report_in_one_message, when=report_child.reads_like_report),
     Route("location", children_to_find.list_nearest, when=children_to_find.is_reporter),
     Route("*", welcome.say_not_understood),
 ]

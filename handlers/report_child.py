@@ -76,6 +76,8 @@ from domain import access, audit
 from domain.access import REPORTERS, in_scope, refusal, scope_label
 from domain.ownership import own_by_default
 from domain.recipients import new_case_recipients
+from domain.report_text import Known, Option, looks_like_report, match_option, parse_report
+from domain.small_talk import looks_like_chat
 from domain.thai import InvalidInput, to_ascii_digits
 from domain.thai_dates import format_thai_date, now_bangkok, parse_birth
 from domain.thai_ids import mask_national_id, parse_national_id
@@ -111,8 +113,13 @@ UNKNOWN = "ไม่ทราบ"
 NO_ID_WORDS = {"ไม่มี", "ไม่รู้"}  # typed instead of tapping "ไม่ทราบ"
 
 INTRO = ("เริ่มแจ้งพบเด็กค่ะ 📝 ตอบทีละข้อ ใช้เวลาประมาณ 2 นาที\n"
+         "หรือพิมพ์ทุกอย่างในข้อความเดียวก็ได้ เช่น \"ด.ช.สมชาย ใจดี 12 ขวบ บ้านเลขที่ 45 หมู่ 3 ช่วยพ่อทำนา "
+         "อยากเรียน กศน. แม่ชื่อสมศรี 081-234-5678\" แล้วระบบจะถามเฉพาะที่ยังขาด\n"
          "พิมพ์ \"ย้อนกลับ\" เพื่อแก้ข้อก่อนหน้า หรือ \"ยกเลิก\" ได้ทุกเมื่อ")
-RESUMING = "ท่านมีรายการแจ้งพบเด็กที่กรอกค้างไว้ ทำต่อจากข้อล่าสุดได้เลยค่ะ (หรือพิมพ์ \"ยกเลิก\" เพื่อเริ่มใหม่)"
+RESUMING = "ท่านมี{draft}ที่กรอกค้างไว้ ทำต่อจากข้อล่าสุดได้เลยค่ะ (หรือพิมพ์ \"ยกเลิก\" เพื่อเริ่มใหม่)"
+UNDERSTOOD = "ระบบอ่านข้อความของท่านได้ดังนี้ค่ะ"
+TWO_CHILDREN = ("ข้อความนี้ดูเหมือนมีเด็กมากกว่า 1 คนค่ะ กรุณาแจ้งทีละคน "
+                "พิมพ์ข้อมูลของเด็กคนแรกในข้อความเดียว หรือตอบคำถามด้านล่างทีละข้อ")
 REMINDER = ("รายการแจ้งพบเด็กที่ท่านกรอกไว้ยังไม่เสร็จค่ะ ตอบคำถามด้านล่างเพื่อทำต่อ "
             "ข้อมูลที่กรอกไว้จะถูกเก็บไว้ 24 ชั่วโมงนับจากที่ตอบล่าสุด")
 CANCELLED = "ยกเลิกการแจ้งแล้วค่ะ ข้อมูลที่กรอกไว้ไม่ถูกบันทึก"
@@ -207,6 +214,9 @@ def report_flow() -> Flow:
         cancelled=CANCELLED,
         remind_after=timedelta(hours=3),
         reminder=REMINDER,
+        describe=describe_draft,
+        understand=understand,
+        recap=recap,
     )
 
 
@@ -285,6 +295,12 @@ def choose_from(list_name: str):
         number = _OPTION_NUMBER.fullmatch(to_ascii_digits(said))
         if number and 1 <= int(number.group(1)) <= len(options):
             return options[int(number.group(1)) - 1][0]
+        typed = match_option(said, options_of(data, list_name))
+        if typed:
+            return typed
+        if list_name in NOTED and any(code == OTHER for code, _ in options) and not looks_like_chat(said):
+            # Kept as "อื่น ๆ: …" rather than refused: the details question is then passed over.
+            return Fill(OTHER, {f"{list_name}_note": said})
         if len(options) > LIST_BUTTONS:
             raise InvalidInput(f"กรุณาเลือกจากปุ่มด้านล่าง หรือพิมพ์หมายเลขข้อ 1-{len(options)} ค่ะ")
         raise InvalidInput("กรุณาเลือกคำตอบจากปุ่มด้านล่างค่ะ")
@@ -343,6 +359,60 @@ def confirm_or_edit(text: str) -> Finish | Goto:
     raise InvalidInput(f"กรุณากด \"{CONFIRM}\" เพื่อส่งการแจ้ง หรือ \"{EDIT}\" เพื่อแก้ไขข้อมูลค่ะ")
 
 
+# ------------------------------------------------------------ one message
+
+def known_of(data: dict) -> Known:
+    """What the free-text parser may match a message against: the draft's villages and lists."""
+    synonyms = data.get("_synonyms", {})  # a draft begun before synonyms existed has none
+    lists = {list_name: [Option(code, label, tuple(synonyms.get(list_name, {}).get(code, ())))
+                         for code, label in options] for list_name, options in data["_lists"].items()}
+    return Known(villages=[tuple(village) for village in data["_villages"]], lists=lists, today=now_bangkok().date())
+
+
+def options_of(data: dict, list_name: str) -> list[Option]:
+    return list(known_of(data).lists[list_name])
+
+
+def understand(answer: Answer, data: dict) -> dict[str, Any]:
+    """The answers a message gives, whatever question is open (chat.flow keeps those not asked yet):
+    a pin is the home; a text is read by domain.report_text. A message about two children answers
+    nothing: which one the reporter meant cannot be told."""
+    if answer.kind == "location":
+        return {"home": read_home(answer, data)}
+    parsed = parse_report(text_of(answer), known_of(data))
+    if parsed.children > 1 or "name" not in parsed.fields and set(parsed.fields) <= {"title"}:
+        return {}  # a title alone is a name typed short ("ด.ช."): the name step explains what is missing
+    return parsed.fields
+
+
+def describe_draft(data: dict) -> str:
+    """"แจ้งพบ ด.ช. สมชาย ใจดี" once the name is known, for "มี… ค้างอยู่" and the resume notice."""
+    return f"แจ้งพบ {full_name(data)}" if data.get("name") else "แจ้งพบเด็ก"
+
+
+# What each answer read from a message is shown as: (label, value) from the data.
+RECAP_LINES = {
+    "name": lambda data: ("ชื่อ", full_name(data)),
+    "national_id": lambda data: ("เลขประจำตัว", mask_national_id(data["national_id"])),
+    "birth": lambda data: ("วันเกิด/อายุ", birth_text(data["birth"])),
+    "village": lambda data: ("หมู่บ้าน", area_name(data)),
+    "home": lambda data: ("ที่อยู่", home_text(data["home"])),
+    "situation": lambda data: ("สถานการณ์", label_of(data, "situation")),
+    "reason": lambda data: ("สาเหตุหลัก", label_of(data, "reason")),
+    "wants": lambda data: ("ความต้องการ", label_of(data, "wants")),
+    "guardian": lambda data: ("ผู้ปกครอง", guardian_text(data["guardian"])),
+}
+
+
+def recap(data: dict, names: list[str]) -> str:
+    """What was read from the reporter's message, so they can see it before the questions that are left."""
+    lines = [f"• {label}: {value}" for name, line in RECAP_LINES.items() if name in names and data.get(name)
+             for label, value in [line(data)]]
+    if len(lines) == 1:
+        return f"บันทึก{lines[0].removeprefix('• ')} ไว้แล้วค่ะ ✅"
+    return "\n".join([UNDERSTOOD, *lines, "ขอถามเพิ่มเฉพาะข้อที่ยังขาดค่ะ (แก้ไขได้ที่การ์ดสรุปก่อนยืนยัน)"])
+
+
 # ------------------------------------------------------------- the answers
 
 def sex_of(data: dict) -> str | None:
@@ -376,7 +446,15 @@ def guardian_text(guardian: dict | None) -> str:
     if not guardian:
         return "-"
     phone = format_phone(guardian["phone"]) if guardian["phone"] else None
-    return " ".join(part for part in (guardian["name"], phone) if part)
+    return " ".join(part for part in (guardian_name(guardian), phone) if part)
+
+
+def guardian_name(guardian: dict) -> str | None:
+    """The name with the relation read from a message ("สมศรี (แม่)"); Case keeps them as one."""
+    name, relation = guardian.get("name"), guardian.get("relation")
+    if relation:
+        return f"{name} ({relation})" if name else relation
+    return name
 
 
 def full_name(data: dict) -> str:
@@ -462,8 +540,8 @@ def choice_steps(list_name: str, prompt: str, edit_label: str | None = None) -> 
         Step(list_name, list_prompt(list_name, prompt), choose_from(list_name), choices=labels(list_name),
              edit_label=edit_label),
         # Case.situation_note and reason_note are 500 characters, the engine's default max_length.
-        Step(f"{list_name}_note", OTHER_PROMPT, free_text, when=lambda data: data.get(list_name) == OTHER,
-             numbered=False),
+        Step(f"{list_name}_note", OTHER_PROMPT, free_text, numbered=False,
+             when=lambda data: data.get(list_name) == OTHER and not data.get(f"{list_name}_note")),
     ]
 
 
@@ -581,7 +659,7 @@ def case_fields(data: dict, reporter: User) -> dict[str, Any]:
         **{list_name: data.get(list_name) for list_name in LISTS},
         **{f"{list_name}_note": data.get(f"{list_name}_note") if data.get(list_name) == OTHER else None
            for list_name in NOTED},
-        "guardian_name": guardian.get("name"),
+        "guardian_name": guardian_name(guardian) if guardian else None,
         "guardian_phone": guardian.get("phone"),
         **({"urgent": True} if urgent else {}),
     }
@@ -641,6 +719,11 @@ def report_context(session: Session, area: Area | None) -> dict:
         "_area_name": area.name if area else None,
         "_villages": [[area_id, name] for area_id, name in villages] if len(villages) <= MAX_VILLAGE_BUTTONS else [],
         "_lists": {list_name: [list(option) for option in choice_list(session, list_name)] for list_name in LISTS},
+        # Words people type for each option (coordinators add them: `flask lists synonyms`).
+        "_synonyms": {list_name: {code: list(words) for code, words in session.execute(
+            select(ChoiceOption.code, ChoiceOption.synonyms).where(ChoiceOption.list_name == list_name,
+                                                                   ChoiceOption.active)) if words}
+                      for list_name in LISTS},
         "_urgent": {list_name: list(session.scalars(
             select(ChoiceOption.code).where(ChoiceOption.list_name == list_name, ChoiceOption.active,
                                             ChoiceOption.urgent).order_by(ChoiceOption.position)))
@@ -656,13 +739,44 @@ def report_found_child(ctx: Context) -> Reply:
     """"แจ้งพบเด็ก": start a report, or pick up the one the reporter left unfinished."""
     draft = flow.conversation(ctx)
     if draft is not None and draft.flow == REPORT.name and not REPORT.timed_out(draft, ctx.now):
-        return flow.resume(ctx, RESUMING)
-    if not access.scope_prefixes(ctx.user):
+        return flow.resume(ctx, RESUMING.format(draft=describe_draft(draft.data)))
+    data = new_report(ctx)
+    if data is None:
         return [text(access.NO_SCOPE, *main_menu(ctx.user))]
+    return [text(INTRO), *flow.start(ctx, REPORT, data)]
+
+
+def reads_like_report(ctx: Context) -> bool:
+    """Outside any flow, a registered reporter's message that describes a child (a name and more)."""
+    if refusal(ctx.user, REPORTERS) or not access.scope_prefixes(ctx.user):
+        return False
+    return looks_like_report(parse_report(ctx.text, known_of(new_report(ctx))))
+
+
+@requires(*REPORTERS)
+def report_in_one_message(ctx: Context) -> Reply:
+    """A report written in one message outside the form: its answers fill a new draft, which asks only
+    what is missing; a draft put aside ("พักไว้") takes the message as its next answer instead."""
+    draft = flow.conversation(ctx)
+    if draft is not None and draft.flow == REPORT.name and not REPORT.timed_out(draft, ctx.now):
+        draft.data = {key: value for key, value in draft.data.items() if key != flow.PAUSED_KEY}
+        return flow.continue_flow(ctx)
+    data = new_report(ctx)
+    parsed = parse_report(ctx.text, known_of(data))
+    if parsed.children > 1:
+        return [text(TWO_CHILDREN), *flow.start(ctx, REPORT, data)]
+    data.update(parsed.fields, _filled=sorted(parsed.fields))
+    return [text(recap(data, list(parsed.fields))), *flow.start(ctx, REPORT, data)]
+
+
+def new_report(ctx: Context) -> dict | None:
+    """A new draft's data for this reporter, or None when they have no area to report in."""
+    if not access.scope_prefixes(ctx.user):
+        return None
     data = report_context(ctx.session, ctx.user.area or _only_area(ctx.user))
     if data["_area"] is None:  # asked at the "area" step; its buttons are worked out here (prompts get no database)
         data["_areas"] = organisation_areas_to_choose(ctx.user)
-    return [text(INTRO), *flow.start(ctx, REPORT, data)]
+    return data
 
 
 def _only_area(user: User) -> Area | None:

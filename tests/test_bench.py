@@ -97,3 +97,13 @@ def test_the_report_mix_walks_a_whole_report_of_a_new_child_each_time(db, line, 
         assert "เลขที่เรื่อง" in replies[-1][-1]["text"], replies[-1]
     with db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Case)) == 2  # two children, two cases
+
+
+def test_the_one_message_mix_reaches_a_case_with_the_gaps_asked(db, line, chat):
+    MIXES["one_message"].prepare(db, [chat.user_id])
+    for walk in range(2):
+        replies = [chat.send(event) for event in MIXES["one_message"].conversation(line, chat.user_id)]
+        assert "ผู้ปกครอง" in replies[0][-1]["text"] and "รูปถ่าย" in replies[1][-1]["text"], replies[:2]
+        assert "เลขที่เรื่อง" in replies[-1][-1]["text"], replies[-1]
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == 2

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from chat import flow
 from domain import access, people
 from domain.menu_labels import (
     MENU_ABOUT,
@@ -158,7 +159,9 @@ def test_back_edit_and_cancel(chat, db, invite_code):
     assert "ชื่อและนามสกุล" in chat.says("แก้ไขชื่อ")[0]["text"]
     [summary] = chat.says("สมศรี มีสุข")
     assert "สมศรี มีสุข" in summary["text"] and "กรุณาตรวจสอบ" in summary["text"]
-    [cancelled] = chat.says("ยกเลิก")
+    [asked] = chat.says("ยกเลิก")  # answers were given: asked once before they are thrown away
+    assert "ยกเลิก" in asked["text"] and "ใช่ไหม" in asked["text"]
+    [cancelled] = chat.says(flow.CONFIRM_CANCEL)
     assert "ยกเลิกการลงทะเบียน" in cancelled["text"]
     assert user_row(db, chat.user_id).registered_at is None
     assert invite_row(db, code).uses == 0

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 import models.case
 from chat import flow
+from chat.flow import CARRY_ON, CONFIRM_CANCEL
 from devtools.fakeline import tiny_jpeg
 from domain import people
 from domain.menu_labels import MENU_MY_REPORTS, MENU_REPORT_CHILD
@@ -311,20 +312,22 @@ def test_thai_digit_birth_date_with_month_name(reporter):
 
 def test_unrelated_messages_get_the_question_again(reporter):
     walk(reporter)
-    for unrelated in (reporter.sends_sticker, reporter.sends_image, lambda: reporter.shares_location(13.7, 100.5)):
+    for unrelated in (reporter.sends_sticker, reporter.sends_image):
         [reply] = unrelated()
         assert "ต้องการคำตอบแบบอื่น" in reply["text"] and "ชื่อและนามสกุลของเด็ก" in reply["text"]
+    [reply] = reporter.shares_location(13.7, 100.5)  # a pin is the home, whatever the question
+    assert "บันทึกที่อยู่" in reply["text"] and "ชื่อและนามสกุลของเด็ก" in reply["text"]
     [reply] = reporter.taps("pick=birth", {"date": "2012-01-01"})  # a stale date picker
     assert "ชื่อและนามสกุลของเด็ก" in reply["text"]
     walk(reporter, "ด.ช. สมชาย ใจดี", ID, "อายุ 12", "ไม่แน่ใจ")
-    [reply] = reporter.sends_sticker()
-    assert "ส่งตำแหน่งบ้าน" in reply["text"]
+    [reply] = reporter.sends_sticker()  # the home was pinned at the first question: the situation is next
+    assert "ต้องการคำตอบแบบอื่น" in reply["text"] and "ตอนนี้เด็กทำอะไร" in reply["text"]
 
 
 def test_choices_must_come_from_the_list(reporter):
-    walk(reporter, *plain_answers()[:5])
-    [reply] = reporter.says("เล่นเกมทั้งวัน")
-    assert "เลือกคำตอบจากปุ่ม" in reply["text"] and "อื่น ๆ" in quick_reply_labels(reply)
+    walk(reporter, *plain_answers()[:7])
+    [reply] = reporter.says("เล่นเกมทั้งวัน")  # the wants list has no "อื่น ๆ" to keep it as
+    assert "เลือกคำตอบจากปุ่ม" in reply["text"] and "กลับเข้าโรงเรียน" in quick_reply_labels(reply)
 
 
 @pytest.mark.parametrize("typed, says", [
@@ -361,7 +364,11 @@ def test_card_wants_a_button(reporter):
 @pytest.mark.parametrize("answered", [0, 3, 10])
 def test_cancel_at_any_step_keeps_nothing(reporter, db, answered):
     walk(reporter, *plain_answers()[:answered])
-    [cancelled] = reporter.says("ยกเลิก")
+    if answered:  # a draft with answers in it is cancelled only when the reporter says so twice
+        [asked] = reporter.says("ยกเลิก")
+        assert "ยกเลิกแจ้งพบ" in asked["text"] and quick_reply_labels(asked) == [CONFIRM_CANCEL, CARRY_ON]
+        assert draft(db, reporter) is not None
+    [cancelled] = reporter.says(CONFIRM_CANCEL if answered else "ยกเลิก")
     assert "ยกเลิกการแจ้งแล้ว" in cancelled["text"] and MENU_REPORT_CHILD in quick_reply_labels(cancelled)
     assert draft(db, reporter) is None and cases(db) == []
     # Not an answer any more: outside a conversation, digits search the children (handlers/children_to_find.py).
@@ -426,12 +433,12 @@ def test_back_from_the_edit_menu_returns_to_the_card(reporter):
 # ------------------------------------------------ later, elsewhere, idle drafts
 
 def test_another_worker_continues_the_same_report(reporter, database_url, make_app, line, db):
-    walk(reporter, *plain_answers()[:5])
+    walk(reporter, *plain_answers()[:7])
     second = make_app(database_url)  # a second gunicorn worker, or the server after a restart
     elsewhere = Chat(second, second.test_client(), line, reporter.user_id)
     [reply] = elsewhere.says("ไม่ใช่ตัวเลือก")
     assert "เลือกคำตอบจากปุ่ม" in reply["text"]
-    for step in plain_answers()[5:]:
+    for step in plain_answers()[7:]:
         reply = elsewhere.says(step)
     assert reply[0]["type"] == "flex"
     elsewhere.says("ยืนยัน")
