@@ -5,30 +5,40 @@ A developer and demo tool, never in production: only devtools.create_app mounts 
 LINE platform under /fake-line on the same server, so the bot's background senders deliver
 their replies there over real HTTP (LINE_API_BASE_URL must point at it), and it serves a page
 whose every action is turned into a LINE-shaped, signed webhook event posted to the real
-/callback. The page polls for the messages the fake received for its user. Its "เลื่อนเวลา +1 วัน"
-moves the demo clock (devtools/demo_clock.py) and runs the day's scheduled jobs.
+/callback. The page polls for the messages the fake received for its user, whether LINE's loading
+animation is on in that chat, and which rich menu the fake shows them. Its "เลื่อนเวลา +1 วัน" moves
+the demo clock (devtools/demo_clock.py) and runs the day's scheduled jobs.
 """
 from __future__ import annotations
 
 import hashlib
+import logging
+import threading
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify, render_template, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request, url_for
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from devtools import demo_clock
 from devtools.fakeline import FakeLine
 from domain.thai_dates import format_thai_datetime
+from line import richmenu
+from line.client import LineError
+from models.database import get_db
+
+log = logging.getLogger(__name__)
 
 FAKE_LINE_PREFIX = "/fake-line"
 
-bp = Blueprint("simulator", __name__, url_prefix="/simulator", template_folder="templates")
+bp = Blueprint("simulator", __name__, url_prefix="/simulator", template_folder="templates",
+               static_folder="static")
 
 
 def enable_simulator(app: Flask) -> None:
     fake = FakeLine(app.config["LINE_CHANNEL_SECRET"], app.config["LINE_CHANNEL_ACCESS_TOKEN"])
     app.extensions["fake_line"] = fake
+    app.extensions["simulator_menus_lock"] = threading.Lock()
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {FAKE_LINE_PREFIX: fake.wsgi_app})
     app.register_blueprint(bp)
     demo_clock.install(app)
@@ -105,8 +115,53 @@ def user():
 def messages():
     user_id = request.args.get("user_id", "")
     after = max(request.args.get("after", 0, type=int), 0)
-    delivered = _fake().messages_to(user_id) if user_id else []
-    return jsonify(messages=delivered[after:], next=len(delivered))
+    fake = _fake()
+    delivered = fake.messages_to(user_id) if user_id else []
+    return jsonify(messages=delivered[after:], next=len(delivered),
+                   loading=round(fake.loading_seconds_left(user_id), 1) if user_id else 0,
+                   rich_menu=fake.user_rich_menu(user_id, include_default=True) if user_id else None)
+
+
+def _sync_rich_menus() -> None:
+    """Put the bot's rich menus on the fake, once.
+
+    LINE keeps rich menus from one deploy to the next, where `flask richmenu sync` runs once; this fake
+    keeps them in the web process's memory only, so the first page that asks for a menu runs that
+    sync (which also links every registered user to their role's menu again). Its calls go over HTTP
+    to this same server, as the bot's always do.
+    """
+    with current_app.extensions["simulator_menus_lock"]:
+        if _fake().rich_menus:
+            return
+        try:
+            with get_db().transaction() as session:
+                richmenu.sync(session, current_app.extensions["line"])
+        except LineError as exc:  # LINE_API_BASE_URL is not this server: the page shows no menu
+            log.warning("the simulator could not put the rich menus on its fake LINE: %s", exc)
+
+
+@bp.get("/api/richmenu")
+def rich_menu():
+    """The rich menu the user's chat shows (their own, else the default), with its image's address."""
+    user_id = request.args.get("user_id", "")
+    if not user_id:
+        return jsonify(error="user_id is required"), 400
+    _sync_rich_menus()
+    fake = _fake()
+    menu = fake.shown_rich_menu(user_id)
+    image = None
+    if menu and fake.rich_menu_image(menu["richMenuId"]):
+        image = url_for(".rich_menu_image", menu_id=menu["richMenuId"])
+    return jsonify(menu=menu, image=image)
+
+
+@bp.get("/api/richmenu/<menu_id>/image")
+def rich_menu_image(menu_id: str):
+    found = _fake().rich_menu_image(menu_id)
+    if found is None:
+        return jsonify(error="no such rich menu image"), 404
+    data, content_type = found
+    return Response(data, content_type=content_type)
 
 
 def _clock() -> dict:

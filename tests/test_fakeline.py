@@ -444,12 +444,51 @@ def test_message_content(fake, blob):
     assert excinfo.value.status == 404
 
 
-def test_loading_animation(fake, api):
+def test_loading_animation_lasts_its_seconds_or_until_a_message(fake, api, clock):
     response = api.show_loading_animation_with_http_info(ShowLoadingAnimationRequest(chat_id=USER, loading_seconds=10))
     assert response.status_code == 202
+    assert raw_call(api, "POST", "/v2/bot/chat/loading/start", {"chatId": OTHER, "loadingSeconds": 60})[:2] == (202, {})
+    assert fake.loading_seconds_left(USER) == 10
+    clock.advance(4)
+    assert fake.loading_seconds_left(USER) == 6
+    clock.advance(6)
+    assert fake.loading_seconds_left(USER) == 0
+
+    raw_call(api, "POST", "/v2/bot/chat/loading/start", {"chatId": USER})
+    assert fake.loading_seconds_left(USER) == 5  # LINE's default
+    api.push_message(PushMessageRequest(to=USER, messages=texts("เสร็จแล้ว")))
+    assert fake.loading_seconds_left(USER) == 0, "a message from the bot ends it"
+    assert fake.loading_seconds_left(OTHER) == 50
+    fake.reset()
+    assert fake.loading_seconds_left(OTHER) == 0
+
+
+def test_loading_animation_is_validated_against_the_spec(fake, api):
+    schemas = yaml.safe_load((ROOT / "devtools/line_spec/messaging-api.yml").read_text())["components"]["schemas"]
+    seconds = schemas["ShowLoadingAnimationRequest"]["properties"]["loadingSeconds"]
+    assert (seconds["minimum"], seconds["maximum"]) == (5, 60)
+
+    def start(body) -> tuple[int, dict]:
+        return raw_call(api, "POST", "/v2/bot/chat/loading/start", body)[:2]
+
+    for valid in (seconds["minimum"], seconds["maximum"]):
+        assert start({"chatId": USER, "loadingSeconds": valid}) == (202, {})
+    for invalid in (0, seconds["minimum"] - 5, seconds["maximum"] + 5, 7, "10"):
+        status, body = start({"chatId": OTHER, "loadingSeconds": invalid})
+        assert status == 400 and [d["property"] for d in body["details"]] == ["loadingSeconds"], invalid
     with pytest.raises(ApiException) as excinfo:
         api.show_loading_animation(ShowLoadingAnimationRequest(chat_id=USER, loading_seconds=7))
     assert error_of(excinfo)["details"] == [{"message": "Must be a multiple of 5", "property": "loadingSeconds"}]
+
+    # One-on-one chats only: a group's or a room's id is refused, as LINE refuses it.
+    for chat_id in (GROUP, "R" + "4" * 32):
+        status, body = start({"chatId": chat_id, "loadingSeconds": 5})
+        assert status == 400 and body["details"][0]["property"] == "chatId"
+        assert body["details"][0]["message"].startswith("Only user id is acceptable")
+    status, body = start({"loadingSeconds": 5})
+    assert status == 400 and body["details"][0]["property"] == "chatId"
+    assert start(None)[0] == 400
+    assert fake.loading_seconds_left(OTHER) == fake.loading_seconds_left(GROUP) == 0
 
 
 # ---------------------------------------------------------------- rich menus

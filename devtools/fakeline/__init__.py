@@ -29,8 +29,9 @@ bot sent.
 Modules: ``spec`` (the OpenAPI documents and their operations) and ``schema``
 (their schemas compiled to checks), ``server`` (``FakeLine``: routes, auth,
 validation, messaging handlers), ``events`` (webhook bodies and event
-builders), ``faults`` (fault injection), ``richmenus``, ``answers`` (what a
-handler returns, what a call recorded) and ``images``.
+builders), ``faults`` (fault injection), ``richmenus``, ``loading`` (the
+loading animation), ``answers`` (what a handler returns, what a call
+recorded) and ``images``.
 """
 
 from devtools.fakeline.images import image_size, solid_png, tiny_jpeg

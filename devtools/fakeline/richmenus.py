@@ -35,6 +35,17 @@ class RichMenus:
             linked = self._user_menus.get(user_id)
             return linked if linked or not include_default else self.default_rich_menu
 
+    def shown_rich_menu(self, user_id: str) -> dict | None:
+        """The rich menu this user's chat shows (their own, else the default), as getRichMenu answers it."""
+        with self._lock:
+            menu_id = self._user_menus.get(user_id) or self.default_rich_menu
+            return copy.deepcopy(self.rich_menus.get(menu_id)) if menu_id else None
+
+    def rich_menu_image(self, menu_id: str) -> tuple[bytes, str] | None:
+        """A menu's image and its content type, or None before one is uploaded."""
+        with self._lock:
+            return self._rich_menu_images.get(menu_id)
+
     def _rich_menu_handlers(self) -> dict[str, Callable[[dict, Any, str], Answer]]:
         """Operation id -> handler, for FakeLine's handler table."""
         return {

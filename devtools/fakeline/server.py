@@ -24,6 +24,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from devtools.fakeline.answers import Answer, Call, error
 from devtools.fakeline.events import ReplyToken, WebhookEvents, new_quote_token
 from devtools.fakeline.faults import Fault, FaultInjection
+from devtools.fakeline.loading import LoadingAnimation, loading_checks
 from devtools.fakeline.richmenus import RichMenus, rich_menu_checks
 from devtools.fakeline.spec import ApiSpec, Operation, messaging_api_spec
 
@@ -43,7 +44,7 @@ class _AcceptedRetryKey:
     sent_messages: list | None
 
 
-class FakeLine(WebhookEvents, FaultInjection, RichMenus):
+class FakeLine(WebhookEvents, FaultInjection, RichMenus, LoadingAnimation):
     """The LINE platform, as seen by one channel (one secret, one access token)."""
 
     def __init__(
@@ -74,6 +75,7 @@ class FakeLine(WebhookEvents, FaultInjection, RichMenus):
         self._following: dict[str, bool] = {}  # user id -> still a friend
         self._profiles: dict[str, dict] = {}
         self._contents: dict[str, tuple[bytes, str]] = {}
+        self._loading: dict[str, float] = {}
 
         # The channel's monthly target limit (None: type "none") and the messages LINE counts against it:
         # one per recipient of each push, multicast or broadcast since this fake started (its "month").
@@ -145,10 +147,12 @@ class FakeLine(WebhookEvents, FaultInjection, RichMenus):
         return [m["text"] for m in self.messages_to(user_id) if m.get("type") in ("text", "textV2")]
 
     def reset(self) -> None:
-        """Forget recorded calls, deliveries and the month's quota; users, contents and menus stay."""
+        """Forget recorded calls, deliveries, loading animations and the month's quota; users, contents and
+        menus stay."""
         with self._lock:
             self.calls.clear()
             self._deliveries.clear()
+            self._loading.clear()
             self._consumed = 0
             self.message_quota = None
 
@@ -276,7 +280,7 @@ class FakeLine(WebhookEvents, FaultInjection, RichMenus):
             "validatePush": ok,
             "validateMulticast": ok,
             "validateBroadcast": ok,
-            "showLoadingAnimation": self._accepted,
+            "showLoadingAnimation": self._start_loading,
             "getMessageQuota": self._get_quota,
             "getMessageQuotaConsumption": self._get_consumption,
             "getProfile": self._get_profile,
@@ -289,11 +293,8 @@ class FakeLine(WebhookEvents, FaultInjection, RichMenus):
     def _ok(params, body, request_id) -> Answer:
         return Answer(200, {})
 
-    @staticmethod
-    def _accepted(params, body, request_id) -> Answer:
-        return Answer(202, {})
-
     def _deliver(self, chat_id: str, messages: list[dict]) -> list[dict]:
+        self._stop_loading(chat_id)
         sent = []
         for message in messages:
             entry = {"id": str(next(self._ids))}
@@ -379,4 +380,5 @@ def _is_uuid(value: str) -> bool:
 
 _EXTRA_CHECKS: dict[str, Callable[[ApiSpec, Any], list[dict]]] = {
     "RichMenuRequest": rich_menu_checks,
+    "ShowLoadingAnimationRequest": loading_checks,
 }
