@@ -93,7 +93,7 @@ def test_an_imported_cell_longer_than_its_column_rejects_its_row(app, db, tmp_pa
     result = app.test_cli_runner().invoke(args=["list", "import", str(listed), "--yes"])
     assert result.exit_code == 0, result.output
     assert [c.first_name for c in rows(db, Case)] == ["สมชาย"]
-    assert "ยาวเกิน" in (tmp_path / "list.errors.csv").read_text(encoding="utf-8-sig")
+    assert "ยาวเกิน" in (tmp_path / "list.csv.errors.csv").read_text(encoding="utf-8-sig")
 
 
 def test_stored_control_characters_and_formulas_never_break_or_arm_an_export(app, db, make_case, tmp_path):
@@ -488,7 +488,7 @@ def test_files_of_childrens_data_written_by_the_cli_are_readable_by_their_owner_
         broken = tmp_path / "list.csv"
         broken.write_bytes(to_csv(broken_list(10, seed=3).table, "utf-8"))
         app.test_cli_runner().invoke(args=["list", "import", str(broken), "--dry-run"])
-        errors = tmp_path / "list.errors.csv"
+        errors = tmp_path / "list.csv.errors.csv"
         assert errors.exists() and stat.S_IMODE(errors.stat().st_mode) == 0o600
     finally:
         os.umask(old)
