@@ -29,7 +29,7 @@ from chat.dispatcher import Context, Reply, normalize_text
 from chat.menus import main_menu
 from chat.step import BACK, CANCEL, ENGINE_BUTTONS, FINISH, Answer, Fill, Finish, Goto, Step, Stop, WrongKind
 from domain import access
-from domain.thai import InvalidInput
+from domain.thai import InvalidInput, quote
 from line.messages import MAX_QUICK_REPLIES, text
 from line.outbox import queue_messages
 from models import Case, Conversation, User
@@ -400,9 +400,8 @@ def text_of(answer: Answer) -> str:
 
 
 def too_long(said: str, limit: int) -> str:
-    # Quotes only the start: the whole answer could be 5,000 characters, the most LINE sends.
     return (f"ข้อความยาวเกินไป ({len(said):,} ตัวอักษร) ขั้นตอนนี้รับได้ไม่เกิน {limit:,} ตัวอักษร "
-            f"กรุณาพิมพ์ให้สั้นลงค่ะ (ได้รับ “{said[:20]}…”)")
+            f"กรุณาพิมพ์ให้สั้นลงค่ะ (ได้รับ {quote(said)})")
 
 
 def free_text(answer: Answer, data: dict) -> str:
