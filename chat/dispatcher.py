@@ -17,7 +17,9 @@ from urllib.parse import parse_qs
 
 from linebot.v3.messaging import Message, TextMessage
 from linebot.v3.webhooks import (
+    AudioMessageContent,
     Event,
+    FileMessageContent,
     FollowEvent,
     ImageMessageContent,
     JoinEvent,
@@ -27,6 +29,7 @@ from linebot.v3.webhooks import (
     StickerMessageContent,
     TextMessageContent,
     UnfollowEvent,
+    VideoMessageContent,
 )
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -93,7 +96,7 @@ class Context:
 class Route:
     """One line of the routing table: an event kind, an optional condition, a handler."""
 
-    kind: str  # follow | unfollow | join | text | location | image | sticker | postback | *
+    kind: str  # follow | unfollow | join | text | location | image | sticker | audio | video | file | postback | *
     handler: Callable[[Context], Reply]
     texts: frozenset[str] = frozenset()
     action: str | None = None
@@ -122,6 +125,10 @@ _MESSAGE_KINDS = {
     LocationMessageContent: "location",
     ImageMessageContent: "image",
     StickerMessageContent: "sticker",
+    # No step takes these; they are answered with what the bot does take (chat.step.Step.wrong_kind).
+    AudioMessageContent: "audio",
+    VideoMessageContent: "video",
+    FileMessageContent: "file",
 }
 
 

@@ -51,8 +51,6 @@ class Flow:
     roles: tuple[str, ...]
     cancelled: str = "ยกเลิกแล้วค่ะ ข้อมูลที่กรอกไว้ไม่ถูกบันทึก"
     idle_timeout: timedelta = timedelta(hours=24)
-    # Steps answered by these parsers may take other kinds of message than text.
-    wrong_kind: str = "ขออภัยค่ะ ขั้นตอนนี้ต้องการคำตอบแบบอื่น กรุณาตอบตามคำถามด้านล่าง"
     # Remind an idle user once after this long (remind_idle_drafts); None: never.
     # An idle form gets its open question again once per idle spell; None: never.
     remind_after: timedelta | None = timedelta(hours=2)
@@ -227,7 +225,7 @@ def continue_flow(ctx: Context) -> Reply:
         return _ask_again(flow, convo, exc.message)
     except WrongKind:
         convo.updated_at = ctx.now
-        return _ask_again(flow, convo, flow.wrong_kind)
+        return _ask_again(flow, convo, step.wrong_kind(convo.data, answer.kind))
     return _advance(ctx, flow, convo, step, value)
 
 

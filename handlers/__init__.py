@@ -106,5 +106,8 @@ ROUTES: list[Route] = [
     Route("text", children_to_find.search, when=children_to_find.is_search),
     Route("text", children_to_find.search, when=children_to_find.looks_like_id_or_number),
     Route("location", children_to_find.list_nearest, when=children_to_find.is_reporter),
+    Route("audio", welcome.explain_what_bot_takes),
+    Route("video", welcome.explain_what_bot_takes),
+    Route("file", welcome.explain_what_bot_takes),
     Route("*", welcome.say_not_understood),
 ]

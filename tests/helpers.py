@@ -213,6 +213,10 @@ class Chat:
     def sends_sticker(self) -> list[dict]:
         return self.send(self.line.sticker_event(self.user_id))
 
+    def sends(self, kind: str) -> list[dict]:
+        """A voice message, a video or a file: `kind` "audio", "video" or "file"."""
+        return self.send(getattr(self.line, f"{kind}_event")(self.user_id))
+
 
 class QuietRequestHandler(WSGIRequestHandler):
     """A served test app's request handler that does not log every request."""

@@ -387,14 +387,33 @@ def test_thai_digit_birth_date_with_month_name(reporter):
 
 def test_unrelated_messages_get_the_question_again(reporter):
     walk(reporter)
-    for unrelated in (reporter.sends_sticker, reporter.sends_image, lambda: reporter.shares_location(13.7, 100.5)):
-        [reply] = unrelated()
-        assert "ต้องการคำตอบแบบอื่น" in reply["text"] and "ชื่อและนามสกุลของเด็ก" in reply["text"]
+    unrelated = [(reporter.sends_sticker, "สติกเกอร์"), (reporter.sends_image, "รูป"),
+                 (lambda: reporter.shares_location(13.7, 100.5), "ตำแหน่ง"),
+                 *((lambda kind=kind: reporter.sends(kind), name)
+                   for kind, name in (("audio", "ข้อความเสียง"), ("video", "วิดีโอ"), ("file", "ไฟล์")))]
+    for send, kind in unrelated:
+        [reply] = send()
+        assert reply["text"].startswith(f"ขออภัยค่ะ ข้อนี้ตอบด้วย{kind}ไม่ได้ ตอบได้โดยพิมพ์คำตอบ ข้อมูลที่กรอกไว้ยังอยู่ครบค่ะ")
+        assert "ชื่อและนามสกุลของเด็ก" in reply["text"]
     [reply] = reporter.taps("pick=birth", {"date": "2012-01-01"})  # a stale date picker
     assert "ชื่อและนามสกุลของเด็ก" in reply["text"]
     walk(reporter, "ด.ช. สมชาย ใจดี", ID, "อายุ 12", "ไม่แน่ใจ")
     [reply] = reporter.sends_sticker()
-    assert "ส่งตำแหน่งบ้าน" in reply["text"]
+    assert "ตอบได้โดยกดปุ่ม \"ส่งตำแหน่งบ้าน\" หรือพิมพ์คำตอบ" in reply["text"]
+
+
+@pytest.mark.parametrize("kind, name", [("audio", "ข้อความเสียง"), ("video", "วิดีโอ"), ("file", "ไฟล์")])
+def test_a_voice_message_video_or_file_mid_report_says_what_the_step_takes_and_keeps_the_draft(reporter, kind, name):
+    walk(reporter, *plain_answers()[:4])
+    [reply] = reporter.sends(kind)
+    assert reply["text"] == (f"ขออภัยค่ะ ข้อนี้ตอบด้วย{name}ไม่ได้ ตอบได้โดยกดปุ่ม \"ส่งตำแหน่งบ้าน\" หรือพิมพ์คำตอบ "
+                             f"ข้อมูลที่กรอกไว้ยังอยู่ครบค่ะ\n\n5/10 {report_child.HOME_PROMPT}")
+    assert quick_reply_labels(reply)[0] == "ส่งตำแหน่งบ้าน"
+    for step in plain_answers()[4:]:
+        card = reporter.says(step)
+    assert card_rows(card[0])["ชื่อ"] == "เด็กหญิง สมศรี มีสุข" and card_rows(card[0])["พื้นที่"] == "บ้านสำราญ หมู่ที่ 1"
+    error, card = reporter.sends(kind)  # at the card: its buttons, and the card again
+    assert f"ข้อนี้ตอบด้วย{name}ไม่ได้ ตอบได้โดยกดปุ่มด้านล่าง" in error["text"] and card["type"] == "flex"
 
 
 def test_choices_must_come_from_the_list(reporter):
@@ -423,7 +442,8 @@ def test_photo_step_wants_an_image(reporter):
     [reply] = reporter.says("เดี๋ยวส่ง")
     assert "กรุณาส่งรูปถ่าย" in reply["text"]
     [reply] = reporter.sends_sticker()
-    assert "ต้องการคำตอบแบบอื่น" in reply["text"]
+    assert "ข้อนี้ตอบด้วยสติกเกอร์ไม่ได้ ตอบได้โดยส่งรูปถ่าย หรือกดปุ่มด้านล่าง" in reply["text"]
+    assert "รูปถ่ายของเด็ก" in reply["text"]
 
 
 def test_card_wants_a_button(reporter):
