@@ -21,7 +21,7 @@ from bot import create_app
 from devtools.synthetic import broken_list, to_csv
 from domain import people
 from domain.menu_labels import MENU_DEACTIVATE, MENU_INVITE, MENU_SET_DEADLINE
-from domain.thai import utf16_length
+from domain.thai import QUOTED, utf16_length
 from domain.thai_dates import format_thai_datetime, now_bangkok
 from handlers.check_in import OUTCOMES
 from handlers.nudge_organisation import NUDGE_ACTION, ZERO_ACTION
@@ -214,7 +214,7 @@ def test_an_answer_longer_than_its_column_gets_a_thai_message(step, chat, regist
         reach(chat, registered, make_case)
     reply = chat.says("ก" * length)
     assert_polite(reply, TOO_LONG)
-    assert "ก" * 21 not in " ".join(texts_of(reply))  # only a short prefix is quoted
+    assert "ก" * QUOTED not in " ".join(texts_of(reply))  # only a short prefix is quoted (domain.thai.quote)
     assert all(e.status == "handled" for e in rows(db, InboundEvent))
 
 
