@@ -162,17 +162,15 @@ class Step:
         """Why a message of `kind` (a sticker, a voice message, a video, a file) does not answer this
         step, and what does, worked out from the buttons it shows; the draft stays as it was."""
         choices = list(self.choices(data) if callable(self.choices) else self.choices)
-        ways = []
-        for choice in choices:
-            if isinstance(choice, LocationAction):
-                ways.append(f"กดปุ่ม \"{choice.label}\"")
-            elif isinstance(choice, DatetimePickerAction):
-                ways.append(f"กด \"{choice.label}\"")
-        if any(isinstance(choice, (CameraAction, CameraRollAction)) for choice in choices):
-            ways.append("ส่งรูปถ่าย")
-        # A card is answered by its buttons; a photo step by its skip button; every other step by typing.
-        photo = "ส่งรูปถ่าย" in ways
-        ways.append("กดปุ่มด้านล่าง" if self.card is not None or photo else "พิมพ์คำตอบ")
+        ways = [f"กดปุ่ม \"{choice.label}\"" for choice in choices
+                if isinstance(choice, (LocationAction, DatetimePickerAction))]
+        photo = any(isinstance(choice, (CameraAction, CameraRollAction)) for choice in choices)
+        ways += ["ส่งรูปถ่าย"] if photo else []
+        # A card is answered by its buttons, and so is a step for a pin or a photo that has a skip button
+        # (its parser takes the pin, the photo or the skip); every other step takes typing as well.
+        pin = any(isinstance(choice, LocationAction) for choice in choices)
+        buttons_only = self.card is not None or ((pin or photo) and self.skip is not None)
+        ways.append("กดปุ่มด้านล่าง" if buttons_only else "พิมพ์คำตอบ")
         return (f"ขออภัยค่ะ ข้อนี้ตอบด้วย{KIND_NAMES.get(kind, 'ข้อความแบบนี้')}ไม่ได้ "
                 f"ตอบได้โดย{' หรือ'.join(ways)} ข้อมูลที่กรอกไว้ยังอยู่ครบค่ะ")
 
