@@ -262,7 +262,9 @@ def read_village(answer: Answer, data: dict) -> int:
     if len(found) == 1:
         return found[0]
     if found:
-        raise InvalidInput(f"มีหลายหมู่บ้านที่ตรงกับ {quote(said)} กรุณาเลือกจากปุ่มด้านล่างค่ะ")
+        example = village_label(dict(map(tuple, villages))[found[0]], MAX_LABEL)
+        raise InvalidInput(f"มีหลายหมู่บ้านที่ตรงกับ {quote(said)} กรุณาเลือกจากปุ่มด้านล่าง "
+                           f"หรือพิมพ์ทั้งหมู่และชื่อ เช่น {example} ค่ะ")
     raise InvalidInput("กรุณาเลือกหมู่บ้านจากปุ่มด้านล่าง หรือพิมพ์หมู่ที่ เช่น ม.3 ค่ะ")
 
 

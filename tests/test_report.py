@@ -227,6 +227,19 @@ def test_village_by_its_button_its_full_name_its_moo_or_its_name(reporter, typed
     assert card_rows(card[0])["พื้นที่"] == "บ้านโคกสี หมู่ที่ 2"
 
 
+def test_a_moo_that_several_villages_have_asks_for_the_name_too(chat, registered):
+    registered(chat, "reporter", "4001")  # a district: both its subdistricts have a หมู่ 1
+    [ask] = walk(chat, *plain_answers()[:3])
+    assert quick_reply_labels(ask)[:3] == ["ม.1 โนนทัน", "ม.1 สำราญ", "ม.2 โคกสี"]
+    [reply] = chat.says("หมู่ 1")
+    assert reply["text"].startswith("มีหลายหมู่บ้านที่ตรงกับ “หมู่ 1” กรุณาเลือกจากปุ่มด้านล่าง หรือพิมพ์ทั้งหมู่และชื่อ "
+                                    "เช่น ม.1 โนนทัน ค่ะ")
+    chat.says("สำราญ ม.1")
+    for step in plain_answers()[4:]:
+        card = chat.says(step)
+    assert card_rows(card[0])["พื้นที่"] == "บ้านสำราญ หมู่ที่ 1"
+
+
 def test_village_buttons_put_the_moo_first_and_fit_lines_labels(reporter, db, areas):
     with db.transaction() as session:
         session.add(Area(code="40010214", level="village", name="บ้านหนองบัวแดงน้อยพัฒนา หมู่ที่ 14",
