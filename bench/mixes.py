@@ -101,7 +101,7 @@ def checking_in(fake: FakeLine, user: str) -> Iterator[dict]:
     yield fake.text_event(user, "ไม่มีรูป")
 
 
-REPORT_AREA = "400102"  # ต.สำราญ: its few villages are offered as buttons, "บ้านสำราญ หมู่ที่ 1" among them
+REPORT_AREA = "400102"  # ต.สำราญ: its few villages are offered as buttons, "ม.1 สำราญ" among them
 
 
 def reporters(db: Database, users: list[str]) -> None:
@@ -121,7 +121,7 @@ def new_national_id() -> str:
 
 def reporting(fake: FakeLine, user: str) -> Iterator[dict]:
     """A village head reports a child found out of school: MENU_REPORT_CHILD, every answer, then "ยืนยัน"."""
-    answers = ["ด.ญ. สมศรี มีสุข", new_national_id(), "อายุ 12", "บ้านสำราญ หมู่ที่ 1", "45 หมู่ 1",
+    answers = ["ด.ญ. สมศรี มีสุข", new_national_id(), "อายุ 12", "ม.1 สำราญ", "45 หมู่ 1",
                "อยู่บ้าน ไม่ได้เรียน", "บ้านไกล/เดินทางลำบาก", "กลับเข้าโรงเรียน", "ข้าม", "ไม่มีรูป", "ยืนยัน"]
     yield fake.text_event(user, MENU_REPORT_CHILD)
     for answer in answers:

@@ -30,6 +30,7 @@ from handlers import ROUTES
 from line.client import LineClient
 from line.download_links import KEY_PURPOSE, DownloadLinks
 from line.export_jobs import Exporter
+from line.loading import LoadingAnimation
 from line.outbox import Sender
 from line.pacing import QuietHours, RateLimits
 from line.photos import PhotoFetcher
@@ -66,7 +67,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         db=db,
         line=line,
         webhook_parser=WebhookParser(app.config["LINE_CHANNEL_SECRET"]),
-        dispatcher=Dispatcher(ROUTES, db, app.config),
+        dispatcher=Dispatcher(ROUTES, db, app.config,
+                              loading=LoadingAnimation(line, app.config["LOADING_AFTER_SECONDS"])),
         sender=sender,
         photos=PhotoFetcher(db, line, app.config["SENDER_POLL_SECONDS"]),
         exporter=Exporter(db, sender, app.config["SENDER_POLL_SECONDS"], links),

@@ -35,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     # How often each process looks for queued messages that are due (retries, crashed peers).
     "SENDER_POLL_SECONDS": 2.0,
     "LINE_TIMEOUT_SECONDS": 10.0,
+    # An event still being handled after this long shows LINE's loading animation to its user
+    # (line/loading.py); 0 shows it for every event, a negative value never.
+    "LOADING_AFTER_SECONDS": 1.0,
     # PostgreSQL connections each process keeps open: its web threads and sender threads share them.
     "DATABASE_POOL_SIZE": 30,
     "LOG_LEVEL": "INFO",

@@ -38,7 +38,8 @@ def import_list(file: Path, dry_run: bool, yes: bool, errors_path: Path | None) 
         raise click.ClickException(exc.message) from None
     click.echo(report.as_text())
     if report.errors:
-        errors_path = errors_path or file.with_name(file.stem + ".errors.csv")
+        # The whole name, extension too: list.csv and list.xlsx side by side must not share one report.
+        errors_path = errors_path or file.with_name(file.name + ".errors.csv")
         write_private_file(errors_path, report.as_csv())
         click.echo(f"รายงานปัญหาทุกแถว: {errors_path}")
     if dry_run:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -17,7 +18,9 @@ from urllib.parse import parse_qs
 
 from linebot.v3.messaging import Message, TextMessage
 from linebot.v3.webhooks import (
+    AudioMessageContent,
     Event,
+    FileMessageContent,
     FollowEvent,
     ImageMessageContent,
     JoinEvent,
@@ -27,6 +30,7 @@ from linebot.v3.webhooks import (
     StickerMessageContent,
     TextMessageContent,
     UnfollowEvent,
+    VideoMessageContent,
 )
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -34,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from domain.access import may_receive_personal
 from domain.thai import strip_control
+from line.loading import LoadingAnimation
 from line.outbox import deliver_here, queue_messages, queued_rows
 from models import InboundEvent, OutboxMessage, User, utcnow
 from models.database import Database
@@ -93,7 +98,7 @@ class Context:
 class Route:
     """One line of the routing table: an event kind, an optional condition, a handler."""
 
-    kind: str  # follow | unfollow | join | text | location | image | sticker | postback | *
+    kind: str  # follow | unfollow | join | text | location | image | sticker | audio | video | file | postback | *
     handler: Callable[[Context], Reply]
     texts: frozenset[str] = frozenset()
     action: str | None = None
@@ -122,6 +127,10 @@ _MESSAGE_KINDS = {
     LocationMessageContent: "location",
     ImageMessageContent: "image",
     StickerMessageContent: "sticker",
+    # No step takes these; they are answered with what the bot does take (chat.step.Step.wrong_kind).
+    AudioMessageContent: "audio",
+    VideoMessageContent: "video",
+    FileMessageContent: "file",
 }
 
 
@@ -139,10 +148,12 @@ def _sender_id(event: Event) -> str | None:
 
 class Dispatcher:
     def __init__(self, routes: Iterable[Route], db: Database, config: dict[str, Any],
-                 clock: Callable[[], datetime] = utcnow):
+                 clock: Callable[[], datetime] = utcnow, loading: LoadingAnimation | None = None):
         self.routes = list(routes)
         self.db = db
         self.config = config
+        # Shows LINE's loading animation to a user whose event takes long to handle; None: never.
+        self.loading = loading
         # The time handlers act at (Context.now): a test following a child for months moves it, as
         # the scheduler's jobs take `now`.
         self.clock = clock
@@ -163,7 +174,8 @@ class Dispatcher:
             log.info("ignored %s event", getattr(event, "type", "unknown"))
             return []
         try:
-            return self.db.retry_on_lost_connection(lambda: self._handle(event, kind, user_id, reply_token))
+            with self._loading(user_id, reply_token):
+                return self.db.retry_on_lost_connection(lambda: self._handle(event, kind, user_id, reply_token))
         except DBAPIError as exc:
             if unreachable(exc):
                 raise
@@ -175,6 +187,12 @@ class Dispatcher:
         except Exception as exc:
             log.exception("handler failed for %s event %s", kind, event.webhook_event_id)
             return self._apologise(event, user_id, reply_token, exc)
+
+    def _loading(self, user_id: str | None, reply_token: str | None) -> AbstractContextManager:
+        """The loading animation while an event is handled: for a user's event that gets an answer."""
+        if self.loading is None or user_id is None or reply_token is None:
+            return nullcontext()
+        return self.loading.while_handling(user_id)
 
     def _handle(self, event: Event, kind: str, user_id: str | None, reply_token: str | None) -> list[OutboxMessage]:
         with self.db.transaction() as session:

@@ -30,7 +30,7 @@ from chat.menus import main_menu
 from chat.step import BACK, CANCEL, ENGINE_BUTTONS, FINISH, Answer, Fill, Finish, Goto, Step, Stop, WrongKind
 from domain import access
 from domain.small_talk import is_greeting, looks_like_chat
-from domain.thai import InvalidInput
+from domain.thai import InvalidInput, quote
 from line.messages import MAX_QUICK_REPLIES, text
 from line.outbox import queue_messages
 from models import Case, Conversation, User
@@ -52,8 +52,6 @@ class Flow:
     roles: tuple[str, ...]
     cancelled: str = "ยกเลิกแล้วค่ะ ข้อมูลที่กรอกไว้ไม่ถูกบันทึก"
     idle_timeout: timedelta = timedelta(hours=24)
-    # Steps answered by these parsers may take other kinds of message than text.
-    wrong_kind: str = "ขออภัยค่ะ ขั้นตอนนี้ต้องการคำตอบแบบอื่น กรุณาตอบตามคำถามด้านล่าง"
     # Remind an idle user once after this long (remind_idle_drafts); None: never.
     # An idle form gets its open question again once per idle spell; None: never.
     remind_after: timedelta | None = timedelta(hours=2)
@@ -271,7 +269,7 @@ def continue_flow(ctx: Context) -> Reply:
             return _ask_about_draft(flow, convo, "chat")
         return _ask_again(flow, convo, exc.message)
     except WrongKind:
-        return _ask_again(flow, convo, flow.wrong_kind)
+        return _ask_again(flow, convo, step.wrong_kind(convo.data, answer.kind))
     return _advance(ctx, flow, convo, step, value)
 
 
@@ -499,9 +497,8 @@ def text_of(answer: Answer) -> str:
 
 
 def too_long(said: str, limit: int) -> str:
-    # Quotes only the start: the whole answer could be 5,000 characters, the most LINE sends.
     return (f"ข้อความยาวเกินไป ({len(said):,} ตัวอักษร) ขั้นตอนนี้รับได้ไม่เกิน {limit:,} ตัวอักษร "
-            f"กรุณาพิมพ์ให้สั้นลงค่ะ (ได้รับ “{said[:20]}…”)")
+            f"กรุณาพิมพ์ให้สั้นลงค่ะ (ได้รับ {quote(said)})")
 
 
 def free_text(answer: Answer, data: dict) -> str:

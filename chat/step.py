@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from linebot.v3.messaging import Action, Message
+from linebot.v3.messaging import Action, CameraAction, CameraRollAction, DatetimePickerAction, LocationAction, Message
 
 from chat.dispatcher import Context
 from line.messages import MAX_LABEL, MAX_QUICK_REPLIES, quick_replies, text
@@ -27,13 +27,16 @@ RESERVED = ("start", FINISH)
 PROMPT_SHOWN = 40
 # The longest typed answer any step takes: the longest free-text column (notes, addresses: 500).
 MAX_ANSWER = 500
+# Each kind of Answer as a message names it, to say which kind a step cannot take.
+KIND_NAMES = {"text": "ข้อความ", "postback": "ปุ่มนี้", "location": "ตำแหน่ง", "image": "รูป",
+              "sticker": "สติกเกอร์", "audio": "ข้อความเสียง", "video": "วิดีโอ", "file": "ไฟล์"}
 
 
 @dataclass(frozen=True)
 class Answer:
     """What the user sent, whatever its kind, in the shape parsers want."""
 
-    kind: str  # text | postback | location | image | sticker
+    kind: str  # a key of KIND_NAMES
     text: str = ""
     postback: dict[str, str] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)  # a date picker's {"date": "2012-03-15"}
@@ -154,6 +157,22 @@ class Step:
         if number:
             body = f"{number} {body}"
         return [text(f"{error}\n\n{body}" if error else body, *choices)]
+
+    def wrong_kind(self, data: dict, kind: str) -> str:
+        """Why a message of `kind` (a sticker, a voice message, a video, a file) does not answer this
+        step, and what does, worked out from the buttons it shows; the draft stays as it was."""
+        choices = list(self.choices(data) if callable(self.choices) else self.choices)
+        ways = [f"กดปุ่ม \"{choice.label}\"" for choice in choices
+                if isinstance(choice, (LocationAction, DatetimePickerAction))]
+        photo = any(isinstance(choice, (CameraAction, CameraRollAction)) for choice in choices)
+        ways += ["ส่งรูปถ่าย"] if photo else []
+        # A card is answered by its buttons, and so is a step for a pin or a photo that has a skip button
+        # (its parser takes the pin, the photo or the skip); every other step takes typing as well.
+        pin = any(isinstance(choice, LocationAction) for choice in choices)
+        buttons_only = self.card is not None or ((pin or photo) and self.skip is not None)
+        ways.append("กดปุ่มด้านล่าง" if buttons_only else "พิมพ์คำตอบ")
+        return (f"ขออภัยค่ะ ข้อนี้ตอบด้วย{KIND_NAMES.get(kind, 'ข้อความแบบนี้')}ไม่ได้ "
+                f"ตอบได้โดย{' หรือ'.join(ways)} ข้อมูลที่กรอกไว้ยังอยู่ครบค่ะ")
 
     def problem(self, names: Sequence[str]) -> str | None:
         """What makes this step unsound in a flow of steps named `names`, in English (for register());

@@ -17,7 +17,8 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from domain import access
-from domain.thai import InvalidInput, parse_id, strip_control, to_ascii_digits
+from domain.thai import InvalidInput, parse_id, quote, strip_control, to_ascii_digits
+from domain.thai_names import is_name_word
 from models import AREA_LEVELS, ORGANISATION_KINDS, ROLES, Area, Invite, Organisation, User
 from models.audit_entry import AuditEntry
 
@@ -215,7 +216,7 @@ def normalize_invite_code(text: str) -> str:
                            "แป้นพิมพ์อาจยังเป็นภาษาไทยอยู่ กรุณาสลับเป็นภาษาอังกฤษแล้วพิมพ์ใหม่ค่ะ")
     if len(code) != INVITE_LENGTH or any(c not in INVITE_ALPHABET for c in code):
         raise InvalidInput(f"รหัสเชิญมีตัวอักษรภาษาอังกฤษและตัวเลข {INVITE_LENGTH} ตัว เช่น ABCD-2345 "
-                           f"(ได้รับ “{code[:20]}”) กรุณาตรวจสอบอีกครั้งค่ะ")
+                           f"(ได้รับ {quote(code)}) กรุณาตรวจสอบอีกครั้งค่ะ")
     return code
 
 
@@ -317,18 +318,15 @@ def take_invite_use(session: Session, invite_id: int, now: datetime) -> bool:
 
 # ----------------------------------------------------------------------------- users
 
-_NAME_CHARS = re.compile(r"[\u0e00-\u0e7fA-Za-z .'\-]+")
-
-
 def parse_real_name(text: str) -> str:
     """A first name and a surname, in Thai or Latin letters; a title (นาย, นาง, ...) may lead."""
     name = " ".join(text.split())
     if not name:
         raise InvalidInput("กรุณาพิมพ์ชื่อและนามสกุลจริง เช่น สมชาย ใจดี")
-    if not _NAME_CHARS.fullmatch(name):
-        raise InvalidInput(f"ชื่อควรมีเฉพาะตัวอักษร (ได้รับ “{name[:40]}”) กรุณาพิมพ์ชื่อและนามสกุลจริง เช่น สมชาย ใจดี")
+    if not all(map(is_name_word, name.split(" "))):
+        raise InvalidInput(f"ชื่อควรมีเฉพาะตัวอักษร (ได้รับ {quote(name)}) กรุณาพิมพ์ชื่อและนามสกุลจริง เช่น สมชาย ใจดี")
     if len(name.split(" ")) < 2 or len(name) > 100:
-        raise InvalidInput(f"กรุณาพิมพ์ทั้งชื่อและนามสกุล โดยเว้นวรรคระหว่างกัน (ได้รับ “{name[:40]}”) "
+        raise InvalidInput(f"กรุณาพิมพ์ทั้งชื่อและนามสกุล โดยเว้นวรรคระหว่างกัน (ได้รับ {quote(name)}) "
                            "เช่น สมชาย ใจดี")
     return name
 

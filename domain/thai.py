@@ -1,5 +1,5 @@
 """Thai text as people type it: the error they are shown, Thai digits, control characters, record
-ids from button data, and the length LINE measures texts in.
+ids from button data, the length LINE measures texts in, and someone's text quoted back to them.
 
 Field staff type on their phones in whatever style the keyboard and habit give them.  The parsers of
 this module and of domain.thai_ids, domain.thai_phones, domain.thai_dates and domain.thai_names accept
@@ -12,14 +12,17 @@ Pure standard library, like the other domain.thai_* modules.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 __all__ = [
     "InvalidInput",
     "MAX_ID",
+    "cut",
     "fit_text",
     "non_digits",
     "normalize_digits_only",
     "parse_id",
+    "quote",
     "strip_control",
     "to_ascii_digits",
     "utf16_length",
@@ -109,3 +112,31 @@ def fit_text(body: str, limit: int) -> str:
         return body
     cut = body.encode("utf-16-le")[: (limit - 1) * 2].decode("utf-16-le", "ignore")
     return cut + "…"
+
+
+# --------------------------------------------------------------------------
+# Cutting and quoting what someone typed
+# --------------------------------------------------------------------------
+
+# Characters of someone's text an error message repeats: enough to see which answer it is about.
+QUOTED = 30
+
+
+def cut(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters, ending in "…" when it was longer. The cut never leaves
+    a Thai vowel or tone mark without its letter (nor an accent without its Latin one)."""
+    if len(text) <= limit:
+        return text
+    end = limit - 1
+    while end > 0 and unicodedata.category(text[end]) == "Mn":
+        end -= 1
+    return text[:end].rstrip() + "…"
+
+
+def quote(said: str, limit: int = QUOTED) -> str:
+    """``said`` in quotation marks for a message, cut to ``limit`` characters (see cut).
+
+    An answer can be 5,000 characters, LINE's whole limit: quoted in full, it would push the
+    question that follows it out of the message.
+    """
+    return f"“{cut(said, limit)}”"

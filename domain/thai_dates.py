@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from domain.thai import InvalidInput, to_ascii_digits
+from domain.thai import InvalidInput, quote, to_ascii_digits
 from models.base import BANGKOK
 
 __all__ = [
@@ -116,13 +116,13 @@ def _ce_year(year_text: str, era: str | None) -> int:
     """
     if len(year_text) not in (2, 4):
         raise InvalidInput(
-            f"ปี “{year_text}” ต้องมี 2 หรือ 4 หลัก กรุณาพิมพ์วันที่ใหม่ {_DATE_EXAMPLE}"
+            f"ปี {quote(year_text)} ต้องมี 2 หรือ 4 หลัก กรุณาพิมพ์วันที่ใหม่ {_DATE_EXAMPLE}"
         )
     year = int(year_text)
     if era == "ค":
         if len(year_text) == 2:
             raise InvalidInput(
-                f"กรุณาพิมพ์ปี ค.ศ. ให้ครบ 4 หลัก (ได้รับ “{year_text}”) {_DATE_EXAMPLE}"
+                f"กรุณาพิมพ์ปี ค.ศ. ให้ครบ 4 หลัก (ได้รับ {quote(year_text)}) {_DATE_EXAMPLE}"
             )
         return year
     if len(year_text) == 2:
@@ -153,7 +153,7 @@ def _parse_date(text: str, today: date, future: bool = False) -> date | None:
         month = _MONTH_LOOKUP.get(re.sub(r"[\s./\-]", "", month_name))
         if month is None:
             raise InvalidInput(
-                f"ไม่รู้จักชื่อเดือน “{month_name}” "
+                f"ไม่รู้จักชื่อเดือน {quote(month_name)} "
                 f"กรุณาใช้ชื่อเดือนภาษาไทยหรือตัวเลข {_DATE_EXAMPLE}"
             )
     else:
@@ -161,12 +161,12 @@ def _parse_date(text: str, today: date, future: bool = False) -> date | None:
 
     if not 1 <= month <= 12:
         raise InvalidInput(
-            f"ไม่มีเดือนที่ {month} เดือนต้องเป็นเลข 1 ถึง 12 (ได้รับ “{text}”) {_DATE_EXAMPLE}"
+            f"ไม่มีเดือนที่ {month} เดือนต้องเป็นเลข 1 ถึง 12 (ได้รับ {quote(text)}) {_DATE_EXAMPLE}"
         )
     year = _ce_year(year_text, era)
     if year < EARLIEST_YEAR:
         raise InvalidInput(
-            f"ปี พ.ศ. {year + BE_OFFSET} (จาก “{year_text}”) ดูไม่ถูกต้อง "
+            f"ปี พ.ศ. {year + BE_OFFSET} (จาก {quote(year_text)}) ดูไม่ถูกต้อง "
             f"กรุณาตรวจสอบปีอีกครั้ง {_DATE_EXAMPLE}"
         )
     days_in_month = calendar.monthrange(year, month)[1]
@@ -196,7 +196,7 @@ def parse_date(text: str, *, today: date, future: bool = False) -> date:
     cleaned = _clean(text)
     result = _parse_date(cleaned, today, future)
     if result is None:
-        raise InvalidInput(f"ไม่เข้าใจวันที่ “{cleaned}” กรุณาพิมพ์วัน/เดือน/ปี {_DATE_EXAMPLE}")
+        raise InvalidInput(f"ไม่เข้าใจวันที่ {quote(cleaned)} กรุณาพิมพ์วัน/เดือน/ปี {_DATE_EXAMPLE}")
     return result
 
 
@@ -236,11 +236,11 @@ def parse_birth(text: str, *, today: date, min_age: int = 3, max_age: int = 25) 
         if birth_date is None:
             if re.fullmatch(r"\d{4}", cleaned):
                 raise InvalidInput(
-                    f"ได้รับแค่ปี “{cleaned}” กรุณาพิมพ์วันเกิดให้ครบ {_DATE_EXAMPLE} "
+                    f"ได้รับแค่ปี {quote(cleaned)} กรุณาพิมพ์วันเกิดให้ครบ {_DATE_EXAMPLE} "
                     "หรือถ้าไม่ทราบวันเกิด ให้พิมพ์อายุ เช่น 12"
                 )
             raise InvalidInput(
-                f"ไม่เข้าใจ “{cleaned}” กรุณาพิมพ์วันเกิด {_DATE_EXAMPLE} "
+                f"ไม่เข้าใจ {quote(cleaned)} กรุณาพิมพ์วันเกิด {_DATE_EXAMPLE} "
                 "หรือพิมพ์อายุเป็นปี เช่น 12"
             )
         birth = Birth(birth_date, age_on(birth_date, today))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from domain.thai import InvalidInput, non_digits, normalize_digits_only
+from domain.thai import InvalidInput, non_digits, normalize_digits_only, quote
 
 __all__ = ["format_national_id", "mask_national_id", "national_id_checksum_ok", "parse_national_id"]
 
@@ -45,13 +45,13 @@ def parse_national_id(text: str) -> str:
     bad = non_digits(digits)
     if bad:
         raise InvalidInput(
-            f"เลขประจำตัวประชาชนต้องเป็นตัวเลขเท่านั้น แต่พบ “{bad}” "
+            f"เลขประจำตัวประชาชนต้องเป็นตัวเลขเท่านั้น แต่พบ {quote(bad)} "
             "กรุณาพิมพ์ใหม่เป็นตัวเลข 13 หลัก"
         )
     if len(digits) != 13:
         raise InvalidInput(
             f"เลขประจำตัวประชาชนต้องมี 13 หลัก แต่พิมพ์มา {len(digits)} หลัก "
-            f"({digits}) กรุณาตรวจสอบอีกครั้ง"
+            f"({quote(digits)}) กรุณาตรวจสอบอีกครั้ง"
         )
     if digits[0] == "9":
         raise InvalidInput(

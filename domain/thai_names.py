@@ -1,5 +1,5 @@
 """Names as Thais write them: the one table of titles (คำนำหน้า) with the sex each says, and a name
-typed as an optional title, a first name and a surname.
+typed as an optional title, a first name and a surname, in Thai or Latin letters.
 
 Everything else that knows titles takes them from :data:`THAI_TITLES`: the chat's title question and
 its sex inference (handlers.report_child), the official-list reader's mapping and its title-in-the-name
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from domain.thai import InvalidInput
+from domain.thai import InvalidInput, quote
 
 __all__ = [
     "CHILD_TITLE_AGE",
@@ -19,6 +19,7 @@ __all__ = [
     "TITLE_SEX",
     "PersonName",
     "Title",
+    "is_name_word",
     "parse_person_name",
     "parse_title",
     "title_pattern",
@@ -106,6 +107,24 @@ def title_pattern(*, bare: bool) -> str:
 _TYPED_TITLE = re.compile(title_pattern(bare=True))
 _ANY_DIGIT = re.compile(r"[0-9๐-๙]")
 _NAME_EXAMPLE = "เช่น ด.ช. สมชาย ใจดี"
+# Latin letters with their accents: children of hill-tribe and migrant families are often registered
+# in Latin letters ("Nguyễn").
+_LATIN_LETTERS = r"A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
+# What a word of a name is written with: Thai letters, vowels and tone marks (not Thai digits, ฿ or
+# ๏ ๚ ๛), Latin letters and combining accents, and the marks names carry: "ณ อยุธยา", "O'Neil",
+# "Jean-Luc", a nickname "(บอล)".
+_NAME_WORD = re.compile(rf"[\u0e01-\u0e3a\u0e40-\u0e4e{_LATIN_LETTERS}\u0300-\u036f.'’()\-]+")
+# A letter a name cannot do without: a Thai consonant (every Thai syllable has one) or a Latin letter.
+# Dots, dashes and marks alone ("...", "ๆ") are no name.
+_NAME_LETTER = re.compile(rf"[ก-ฮ{_LATIN_LETTERS}]")
+# A surname not known is typed as a dash (the name question says so).
+_UNKNOWN_SURNAME = "-"
+
+
+def is_name_word(word: str) -> bool:
+    """Whether ``word`` can be a word of a person's name: written only with the characters of Thai or
+    Latin names, and at least one letter among them (not an emoji, a number or punctuation)."""
+    return _NAME_WORD.fullmatch(word) is not None and _NAME_LETTER.search(word) is not None
 
 
 @dataclass(frozen=True)
@@ -132,16 +151,21 @@ def parse_title(text: str) -> str | None:
 
 def parse_person_name(text: str) -> PersonName:
     """Read "ด.ช. สมชาย ใจดี", "เด็กชายสมชาย ใจดี" or "สมชาย ใจดี": an optional title, a first
-    name and a surname (everything after the first name; "-" when it is not known)."""
+    name and a surname (everything after the first name; "-" when it is not known), each word in
+    Thai or Latin letters (see is_name_word)."""
     cleaned = " ".join(text.replace("\u200b", "").split())
     title, end = _title_match(cleaned)
     rest = cleaned[end:].strip()
     if _ANY_DIGIT.search(rest):
-        raise InvalidInput(f"ชื่อและนามสกุลไม่ควรมีตัวเลข (ได้รับ “{rest}”) กรุณาพิมพ์ใหม่ {_NAME_EXAMPLE}")
+        raise InvalidInput(f"ชื่อและนามสกุลไม่ควรมีตัวเลข (ได้รับ {quote(rest)}) กรุณาพิมพ์ใหม่ {_NAME_EXAMPLE}")
     parts = rest.split()
+    # Every word has letters; a dash stands for a surname not known.
+    if not all(map(is_name_word, parts[:1] + [part for part in parts[1:] if part != _UNKNOWN_SURNAME])):
+        raise InvalidInput(f"ชื่อและนามสกุลต้องเป็นตัวอักษรภาษาไทยหรือภาษาอังกฤษ (ได้รับ {quote(rest)}) "
+                           f"กรุณาพิมพ์ใหม่ {_NAME_EXAMPLE}")
     if len(parts) < 2:
         raise InvalidInput(
-            f"กรุณาพิมพ์ทั้งชื่อและนามสกุล (ได้รับ “{rest or cleaned}”) {_NAME_EXAMPLE} "
+            f"กรุณาพิมพ์ทั้งชื่อและนามสกุล (ได้รับ {quote(rest or cleaned)}) {_NAME_EXAMPLE} "
             "ถ้าไม่ทราบนามสกุล ให้พิมพ์ - แทน เช่น สมชาย -"
         )
     first, last = parts[0], " ".join(parts[1:])

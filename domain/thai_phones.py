@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from domain.thai import InvalidInput, non_digits, normalize_digits_only, to_ascii_digits
+from domain.thai import InvalidInput, non_digits, normalize_digits_only, quote, to_ascii_digits
 
 __all__ = ["format_phone", "parse_phone"]
 
@@ -29,10 +29,10 @@ def parse_phone(text: str, *, mobile_only: bool = True) -> str:
     if number.startswith("+66"):
         number = "0" + number[3:].removeprefix("0")
     elif number.startswith("+"):
-        raise InvalidInput(f"รับเฉพาะเบอร์โทรศัพท์ในประเทศไทย (ได้รับ “{number}”) {_PHONE_EXAMPLE}")
+        raise InvalidInput(f"รับเฉพาะเบอร์โทรศัพท์ในประเทศไทย (ได้รับ {quote(number)}) {_PHONE_EXAMPLE}")
     bad = non_digits(number)
     if bad:
-        raise InvalidInput(f"{kind}ต้องเป็นตัวเลขเท่านั้น แต่พบ “{bad}” {_PHONE_EXAMPLE}")
+        raise InvalidInput(f"{kind}ต้องเป็นตัวเลขเท่านั้น แต่พบ {quote(bad)} {_PHONE_EXAMPLE}")
 
     if _MOBILE.fullmatch(number):
         return number
@@ -44,26 +44,26 @@ def parse_phone(text: str, *, mobile_only: bool = True) -> str:
             )
         return number
     if not number.startswith("0"):
-        raise InvalidInput(f"{kind}ต้องขึ้นต้นด้วย 0 (ได้รับ “{number}”) {_PHONE_EXAMPLE}")
+        raise InvalidInput(f"{kind}ต้องขึ้นต้นด้วย 0 (ได้รับ {quote(number)}) {_PHONE_EXAMPLE}")
     # Guess from the second digit what the user was trying to type, so the
     # message names the rule they actually broke.
     second = number[1:2]
     if second and second in "689":
         raise InvalidInput(
-            f"เบอร์มือถือต้องมี 10 หลัก แต่พิมพ์มา {len(number)} หลัก (“{number}”) {_PHONE_EXAMPLE}"
+            f"เบอร์มือถือต้องมี 10 หลัก แต่พิมพ์มา {len(number)} หลัก ({quote(number)}) {_PHONE_EXAMPLE}"
         )
     if not mobile_only and second and second in "234567":
         raise InvalidInput(
-            f"เบอร์โทรศัพท์บ้านต้องมี 9 หลัก แต่พิมพ์มา {len(number)} หลัก (“{number}”) "
+            f"เบอร์โทรศัพท์บ้านต้องมี 9 หลัก แต่พิมพ์มา {len(number)} หลัก ({quote(number)}) "
             "เช่น 02-123-4567"
         )
     if mobile_only:
         raise InvalidInput(
-            f"เบอร์มือถือต้องมี 10 หลัก ขึ้นต้นด้วย 06, 08 หรือ 09 (ได้รับ “{number}”) {_PHONE_EXAMPLE}"
+            f"เบอร์มือถือต้องมี 10 หลัก ขึ้นต้นด้วย 06, 08 หรือ 09 (ได้รับ {quote(number)}) {_PHONE_EXAMPLE}"
         )
     raise InvalidInput(
         "ไม่ใช่เบอร์โทรศัพท์ไทย: เบอร์มือถือมี 10 หลักขึ้นต้นด้วย 06, 08 หรือ 09 "
-        f"ส่วนเบอร์บ้านมี 9 หลักขึ้นต้นด้วย 02 ถึง 07 (ได้รับ “{number}”)"
+        f"ส่วนเบอร์บ้านมี 9 หลักขึ้นต้นด้วย 02 ถึง 07 (ได้รับ {quote(number)})"
     )
 
 

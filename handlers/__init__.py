@@ -109,5 +109,8 @@ ROUTES: list[Route] = [
     # A child described in one message ("ด.ช.สมชาย ใจดี 12 ขวบ หมู่ 3 …"): a report, asking only the gaps.
     Route("text", report_child.report_in_one_message, when=report_child.reads_like_report),
     Route("location", children_to_find.list_nearest, when=children_to_find.is_reporter),
+    Route("audio", welcome.explain_what_bot_takes),
+    Route("video", welcome.explain_what_bot_takes),
+    Route("file", welcome.explain_what_bot_takes),
     Route("*", welcome.say_not_understood),
 ]

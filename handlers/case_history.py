@@ -12,7 +12,7 @@ from sqlalchemy import select
 from chat.dispatcher import Context, Reply
 from chat.menus import main_menu, requires
 from domain import access, audit, people
-from domain.thai import to_ascii_digits
+from domain.thai import quote, to_ascii_digits
 from domain.thai_dates import format_thai_datetime
 from line.messages import text
 from models import User, case_by_number
@@ -33,7 +33,7 @@ def show_case_history(ctx: Context) -> Reply:
         return [text(USAGE, *main_menu(ctx.user))]
     case = case_by_number(ctx.session, to_ascii_digits(number))
     if case is None or access.area_refusal(ctx.user, case.area):
-        return [text(f"ไม่พบเรื่องเลขที่ {number[:20]} ในพื้นที่ของท่านค่ะ\n{USAGE}", *main_menu(ctx.user))]
+        return [text(f"ไม่พบเรื่องเลขที่ {quote(number)} ในพื้นที่ของท่านค่ะ\n{USAGE}", *main_menu(ctx.user))]
     entries = audit.case_trail(ctx.session, case.id, case.area_code, case.created_at)
     audit.record_chat(ctx, "view_history", "case", case.id, area_code=case.area_code)
     actors = {user.id: user for user in ctx.session.scalars(

@@ -22,7 +22,7 @@ from chat.dispatcher import Context, Reply
 from chat.menus import main_menu, requires
 from domain import access
 from domain.access import REPORTERS
-from domain.thai import to_ascii_digits
+from domain.thai import quote, to_ascii_digits
 from domain.thai_names import parse_title
 from handlers.act_on_case import CASE_ACTIONS, age_text, distance_km, masked_id, school_text, viewed
 from line.messages import MAX_QUICK_REPLIES, card, flex, text
@@ -35,7 +35,7 @@ NEAR_ME = "ใกล้ฉันก่อน"
 HINT = ("พิมพ์ \"ค้นหา\" ตามด้วยชื่อ เช่น ค้นหา สมชาย หรือพิมพ์เลขประจำตัวประชาชน หรือเลขที่เรื่อง\n"
         "กด \"ใกล้ฉันก่อน\" เพื่อส่งตำแหน่งแล้วเรียงจากบ้านที่ใกล้ที่สุด")
 NOTHING_LEFT = "ไม่มีรายชื่อที่ต้องติดตามในพื้นที่ของท่านแล้วค่ะ 🎉"
-NO_MATCH = "ไม่พบเด็กที่ตรงกับ “{}” ในพื้นที่ของท่านค่ะ"
+NO_MATCH = "ไม่พบเด็กที่ตรงกับ {} ในพื้นที่ของท่านค่ะ"
 MAX_QUERY = 50
 URGENT = "⚠️ ต้องช่วยเหลือเร่งด่วน"
 # A case number as people quote it, "2569-000123", or national-ID digits (with dashes or spaces).
@@ -139,10 +139,10 @@ def list_page(ctx: Context, query: ListQuery) -> Reply:
     query, cases, total = page_of(ctx.session, ctx.user, query)
     viewed(ctx, cases, "search" if query.q else "list")
     if not cases:
-        empty = NO_MATCH.format(query.q) if query.q else NOTHING_LEFT
+        empty = NO_MATCH.format(quote(query.q)) if query.q else NOTHING_LEFT
         return [text(f"{empty}\n\n{HINT}", LocationAction(label=NEAR_ME), *main_menu(ctx.user))]
     pages = math.ceil(total / PAGE_SIZE)
-    title = f"ผลการค้นหา “{query.q}”" if query.q else "รายชื่อที่ต้องติดตามในพื้นที่ของท่าน"
+    title = f"ผลการค้นหา {quote(query.q)}" if query.q else "รายชื่อที่ต้องติดตามในพื้นที่ของท่าน"
     order = " เรียงจากใกล้ที่สุด" if query.near else ""
     heading = f"{title}: {total:,} คน (หน้า {query.page}/{pages}){order}"
     more = [PostbackAction(label=NEXT, data=query.postback(query.page + 1), displayText=NEXT)] \

@@ -40,7 +40,7 @@ from chat.menus import main_menu, requires
 from chat.step import Answer, Fill, Finish, Step
 from domain import access, audit, people
 from domain.menu_labels import MENU_REGISTER
-from domain.thai import InvalidInput, to_ascii_digits
+from domain.thai import InvalidInput, quote, to_ascii_digits
 from domain.thai_dates import BANGKOK, format_thai_date
 from domain.thai_phones import format_phone, parse_phone
 from line import richmenu
@@ -138,16 +138,16 @@ def named_area_in_scope(session, me: User, said: str) -> Area:
     if code.isdigit():
         area = people.find_area(session, code)
         if area is None:
-            raise InvalidInput(f"ไม่พบรหัสพื้นที่ {code} กรุณาตรวจสอบอีกครั้ง (ตำบลมี 6 หลัก หมู่บ้านมี 8 หลัก)")
+            raise InvalidInput(f"ไม่พบรหัสพื้นที่ {quote(code)} กรุณาตรวจสอบอีกครั้ง (ตำบลมี 6 หลัก หมู่บ้านมี 8 หลัก)")
     else:
         name = _LEVEL_WORDS.sub("", said)
         found = list(session.scalars(select(Area).where(Area.name == name, access.visible_area_filter(me))
                                      .order_by(Area.code).limit(8)))
         if not found:
-            raise InvalidInput(f"ไม่พบพื้นที่ชื่อ “{name}” ในพื้นที่ของท่าน กรุณาพิมพ์รหัสพื้นที่ เช่น 400102")
+            raise InvalidInput(f"ไม่พบพื้นที่ชื่อ {quote(name)} ในพื้นที่ของท่าน กรุณาพิมพ์รหัสพื้นที่ เช่น 400102")
         if len(found) > 1:
             listed = "\n".join(f"• {access.area_label(a)} รหัส {a.code}" for a in found)
-            raise InvalidInput(f"มีหลายพื้นที่ชื่อ “{name}” กรุณาพิมพ์รหัสพื้นที่ที่ต้องการ:\n{listed}")
+            raise InvalidInput(f"มีหลายพื้นที่ชื่อ {quote(name)} กรุณาพิมพ์รหัสพื้นที่ที่ต้องการ:\n{listed}")
         area = found[0]
     reason = access.area_refusal(me, area)
     if reason:
@@ -167,7 +167,7 @@ def _organisation(answer: Answer, data: dict) -> dict:
     else:
         organisation = people.find_organisation(ctx.session, to_ascii_digits(said))
         if organisation is None:
-            raise InvalidInput(f"ไม่พบหน่วยงานรหัส “{said}” กรุณาตรวจสอบรหัสอีกครั้ง")
+            raise InvalidInput(f"ไม่พบหน่วยงานรหัส {quote(said)} กรุณาตรวจสอบรหัสอีกครั้ง")
     if data["role"] == "teacher" and (organisation is None or organisation.kind != "school"):
         raise InvalidInput("ครูต้องสังกัดโรงเรียน กรุณาพิมพ์รหัสโรงเรียน")
     area = people.find_area(ctx.session, data["area"]) if data["area"] else None

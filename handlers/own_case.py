@@ -52,7 +52,7 @@ from domain.access import COORDINATORS, REPORTERS, area_label, in_scope, nearest
 from domain.menu_labels import MENU_MY_WORK
 from domain.ownership import may_own, organisations_covering, prefixes_of, take_ownership
 from domain.people import find_place
-from domain.thai import InvalidInput
+from domain.thai import InvalidInput, quote
 from domain.thai_phones import format_phone
 from handlers.act_on_case import case_for, done, move, show, start_case_flow, summary_rows
 from line.messages import MAX_QUICK_REPLIES, card, flex
@@ -115,7 +115,7 @@ def pick(said: str, options: list[list]) -> int:
     if exact or len(partial) == 1:
         return (exact or partial)[0]
     if partial:
-        raise InvalidInput(f"มีหลายรายการที่ชื่อมี “{said}” กรุณาพิมพ์ชื่อให้ครบขึ้นค่ะ")
+        raise InvalidInput(f"มีหลายรายการที่ชื่อมี {quote(said)} กรุณาพิมพ์ชื่อให้ครบขึ้นค่ะ")
     raise InvalidInput("ไม่พบชื่อนี้ในรายการ กรุณาเลือกจากปุ่มด้านล่าง หรือพิมพ์ชื่อค่ะ")
 
 

@@ -67,7 +67,7 @@ from chat.menus import main_menu, requires
 from chat.step import Answer, Fill, Finish, Step, Stop
 from domain import access, audit
 from domain.access import REPORTERS
-from domain.thai import InvalidInput, parse_id
+from domain.thai import InvalidInput, parse_id, quote
 from domain.thai_dates import format_thai_date, now_bangkok, parse_date
 from domain.thai_phones import format_phone
 from handlers import report_child
@@ -201,7 +201,7 @@ def read_organisation(said: str, data: dict) -> int:
     if exact or len(partial) == 1:
         return (exact or partial)[0]
     if partial:
-        raise InvalidInput(f"มีหลายหน่วยงานที่ชื่อมี “{said}” กรุณาพิมพ์ชื่อให้ครบขึ้นค่ะ")
+        raise InvalidInput(f"มีหลายหน่วยงานที่ชื่อมี {quote(said)} กรุณาพิมพ์ชื่อให้ครบขึ้นค่ะ")
     raise InvalidInput("ไม่พบหน่วยงานนี้ในรายการ กรุณาเลือกจากปุ่มด้านล่างค่ะ")
 
 

@@ -78,11 +78,12 @@ from domain.ownership import own_by_default
 from domain.recipients import new_case_recipients
 from domain.report_text import Known, Option, looks_like_report, match_option, parse_report
 from domain.small_talk import looks_like_chat
-from domain.thai import InvalidInput, to_ascii_digits
+from domain.thai import InvalidInput, quote, to_ascii_digits
 from domain.thai_dates import format_thai_date, now_bangkok, parse_birth
 from domain.thai_ids import mask_national_id, parse_national_id
-from domain.thai_names import TITLE_SEX, parse_person_name, parse_title
+from domain.thai_names import TITLE_SEX, is_name_word, parse_person_name, parse_title
 from domain.thai_phones import format_phone, parse_phone
+from domain.thai_places import mentions_a_place, village_label, villages_named
 from handlers.manage_people import named_area_in_scope
 from line.messages import MAX_LABEL, MAX_QUICK_REPLIES, card, flex, text
 from line.notices import notify
@@ -192,7 +193,7 @@ def report_flow() -> Flow:
         Step("area", AREA_PROMPT, read_area, choices=lambda data: area_buttons(data.get("_areas", [])),
              when=lambda data: data["_area"] is None),
         Step("village", VILLAGE_PROMPT, read_village, skip="ไม่แน่ใจ", edit_label="หมู่บ้าน",
-             choices=lambda data: [name for _, name in data["_villages"]], when=lambda data: bool(data["_villages"])),
+             choices=village_buttons, when=lambda data: bool(data["_villages"])),
         Step("home", HOME_PROMPT, read_home, choices=[LocationAction(label="ส่งตำแหน่งบ้าน")],
              edit_label="ที่อยู่"),
         *choice_steps("situation", SITUATION_PROMPT, edit_label="สถานการณ์"),
@@ -262,24 +263,43 @@ def read_area(answer: Answer, data: dict) -> Fill:
 
 
 def read_village(answer: Answer, data: dict) -> int:
+    """A village button ("ม.3 หนองไผ่"), a village's full name (the buttons of a draft begun before they
+    were shortened), or a typed หมู่ or name ("ม.3", "หมู่ ๓", "หนองไผ่")."""
     said = text_of(answer)
-    moo = re.fullmatch(r"(?:หมู่(?:ที่)?|ม\.)\s*(\d+)", to_ascii_digits(said))
-    for area_id, name in data["_villages"]:
-        if said == normalize_text(name) or (moo and re.search(rf"หมู่(?:ที่)?\s*{moo.group(1)}$", name)):
-            return area_id
-    raise InvalidInput("กรุณาเลือกหมู่บ้านจากปุ่มด้านล่างค่ะ")
+    villages = data["_villages"]
+    found = ([area_id for area_id, name in villages if said in (normalize_text(name), village_label(name, MAX_LABEL))]
+             or villages_named(said, villages))
+    if len(found) == 1:
+        return found[0]
+    if found:
+        example = village_label(dict(map(tuple, villages))[found[0]], MAX_LABEL)
+        raise InvalidInput(f"มีหลายหมู่บ้านที่ตรงกับ {quote(said)} กรุณาเลือกจากปุ่มด้านล่าง "
+                           f"หรือพิมพ์ทั้งหมู่และชื่อ เช่น {example} ค่ะ")
+    raise InvalidInput("กรุณาเลือกหมู่บ้านจากปุ่มด้านล่าง หรือพิมพ์หมู่ที่ เช่น ม.3 ค่ะ")
 
 
 def read_home(answer: Answer, data: dict) -> dict:
+    """A pin, or a typed address that says where the house is: a house number, a หมู่, or the name of a
+    village of the child's area."""
     if answer.kind == "location":
         where = answer.location
         # LINE writes the address; cut to Case.address in case it ever writes a longer one.
         address = where.get("address") and where["address"][:Case.address.type.length]
         return {"lat": where["latitude"], "lng": where["longitude"], "address": address}
     address = text_of(answer)
-    if not re.search(r"[0-9๐-๙\u0e01-\u0e2e]", address) or len(address) > 300:
-        raise InvalidInput("กรุณาพิมพ์บ้านเลขที่และหมู่ เช่น 12 หมู่ 3 หรือกดปุ่ม \"ส่งตำแหน่งบ้าน\"")
+    if len(address) > 300 or not mentions_a_place(address, places_in(answer.ctx.session, data["_area"])):
+        raise InvalidInput("กรุณาพิมพ์บ้านเลขที่ หมู่ หรือชื่อหมู่บ้าน เช่น 12 หมู่ 3 "
+                           "หรือกดปุ่ม \"ส่งตำแหน่งบ้าน\" เพื่อปักหมุดค่ะ")
     return {"address": address}
+
+
+def places_in(session: Session, area_id: int | None) -> list[str]:
+    """The names of the area the child is in and of every area within it (its villages): the places an
+    address may name (report_context keeps the villages only when they are few enough for buttons)."""
+    area = session.get(Area, area_id) if area_id is not None else None
+    if area is None:
+        return []
+    return list(session.scalars(select(Area.name).where(Area.code.startswith(area.code))))
 
 
 def choose_from(list_name: str):
@@ -318,6 +338,10 @@ def read_guardian(text: str) -> dict:
     name = (text[:found.start()] + " " + text[found.end():] if found else text).strip(" ,:-")
     if re.search(r"[0-9๐-๙]", name):
         raise InvalidInput("ไม่เข้าใจเบอร์โทร กรุณาพิมพ์ชื่อแล้วตามด้วยเบอร์ เช่น นางสมศรี ใจดี 081-234-5678")
+    # Its words in letters ("🙂" is no name); the marks people separate a relation or a phone with aside.
+    if not all(map(is_name_word, re.sub(r"[:,;/.\-]", " ", name).split())):
+        raise InvalidInput(f"ชื่อผู้ปกครองต้องเป็นตัวอักษรภาษาไทยหรือภาษาอังกฤษ (ได้รับ {quote(name)}) "
+                           "เช่น นางสมศรี ใจดี 081-234-5678")
     if len(name) > 200:
         raise InvalidInput("ชื่อผู้ปกครองยาวเกินไป กรุณาตรวจสอบอีกครั้งค่ะ")
     return {"name": " ".join(name.split()) or None, "phone": phone}
@@ -486,6 +510,12 @@ def summary_card(data: dict) -> Message:
 
 
 # ----------------------------------------------------------------- choices
+
+def village_buttons(data: dict) -> list[str]:
+    """"ม.3 หนองไผ่" for "บ้านหนองไผ่ หมู่ที่ 3": the หมู่ first, so that LINE's 20-character labels
+    never cut it off (read_village takes the label back)."""
+    return [village_label(name, MAX_LABEL) for _, name in data["_villages"]]
+
 
 def birth_picker(data: dict) -> list[DatetimePickerAction]:
     today = now_bangkok().date()

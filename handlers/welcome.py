@@ -1,8 +1,10 @@
-"""Saying hello: following the bot, greeting it, asking for help, and anything it does not understand."""
+"""Saying hello: following the bot, greeting it, asking for help, and anything it does not understand
+or cannot take (a voice message, a video, a file)."""
 from __future__ import annotations
 
 from chat.dispatcher import Context, Reply
 from chat.menus import main_menu
+from chat.step import KIND_NAMES
 from domain import access
 from domain.menu_labels import (
     MENU_ABOUT,
@@ -41,6 +43,11 @@ HELP = (
 )
 
 NOT_UNDERSTOOD = f"ขออภัยค่ะ ยังไม่เข้าใจข้อความนี้ ลองเลือกจากเมนูด้านล่าง หรือพิมพ์ \"{MENU_HELP}\" ค่ะ"
+
+# After "the bot cannot take a voice message" (a video, a file): what it does take.
+TAKES_TEXT = "กรุณาพิมพ์เป็นข้อความ หรือเลือกจากเมนูด้านล่างค่ะ"
+TAKES_MORE = (f"ส่วนรูปถ่ายของเด็กส่งได้ในข้อ \"รูปถ่าย\" และตำแหน่งบ้านในข้อ \"ที่อยู่\" เมื่อ{MENU_REPORT_CHILD} "
+              "และส่งตำแหน่งได้เพื่อดูรายชื่อเด็กที่ต้องติดตามใกล้ท่าน")
 
 GROUPS_NOT_SUPPORTED = (
     "ขอบคุณที่เชิญเข้ากลุ่มค่ะ เพื่อคุ้มครองข้อมูลส่วนบุคคลของเด็ก "
@@ -82,3 +89,13 @@ def explain_private_chat_only(ctx: Context) -> Reply:
 
 def say_not_understood(ctx: Context) -> Reply:
     return [text(NOT_UNDERSTOOD, *main_menu(ctx.user))]
+
+
+def explain_what_bot_takes(ctx: Context) -> Reply:
+    """A voice message, a video or a file outside any conversation (inside one, the engine says what
+    the open question takes): what the bot understands instead, photos and locations for those who
+    may report."""
+    lines = [f"ขออภัยค่ะ บอทยังรับ{KIND_NAMES[ctx.kind]}ไม่ได้ {TAKES_TEXT}"]
+    if access.refusal(ctx.user, access.REPORTERS) is None:
+        lines.append(TAKES_MORE)
+    return [text("\n".join(lines), *main_menu(ctx.user))]

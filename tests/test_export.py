@@ -4,16 +4,18 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import Counter
 from datetime import date, datetime, timezone
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from devtools.synthetic import generate_list
 from domain import access
 from domain.export import HEADERS, report_rows
 from domain.menu_labels import MENU_AREA_SUMMARY, MENU_EXPORT_REPORT
-from helpers import PUBLIC_BASE_URL, flex_texts, texts_of
+from helpers import PUBLIC_BASE_URL, flex_texts, import_list, plain_answers, texts_of, walk
 from models import AuditEntry, Case, ExportJob, Referral, User, record_event
 
 NATIONAL_ID = "1101700230708"
@@ -158,6 +160,19 @@ def test_cli_export_writes_the_file_and_audits_it(app, province, tmp_path, db):
         entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "export")).all()
         assert [(e.actor_label.startswith("cli:"), e.detail["rows"], e.detail["national_ids"]) for e in entries] == [
             (True, 3, "masked"), (True, 5, "full")]
+
+
+def test_the_source_column_says_in_thai_whether_a_child_came_from_the_list_or_a_report(
+        app, chat, registered, new_chat, db, line, client, run_exports, tmp_path):
+    import_list(app, tmp_path, generate_list(3, seed=3))
+    reporter = registered(new_chat(), "reporter", "400102")
+    walk(reporter, *plain_answers())
+    assert "เลขที่เรื่อง" in texts_of(reporter.says("ยืนยัน"))[0]
+    registered(chat, "coordinator", "40")
+    _, content = download(client, export(chat, line, run_exports, "csv"))
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))[1:]
+    sources = Counter(row[HEADERS.index("ที่มา")] for row in rows)
+    assert sources == {"รายชื่อจากส่วนกลาง": 3, "แจ้งจากพื้นที่": 1}
 
 
 def test_a_referred_case_shows_where_it_was_referred_and_an_enrolled_one_its_school(db, make_case, organisations):

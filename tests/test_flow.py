@@ -12,7 +12,7 @@ import pkgutil
 import re
 
 import pytest
-from linebot.v3.messaging import LocationAction
+from linebot.v3.messaging import CameraAction, DatetimePickerAction, LocationAction
 from sqlalchemy import select
 
 import handlers
@@ -91,6 +91,24 @@ def test_text_answer_refuses_other_kinds_and_normalises_spaces():
     for kind in ("sticker", "image", "location"):
         with pytest.raises(WrongKind):
             parse(Answer(kind), {})
+
+
+@pytest.mark.parametrize("step, takes", [
+    (Step("name", "ชื่อ?", text_answer(keep)), "ตอบได้โดยพิมพ์คำตอบ"),
+    (Step("home", "บ้าน?", text_answer(keep), choices=[LocationAction(label="ส่งตำแหน่งบ้าน")]),
+     "ตอบได้โดยกดปุ่ม \"ส่งตำแหน่งบ้าน\" หรือพิมพ์คำตอบ"),
+    # A pin or a photo, or the skip: no typing.
+    (Step("pin", "หมุด?", text_answer(keep), choices=[LocationAction(label="ส่งตำแหน่งบ้าน")], skip="ข้าม"),
+     "ตอบได้โดยกดปุ่ม \"ส่งตำแหน่งบ้าน\" หรือกดปุ่มด้านล่าง"),
+    (Step("photo", "รูป?", text_answer(keep), choices=[CameraAction(label="ถ่ายรูป")], skip="ไม่มีรูป"),
+     "ตอบได้โดยส่งรูปถ่าย หรือกดปุ่มด้านล่าง"),
+    (Step("when", "วันไหน?", text_answer(keep), skip="ยังไม่เริ่ม", choices=[DatetimePickerAction(
+        label="เลือกจากปฏิทิน", data="pick=date", mode="date")]), "ตอบได้โดยกดปุ่ม \"เลือกจากปฏิทิน\" หรือพิมพ์คำตอบ"),
+])
+def test_a_message_of_the_wrong_kind_is_told_what_the_step_takes(step, takes):
+    said = step.wrong_kind({}, "audio")
+    assert said == f"ขออภัยค่ะ ข้อนี้ตอบด้วยข้อความเสียงไม่ได้ {takes} ข้อมูลที่กรอกไว้ยังอยู่ครบค่ะ"
+    assert "ข้อความแบบนี้" in step.wrong_kind({}, "something new")
 
 
 def test_a_flow_starts_at_its_first_step_that_applies():

@@ -82,7 +82,7 @@ def test_a_broken_list_asks_before_importing_the_valid_rows(app, db, tmp_path):
     declined = run(app, path, input="n\n")
     assert declined.exit_code == 1 and count(db) == 0
     assert "ไม่ผ่าน 6 แถว" in declined.output and "นำเข้าเฉพาะ 34 แถวที่ถูกต้องหรือไม่" in declined.output
-    report = (tmp_path / "broken.errors.csv").read_bytes().decode("utf-8-sig")
+    report = (tmp_path / "broken.csv.errors.csv").read_bytes().decode("utf-8-sig")
     for row, reason in broken.rejected.items():
         assert f"\n{row},ไม่ผ่าน," in report, (row, reason)
     for row in broken.valid:
@@ -92,6 +92,30 @@ def test_a_broken_list_asks_before_importing_the_valid_rows(app, db, tmp_path):
     assert count(db) == len(broken.valid)
     # --yes for scripts; the same file again changes nothing.
     assert "ไม่เปลี่ยนแปลง 34 คน" in run(app, path, "--yes").output
+
+
+def test_a_csv_and_an_xlsx_of_the_same_name_write_their_own_error_reports(app, db, tmp_path):
+    broken = broken_list(20, seed=4)
+    as_csv, as_xlsx = tmp_path / "list.csv", tmp_path / "list.xlsx"
+    as_csv.write_bytes(to_csv(broken.table))
+    as_xlsx.write_bytes(to_xlsx(broken.table))
+    for path in (as_csv, as_xlsx):
+        result = run(app, path, "--dry-run")
+        assert result.exit_code == 0 and f"รายงานปัญหาทุกแถว: {path}.errors.csv" in result.output, result.output
+    reports = {path.name: path.read_bytes() for path in tmp_path.glob("*.errors.csv")}
+    assert sorted(reports) == ["list.csv.errors.csv", "list.xlsx.errors.csv"]
+    assert all(f"\n{row},ไม่ผ่าน," in report.decode("utf-8-sig") for report in reports.values() for row in broken.rejected)
+
+
+def test_a_row_with_an_id_but_no_name_is_imported_with_a_warning_naming_its_row(app, db, tmp_path):
+    rows = generate_list(3, seed=5)
+    nameless = replace(rows[1], title=None, first_name=None, last_name=None)
+    result = run(app, write(tmp_path, [rows[0], nameless, rows[2]]))
+    assert result.exit_code == 0, result.output
+    assert "ไม่ผ่าน 0 แถว" in result.output and "มีเลขประจำตัวแต่ไม่มีชื่อ 1 แถว" in result.output
+    assert "แถว 3 ชื่อ: มีเลขประจำตัวแต่ไม่มีชื่อ" in result.output and "รายชื่อใหม่ 3 คน" in result.output
+    with db.transaction() as session:
+        assert session.scalar(select(Case.first_name).where(Case.national_id == nameless.national_id)) == ""
 
 
 def test_dry_run_and_an_errors_path(app, db, tmp_path):

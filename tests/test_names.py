@@ -6,10 +6,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.thai import InvalidInput
-from domain.thai_names import THAI_TITLES, TITLE_SEX, PersonName, parse_person_name, parse_title
+from domain.thai_names import THAI_TITLES, TITLE_SEX, PersonName, is_name_word, parse_person_name, parse_title
 
-# Thai consonants and vowels that can start a name; no digits, no spaces.
-name_part = st.text(alphabet="กขคงจฉชซญดตถทธนบปผพฟมยรลวศสหอฮะาิีุูเแโใไ่้์", min_size=1, max_size=20)
+# Thai consonants and vowels in any order, with at least one consonant (a name has one); no digits, no spaces.
+name_part = st.text(alphabet="กขคงจฉชซญดตถทธนบปผพฟมยรลวศสหอฮะาิีุูเแโใไ่้์", min_size=1, max_size=20).filter(
+    lambda part: any("ก" <= c <= "ฮ" for c in part))
 # How each title is typed, and what it means.
 TYPED_TITLES = [
     ("เด็กชาย", "เด็กชาย"), ("ด.ช.", "เด็กชาย"), ("ด.ช", "เด็กชาย"), ("ด. ช.", "เด็กชาย"),
@@ -42,11 +43,47 @@ def test_names_as_people_type_them(typed, expected):
     ("สมชาย ใจดี2", "ไม่ควรมีตัวเลข"),
     ("สมชาย ๑๒", "ไม่ควรมีตัวเลข"),
     ("ก" * 101 + " ใจดี", "ยาวเกินไป"),
+    # A name needs Thai or Latin letters.
+    ("🙂 🙂", "ตัวอักษรภาษาไทยหรือภาษาอังกฤษ"),
+    ("สมชาย 🙂", "ตัวอักษรภาษาไทยหรือภาษาอังกฤษ"),
+    ("12345", "ไม่ควรมีตัวเลข"),
+    ("...", "ตัวอักษรภาษาไทยหรือภาษาอังกฤษ"),
+    ("- -", "ตัวอักษรภาษาไทยหรือภาษาอังกฤษ"),
+    ("ด.ช. ๆ ๆ", "ตัวอักษรภาษาไทยหรือภาษาอังกฤษ"),
+    ("สมชาย ใจดี ฿", "ตัวอักษรภาษาไทยหรือภาษาอังกฤษ"),
 ])
 def test_bad_names_say_what_is_wrong(typed, says):
     with pytest.raises(InvalidInput) as caught:
         parse_person_name(typed)
     assert says in caught.value.message
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("Somchai Jaidee", PersonName(None, "Somchai", "Jaidee")),
+    ("ด.ญ. Nguyễn Thị Mai", PersonName("เด็กหญิง", "Nguyễn", "Thị Mai")),
+    ("ด.ช. สมชาย ใจดี (บอล)", PersonName("เด็กชาย", "สมชาย", "ใจดี (บอล)")),
+    ("John O'Neil", PersonName(None, "John", "O'Neil")),
+])
+def test_names_in_latin_letters_and_with_a_nickname(typed, expected):
+    assert parse_person_name(typed) == expected
+
+
+def test_a_long_wrong_name_is_quoted_only_in_part():
+    with pytest.raises(InvalidInput) as caught:
+        parse_person_name("สมชาย " + "๑" * 4990)
+    assert len(caught.value.message) < 200 and "…”" in caught.value.message
+
+
+@given(st.text(max_size=60))
+def test_whatever_is_typed_a_name_has_letters_or_is_refused_in_thai(typed):
+    try:
+        name = parse_person_name(typed)
+    except InvalidInput as refused:
+        assert refused.message and len(refused.message) < 300
+        return
+    assert is_name_word(name.first_name)
+    assert name.last_name == "-" or all(is_name_word(word) for word in name.last_name.split(" "))
+    assert not any(c.isdigit() for c in name.first_name + name.last_name)
 
 
 @given(st.sampled_from(TYPED_TITLES), name_part, name_part, st.sampled_from(["", " ", "  "]))

@@ -339,7 +339,23 @@ def test_row_without_id_or_name_is_rejected_but_blank_and_repeated_header_rows_a
                      ",ด.ช.,,,,บน,ในเมือง,เมือง,")
     report = read(data)
     assert report.rows_read == 3 and [r.row for r in report.rows] == [5]
-    assert [(e.row, e.reason) for e in report.errors] == [(3, "no_identity"), (6, "moo"), (6, "no_identity")]
+    assert [(e.row, e.reason) for e in report.errors] == [(3, "no_identity"), (5, "no_name"), (6, "moo"),
+                                                          (6, "no_identity")]
+
+
+def test_a_row_with_an_id_but_no_name_is_imported_with_a_warning_naming_its_row():
+    """Nobody can go and look for a child without a name: the row is kept (the ID says who it is), and
+    whoever sent the list is told which row to complete."""
+    data = csv_bytes(HEADER, f"{ID_A},ด.ช.,สมชาย,ใจดี,1/1/2555,1,ในเมือง,เมือง,ขอนแก่น",
+                     f"{ID_B},,,,1/1/2556,2,ในเมือง,เมือง,ขอนแก่น")
+    report = read(data)
+    assert [r.national_id for r in report.rows] == [ID_A, ID_B] and report.rejected == 0
+    [warning] = report.errors
+    assert (warning.row, warning.column, warning.reason, warning.level) == (3, "ชื่อ", "no_name", "warning")
+    summary = report.as_text()
+    assert "คำเตือน (ยังนำเข้าได้):\n- มีเลขประจำตัวแต่ไม่มีชื่อ 1 แถว" in summary
+    assert "แถว 3 ชื่อ: มีเลขประจำตัวแต่ไม่มีชื่อ" in summary
+    assert "\n3,คำเตือน,มีเลขประจำตัวแต่ไม่มีชื่อ,ชื่อ," in report.as_csv().decode("utf-8-sig")
 
 
 # --------------------------------------------------------------------------

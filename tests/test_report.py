@@ -44,7 +44,7 @@ HAPPY_ANSWERS = [
     "ด.ช. สมชาย ใจดี",
     "๑-๑๐๑๗-๐๐๒๓๐-๗๐-๘",  # Thai digits and dashes
     "15/3/2555",
-    "บ้านโคกสี หมู่ที่ 2",
+    "ม.2 โคกสี",  # the village's button
     ("location", 16.43, 102.83, "12 หมู่ 2 ต.สำราญ อ.เมืองขอนแก่น"),
     "อื่น ๆ",
     "รับจ้างเลี้ยงวัว",
@@ -120,7 +120,7 @@ def test_happy_path_from_menu_to_case_number(reporter, registered, new_chat, db,
     assert "เลขประจำตัวประชาชน" in texts[0]                 # title typed: no title or sex question
     assert "วันเกิด" in texts[1]
     assert "หมู่บ้าน" in texts[2]
-    assert quick_reply_labels(replies[2][0])[:2] == ["บ้านสำราญ หมู่ที่ 1", "บ้านโคกสี หมู่ที่ 2"]
+    assert texts[2].startswith("4/10 ") and quick_reply_labels(replies[2][0])[:2] == ["ม.1 สำราญ", "ม.2 โคกสี"]
     assert "บ้าน" in texts[3] and replies[3][0]["quickReply"]["items"][0]["action"]["type"] == "location"
     assert "ทำอะไร" in texts[4] and "อื่น ๆ" in quick_reply_labels(replies[4][0])
     assert "รายละเอียด" in texts[5]
@@ -214,13 +214,76 @@ def test_age_and_date_picker_and_typed_address(reporter, db, areas):
     assert case.area_id == areas["400102"]
 
 
-def test_village_typed_as_its_moo_number(reporter):
+@pytest.mark.parametrize("typed", [
+    "ม.2 โคกสี",  # the button
+    "บ้านโคกสี หมู่ที่ 2",  # the button of a draft begun before the buttons were shortened
+    "ม.๒", "ม.2", "หมู่ 2", "หมู่ที่ ๒", "โคกสี", "บ้านโคกสี",
+])
+def test_village_by_its_button_its_full_name_its_moo_or_its_name(reporter, typed):
     walk(reporter, *plain_answers()[:3])
     assert "กรุณาเลือกหมู่บ้าน" in reporter.says("หมู่ 7")[0]["text"]
-    reporter.says("ม.๒")
+    reporter.says(typed)
     for step in plain_answers()[4:]:
         card = reporter.says(step)
     assert card_rows(card[0])["พื้นที่"] == "บ้านโคกสี หมู่ที่ 2"
+
+
+def test_a_moo_that_several_villages_have_asks_for_the_name_too(chat, registered):
+    registered(chat, "reporter", "4001")  # a district: both its subdistricts have a หมู่ 1
+    [ask] = walk(chat, *plain_answers()[:3])
+    assert quick_reply_labels(ask)[:3] == ["ม.1 โนนทัน", "ม.1 สำราญ", "ม.2 โคกสี"]
+    [reply] = chat.says("หมู่ 1")
+    assert reply["text"].startswith("มีหลายหมู่บ้านที่ตรงกับ “หมู่ 1” กรุณาเลือกจากปุ่มด้านล่าง หรือพิมพ์ทั้งหมู่และชื่อ "
+                                    "เช่น ม.1 โนนทัน ค่ะ")
+    chat.says("สำราญ ม.1")
+    for step in plain_answers()[4:]:
+        card = chat.says(step)
+    assert card_rows(card[0])["พื้นที่"] == "บ้านสำราญ หมู่ที่ 1"
+
+
+def test_village_buttons_put_the_moo_first_and_fit_lines_labels(reporter, db, areas):
+    with db.transaction() as session:
+        session.add(Area(code="40010214", level="village", name="บ้านหนองบัวแดงน้อยพัฒนา หมู่ที่ 14",
+                         parent_id=areas["400102"]))
+    [ask] = walk(reporter, *plain_answers()[:3])
+    assert ask["text"] == f"4/10 {report_child.VILLAGE_PROMPT}"  # numbered like every question
+    assert quick_reply_labels(ask)[:3] == ["ม.1 สำราญ", "ม.2 โคกสี", "ม.14 หนองบัวแดงน้อย…"]
+    assert all(len(label) <= MAX_LABEL for label in quick_reply_labels(ask))
+    reporter.says("ม.14 หนองบัวแดงน้อย…")
+    for step in plain_answers()[4:]:
+        card = reporter.says(step)
+    assert card_rows(card[0])["พื้นที่"] == "บ้านหนองบัวแดงน้อยพัฒนา หมู่ที่ 14"
+    reporter.says("แก้ไข")
+    [again] = reporter.says("หมู่บ้าน")
+    assert again["text"] == f"4/10 {report_child.VILLAGE_PROMPT}"
+    reporter.says("ม.1 สำราญ")
+    reporter.says("ยืนยัน")
+    assert cases(db)[0].area_id == areas["40010201"]
+
+
+@pytest.mark.parametrize("typed", ["อยู่แถวนี้แหละ", "asdf", "ไม่รู้ค่ะ"])
+def test_an_address_must_say_where_the_house_is(reporter, typed):
+    walk(reporter, *plain_answers()[:4])
+    [reply] = reporter.says(typed)
+    assert reply["text"].startswith("กรุณาพิมพ์บ้านเลขที่ หมู่ หรือชื่อหมู่บ้าน เช่น 12 หมู่ 3")
+    assert reply["text"].endswith(f"5/10 {report_child.HOME_PROMPT}")
+    assert quick_reply_labels(reply)[0] == "ส่งตำแหน่งบ้าน"
+
+
+@pytest.mark.parametrize("typed", ["45/1", "หมู่ ๒ ใกล้วัด", "หลังโรงเรียนบ้านโคกสี", "ทางไปโคกสี ก่อนถึงสะพาน"])
+def test_an_address_with_a_house_number_a_moo_or_a_village_of_the_area(reporter, typed):
+    card = walk(reporter, *plain_answers(home=typed))
+    assert card_rows(card[0])["ที่อยู่"] == typed
+
+
+def test_an_address_may_name_the_reporters_own_village(chat, registered):
+    """A village head's area is their village: no village buttons, but its name is a place the area knows."""
+    registered(chat, "reporter", "40010101")
+    walk(chat, "ด.ญ. สมศรี มีสุข", ID, "อายุ 12")
+    assert "กรุณาพิมพ์บ้านเลขที่" in chat.says("แถวนี้")[0]["text"]
+    for step in plain_answers(village=None, home="หลังวัดโนนทัน")[3:]:
+        card = chat.says(step)
+    assert card_rows(card[0])["ที่อยู่"] == "หลังวัดโนนทัน"
 
 
 def test_reporter_of_a_village_is_not_asked_for_the_village(chat, registered, db):
@@ -273,11 +336,37 @@ def test_tapping_a_title_after_a_bare_name(reporter):
     ("สมชาย", "ทั้งชื่อและนามสกุล"),
     ("ด.ช.", "ทั้งชื่อและนามสกุล"),
     ("สมชาย 123", "ไม่ควรมีตัวเลข"),
+    ("🙂 🙂", "ต้องเป็นตัวอักษรภาษาไทยหรือภาษาอังกฤษ"),
+    ("12345", "ไม่ควรมีตัวเลข"),
+    ("...", "ต้องเป็นตัวอักษรภาษาไทยหรือภาษาอังกฤษ"),
 ])
 def test_bad_names_are_explained(reporter, typed, says):
     walk(reporter)
     [reply] = reporter.says(typed)
     assert says in reply["text"] and "ชื่อและนามสกุลของเด็ก" in reply["text"]
+
+
+@pytest.mark.parametrize("typed", [
+    "ก" * 5000,  # LINE's longest text: longer than the step takes
+    "ด.ช. สมชาย " + "๑" * 480,  # within the step's length, refused by the name's own rule
+    "🙂 " * 240,
+])
+def test_a_long_wrong_answer_is_quoted_only_in_part_so_the_question_still_shows(reporter, typed):
+    walk(reporter)
+    [reply] = reporter.says(typed)
+    assert_within_line_limits([reply])
+    error, question = reply["text"].split("\n\n")
+    assert len(error) < 250 and "…”" in error
+    assert question == f"1/10 {report_child.NAME_PROMPT}"
+
+
+def test_a_guardian_name_needs_letters_too(reporter):
+    walk(reporter, *plain_answers()[:8])
+    [reply] = reporter.says("🙂 🙂 081-234-5678")
+    assert "ชื่อผู้ปกครองต้องเป็นตัวอักษรภาษาไทยหรือภาษาอังกฤษ" in reply["text"] and "ผู้ปกครอง (ถ้ามี)" in reply["text"]
+    reporter.says("แม่: นางสมศรี ใจดี 081-234-5678")
+    [card] = reporter.says("ไม่มีรูป")
+    assert card_rows(card)["ผู้ปกครอง"] == "แม่: นางสมศรี ใจดี 081-234-5678"
 
 
 @pytest.mark.parametrize("typed, says", [
@@ -312,16 +401,34 @@ def test_thai_digit_birth_date_with_month_name(reporter):
 
 def test_unrelated_messages_get_the_question_again(reporter):
     walk(reporter)
-    for unrelated in (reporter.sends_sticker, reporter.sends_image):
-        [reply] = unrelated()
-        assert "ต้องการคำตอบแบบอื่น" in reply["text"] and "ชื่อและนามสกุลของเด็ก" in reply["text"]
+    unrelated = [(reporter.sends_sticker, "สติกเกอร์"), (reporter.sends_image, "รูป"),
+                 *((lambda kind=kind: reporter.sends(kind), name)
+                   for kind, name in (("audio", "ข้อความเสียง"), ("video", "วิดีโอ"), ("file", "ไฟล์")))]
+    for send, kind in unrelated:
+        [reply] = send()
+        assert reply["text"].startswith(f"ขออภัยค่ะ ข้อนี้ตอบด้วย{kind}ไม่ได้ ตอบได้โดยพิมพ์คำตอบ ข้อมูลที่กรอกไว้ยังอยู่ครบค่ะ")
+        assert "ชื่อและนามสกุลของเด็ก" in reply["text"]
     [reply] = reporter.shares_location(13.7, 100.5)  # a pin is the home, whatever the question
     assert "บันทึกที่อยู่" in reply["text"] and "ชื่อและนามสกุลของเด็ก" in reply["text"]
     [reply] = reporter.taps("pick=birth", {"date": "2012-01-01"})  # a stale date picker
     assert "ชื่อและนามสกุลของเด็ก" in reply["text"]
     walk(reporter, "ด.ช. สมชาย ใจดี", ID, "อายุ 12", "ไม่แน่ใจ")
     [reply] = reporter.sends_sticker()  # the home was pinned at the first question: the situation is next
-    assert "ต้องการคำตอบแบบอื่น" in reply["text"] and "ตอนนี้เด็กทำอะไร" in reply["text"]
+    assert "ข้อนี้ตอบด้วยสติกเกอร์ไม่ได้" in reply["text"] and "ตอนนี้เด็กทำอะไร" in reply["text"]
+
+
+@pytest.mark.parametrize("kind, name", [("audio", "ข้อความเสียง"), ("video", "วิดีโอ"), ("file", "ไฟล์")])
+def test_a_voice_message_video_or_file_mid_report_says_what_the_step_takes_and_keeps_the_draft(reporter, kind, name):
+    walk(reporter, *plain_answers()[:4])
+    [reply] = reporter.sends(kind)
+    assert reply["text"] == (f"ขออภัยค่ะ ข้อนี้ตอบด้วย{name}ไม่ได้ ตอบได้โดยกดปุ่ม \"ส่งตำแหน่งบ้าน\" หรือพิมพ์คำตอบ "
+                             f"ข้อมูลที่กรอกไว้ยังอยู่ครบค่ะ\n\n5/10 {report_child.HOME_PROMPT}")
+    assert quick_reply_labels(reply)[0] == "ส่งตำแหน่งบ้าน"
+    for step in plain_answers()[4:]:
+        card = reporter.says(step)
+    assert card_rows(card[0])["ชื่อ"] == "เด็กหญิง สมศรี มีสุข" and card_rows(card[0])["พื้นที่"] == "บ้านสำราญ หมู่ที่ 1"
+    error, card = reporter.sends(kind)  # at the card: its buttons, and the card again
+    assert f"ข้อนี้ตอบด้วย{name}ไม่ได้ ตอบได้โดยกดปุ่มด้านล่าง" in error["text"] and card["type"] == "flex"
 
 
 def test_choices_must_come_from_the_list(reporter):
@@ -350,7 +457,8 @@ def test_photo_step_wants_an_image(reporter):
     [reply] = reporter.says("เดี๋ยวส่ง")
     assert "กรุณาส่งรูปถ่าย" in reply["text"]
     [reply] = reporter.sends_sticker()
-    assert "ต้องการคำตอบแบบอื่น" in reply["text"]
+    assert "ข้อนี้ตอบด้วยสติกเกอร์ไม่ได้ ตอบได้โดยส่งรูปถ่าย หรือกดปุ่มด้านล่าง" in reply["text"]
+    assert "รูปถ่ายของเด็ก" in reply["text"]
 
 
 def test_card_wants_a_button(reporter):
@@ -617,13 +725,13 @@ def test_a_reporter_without_an_area_of_their_own_picks_one_inside_their_scope(ch
     """A school's teacher has the school's areas, not one of their own: the case must get one of them
     (an area-less case would be the whole country's, and not the school's coordinators')."""
     teacher = _in_new_school(db, registered(chat, "teacher", None), "400101", "400102")
-    answers = plain_answers(village="บ้านโคกสี หมู่ที่ 2")
+    answers = plain_answers(village="ม.2 โคกสี")
     [asked] = walk(teacher, *answers[:3])
     assert "พื้นที่ใด" in asked["text"] and {"ในเมือง", "สำราญ"} <= set(quick_reply_labels(asked))
     [refused] = teacher.says("400201")  # บ้านฝาง: not the school's
     assert "นอกพื้นที่" in refused["text"] and "พื้นที่ใด" in refused["text"]
     [villages] = teacher.taps("value=400102")
-    assert "หมู่บ้านใด" in villages["text"] and "บ้านโคกสี หมู่ที่ 2" in quick_reply_labels(villages)
+    assert villages["text"].startswith("5/11 เด็กอาศัยอยู่หมู่บ้านใด") and "ม.2 โคกสี" in quick_reply_labels(villages)
     for step in answers[3:]:
         answer(teacher, step)
     [done] = teacher.says("ยืนยัน")

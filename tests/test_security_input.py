@@ -21,7 +21,7 @@ from bot import create_app
 from devtools.synthetic import broken_list, to_csv
 from domain import people
 from domain.menu_labels import MENU_DEACTIVATE, MENU_INVITE, MENU_SET_DEADLINE
-from domain.thai import utf16_length
+from domain.thai import QUOTED, utf16_length
 from domain.thai_dates import format_thai_datetime, now_bangkok
 from handlers.check_in import OUTCOMES
 from handlers.nudge_organisation import NUDGE_ACTION, ZERO_ACTION
@@ -93,7 +93,7 @@ def test_an_imported_cell_longer_than_its_column_rejects_its_row(app, db, tmp_pa
     result = app.test_cli_runner().invoke(args=["list", "import", str(listed), "--yes"])
     assert result.exit_code == 0, result.output
     assert [c.first_name for c in rows(db, Case)] == ["สมชาย"]
-    assert "ยาวเกิน" in (tmp_path / "list.errors.csv").read_text(encoding="utf-8-sig")
+    assert "ยาวเกิน" in (tmp_path / "list.csv.errors.csv").read_text(encoding="utf-8-sig")
 
 
 def test_stored_control_characters_and_formulas_never_break_or_arm_an_export(app, db, make_case, tmp_path):
@@ -214,7 +214,7 @@ def test_an_answer_longer_than_its_column_gets_a_thai_message(step, chat, regist
         reach(chat, registered, make_case)
     reply = chat.says("ก" * length)
     assert_polite(reply, TOO_LONG)
-    assert "ก" * 21 not in " ".join(texts_of(reply))  # only a short prefix is quoted
+    assert "ก" * QUOTED not in " ".join(texts_of(reply))  # only a short prefix is quoted (domain.thai.quote)
     assert all(e.status == "handled" for e in rows(db, InboundEvent))
 
 
@@ -488,7 +488,7 @@ def test_files_of_childrens_data_written_by_the_cli_are_readable_by_their_owner_
         broken = tmp_path / "list.csv"
         broken.write_bytes(to_csv(broken_list(10, seed=3).table, "utf-8"))
         app.test_cli_runner().invoke(args=["list", "import", str(broken), "--dry-run"])
-        errors = tmp_path / "list.errors.csv"
+        errors = tmp_path / "list.csv.errors.csv"
         assert errors.exists() and stat.S_IMODE(errors.stat().st_mode) == 0o600
     finally:
         os.umask(old)

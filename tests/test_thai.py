@@ -7,7 +7,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from domain.thai import InvalidInput, normalize_digits_only, to_ascii_digits
+from domain.thai import InvalidInput, normalize_digits_only, quote, to_ascii_digits
 from domain.thai_dates import (
     BANGKOK,
     Birth,
@@ -80,6 +80,40 @@ def test_to_ascii_digits_is_identity_without_thai_digits(text):
 @given(st.integers(min_value=0))
 def test_to_ascii_digits_reads_thai_numbers(n):
     assert to_ascii_digits(thai_digits(str(n))) == str(n)
+
+
+# --------------------------------------------------------------------------
+# Quoting what someone typed
+# --------------------------------------------------------------------------
+
+def test_quote_keeps_a_short_text_and_cuts_a_long_one():
+    assert quote("สมชาย") == "“สมชาย”"
+    assert quote("ก" * 30) == f"“{'ก' * 30}”"
+    assert quote("ก" * 5000) == f"“{'ก' * 29}…”"
+    # Never a vowel or tone mark without its letter: "ที่" goes whole or not at all.
+    assert quote("ที่" * 20, limit=10) == "“ที่ที่ที่…”"
+
+
+@given(st.text(), st.integers(min_value=2, max_value=40))
+def test_quote_is_never_longer_than_its_limit_and_starts_as_the_text_does(said, limit):
+    quoted = quote(said, limit)
+    assert quoted.startswith("“") and quoted.endswith("”") and len(quoted) <= limit + 2
+    inner = quoted[1:-1]
+    assert inner == said or (inner.endswith("…") and said.startswith(inner[:-1]))
+
+
+@pytest.mark.parametrize("parse, typed", [
+    (parse_national_id, "1" * 5000),
+    (parse_national_id, "ก" * 5000),
+    (parse_phone, "08" + "1" * 4998),
+    (parse_phone, "+1" + "2" * 4998),
+    (lambda text: parse_date(text, today=TODAY), "1 " + "ก" * 4998 + " 2555"),
+    (lambda text: parse_birth(text, today=TODAY), "ก" * 5000),
+])
+def test_errors_quote_at_most_the_start_of_a_long_answer(parse, typed):
+    with pytest.raises(InvalidInput) as caught:
+        parse(typed)
+    assert len(caught.value.message) < 300, caught.value.message
 
 
 # --------------------------------------------------------------------------

@@ -42,7 +42,7 @@ def test_an_area_outside_the_coordinators_scope_is_refused_in_thai(chat, registe
     [refused] = chat.says("400201")  # a subdistrict of the other district
     assert "นอกพื้นที่ที่ท่านรับผิดชอบ" in refused["text"]
     [unknown] = chat.says("409999")
-    assert "ไม่พบรหัสพื้นที่ 409999" in unknown["text"]
+    assert "ไม่พบรหัสพื้นที่ “409999”" in unknown["text"]
 
 
 def test_an_ambiguous_area_name_lists_the_candidates(chat, registered):

@@ -1,15 +1,19 @@
-"""The webhook as LINE calls it: signatures, redelivery, odd bodies, every sample event."""
+"""The webhook as LINE calls it: signatures, redelivery, odd bodies, every sample event, the loading animation."""
 from __future__ import annotations
 
 import copy
 import json
 import logging
+import time
+import uuid
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from bot.config import DEFAULTS
 from devtools.fakeline import FakeLine
+from helpers import Chat, wait_for
 from models import InboundEvent, OutboxMessage, User
 
 SAMPLES = json.loads((Path(__file__).parent / "data" / "webhook-events.json").read_text())["events"]
@@ -128,3 +132,43 @@ def test_events_that_cannot_be_recorded_get_503_so_line_redelivers(database_url,
     app = make_app(unreachable_database(database_url))
     body, headers = line.webhook_request([line.text_event("Udbdown", "สวัสดี")])
     assert app.test_client().post("/callback", data=body, headers=headers).status_code == 503
+
+
+# ------------------------------------------------------------------ LINE's loading animation
+
+def loading_calls(line) -> list:
+    return [call for call in line.calls if call.path == "/v2/bot/chat/loading/start"]
+
+
+def test_an_event_still_handled_after_the_threshold_shows_the_loading_animation_once(database_url, make_app, line):
+    """LOADING_AFTER_SECONDS=0 makes every event slow enough (the default is 1 s)."""
+    app = make_app(database_url, LOADING_AFTER_SECONDS=0)
+    chat = Chat(app, app.test_client(), line, "U" + uuid.uuid4().hex)
+    [welcome] = chat.says("สวัสดี")
+    assert "ยินดีต้อนรับ" in welcome["text"]
+    [call] = wait_for(lambda: loading_calls(line), "the loading animation")
+    assert (call.status, call.json) == (202, {"chatId": chat.user_id, "loadingSeconds": 20})
+    # Only a user's own chat, and only for an event that is answered: not a group, not an unfollow.
+    body, headers = line.webhook_request([line.group_text_event("Cgroup1", "Umember", "สวัสดี"),
+                                          line.unfollow_event(chat.user_id)])
+    assert app.test_client().post("/callback", data=body, headers=headers).status_code == 200
+    time.sleep(0.3)
+    assert len(loading_calls(line)) == 1
+
+
+def test_a_quick_event_shows_no_loading_animation(database_url, make_app, line):
+    app = make_app(database_url, LOADING_AFTER_SECONDS=DEFAULTS["LOADING_AFTER_SECONDS"])
+    chat = Chat(app, app.test_client(), line, "U" + uuid.uuid4().hex)
+    chat.says("สวัสดี")
+    time.sleep(1.2)  # past the default second: the timer was cancelled when the handling ended
+    assert loading_calls(line) == []
+
+
+def test_a_loading_animation_line_refuses_is_only_logged(database_url, make_app, line, caplog):
+    app = make_app(database_url, LOADING_AFTER_SECONDS=0)
+    chat = Chat(app, app.test_client(), line, "U" + uuid.uuid4().hex)
+    line.fail_next(1, status=500, paths="loading")
+    with caplog.at_level(logging.WARNING):
+        [welcome] = chat.says("สวัสดี")
+        wait_for(lambda: "loading animation not shown" in caplog.text, "the failure to be logged")
+    assert "ยินดีต้อนรับ" in welcome["text"]

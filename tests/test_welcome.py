@@ -1,9 +1,12 @@
-"""Transcript: a LINE user says hello, follows, asks for help, blocks and comes back."""
+"""Transcript: a LINE user says hello, follows, asks for help, blocks and comes back, sends what the bot cannot
+take."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
-from domain.menu_labels import MENU_ABOUT, MENU_HELP
+from domain.menu_labels import MENU_ABOUT, MENU_HELP, MENU_REPORT_CHILD
+from handlers import welcome
 from helpers import quick_reply_labels, texts_of
 from models import User
 
@@ -59,3 +62,14 @@ def test_fixtures_register_users_in_the_area_tree(chat, registered, db):
     registered(chat, "coordinator", "4001")
     row = user_row(db, chat.user_id)
     assert row.role == "coordinator" and row.registered_at is not None
+
+
+@pytest.mark.parametrize("kind, name", [("audio", "ข้อความเสียง"), ("video", "วิดีโอ"), ("file", "ไฟล์")])
+def test_a_voice_message_video_or_file_is_told_what_the_bot_takes(chat, new_chat, registered, kind, name):
+    [reply] = chat.sends(kind)  # not registered: only typing and the menu
+    assert reply["text"] == f"ขออภัยค่ะ บอทยังรับ{name}ไม่ได้ {welcome.TAKES_TEXT}"
+    assert MENU_HELP in quick_reply_labels(reply)
+    reporter = registered(new_chat(), "reporter", "400102")
+    [reply] = reporter.sends(kind)  # a reporter also sends photos and locations, and is told where
+    assert reply["text"] == f"ขออภัยค่ะ บอทยังรับ{name}ไม่ได้ {welcome.TAKES_TEXT}\n{welcome.TAKES_MORE}"
+    assert MENU_REPORT_CHILD in quick_reply_labels(reply)

@@ -129,6 +129,21 @@ class WebhookEvents:
         }
         return self._event("message", self._user_source(user_id), message=message)
 
+    def audio_event(self, user_id: str, duration_ms: int = 4000) -> dict:
+        """A voice message recorded in LINE (no quoteToken: LINE gives none for audio)."""
+        message = {"id": self._message_id(), "type": "audio", "duration": duration_ms,
+                   "contentProvider": {"type": "line"}}
+        return self._event("message", self._user_source(user_id), message=message)
+
+    def video_event(self, user_id: str, duration_ms: int = 8000) -> dict:
+        message = {"id": self._message_id(), "type": "video", "duration": duration_ms,
+                   "contentProvider": {"type": "line"}, "quoteToken": new_quote_token()}
+        return self._event("message", self._user_source(user_id), message=message)
+
+    def file_event(self, user_id: str, file_name: str = "รายชื่อ.xlsx", file_size: int = 2138) -> dict:
+        message = {"id": self._message_id(), "type": "file", "fileName": file_name, "fileSize": file_size}
+        return self._event("message", self._user_source(user_id), message=message)
+
     def postback_event(self, user_id: str, data: str, params: dict | None = None) -> dict:
         postback: dict[str, Any] = {"data": data}
         if params:

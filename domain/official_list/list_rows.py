@@ -161,6 +161,11 @@ class _RowParser:
         # An ID that was there but wrong has its own error already.
         if not row.first_name and "national_id" not in self.text:
             self.problem("national_id", "ไม่มีทั้งเลขประจำตัวประชาชนและชื่อ จึงไม่รู้ว่าเป็นเด็กคนใด", "no_identity")
+        elif not row.first_name and row.national_id:
+            # Imported (the ID says who the child is), but nobody can go and look for a child without a name.
+            self.problem("first_name" if "first_name" in self.layout.columns else "full_name",
+                         "มีเลขประจำตัวแต่ไม่มีชื่อ นำเข้าแล้วแต่ผู้ติดตามจะค้นหาเด็กไม่ได้ "
+                         "กรุณาเพิ่มชื่อในไฟล์แล้วนำเข้าใหม่", "no_name", level="warning")
         return row
 
     def problem(self, name: str, message: str, reason: str, *, level: str = "error", mask: bool = False):
