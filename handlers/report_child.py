@@ -88,6 +88,7 @@ from handlers.manage_people import named_area_in_scope
 from line.messages import MAX_LABEL, MAX_QUICK_REPLIES, card, flex, text
 from line.notices import notify
 from models import (
+    REPORTED,
     SEXES,
     STATUSES,
     Area,
@@ -673,7 +674,7 @@ def case_fields(data: dict, reporter: User) -> dict[str, Any]:
     birth, home, guardian = data["birth"], data["home"], data.get("guardian") or {}
     urgent = any(data.get(list_name) in urgent_codes(data, list_name) for list_name in LISTS)
     return {
-        "source": "report",
+        "source": REPORTED,
         "reporter_id": reporter.id,
         "title": data.get("title"),
         "first_name": data["name"]["first"],
