@@ -330,9 +330,9 @@ def open_case(session: Session, fields: dict[str, Any], actor: User | None, *, n
               visible: Callable[[Case], bool] | None = None) -> tuple[Case, bool]:
     """Open a case for a child, or find the one they already have; returns (case, created).
 
-    `fields` are Case columns. When the child already has a case, the new information is added to
-    its history as an update ("reported_again", with the fields as details) and a case still "to
-    find" becomes `status`. Safe against a concurrent transaction opening the same child: the
+    `fields` are Case columns. When the child already has a case, the report is added to it
+    (add_report: a history line "reported_again" with the fields as details, what the case lacks
+    filled in) and a case still "to find" becomes `status`. Safe against a concurrent transaction opening the same child: the
     unique indexes make the later insert fail, and the case the other one made is used instead.
     With `visible` (may the actor see this case?), a case found that the actor may not see is left
     untouched and CaseElsewhere raised, however it was found (ID, name and birth date, the race).

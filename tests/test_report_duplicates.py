@@ -158,6 +158,21 @@ def test_the_id_edited_from_the_card_to_one_on_file_is_told_then_back_to_the_car
     assert [e.kind for e in history(db, case_id)] == ["listed", "report_added"] and len(cases(db)) == 1
 
 
+def test_a_later_report_found_only_when_saved_keeps_all_it_said_too(make_case, db):
+    """The match made by models.open_case as the case is saved (two reporters confirming at once:
+    tests/test_report.py; the list's rows) keeps the later report whole in the history, and fills in
+    only what the case lacks."""
+    first = make_case("40010201", national_id=ID, guardian_phone="0812345678")
+    again = make_case("40010201", national_id=ID, guardian_phone=NEW_PHONE, address="99 หมู่ 2",
+                      latitude=16.43, longitude=102.83)
+    [case] = cases(db)
+    assert again == first and case.guardian_phone == "0812345678"
+    assert (case.address, case.latitude, case.longitude) == ("99 หมู่ 2", 16.43, 102.83)
+    _, later = history(db, first)
+    assert later.kind == "listed_again" and (later.details["guardian_phone"], later.details["address"]) == \
+        (NEW_PHONE, "99 หมู่ 2")
+
+
 # ------------------------------------------------------------------ by name, birth date and village
 
 def test_the_same_name_birth_date_and_village_is_told_after_the_village(reporter, make_case, db):
