@@ -257,13 +257,15 @@ def continue_flow(ctx: Context) -> Reply:
         try:
             value = None if (step.skip and said == step.skip) else step.parse(answer, convo.data)
         except (InvalidInput, WrongKind):
-            if len(found.keys() - {step.name}) == 0:
+            if not any(name != step.name and not name.startswith("_") for name in found):
                 raise
             value = _REFUSED
         # What the step's own parser did not take from the message ("ด.ช." gives the title to both).
-        ahead = {name: found[name] for name in found.keys() - {step.name} - _filled_by(value)}
+        ahead = {name: found[name] for name in found.keys() - {step.name} - _filled_by(value)
+                 if not name.startswith("_")}
         if ahead:
-            return _keep_ahead(ctx, flow, convo, step, found.get(step.name, value), ahead)
+            notes = {name: note for name, note in found.items() if name.startswith("_")}
+            return _keep_ahead(ctx, flow, convo, step, found.get(step.name, value), ahead, notes)
     except InvalidInput as exc:
         if looks_like_chat(said):
             return _ask_about_draft(flow, convo, "chat")
@@ -298,12 +300,15 @@ _REFUSED = object()
 
 def _understood(flow: Flow, step: Step, answer: Answer, data: dict) -> dict[str, Any]:
     """What the message answers (flow.understand): the open step, and the steps of this flow not
-    answered yet."""
+    answered yet that apply with these answers (a report adding to a known case asks no village, so a
+    หมู่ in the message is not taken for one). Keys starting with "_" are the flow's own notes on them."""
     if flow.understand is None or answer.kind not in ("text", "location"):
         return {}
-    names = {s.name for s in flow.steps}
-    return {name: value for name, value in flow.understand(answer, data).items()
-            if name == step.name or name in names and name not in data}
+    found = flow.understand(answer, data)
+    names, merged = {s.name for s in flow.steps}, {**data, **found}
+    return {name: value for name, value in found.items()
+            if name == step.name or name.startswith("_")
+            or name in names and name not in data and flow.step(name).applies(merged)}
 
 
 def _filled_by(value: Any) -> set[str]:
@@ -311,10 +316,11 @@ def _filled_by(value: Any) -> set[str]:
 
 
 def _keep_ahead(ctx: Context, flow: Flow, convo: Conversation, step: Step, own: Any,
-                ahead: dict[str, Any]) -> Reply:
-    """Keep the other steps' answers found in the message, say what was kept, and go on from the open
-    step with its own part of the message, or ask it again when the message did not answer it."""
-    convo.data = {**convo.data, **ahead, "_filled": sorted({*convo.data.get("_filled", ()), *ahead})}
+                ahead: dict[str, Any], notes: dict[str, Any]) -> Reply:
+    """Keep the other steps' answers found in the message (and the flow's notes on them), say what was
+    kept, and go on from the open step with its own part of the message, or ask it again when the
+    message did not answer it."""
+    convo.data = {**convo.data, **ahead, **notes, "_filled": sorted({*convo.data.get("_filled", ()), *ahead})}
     if flow.recap is not None:
         note = flow.recap(convo.data, list(ahead))
     else:

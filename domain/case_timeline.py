@@ -16,6 +16,7 @@ EVENT_LABELS = {
     "list_updated": "ปรับปรุงจากรายชื่อฉบับใหม่",
     "reported": "แจ้งพบเด็ก",
     "reported_again": "มีผู้แจ้งข้อมูลเพิ่ม",
+    "report_added": "ผู้แจ้งเพิ่มข้อมูลให้เรื่องเดิม",
     "checked_in": "เช็กอิน",
     "referred": "ส่งต่อหน่วยงาน",
     "referral_accepted": "หน่วยงานรับเรื่อง",
@@ -42,6 +43,9 @@ EVENT_LABELS = {
     "transfer_accepted": "รับโอนเรื่อง",
     "transfer_declined": "ไม่รับโอนเรื่อง",
 }
+# The lines of a later report of a child already on file: their details are what it reported (the
+# after-card match; the reporter's own "เพิ่มข้อมูลให้เรื่องเดิม").
+LATER_REPORTS = ("reported_again", "report_added")
 # The columns a timeline line is written from: no ORM objects, an export reads them for every case.
 LINE_COLUMNS = (CaseEvent.case_id, CaseEvent.at, CaseEvent.kind, CaseEvent.from_status, CaseEvent.to_status,
                 CaseEvent.note)

@@ -4,10 +4,11 @@ the reporter, the owner and the timeline.
 Those who act on the case (domain.access.sees_case_details: teachers and coordinators in scope, the
 case's owner, its own reporter) get the guardian's name and phone with a tap-to-call button, the
 situation, reason and wish in the coordinators' words (with the "other" notes), the reporter and their
-phone, the owner, and the timeline newest first with the notes' text. A village head in scope who is
-none of these keeps the basic card: the child, the address with a map button (they visit), the last
-three history lines without notes. The national ID is masked for everyone (act_on_case.summary_rows).
-The card says which of these personal fields it showed, for the audit entry of the view.
+phone, the owner, and the timeline newest first with the notes' text and, on the line of a later report
+of the child, what it said that the case does not show (another guardian's phone, a new pin, ...). A
+village head in scope who is none of these keeps the basic card: the child, the address with a map
+button (they visit), the last three history lines without notes. The national ID is masked for
+everyone (act_on_case.summary_rows). The card says which of these personal fields it showed, for the audit entry of the view.
 """
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from linebot.v3.messaging import FlexBox, FlexButton, URIAction
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from domain.case_timeline import event_words
+from domain.case_timeline import LATER_REPORTS, event_words
+from domain.duplicates import news_of
 from domain.thai import fit_text
 from domain.thai_dates import BANGKOK, format_thai_date
 from domain.thai_phones import format_phone
@@ -107,19 +109,43 @@ def timeline(session: Session, case: Case, full: bool) -> tuple[tuple[str, str],
     note was shown."""
     events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
                              .order_by(CaseEvent.id.desc()).limit(TIMELINE_LINES if full else BASIC_LINES)).all()
-    lines = [event_text(event, full) for event in events]
+    reported = {event.id: report_words(session, news_of(case, event.details)) for event in events
+                if full and event.kind in LATER_REPORTS and event.details}
+    lines = [event_text(event, full, reported.get(event.id)) for event in events]
     text = "\n".join(lines)
     if len(text) > TIMELINE_SHOWN:
         text = text[:TIMELINE_SHOWN].rsplit("\n", 1)[0] + "\n…"
-    notes = full and any(event.note for event in events)
+    notes = full and any(event.note or reported.get(event.id) for event in events)
     return ("ความเป็นมา" if full else "ล่าสุด", text or "-"), notes
 
 
-def event_text(event: CaseEvent, full: bool = False) -> str:
+def event_text(event: CaseEvent, full: bool = False, reported: str | None = None) -> str:
+    """A history line: its date, what happened, and for those who act on the case its note (or `reported`,
+    what a later report said) and who did it."""
     when = format_thai_date(event.at.astimezone(BANGKOK).date())
-    words = event_words(event.kind, event.from_status, event.to_status, event.note, NOTE_SHOWN if full else 0)
+    words = event_words(event.kind, event.from_status, event.to_status, event.note or reported,
+                        NOTE_SHOWN if full else 0)
     who = f" ({event.actor.real_name})" if full and event.actor is not None and event.actor.real_name else ""
     return f"{when} {words}{who}"
+
+
+def report_words(session: Session, details: dict) -> str:
+    """What a report said of the child's family and situation (domain.duplicates.NEWS_FIELDS), in one line:
+    "ผู้ปกครอง นางสมศรี ใจดี โทร 081-234-5678 · ที่อยู่ 45 หมู่ 1 · 📍 16.43000,102.83000 · ความต้องการ: …"."""
+    parts = []
+    guardian = " ".join(part for part in (details.get("guardian_name"), details.get("guardian_phone")
+                                          and f"โทร {phone_text(details['guardian_phone'])}") if part)
+    if guardian:
+        parts.append(f"ผู้ปกครอง {guardian}")
+    if details.get("address"):
+        parts.append(f"ที่อยู่ {details['address']}")
+    if details.get("latitude") is not None and details.get("longitude") is not None:
+        parts.append(f"📍 {details['latitude']:.5f},{details['longitude']:.5f}")
+    for list_name, label in (("situation", "สถานการณ์"), ("reason", "สาเหตุ"), ("wants", "ความต้องการ")):
+        code, note = details.get(list_name), details.get(f"{list_name}_note")
+        if code or note:
+            parts.append(f"{label}: {choice_text(session, list_name, code, note) if code else note}")
+    return " · ".join(parts)
 
 
 def shown_fields(case: Case, full: bool, notes: bool) -> list[str]:

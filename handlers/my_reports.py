@@ -20,6 +20,7 @@ from sqlalchemy import func, or_, select
 from chat.dispatcher import Context, Reply
 from chat.menus import main_menu, requires
 from domain.access import REPORTERS, visible_area_filter
+from domain.case_timeline import LATER_REPORTS
 from domain.menu_labels import MENU_REPORT_CHILD
 from handlers.act_on_case import viewed
 from handlers.case_details import event_text
@@ -30,7 +31,7 @@ from models import STATUSES, Area, Case, CaseEvent, User
 PAGE_SIZE = 10  # bubbles a page (LINE allows 12 in a carousel)
 MAX_EVENTS = 8  # history lines a bubble shows, the latest; the older ones are counted
 # The history lines that make a case one of "mine".
-MINE = ("reported", "reported_again", "checked_in")
+MINE = ("reported", *LATER_REPORTS, "checked_in")
 
 
 def my_cases(user: User):

@@ -15,6 +15,7 @@ from models.case import (
     CasePhoto,
     IllegalTransition,
     OutsideReport,
+    add_report,
     can_move,
     case_by_number,
     case_number,
@@ -46,7 +47,7 @@ __all__ = [
     "SEXES", "STATUSES", "TO_FIND", "TRANSITIONS", "Area", "AuditEntry", "Base", "Case", "CaseElsewhere", "CaseEvent",
     "CasePhoto", "ChoiceOption", "Conversation", "Deadline", "DeadlineReminder", "DeadlineReport", "Download",
     "ExportJob", "IllegalTransition", "InboundEvent", "Invite", "Organisation", "OutboxMessage", "OutsideReport",
-    "Referral", "RichMenu", "SchedulerLease", "User", "WorkQueue", "can_move", "case_by_number", "case_number",
-    "choice_label", "choice_list", "choice_options", "find_duplicate", "open_case", "organisation_areas",
+    "Referral", "RichMenu", "SchedulerLease", "User", "WorkQueue", "add_report", "can_move", "case_by_number",
+    "case_number", "choice_label", "choice_list", "choice_options", "find_duplicate", "open_case", "organisation_areas",
     "record_event", "report_outside", "utcnow",
 ]

@@ -171,10 +171,15 @@ class Case(Base):
 # The purpose of the tag kept of a forgotten child's national ID (models.crypto.FieldCipher.tag).
 FORGOTTEN_ID = "forgotten_national_id"
 
-# Kept only in their encrypted columns, never copied into a history entry's details: every column
-# whose type encrypts it, so a column encrypted later is kept out too.
+# Every column whose type encrypts it (so a column encrypted later is counted too): kept out of JSON that
+# is not itself stored encrypted (the list import's record of what changed).
 ENCRYPTED_FIELDS = tuple(column.key for column in Case.__table__.columns
                          if isinstance(column.type, (EncryptedText, SealedText)))
+# What a later report of the child fills in on the case when the case has none of it (never overwriting
+# what it has), in the groups that go together: a pin is both coordinates, a note belongs to its option.
+FILLED_BY_REPORT = (("national_id",), ("title",), ("sex",), ("address",), ("latitude", "longitude"),
+                    ("guardian_name",), ("guardian_phone",), ("situation", "situation_note"),
+                    ("reason", "reason_note"), ("wants",))
 
 
 def case_number(case_id: int, created_at: datetime) -> str:
@@ -325,9 +330,9 @@ def open_case(session: Session, fields: dict[str, Any], actor: User | None, *, n
               visible: Callable[[Case], bool] | None = None) -> tuple[Case, bool]:
     """Open a case for a child, or find the one they already have; returns (case, created).
 
-    `fields` are Case columns. When the child already has a case, the new information is added to
-    its history as an update ("reported_again", with the fields as details) and a case still "to
-    find" becomes `status`. Safe against a concurrent transaction opening the same child: the
+    `fields` are Case columns. When the child already has a case, the report is added to it
+    (add_report: a history line "reported_again" with the fields as details, what the case lacks
+    filled in) and a case still "to find" becomes `status`. Safe against a concurrent transaction opening the same child: the
     unique indexes make the later insert fail, and the case the other one made is used instead.
     With `visible` (may the actor see this case?), a case found that the actor may not see is left
     untouched and CaseElsewhere raised, however it was found (ID, name and birth date, the race).
@@ -349,13 +354,22 @@ def open_case(session: Session, fields: dict[str, Any], actor: User | None, *, n
             return case, True
     if visible is not None and not visible(existing):
         raise CaseElsewhere(existing)
-    to_status = status if existing.status == "to_find" and status != "to_find" else None
-    for name in ENCRYPTED_FIELDS:  # what the new report adds is kept where it is encrypted
-        if fields.get(name) and getattr(existing, name) is None:
-            setattr(existing, name, fields[name])
-    record_event(session, existing, f"{kind}_again", actor, now=now, to_status=to_status,
-                 details=_jsonable(fields))
+    add_report(session, existing, fields, actor, kind=f"{kind}_again", status=status, now=now)
     return existing, False
+
+
+def add_report(session: Session, case: Case, fields: dict[str, Any], actor: User | None, *, kind: str,
+               status: str = "found", now: datetime | None = None, source: str | None = None) -> CaseEvent:
+    """Add another report of the child to their case: its history line (`kind`) keeps everything the
+    report said, personal details included (`details` is encrypted), what the case lacks is filled in
+    (FILLED_BY_REPORT), and a case still "to find" becomes `status`."""
+    for group in FILLED_BY_REPORT:
+        if all(getattr(case, name) is None for name in group) and any(fields.get(name) for name in group):
+            for name in group:
+                setattr(case, name, fields.get(name))
+    to_status = status if case.status == "to_find" and status != "to_find" else None
+    return record_event(session, case, kind, actor, now=now, to_status=to_status, source=source,
+                        details=_jsonable(fields, encrypted=True))
 
 
 def report_outside(session: Session, case: Case, fields: dict[str, Any], actor: User, *, now: datetime,

@@ -404,13 +404,34 @@ def plain_answers(**changes) -> list:
     In order: name 0, national_id 1, birth 2, village 3, home 4, situation 5, reason 6, wants 7,
     guardian 8, photo 9; a photo sent (("image", ...)) is followed by photo_consent, "ยินยอม" unless changed.
     """
+    return [step for step in _plain_steps(changes).values() if step is not None]
+
+
+ADD_TO_CASE = "เพิ่มข้อมูลให้เรื่องเดิม"
+
+
+def adding_answers(found_after: str = "national_id", **changes) -> list:
+    """The answers of a report of a child already on file that reach the card: told of the child's case
+    right after `found_after` ("national_id"; "village" for a case found by name, birth date and area),
+    "เพิ่มข้อมูลให้เรื่องเดิม", then only the new details (a case found by ID asks neither the birth nor
+    the village). `changes` as plain_answers'."""
+    steps = _plain_steps(changes)
+    if found_after == "national_id":
+        del steps["birth"], steps["village"]
+    names = list(steps)
+    at = names.index(found_after) + 1
+    return [step for step in [*[steps[n] for n in names[:at]], ADD_TO_CASE, *[steps[n] for n in names[at:]]]
+            if step is not None]
+
+
+def _plain_steps(changes: dict) -> dict:
     steps = {"name": "ด.ญ. สมศรี มีสุข", "national_id": ID, "birth": "อายุ 12", "village": "บ้านสำราญ หมู่ที่ 1",
              "home": "45 หมู่ 1", "situation": "อยู่บ้าน ไม่ได้เรียน", "reason": "บ้านไกล/เดินทางลำบาก",
              "wants": "กลับเข้าโรงเรียน", "guardian": "ข้าม", "photo": "ไม่มีรูป"}
     steps.update(changes)
     if isinstance(steps["photo"], tuple):
         steps.setdefault("photo_consent", "ยินยอม")
-    return [step for step in steps.values() if step is not None]
+    return steps
 
 
 def refer(chat: Chat, case_id: int, kind: str, organisation: str, note: str = "ข้าม") -> list[dict]:

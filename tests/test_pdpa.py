@@ -17,7 +17,7 @@ from devtools.fakeline import tiny_jpeg
 from domain.export import HEADERS, export_file
 from domain.menu_labels import MENU_AREA_SUMMARY
 from domain.summary import summarise
-from helpers import ID, photo_once, plain_answers, walk
+from helpers import ID, adding_answers, photo_once, plain_answers, walk
 from models import AuditEntry, Case, CaseEvent, CasePhoto, OutboxMessage, utcnow
 from models.crypto import FieldCipher, new_key_text
 
@@ -66,16 +66,26 @@ def test_encrypted_columns_hold_no_plaintext(reported, db, app):
         assert not any(ID in str(value) for (value,) in raw(db, f"SELECT {column} FROM {table}")), table
 
 
-def test_a_second_report_keeps_the_new_id_and_phone_encrypted_only(chat, registered, make_case, db):
+def test_a_second_report_keeps_the_new_id_and_phone_encrypted_and_forget_removes_them(
+        chat, registered, make_case, db, app):
+    """Told of the child's case by name, birth date and village, the reporter adds the ID and the guardian's
+    phone to it: on the case and in its history, encrypted both; `pdpa forget` empties the history's details."""
     make_case("40010201", "to_find", first_name="สมศรี", last_name="มีสุข", birth_date=date(2012, 3, 15))
     reporter = registered(chat, "reporter", "400102")
-    walk(reporter, *plain_answers(birth="15/3/2555", guardian=f"นางสมศรี มีสุข {GUARDIAN_PHONE}"))
-    assert "มีในระบบแล้ว" in reporter.says("ยืนยัน")[0]["text"]
+    walk(reporter, *adding_answers("village", birth="15/3/2555", guardian=f"นางสมศรี มีสุข {GUARDIAN_PHONE}"))
+    assert "เพิ่มข้อมูลให้เรื่อง" in reporter.says("ยืนยัน")[0]["text"]
     with db.transaction() as session:
         case = session.scalar(select(Case))
         assert (case.national_id, case.guardian_phone, case.status) == (ID, GUARDIAN_PHONE, "found")
-        details = session.scalars(select(CaseEvent.details).where(CaseEvent.kind == "reported_again")).one()
-        assert "national_id" not in details and "guardian_phone" not in details and details["wants"]
+        details = session.scalars(select(CaseEvent.details).where(CaseEvent.kind == "report_added")).one()
+        assert (details["national_id"], details["guardian_phone"], details["wants"]) == \
+            (ID, GUARDIAN_PHONE, "formal_school")
+        number = case.number
+    [(stored,)] = raw(db, "SELECT details FROM case_events WHERE kind = 'report_added'")
+    assert stored.startswith("e1:") and ID not in stored and GUARDIAN_PHONE not in stored
+    result = app.test_cli_runner().invoke(args=["pdpa", "forget", number, "--yes"])
+    assert result.exit_code == 0, result.output
+    assert raw(db, "SELECT details FROM case_events WHERE kind = 'report_added'") == [(None,)]
 
 
 def test_national_ids_are_masked_in_every_message(reported, chat, new_chat, registered, line, run_exports):

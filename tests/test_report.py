@@ -1,8 +1,8 @@
 """Transcript: a registered reporter reports a child found out of school, "แจ้งพบเด็ก".
 
 The happy path, every bad input, cancel, back, editing from the card, coming back later or on
-another worker, duplicates (also two reporters at the same moment, on PostgreSQL), the photo, and
-the reminder for an idle draft.
+another worker, two reporters confirming the same child at the same moment (on PostgreSQL; the other
+duplicates are in tests/test_report_duplicates.py), the photo, and the reminder for an idle draft.
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ from helpers import (
     walk,
 )
 from line.messages import MAX_LABEL, MAX_QUICK_REPLIES, MAX_TEXT
-from models import LISTED, Area, Case, CaseEvent, CasePhoto, ChoiceOption, Conversation, User, utcnow
+from models import Area, Case, CaseEvent, CasePhoto, ChoiceOption, Conversation, User, utcnow
 
 MASKED = "1-XXXX-XXXXX-XX-8"
 THIS_YEAR_BE = now_bangkok().year + 543
@@ -589,46 +589,6 @@ def test_idle_draft_is_reminded_once_then_expires(reporter, db, line):
 
 
 # ------------------------------------------------------------------ duplicates
-
-def test_same_national_id_becomes_an_update_of_the_first_case(reporter, registered, new_chat, db, line):
-    walk(reporter, *plain_answers())
-    reporter.says("ยืนยัน")
-    teacher = registered(new_chat(), "teacher", "400102")
-    walk(teacher, *plain_answers(name="ด.ญ. สมศรี มีสุขใจ", wants="เรียนสายอาชีพ"))
-    [reply] = teacher.says("ยืนยัน")
-    [case] = cases(db)
-    assert "มีในระบบแล้ว" in reply["text"] and case.number in reply["text"]
-    first, update_ = events(db, case.id)
-    assert (first.kind, update_.kind) == ("reported", "reported_again")
-    assert update_.details["wants"] == "vocational" and update_.actor_id != first.actor_id
-    assert case.wants == "formal_school"  # the report is an update in the history, not an overwrite
-
-
-def test_same_name_and_birth_date_in_the_same_area_without_ids(reporter, registered, new_chat, db):
-    answers = plain_answers(national_id="ไม่ทราบ", birth="1/5/2556", village="ไม่แน่ใจ")
-    walk(reporter, *answers)
-    reporter.says("ยืนยัน")
-    second = registered(new_chat(), "reporter", "400102")
-    walk(second, *answers)
-    assert "มีในระบบแล้ว" in second.says("ยืนยัน")[0]["text"]
-    assert len(cases(db)) == 1
-    third = registered(new_chat(), "reporter", "4002")  # another district: another child
-    walk(third, *answers)
-    assert "บันทึกการแจ้งเรียบร้อย" in third.says("ยืนยัน")[0]["text"]
-    assert len(cases(db)) == 2
-
-
-def test_child_on_the_list_to_find_becomes_found(reporter, db, areas):
-    # Listed in the reporter's own subdistrict (a case with no area is national coordinators' only).
-    with db.transaction() as session:
-        session.add(Case(first_name="สมศรี", last_name="มีสุข", national_id=ID, status="to_find", source=LISTED,
-                         area_id=areas["400102"]))
-    walk(reporter, *plain_answers())
-    assert "ติดตามพบแล้ว" in reporter.says("ยืนยัน")[0]["text"]
-    [case] = cases(db)
-    [found] = events(db, case.id)
-    assert case.status == "found" and (found.from_status, found.to_status) == ("to_find", "found")
-
 
 def test_two_reporters_confirming_the_same_child_at_once_make_one_case(
         reporter, registered, new_chat, db, app, line, monkeypatch):

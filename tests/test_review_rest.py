@@ -27,10 +27,10 @@ from helpers import (
     SECRET,
     THROWAWAY_DATA_KEY,
     TOKEN,
+    adding_answers,
     app_config,
     import_list,
     link_in,
-    plain_answers,
     raw,
     register,
     shut_down,
@@ -61,8 +61,8 @@ def test_forget_leaves_the_reporters_card_when_the_name_was_typed_differently(ch
     # spelling of the name (as happens), the home's address and the guardian's phone.
     make_case("40010201", status="to_find", title="ด.ญ.", first_name="สมศรี", last_name="มีสุข", national_id=ID)
     reporter = registered(chat, "reporter", "400102")
-    walk(reporter, *plain_answers(name="ด.ญ. สมสี มีสุข", home=ADDRESS, guardian=GUARDIAN_PHONE))
-    assert "มีในระบบแล้ว" in texts_of(reporter.says("ยืนยัน"))[0]
+    walk(reporter, *adding_answers(name="ด.ญ. สมสี มีสุข", home=ADDRESS, guardian=GUARDIAN_PHONE))
+    assert "เพิ่มข้อมูลให้เรื่อง" in texts_of(reporter.says("ยืนยัน"))[0]
     with db.transaction() as session:
         case = session.scalar(select(Case))
         assert (case.address, case.guardian_phone) == (ADDRESS, GUARDIAN_PHONE)  # the report's data is the case's

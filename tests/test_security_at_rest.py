@@ -17,6 +17,7 @@ from domain.thai_dates import BANGKOK
 from helpers import (
     ID,
     MovableClock,
+    adding_answers,
     bubbles,
     buttons_of,
     deliver_queued,
@@ -83,17 +84,21 @@ def test_queued_and_sent_messages_are_encrypted_and_equal_bodies_differ(chat, ne
 
 
 def test_what_a_second_report_said_lies_encrypted_in_the_history(chat, new_chat, registered, make_case, db):
-    """A report about a child already on file keeps what it said in the case's history: encrypted."""
-    make_case("40010201", status="to_find", title="ด.ญ.", first_name="สมศรี", last_name="มีสุข", national_id=ID)
+    """A report added to the case of a child already on file keeps what it said in the case's history,
+    the guardian's phone and the address too: encrypted."""
+    make_case("40010201", status="to_find", title="ด.ญ.", first_name="สมศรี", last_name="มีสุข", national_id=ID,
+              guardian_phone="0899999999")
     reporter = registered(chat, "reporter", "400102")
-    walk(reporter, *plain_answers())
+    walk(reporter, *adding_answers(guardian=f"นางบุญมี มีสุข {GUARDIAN_PHONE}"))
     reporter.says("ยืนยัน")
     stored = [value for (value,) in raw(db, "SELECT details FROM case_events WHERE details IS NOT NULL")]
     assert stored and all(value.startswith("e1:") for value in stored)
-    assert not any(personal in value for value in stored for personal in ("สมศรี", "มีสุข"))
+    assert not any(personal in value for value in stored
+                   for personal in ("สมศรี", "มีสุข", "บุญมี", GUARDIAN_PHONE, "45 หมู่ 1", ID))
     with db.transaction() as session:
-        [again] = session.scalars(select(CaseEvent).where(CaseEvent.kind == "reported_again")).all()
-        assert again.details["first_name"] == "สมศรี"
+        [again] = session.scalars(select(CaseEvent).where(CaseEvent.kind == "report_added")).all()
+        assert (again.details["first_name"], again.details["guardian_phone"], again.details["address"]) == \
+            ("สมศรี", GUARDIAN_PHONE, "45 หมู่ 1")
 
 
 # ----------------------------------------------------------------------------- point 7: forget forgets everything
@@ -163,9 +168,10 @@ def test_forget_leaves_nothing_of_the_child_in_any_table(listed, schools, regist
                                               phone="0893333333"), schools["samran"])
     office = in_organisation(db, registered(new_chat(), "teacher", None, phone="0894444444"), schools["skr"])
 
-    # A village head reports the listed child again: the report's details, the guardian, a photo.
+    # A village head reports the listed child again, told of the case at the ID: the report's details,
+    # the guardian, a photo.
     reporter = registered(chat, "reporter", "400102", phone="0895555555")
-    answers = plain_answers(name=f"ด.ช. {child.first_name} {child.last_name}", national_id=child.national_id,
+    answers = adding_answers(name=f"ด.ช. {child.first_name} {child.last_name}", national_id=child.national_id,
                             situation="อื่น ๆ", guardian=f"{GUARDIAN} {GUARDIAN_PHONE}", photo=("image",))
     answers.insert(answers.index("อื่น ๆ") + 1, "รับจ้างเลี้ยงควายที่ทุ่งนาตะวันออก")  # the situation's own words
     walk(reporter, *answers)

@@ -17,7 +17,19 @@ from sqlalchemy import select, text, update
 from devtools.synthetic import generate_list, list_table, to_csv
 from domain.menu_labels import MENU_MY_REPORTS
 from domain.thai_ids import mask_national_id
-from helpers import ID, Chat, all_text, deliver_queued, plain_answers, texts_of, wait_for, walk
+from helpers import (
+    ID,
+    OTHER_ID,
+    Chat,
+    adding_answers,
+    all_text,
+    deliver_queued,
+    plain_answers,
+    quick_reply_labels,
+    texts_of,
+    wait_for,
+    walk,
+)
 from models import (
     LISTED,
     STATUSES,
@@ -127,8 +139,9 @@ def test_a_national_id_from_another_area_reveals_nothing_and_changes_nothing(the
     # Kept for the other district's coordinators, encrypted at rest.
     [kept] = outside_reports(db, theirs)
     assert kept.reporter_id == user_id(db, reporter)
-    assert (kept.fields["first_name"], kept.fields["national_id"], kept.fields["wants"]) == \
-        ("สมศรี", ID, "formal_school")
+    # What the second reporter adds (the guardian and their phone) is kept too, for those coordinators.
+    assert (kept.fields["first_name"], kept.fields["national_id"], kept.fields["wants"], kept.fields["guardian_name"],
+            kept.fields["guardian_phone"]) == ("สมศรี", ID, "formal_school", "นายสมหมาย มีสุข", "0812345678")
     [raw] = stored(db, "outside_reports", "case_id = :id", id=theirs)
     for plain in ("สมศรี", ID, "0812345678", "formal_school"):
         for form in (plain.encode(), plain.encode("unicode_escape")):
@@ -138,6 +151,7 @@ def test_a_national_id_from_another_area_reveals_nothing_and_changes_nothing(the
     [notice] = line.texts_to(their_coordinator.user_id)
     assert OUTSIDE_HEADLINE in notice and case.number in notice
     assert "สมศรี มีสุข" in notice and "ผู้ใหญ่สมพงษ์ ดีมาก" in notice and "081-111-1111" in notice
+    assert "นายสมหมาย มีสุข 081-234-5678" in notice
     assert ID not in notice and mask_national_id(ID) in notice
     assert "มี 1 รูป" in notice  # sent, but not attached to their case
     assert_reveals_nothing_of(case, line.messages_to(ours.user_id))
@@ -157,6 +171,44 @@ def test_a_national_id_from_another_area_reveals_nothing_and_changes_nothing(the
     [refused] = reporter.taps(f"action=case&case={theirs}")
     assert "นอกพื้นที่" in refused["text"]
     assert_reveals_nothing_of(case, [refused])
+
+
+def test_another_areas_national_id_is_not_told_at_the_id_step(theirs, people, new_chat, registered, db):
+    """In scope, a known ID is told at once (tests/test_report_duplicates.py); another area's ID gets the
+    next question exactly as an ID nobody has, and the card then warns of nothing."""
+    case, before = case_of(db, theirs), snapshot(db, theirs)
+    reporter = people["reporter"]
+    [after_theirs] = walk(reporter, "ด.ญ. สมศรี มีสุข", ID)
+    newcomer = registered(new_chat(), "reporter", "400102")
+    [after_none] = walk(newcomer, "ด.ญ. สมศรี มีสุข", OTHER_ID)
+    assert after_theirs["text"] == after_none["text"] and "วันเกิด" in after_theirs["text"]
+    assert quick_reply_labels(after_theirs) == quick_reply_labels(after_none)
+    [card] = walk(reporter, *plain_answers(name=None, national_id=None))
+    assert "อาจซ้ำ" not in all_text(card) and "เพิ่มให้เรื่องเดิม" not in quick_reply_labels(card)
+    for revealing in (case.number, case.first_name, case.guardian_name, *STATUSES.values()):
+        assert revealing not in all_text(card)  # the card shows the ID the reporter typed, masked, and no more
+    [ack] = reporter.says("ยืนยัน")
+    assert SENT_FOR_REVIEW in ack["text"]
+    assert_reveals_nothing_of(case, [ack])
+    assert snapshot(db, theirs) == before and len(outside_reports(db, theirs)) == 1
+
+
+def test_a_name_sounding_like_another_areas_child_warns_of_nothing(people, make_case, db, areas):
+    """The soundex warning looks only among the cases the reporter may see: a draft begun in บ้านฝาง and
+    confirmed after the reporter moved to ตำบลสำราญ is not told of บ้านฝาง's child of that name."""
+    reporter = people["reporter"]
+    with db.transaction() as session:
+        session.execute(update(User).where(User.line_user_id == reporter.user_id).values(area_id=areas["400201"]))
+    walk(reporter, *plain_answers(name="ด.ญ. สมสี มีสุข", national_id="ไม่ทราบ", village="ไม่แน่ใจ"))
+    theirs = make_case("40020101", status="to_find", title="ด.ญ.", first_name="สมศรี", last_name="มีสุข",
+                       age_years=12, guardian_name="นางบุญมี ศรีสุข")
+    case, before = case_of(db, theirs), snapshot(db, theirs)
+    with db.transaction() as session:
+        session.execute(update(User).where(User.line_user_id == reporter.user_id).values(area_id=areas["400102"]))
+    reply = reporter.says("ยืนยัน")
+    assert SENT_FOR_REVIEW in reply[0]["text"]
+    assert_reveals_nothing_of(case, reply)
+    assert snapshot(db, theirs) == before
 
 
 def test_the_reply_is_the_one_for_no_duplicate_but_without_a_number(theirs, people, new_chat, registered):
@@ -212,12 +264,15 @@ def test_a_new_child_in_the_area_the_reporter_just_left_gets_no_number(people, d
     assert case.number not in " ".join(all_text(t) for t in reporter.says(MENU_MY_REPORTS))
 
 
-def test_an_in_scope_duplicate_still_updates_the_case_and_says_so(theirs, registered, new_chat, db, line):
+def test_an_in_scope_duplicate_is_told_at_the_id_and_updates_the_case(theirs, registered, new_chat, db, line):
     there = registered(new_chat(), "reporter", "400201")
-    walk(there, *plain_answers(village="บ้านฝาง หมู่ที่ 1", photo=("image",)))
+    [told] = walk(there, "ด.ญ. สมศรี มีสุข", ID)
+    case = case_of(db, theirs)
+    assert "เด็กคนนี้มีเรื่องอยู่แล้ว" in told["text"] and case.number in told["text"]
+    walk(there, *adding_answers(photo=("image",)))
     [reply] = there.says("ยืนยัน")
     case = case_of(db, theirs)
-    assert "มีในระบบแล้ว" in reply["text"] and case.number in reply["text"] and case.status == "found"
+    assert "เพิ่มข้อมูลให้เรื่อง" in reply["text"] and case.number in reply["text"] and case.status == "found"
     assert outside_reports(db, theirs) == []
     with db.transaction() as session:
         assert session.scalars(select(CasePhoto.case_id)).all() == [theirs]

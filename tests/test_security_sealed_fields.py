@@ -17,6 +17,7 @@ from devtools.synthetic import generate_list, list_table, to_csv
 from domain.menu_labels import MENU_DEACTIVATE
 from helpers import (
     OTHER_ID,
+    adding_answers,
     bubbles,
     buttons_of,
     card_rows,
@@ -160,19 +161,21 @@ def test_users_are_still_found_by_phone_in_chat_and_on_the_command_line(app, new
             False, False]
 
 
-def test_a_second_report_keeps_its_free_text_out_of_the_history(chat, registered, make_case, db):
+def test_a_second_report_keeps_its_free_text_encrypted_in_the_case_and_its_history(chat, registered, make_case, db):
     case_id = make_case("40010201", "to_find", first_name="สมศรี", last_name="มีสุข", birth_date=date(2012, 3, 15))
     reporter = registered(chat, "reporter", "400102")
-    answers = plain_answers(national_id="ไม่ทราบ", birth="15/3/2555", situation="อื่น ๆ", guardian=GUARDIAN)
+    answers = adding_answers("village", national_id="ไม่ทราบ", birth="15/3/2555", situation="อื่น ๆ",
+                             guardian=GUARDIAN)
     answers.insert(answers.index("อื่น ๆ") + 1, SITUATION_NOTE)
     walk(reporter, *answers)
-    assert "มีในระบบแล้ว" in reporter.says("ยืนยัน")[0]["text"]
+    assert "เพิ่มข้อมูลให้เรื่อง" in reporter.says("ยืนยัน")[0]["text"]
     with db.transaction() as session:
         case = session.get(Case, case_id)
-        # What the new report adds is kept, where it is encrypted.
+        # What the new report adds is kept on the case (it had none of it) and in the history, encrypted both.
         assert (case.address, case.guardian_name, case.situation_note) == (ADDRESS, GUARDIAN, SITUATION_NOTE)
-        details = session.scalar(select(CaseEvent.details).where(CaseEvent.kind == "reported_again"))
-        assert details["wants"] and not {"address", "guardian_name", "situation_note"} & set(details)
+        details = session.scalar(select(CaseEvent.details).where(CaseEvent.kind == "report_added"))
+        assert (details["address"], details["guardian_name"], details["situation_note"]) == \
+            (ADDRESS, GUARDIAN, SITUATION_NOTE)
     everything = everything_in(db, "cases", "case_events")
     assert not any(value in everything for value in (ADDRESS, GUARDIAN, SITUATION_NOTE))
 

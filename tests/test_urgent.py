@@ -13,6 +13,7 @@ from domain import people
 from domain.menu_labels import MENU_CHILDREN_TO_FIND
 from helpers import (
     ID,
+    adding_answers,
     bubbles,
     buttons_of,
     card_rows,
@@ -141,7 +142,7 @@ def test_the_case_owning_organisation_is_told_beside_the_nearest_coordinators(
     owners = in_organisation(db, registered(new_chat(), "coordinator", None), organisations["SPP40-1"])
     make_case("40010201", national_id=ID, owner_org_id=organisations["SPP40-1"])
 
-    walk(reporter, *plain_answers(), "ยืนยัน")  # the same child again
+    walk(reporter, *adding_answers(), "ยืนยัน")  # the same child again, added to their case
     deliver_queued()
     assert case_notices(line, subdistrict) and case_notices(line, owners)
     assert line.messages_to(district.user_id) == []
@@ -151,7 +152,7 @@ def test_a_report_again_with_an_urgent_reason_makes_the_existing_case_urgent(
         db, areas, line, new_chat, registered, make_case, deliver_queued):
     reporter, district, province, _ = the_area(db, registered, new_chat)
     make_case("40010201", national_id=ID)
-    *_, hotline = walk(reporter, *plain_answers(reason="ไม่มีผู้ดูแล"), "ยืนยัน")
+    *_, hotline = walk(reporter, *adding_answers(reason="ไม่มีผู้ดูแล"), "ยืนยัน")
     assert HOTLINE in hotline["text"]
     assert only_case(db).urgent
     deliver_queued()
