@@ -119,6 +119,7 @@ _HOUSE = re.compile(r"(?:บ้าน\s*เลข\s*ที่?|เลข\s*ท�
 _YEAR_BEFORE = re.compile(r"(?:ปี|ศ\s*\.?)\s*$")
 _VILLAGE_MOO = re.compile(r"(?:หมู่(?:ที่)?|ม\.)\s*([0-9๐-๙]+)\s*$")
 _VILLAGE_WORD = re.compile(r"^(?:บ้าน|บ\.)\s*")
+_LETTERS = re.compile(f"[{L}]+")  # a soundex match is a whole word: lk82 codes only a name's first sounds
 _VILLAGE_MARK = re.compile(r"(?:หมู่บ้าน|บ้าน|บ\.)\s*")
 # A school's, a temple's, a subdistrict's name is not the village's: "โรงเรียนบ้านโนนทัน", "ต.สำราญ".
 _NOT_VILLAGE = re.compile(r"(?:โรงเรียน|รร\.?|วัด|ต\.|ตำบล|อ\.|อำเภอ|จ\.|จังหวัด)\s*(?:บ้าน)?\s*$")
@@ -158,7 +159,7 @@ def _chosen(said: str, lists: Mapping[str, Sequence[Option]]) -> dict[str, set[s
         for option in options:
             for key in _keys(option):
                 for found in re.finditer(re.escape(key), said):
-                    before = said[:found.start()]
+                    before = _before(said, found.start())
                     adult = _ADULT_SUBJECT.search(before)
                     if _NEGATED.search(before) or (adult and (adult[2] or not _CHILD_DOES.search(before[:adult.start()]))):
                         continue
@@ -186,6 +187,12 @@ def match_option(text: str, options: Sequence[Option]) -> str | None:
 
 
 # ------------------------------------------------------------------ reading
+
+
+def _before(s: str, pos: int) -> str:
+    """The words just before `pos`, what the rules that look back read (never the whole text: a long
+    message would cost its length at every keyword)."""
+    return s[max(0, pos - 30):pos]
 
 
 class _Text:
@@ -279,7 +286,7 @@ def _take_births(text: _Text, today: date) -> list[tuple[int, dict]]:
     births, pos = [], 0
     while m := _DATE.search(text.s, pos):
         pos = m.start() + 1  # a failed candidate ("12 ขวบ 15") may hide a date starting inside it
-        before = text.s[:m.start()]
+        before = _before(text.s, m.start())
         if _OTHER_DATE.search(before) and not _BORN.search(before):
             continue
         try:
@@ -321,12 +328,12 @@ def _take_home(text: _Text) -> tuple[str | None, list[int]]:
     """The address as typed ("45 หมู่ 3", "12/1 ม.5") when a house number is given, and the
     หมู่ numbers said (ม.3 after ชั้น or จบ is a class)."""
     s = text.s
-    moos = [m for m in _MOO.finditer(s) if not (m[0].startswith("ม") and _GRADE.search(s[:m.start()]))]
+    moos = [m for m in _MOO.finditer(s) if not (m[0].startswith("ม") and _GRADE.search(_before(s, m.start())))]
     address = None
     for house in _HOUSE.finditer(s):
         after = next((moo for moo in moos if moo.start() >= house.end() and not s[house.end():moo.start()].strip()),
                      None)
-        if not (house[0][0] in "บเ" or after) or _YEAR_BEFORE.search(s[:house.start()]):
+        if not (house[0][0] in "บเ" or after) or _YEAR_BEFORE.search(_before(s, house.start())):
             continue  # a house number is "บ้านเลขที่ 45", "เลขที่ 45", "บ้าน 45" or "45 หมู่ 3"; not "ปี 2555 ม.3"
         moo = after or (moos[0] if len(moos) == 1 else None)
         address = " ".join(house[1].split())
@@ -344,29 +351,27 @@ def _core(name: str) -> str:
 
 
 def _named_villages(text: _Text, villages: Sequence[tuple[int, str]]) -> set[int]:
-    """Villages named in the text: with or without "บ้าน"/"บ."; after บ้าน/บ. spelt as it sounds (Thai
-    soundex: "หนองไผ", "โคกศรี"); or romanised ("Ban Nong Phai"). Not a school's or a subdistrict's name,
+    """Villages named in the text: with or without "บ้าน"/"บ.", else after บ้าน/บ. spelt as it sounds (Thai
+    soundex: "หนองไผ", "โคกศรี"), else romanised ("Ban Nong Phai"). Not a school's or a subdistrict's name,
     nor "หนองไผ่" inside "หนองไผ่ล้อม" when that is a village too."""
-    s, found = text.s, {}
-    marks = [m.end() for m in _VILLAGE_MARK.finditer(s)][:50]
-    for area_id, name in villages:
-        core = _core(name)
-        if len(core) < 2:
-            continue
-        spans = [(m.start(), m.end()) for m in re.finditer(re.escape(core), s) if not _NOT_VILLAGE.search(s[:m.start()])]
-        if not spans and len(core) >= 3:
-            sound = soundex(core, engine="lk82")
-            spans = [(start, start + size) for start in marks for size in (len(core) - 1, len(core), len(core) + 1)
-                     if not _NOT_VILLAGE.search(s[:start]) and soundex(s[start:start + size], engine="lk82") == sound][:1]
-        if spans:
-            found[area_id] = spans
+    s, cores = text.s, [(area_id, _core(name)) for area_id, name in villages]
+    found = {area_id: spans for area_id, core in cores if len(core) >= 2
+             and (spans := [(m.start(), m.end()) for m in re.finditer(re.escape(core), s)
+                            if not _NOT_VILLAGE.search(_before(s, m.start()))])}
+    if not found:
+        marks = [m.end() for m in _VILLAGE_MARK.finditer(s) if not _NOT_VILLAGE.search(_before(s, m.start()))][:50]
+        found = {area_id: spans[:1] for area_id, core in cores if len(core) >= 3
+                 and (spans := [(start, start + size) for start in marks
+                                for size in (len(core) - 1, len(core), len(core) + 1) if start + size <= len(s)
+                                and _LETTERS.fullmatch(s[start:start + size]) and not _LETTERS.match(s, start + size)
+                                and soundex(s[start:start + size], engine="lk82") == soundex(core, engine="lk82")])}
     if not found and re.search("[A-Za-z]{4}", s):
         latin = re.sub("[^a-z]", "", s.lower())
-        found = {area_id: [] for area_id, name in villages
-                 if len(roman := romanize(_core(name), engine="royin")) >= 4 and roman in latin}
+        found = {area_id: [] for area_id, core in cores
+                 if len(roman := romanize(core, engine="royin")) >= 4 and roman in latin}
     inside = {area_id for area_id, spans in found.items()
-              if any(all(any(s0 <= a and b <= e0 and e0 - s0 > b - a for s0, e0 in other) for a, b in spans)
-                     for other_id, other in found.items() if other_id != area_id and spans)}
+              if spans and any(all(any(s0 <= a and b <= e0 and e0 - s0 > b - a for s0, e0 in other) for a, b in spans)
+                               for other_id, other in found.items() if other_id != area_id)}
     for spans in found.values():
         for start, end in spans:
             text.take(start, end)
