@@ -34,7 +34,7 @@ from domain.thai_ids import parse_national_id
 from domain.thai_names import THAI_TITLES, parse_person_name, parse_title, title_pattern
 from domain.thai_phones import parse_phone
 
-__all__ = ["Known", "Option", "Parsed", "looks_like_report", "match_option", "match_village", "parse_report"]
+__all__ = ["Known", "Option", "Parsed", "compact", "looks_like_report", "match_option", "match_village", "parse_report"]
 
 OTHER = "other"  # models.choice.OTHER: the option that needs the reporter's own words
 MAX_CHARS = 5000  # LINE's longest text message
@@ -140,7 +140,8 @@ _NOT_VILLAGE = re.compile(r"(?:โรงเรียน|รร\.?|วัด|ต\
 _COMPACT_NOISE = re.compile(r"[\s.\u200b\-_,/:]+")
 # Before a keyword, in _phrases' form ("~" where a space was).
 _NEGATED = re.compile(r"(?:ไม่|มิ)(?:ได้|ค่อย)?(?:ไป|มา)?~?$")
-_ADULT_SUBJECT = re.compile(r"((?:พ่อเลี้ยง|แม่เลี้ยง|พ่อ|แม่|ผู้ปกครอง|ยาย|ปู่|ย่า|ลุง|ป้า|พี่)+)~?(ที่)?(?:ไป|ก็|ต้อง|เคย)?~?$")
+_ADULT_SUBJECT = re.compile(r"((?:พ่อเลี้ยง|แม่เลี้ยง|พ่อ|แม่|ผู้ปกครอง|ยาย|ปู่|ย่า|ลุง|ป้า|พี่)+)~?(ที่)?"
+                            r"(?:ไป|ก็|ต้อง|เคย)?~?$")
 # "ช่วยพ่อทำนา", "ถูกพ่อเลี้ยงทำร้าย": the child works or is hurt, not the father; "ยายที่ป่วย" is grandma.
 _CHILD_DOES = re.compile(r"(?:ช่วย|กับ|ดูแล|เลี้ยง|ตาม|ของ|ถูก|โดน)~?$")
 
@@ -169,12 +170,8 @@ def _chosen(said: str, lists: Mapping[str, Sequence[Option]]) -> dict[str, set[s
     for list_name, options in lists.items():
         for option in options:
             for key in _keys(option):
-                for found in re.finditer(re.escape(key), said):
-                    before = _before(said, found.start())
-                    adult = _ADULT_SUBJECT.search(before)
-                    if _NEGATED.search(before) or (adult and (adult[2] or not _CHILD_DOES.search(before[:adult.start()]))):
-                        continue
-                    spans.append((found.start(), found.end(), (list_name, option.code)))
+                spans += [(found.start(), found.end(), (list_name, option.code))
+                          for found in re.finditer(re.escape(key), said) if not _not_so(_before(said, found.start()))]
     spans.sort()
     starts, longest = [span[0] for span in spans], max((e - s for s, e, _ in spans), default=0)
     chosen: dict[str, set[str]] = {list_name: set() for list_name in lists}
@@ -184,6 +181,13 @@ def _chosen(said: str, lists: Mapping[str, Sequence[Option]]) -> dict[str, set[s
         if not any(end <= e and e - s > end - start and c != (list_name, code) for s, e, c in around):
             chosen[list_name].add(code)
     return chosen
+
+
+def _not_so(before: str) -> bool:
+    """Whether the words before a keyword deny it ("ไม่ได้ทำงาน") or say it of an adult ("แม่ป่วย", "ยายที่
+    ป่วย"; not "ช่วยพ่อทำนา" nor "ถูกพ่อเลี้ยงทำร้าย", which are the child's)."""
+    adult = _ADULT_SUBJECT.search(before)
+    return bool(_NEGATED.search(before) or (adult and (adult[2] or not _CHILD_DOES.search(before[:adult.start()]))))
 
 
 def match_option(text: str, options: Sequence[Option]) -> str | None:
@@ -220,6 +224,7 @@ class _Text:
         self.s = self.s[:start] + MASK * (end - start) + self.s[end:]
 
 
+# The titles only children have, and a novice monk's: never a guardian's.
 CHILD_TITLES = {title.full for title in THAI_TITLES if title.child} | {"สามเณร"}
 
 
@@ -373,29 +378,44 @@ def _named_villages(text: _Text, villages: Sequence[tuple[int, str]]) -> set[int
     soundex: "หนองไผ", "โคกศรี"), else romanised ("Ban Nong Phai"). Not a school's or a subdistrict's name,
     nor "หนองไผ่" inside "หนองไผ่ล้อม" when that is a village too."""
     s, cores = text.s, [(area_id, _core(name)) for area_id, name in villages]
-    found = {area_id: spans for area_id, core in cores if len(core) >= 2
-             and (spans := [(m.start(), m.end()) for m in re.finditer(re.escape(core), s)
-                            if not _NOT_VILLAGE.search(_before(s, m.start())) and (len(core) >= 4 or (
-                                _SHORT_NAME_BEFORE.search(_before(s, m.start())) and not _LETTERS.match(s, m.end())))])}
+    found = {area_id: spans for area_id, core in cores if (spans := _written(s, core))}
     if not found:
         marks = [m.end() for m in _VILLAGE_MARK.finditer(s) if not _NOT_VILLAGE.search(_before(s, m.start()))][:50]
-        found = {area_id: spans[:1] for area_id, core in cores if len(core) >= 3
-                 and (sound := soundex(core, engine="lk82"))
-                 and (spans := [(start, start + size) for start in marks
-                                for size in (len(core) - 1, len(core), len(core) + 1) if start + size <= len(s)
-                                and _LETTERS.fullmatch(s[start:start + size]) and not _LETTERS.match(s, start + size)
-                                and soundex(s[start:start + size], engine="lk82") == sound])}
+        found = {area_id: spans for area_id, core in cores if (spans := _sounded(s, core, marks))}
     if not found and re.search("[A-Za-z]{4}", s):
         latin = re.sub("[^a-z]", "", s.lower())
-        found = {area_id: [] for area_id, core in cores
-                 if len(roman := romanize(core, engine="royin")) >= 4 and roman in latin}
-    inside = {area_id for area_id, spans in found.items()
-              if spans and any(all(any(s0 <= a and b <= e0 and e0 - s0 > b - a for s0, e0 in other) for a, b in spans)
-                               for other_id, other in found.items() if other_id != area_id)}
+        found = {area_id: [] for area_id, core in cores if len(roman := romanize(core, engine="royin")) >= 4
+                 and roman in latin}
+    inside = {area_id for area_id, spans in found.items() if spans and any(
+        all(any(s0 <= a and b <= e0 and e0 - s0 > b - a for s0, e0 in other) for a, b in spans)
+        for other_id, other in found.items() if other_id != area_id)}
     for spans in found.values():
         for start, end in spans:
             text.take(start, end)
     return set(found) - inside
+
+
+def _written(s: str, core: str) -> list[tuple[int, int]]:
+    """Where a village's name is written as it is; a short one only as a word of its own."""
+    if len(core) < 2:
+        return []
+    return [(m.start(), m.end()) for m in re.finditer(re.escape(core), s)
+            if not _NOT_VILLAGE.search(before := _before(s, m.start()))
+            and (len(core) >= 4 or (_SHORT_NAME_BEFORE.search(before) and not _LETTERS.match(s, m.end())))]
+
+
+def _sounded(s: str, core: str, marks: list[int]) -> list[tuple[int, int]]:
+    """The first word after บ้าน/บ. that sounds like a village's name (lk82 soundex), its length within a
+    letter of the name's."""
+    if len(core) < 3:
+        return []
+    sound = soundex(core, engine="lk82")
+    for start in marks:
+        for end in range(start + len(core) - 1, min(start + len(core) + 1, len(s)) + 1):
+            word = s[start:end]
+            if _LETTERS.fullmatch(word) and not _LETTERS.match(s, end) and soundex(word, engine="lk82") == sound:
+                return [(start, end)]
+    return []
 
 
 def _moo_of(name: str) -> int | None:

@@ -446,7 +446,8 @@ def seeded_lists() -> dict[str, list[Option]]:
 # What domain.report_text may match a message against: villages with หมู่ numbers, one name inside another's,
 # one short enough to be inside words ("ทำนา").
 REPORT_KNOWN = Known(villages=[(11, "บ้านหนองไผ่ หมู่ที่ 3"), (12, "บ้านโคกสี หมู่ที่ 2"), (13, "บ้านดอนหัน หมู่ที่ 5"),
-                               (14, "บ้านสำราญ หมู่ที่ 1"), (15, "บ้านหนองไผ่ล้อม หมู่ที่ 7"), (16, "บ้านนา หมู่ที่ 4")],
+                               (14, "บ้านสำราญ หมู่ที่ 1"), (15, "บ้านหนองไผ่ล้อม หมู่ที่ 7"),
+                               (16, "บ้านนา หมู่ที่ 4")],
                      lists=seeded_lists(), today=date(2026, 11, 23))
 
 
