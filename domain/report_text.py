@@ -15,6 +15,8 @@ small, and the rules that tell the child from the guardian and one child from tw
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -32,7 +34,7 @@ from domain.thai_ids import parse_national_id
 from domain.thai_names import THAI_TITLES, parse_person_name, parse_title, title_pattern
 from domain.thai_phones import parse_phone
 
-__all__ = ["Known", "Option", "Parsed", "looks_like_report", "match_option", "match_village", "parse_report"]
+__all__ = ["Known", "Option", "Parsed", "compact", "looks_like_report", "match_option", "match_village", "parse_report"]
 
 OTHER = "other"  # models.choice.OTHER: the option that needs the reporter's own words
 MAX_CHARS = 5000  # LINE's longest text message
@@ -78,7 +80,7 @@ NOT_A_NAME = re.compile(
     "(?:อายุ|ขวบ|บ้าน|หมู่|เลขที่|เกิด|โทร|เบอร์|ไม่|ช่วย|อยู่|อาศัย|อยาก|ทำงาน|เรียน|กำลัง|ตอนนี้|ปัจจุบัน|"
     "ผู้ปกครอง|ติดต่อ|ชื่อ|นามสกุล|สกุล|และ|กับ|ครับ|ค่ะ|คะ|พบ|แจ้ง|ต้องการ|ประมาณ|ที่|ซึ่ง|ตำบล|อำเภอ|"
     "จังหวัด|วันที่|สถานะ|สาเหตุ|เพราะ|เนื่องจาก|ส่วน|คือ|ออกจาก|ย้าย|ป่วย|พิการ|เด็ก|น้อง|แม่|พ่อ|ยาย|ปู่|"
-    "ย่า|ป้า|ลุง|พี่|มารดา|บิดา|เล่น|เลี้ยง|ดูแล|ทำ|ไป|เป็น|ขาย|รับจ้าง|ตาย|เสียชีวิต)")
+    "ย่า|ป้า|ลุง|พี่|มารดา|บิดา|เล่น|เลี้ยง|ดูแล|ทำ|ไป|เป็น|ขาย|รับจ้าง|ตาย|เสียชีวิต|ใน|ผม|ดิฉัน|กระผม)")
 NOT_A_NAME_WORD = {"ตา", "อา", "น้า", "ปี", "คน", "มี", "ได้", "ยัง", "จบ", "ออก", "นะ", "คะ", "จ้า", "จ้ะ"}
 # Titles are often glued to the word before ("พบด.ช.สมชาย"); an adult's one inside a word ("ทำนายาย") has
 # no name after it and is dropped.
@@ -88,7 +90,12 @@ _WORD = re.compile(f"[A-Za-zก-ฮเ-ไ][{L}]{{1,39}}")  # a name starts with
 _NAME_MARK = re.compile(r"(?:ชื่อเด็ก|เด็กชื่อ|ชื่อ(?:\s*-?\s*(?:นาม)?สกุล)?)\s*[:：]?\s*")
 _NONG = re.compile(r"น้อง(?!สาว|ชาย|คน|ๆ)\s*")
 _DOTTED_BARE = re.compile(r"(?<![ก-๙])ด([ชญ])\.")  # "ดช." as "ด.ช."
-_NO_SURNAME = re.compile(r"\s*(?:-|ไม่(?:ทราบ|รู้|มี)(?:นาม)?สกุล)(?![{L}])".replace("{L}", L))
+_NO_SURNAME = re.compile(rf"\s*(?:-|ไม่(?:ทราบ|รู้|มี)(?:นาม)?สกุล)(?![{L}])")
+_RELATION_WORD = re.compile(f"(?:{'|'.join(sorted(RELATIONS, key=len, reverse=True))})\\s*")
+# Before "ชื่อ": the sender ("ผมชื่อ…") or no name at all ("ไม่มีชื่อในทะเบียน").
+_NOT_THE_CHILDS_NAME = re.compile(r"(?:ผม|ฉัน|หนู|กระผม|ไม่มี|ไม่ทราบ|ไม่รู้|ยังไม่มี)\s*$")
+# Before a phone number: it is the sender's or an official's, not the guardian's.
+_NOT_THE_GUARDIANS_PHONE = re.compile(r"(?:ผู้ใหญ่บ้าน|กำนัน|ผู้แจ้ง|ผู้ช่วย|ครู|ผม|ดิฉัน|หนู|อสม|อบต)\.?\s*$")
 _BETWEEN = re.compile(r"(?:\s|ชื่อ|คือ|เป็น|คุณ|ของ|[:：,()])*$")  # between a relation and its name
 
 # ------------------------------------------------------------------ numbers
@@ -108,8 +115,10 @@ _BORN = re.compile(r"เกิด[^|]{0,12}$")
 _OTHER_DATE = re.compile(r"(?:เมื่อ|ตั้งแต่|ออก|ย้าย|แจ้ง|วันนี้|ถึง)[^|]{0,12}$")
 _AGE = re.compile(r"อายุ\s*(?:ประมาณ|ราว\s*ๆ?)?\s*(\d{1,2})(?!\s*[\-/.:]\s*\d)(?!\d)\s*(?:ปี|ขวบ)?"
                   r"|(?<![\d/])(\d{1,2})\s*ขวบ")
-# "เด็กไม่ได้เรียน 3 คน", "สองพี่น้อง", "ทั้ง 2 คน" (not ลูก: "แม่มีลูก 3 คน" may be about the family).
-_COUNT = re.compile(r"(?:เด็ก|น้อง|พี่น้อง)[^|\d]{0,20}?(\d)\s*คน|(\d)\s*พี่น้อง|ทั้ง\s*(\d)\s*คน")
+# "เด็กไม่ได้เรียน 3 คน", "สองพี่น้อง", "ทั้ง 2 คน"; not ลูก or น้อง ("แม่มีลูก 3 คน", "ดูแลน้อง 2 คน" are
+# about the family).
+_COUNT = re.compile(r"(?:เด็ก|พี่น้อง)[^|\d]{0,20}?(\d)\s*คน|(\d)\s*พี่น้อง|ทั้ง\s*(\d)\s*คน")
+_AGE_AFTER_NAME = re.compile(r"\s*(\d{1,2})\s*(?:ปี|ขวบ)")  # "ด.ช.วินัย มั่นคง 13 ปี"
 
 # ------------------------------------------------------------------ home and village
 
@@ -118,8 +127,11 @@ _GRADE = re.compile(r"(?:ชั้น|จบ|เรียน|ออก|ถึง
 _HOUSE = re.compile(r"(?:บ้าน\s*เลข\s*ที่?|เลข\s*ที่|บ้าน|(?<![\d/]))\s*(\d{1,4}(?:\s*/\s*\d{1,4})?)(?![\d/])")
 _YEAR_BEFORE = re.compile(r"(?:ปี|ศ\s*\.?)\s*$")
 _VILLAGE_MOO = re.compile(r"(?:หมู่(?:ที่)?|ม\.)\s*([0-9๐-๙]+)\s*$")
-_VILLAGE_WORD = re.compile(r"^(?:บ้าน|บ\.)\s*")
+_VILLAGE_WORD = re.compile(r"^(?:หมู่บ้าน|บ้าน|บ\.)\s*")
+_LETTERS = re.compile(f"[{L}]+")  # a soundex match is a whole word: lk82 codes only a name's first sounds
 _VILLAGE_MARK = re.compile(r"(?:หมู่บ้าน|บ้าน|บ\.)\s*")
+# A short name ("บ้านนา") is a whole word after บ้าน or a space: not the นา of "ทำนา".
+_SHORT_NAME_BEFORE = re.compile(rf"(?:(?:หมู่บ้าน|บ้าน|บ\.)\s*|[^{L}])$|^$")
 # A school's, a temple's, a subdistrict's name is not the village's: "โรงเรียนบ้านโนนทัน", "ต.สำราญ".
 _NOT_VILLAGE = re.compile(r"(?:โรงเรียน|รร\.?|วัด|ต\.|ตำบล|อ\.|อำเภอ|จ\.|จังหวัด)\s*(?:บ้าน)?\s*$")
 
@@ -128,7 +140,8 @@ _NOT_VILLAGE = re.compile(r"(?:โรงเรียน|รร\.?|วัด|ต\
 _COMPACT_NOISE = re.compile(r"[\s.\u200b\-_,/:]+")
 # Before a keyword, in _phrases' form ("~" where a space was).
 _NEGATED = re.compile(r"(?:ไม่|มิ)(?:ได้|ค่อย)?(?:ไป|มา)?~?$")
-_ADULT_SUBJECT = re.compile(r"((?:พ่อเลี้ยง|แม่เลี้ยง|พ่อ|แม่|ผู้ปกครอง|ยาย|ปู่|ย่า|ลุง|ป้า|พี่)+)~?(ที่)?(?:ไป|ก็|ต้อง|เคย)?~?$")
+_ADULT_SUBJECT = re.compile(r"((?:พ่อเลี้ยง|แม่เลี้ยง|พ่อ|แม่|ผู้ปกครอง|ยาย|ปู่|ย่า|ลุง|ป้า|พี่)+)~?(ที่)?"
+                            r"(?:ไป|ก็|ต้อง|เคย)?~?$")
 # "ช่วยพ่อทำนา", "ถูกพ่อเลี้ยงทำร้าย": the child works or is hurt, not the father; "ยายที่ป่วย" is grandma.
 _CHILD_DOES = re.compile(r"(?:ช่วย|กับ|ดูแล|เลี้ยง|ตาม|ของ|ถูก|โดน)~?$")
 
@@ -157,17 +170,24 @@ def _chosen(said: str, lists: Mapping[str, Sequence[Option]]) -> dict[str, set[s
     for list_name, options in lists.items():
         for option in options:
             for key in _keys(option):
-                for found in re.finditer(re.escape(key), said):
-                    before = said[:found.start()]
-                    adult = _ADULT_SUBJECT.search(before)
-                    if _NEGATED.search(before) or (adult and (adult[2] or not _CHILD_DOES.search(before[:adult.start()]))):
-                        continue
-                    spans.append((found.start(), found.end(), (list_name, option.code)))
+                spans += [(found.start(), found.end(), (list_name, option.code))
+                          for found in re.finditer(re.escape(key), said) if not _not_so(_before(said, found.start()))]
+    spans.sort()
+    starts, longest = [span[0] for span in spans], max((e - s for s, e, _ in spans), default=0)
     chosen: dict[str, set[str]] = {list_name: set() for list_name in lists}
     for start, end, (list_name, code) in spans:
-        if not any(s <= start and end <= e and e - s > end - start and c != (list_name, code) for s, e, c in spans):
+        # Only a span starting at most `longest` before this one can hold it.
+        around = spans[bisect_left(starts, start - longest):bisect_right(starts, start)]
+        if not any(end <= e and e - s > end - start and c != (list_name, code) for s, e, c in around):
             chosen[list_name].add(code)
     return chosen
+
+
+def _not_so(before: str) -> bool:
+    """Whether the words before a keyword deny it ("ไม่ได้ทำงาน") or say it of an adult ("แม่ป่วย", "ยายที่
+    ป่วย"; not "ช่วยพ่อทำนา" nor "ถูกพ่อเลี้ยงทำร้าย", which are the child's)."""
+    adult = _ADULT_SUBJECT.search(before)
+    return bool(_NEGATED.search(before) or (adult and (adult[2] or not _CHILD_DOES.search(before[:adult.start()]))))
 
 
 def match_option(text: str, options: Sequence[Option]) -> str | None:
@@ -188,6 +208,12 @@ def match_option(text: str, options: Sequence[Option]) -> str | None:
 # ------------------------------------------------------------------ reading
 
 
+def _before(s: str, pos: int) -> str:
+    """The words just before `pos`, what the rules that look back read (never the whole text: a long
+    message would cost its length at every keyword)."""
+    return s[max(0, pos - 30):pos]
+
+
 class _Text:
     """The message being read: `s`, in which every fact read is masked."""
 
@@ -198,6 +224,7 @@ class _Text:
         self.s = self.s[:start] + MASK * (end - start) + self.s[end:]
 
 
+# The titles only children have, and a novice monk's: never a guardian's.
 CHILD_TITLES = {title.full for title in THAI_TITLES if title.child} | {"สามเณร"}
 
 
@@ -253,9 +280,12 @@ def _take_ids(raw: str) -> tuple[list[str], str]:
 
 
 def _take_phones(text: _Text) -> list[tuple[int, int, str]]:
-    """Thai phone numbers (as parse_phone reads them): at each digit group, the fewest groups that make one."""
+    """Thai phone numbers (as parse_phone reads them): at each digit group, the fewest groups that make one;
+    not one said to be the sender's or an official's ("เบอร์ผู้ใหญ่บ้าน 08…")."""
     phones = []
     for run in _PHONE_RUN.finditer(text.s):
+        if _NOT_THE_GUARDIANS_PHONE.search(_PHONE_WORDS.sub("", _before(text.s, run.start()))):
+            continue
         groups, i = list(_GROUP.finditer(run[0])), 0
         while i < len(groups):
             start = 0 if i == 0 else groups[i].start()  # the first group keeps a "+66" before it
@@ -279,7 +309,7 @@ def _take_births(text: _Text, today: date) -> list[tuple[int, dict]]:
     births, pos = [], 0
     while m := _DATE.search(text.s, pos):
         pos = m.start() + 1  # a failed candidate ("12 ขวบ 15") may hide a date starting inside it
-        before = text.s[:m.start()]
+        before = _before(text.s, m.start())
         if _OTHER_DATE.search(before) and not _BORN.search(before):
             continue
         try:
@@ -321,12 +351,12 @@ def _take_home(text: _Text) -> tuple[str | None, list[int]]:
     """The address as typed ("45 หมู่ 3", "12/1 ม.5") when a house number is given, and the
     หมู่ numbers said (ม.3 after ชั้น or จบ is a class)."""
     s = text.s
-    moos = [m for m in _MOO.finditer(s) if not (m[0].startswith("ม") and _GRADE.search(s[:m.start()]))]
+    moos = [m for m in _MOO.finditer(s) if not (m[0].startswith("ม") and _GRADE.search(_before(s, m.start())))]
     address = None
     for house in _HOUSE.finditer(s):
         after = next((moo for moo in moos if moo.start() >= house.end() and not s[house.end():moo.start()].strip()),
                      None)
-        if not (house[0][0] in "บเ" or after) or _YEAR_BEFORE.search(s[:house.start()]):
+        if not (house[0][0] in "บเ" or after) or _YEAR_BEFORE.search(_before(s, house.start())):
             continue  # a house number is "บ้านเลขที่ 45", "เลขที่ 45", "บ้าน 45" or "45 หมู่ 3"; not "ปี 2555 ม.3"
         moo = after or (moos[0] if len(moos) == 1 else None)
         address = " ".join(house[1].split())
@@ -344,33 +374,48 @@ def _core(name: str) -> str:
 
 
 def _named_villages(text: _Text, villages: Sequence[tuple[int, str]]) -> set[int]:
-    """Villages named in the text: with or without "บ้าน"/"บ."; after บ้าน/บ. spelt as it sounds (Thai
-    soundex: "หนองไผ", "โคกศรี"); or romanised ("Ban Nong Phai"). Not a school's or a subdistrict's name,
+    """Villages named in the text: with or without "บ้าน"/"บ.", else after บ้าน/บ. spelt as it sounds (Thai
+    soundex: "หนองไผ", "โคกศรี"), else romanised ("Ban Nong Phai"). Not a school's or a subdistrict's name,
     nor "หนองไผ่" inside "หนองไผ่ล้อม" when that is a village too."""
-    s, found = text.s, {}
-    marks = [m.end() for m in _VILLAGE_MARK.finditer(s)][:50]
-    for area_id, name in villages:
-        core = _core(name)
-        if len(core) < 2:
-            continue
-        spans = [(m.start(), m.end()) for m in re.finditer(re.escape(core), s) if not _NOT_VILLAGE.search(s[:m.start()])]
-        if not spans and len(core) >= 3:
-            sound = soundex(core, engine="lk82")
-            spans = [(start, start + size) for start in marks for size in (len(core) - 1, len(core), len(core) + 1)
-                     if not _NOT_VILLAGE.search(s[:start]) and soundex(s[start:start + size], engine="lk82") == sound][:1]
-        if spans:
-            found[area_id] = spans
+    s, cores = text.s, [(area_id, _core(name)) for area_id, name in villages]
+    found = {area_id: spans for area_id, core in cores if (spans := _written(s, core))}
+    if not found:
+        marks = [m.end() for m in _VILLAGE_MARK.finditer(s) if not _NOT_VILLAGE.search(_before(s, m.start()))][:50]
+        found = {area_id: spans for area_id, core in cores if (spans := _sounded(s, core, marks))}
     if not found and re.search("[A-Za-z]{4}", s):
         latin = re.sub("[^a-z]", "", s.lower())
-        found = {area_id: [] for area_id, name in villages
-                 if len(roman := romanize(_core(name), engine="royin")) >= 4 and roman in latin}
-    inside = {area_id for area_id, spans in found.items()
-              if any(all(any(s0 <= a and b <= e0 and e0 - s0 > b - a for s0, e0 in other) for a, b in spans)
-                     for other_id, other in found.items() if other_id != area_id and spans)}
+        found = {area_id: [] for area_id, core in cores if len(roman := romanize(core, engine="royin")) >= 4
+                 and roman in latin}
+    inside = {area_id for area_id, spans in found.items() if spans and any(
+        all(any(s0 <= a and b <= e0 and e0 - s0 > b - a for s0, e0 in other) for a, b in spans)
+        for other_id, other in found.items() if other_id != area_id)}
     for spans in found.values():
         for start, end in spans:
             text.take(start, end)
     return set(found) - inside
+
+
+def _written(s: str, core: str) -> list[tuple[int, int]]:
+    """Where a village's name is written as it is; a short one only as a word of its own."""
+    if len(core) < 2:
+        return []
+    return [(m.start(), m.end()) for m in re.finditer(re.escape(core), s)
+            if not _NOT_VILLAGE.search(before := _before(s, m.start()))
+            and (len(core) >= 4 or (_SHORT_NAME_BEFORE.search(before) and not _LETTERS.match(s, m.end())))]
+
+
+def _sounded(s: str, core: str, marks: list[int]) -> list[tuple[int, int]]:
+    """The first word after บ้าน/บ. that sounds like a village's name (lk82 soundex), its length within a
+    letter of the name's."""
+    if len(core) < 3:
+        return []
+    sound = soundex(core, engine="lk82")
+    for start in marks:
+        for end in range(start + len(core) - 1, min(start + len(core) + 1, len(s)) + 1):
+            word = s[start:end]
+            if _LETTERS.fullmatch(word) and not _LETTERS.match(s, end) and soundex(word, engine="lk82") == sound:
+                return [(start, end)]
+    return []
 
 
 def _moo_of(name: str) -> int | None:
@@ -431,10 +476,12 @@ def _people(text: _Text, keywords: set[str]) -> list[_Person]:
             found.append(_Person(m.start(), end if first else m.end(), m[0], first, last))
     for mark, known_only in ((_NAME_MARK, False), (_NONG, True)):
         for m in mark.finditer(s):
+            if _NOT_THE_CHILDS_NAME.search(_before(s, m.start())):
+                continue
             first, last, end = _name_at(s, m.end(), keywords)
             if first and (not known_only or first in FIRST_NAMES):
                 found.append(_Person(m.start(), end, None, first, last))
-    for m in re.finditer(rf"(?:{'|'.join(sorted(RELATIONS, key=len, reverse=True))})\s*", s):
+    for m in _RELATION_WORD.finditer(s):
         first, last, end = _name_at(s, m.end(), keywords)
         if first in FIRST_NAMES and _relation_before(s, m.end()):  # a whole word: ตา, not ตาม
             found.append(_Person(m.end(), end, None, first, last))
@@ -451,7 +498,7 @@ def _people(text: _Text, keywords: set[str]) -> list[_Person]:
     if not any(not p.guardian for p in people):
         opening = re.match(r"(?:แจ้ง)?(?:พบ)?(?:เด็ก)?\s*[:：]?\s*", s)
         first, last, end = _name_at(s, opening.end(), keywords)
-        if first and last and (first in FIRST_NAMES or last in FAMILY_NAMES) \
+        if first in FIRST_NAMES and last \
                 and not any(p.start < end and opening.end() < p.end for p in people):
             people.insert(0, _Person(opening.end(), end, None, first, last))
     for person in people:
@@ -517,6 +564,9 @@ def parse_report(text: str, known: Known) -> Parsed:
     if len(own_ids) == 1:
         fields["national_id"] = own_ids.pop()
     own = [birth for pos, birth in births if pos < end]
+    if child and child.first and not own and (after := _AGE_AFTER_NAME.match(read.s, child.end)):
+        with suppress(InvalidInput):  # out of range: not an age
+            own = [{"date": None, "age": parse_birth(after[1], today=known.today).age_years}]
     if own and all(abs(birth["age"] - own[0]["age"]) <= 1 for birth in own):
         fields["birth"] = next((birth for birth in own if birth["date"]), own[0])
     if village is not None:
@@ -537,12 +587,18 @@ def parse_report(text: str, known: Known) -> Parsed:
 
 
 def looks_like_report(parsed: Parsed) -> bool:
-    """Enough of a report to start one outside any flow: an ID; a name or a child's title with one more
-    fact; or an age with two more ("เด็ก 12 ขวบ หมู่ 3 ช่วยพ่อทำนา"). Not chat."""
+    """Enough of a report to start one outside any flow: an ID; several children, one with a name or an
+    age; a child's title or a name with one more fact about the child (with a child's title, a guardian's
+    phone is one; "นายสมชาย ใจดี 08…" may be the sender); or an age with two more ("เด็ก 12 ขวบ หมู่ 3
+    ช่วยพ่อทำนา"). Not chat."""
     fields = parsed.fields
     facts = fields.keys() - {"title", "name"}
     if "national_id" in fields:
         return True
-    if "name" in fields or "title" in fields:
+    if parsed.children > 1:
+        return bool(fields.keys() & {"title", "name", "birth"})
+    if fields.get("title") in CHILD_TITLES:
         return bool(facts)
+    if "name" in fields:
+        return bool(facts - {"guardian"})
     return "birth" in fields and len(facts) >= 3

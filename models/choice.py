@@ -8,7 +8,7 @@ them with `flask lists synonyms`), read by domain/report_text.py.
 """
 from __future__ import annotations
 
-from sqlalchemy import String, UniqueConstraint, false, select
+from sqlalchemy import String, UniqueConstraint, false, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, JSONType
@@ -32,8 +32,9 @@ class ChoiceOption(Base):
     active: Mapped[bool] = mapped_column(default=True)
     # A safeguarding reason (abuse, child labour, exploitation, no carer): a case given it is urgent.
     urgent: Mapped[bool] = mapped_column(default=False, server_default=false())
-    # Words that also mean this option ("ไม่มีเงิน" for ยากจน), matched ignoring spaces, dots and case.
-    synonyms: Mapped[list] = mapped_column(JSONType, default=list)
+    # Words that also mean this option ("ไม่มีเงิน" for ยากจน), matched ignoring spaces, dots and case; the
+    # server default lets coordinators INSERT an option in SQL without them.
+    synonyms: Mapped[list] = mapped_column(JSONType, default=list, server_default=text("'[]'"))
 
 
 def choice_list(session: Session, list_name: str) -> list[tuple[str, str]]:

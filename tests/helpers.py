@@ -15,7 +15,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 from datetime import time as clock_time
 from datetime import timedelta
 from typing import TypeVar
@@ -23,15 +23,20 @@ from urllib.parse import urlsplit
 
 import psycopg
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import JSON, LargeBinary, String, func, or_, select, text, update
 from werkzeug.serving import WSGIRequestHandler
 
 from bot import create_app
-from bot.db_cli import upgrade_database
+from bot.db_cli import MIGRATIONS, upgrade_database
 from devtools.fakeline import FakeLine
 from devtools.synthetic import list_table, to_csv
 from domain.menu_labels import MENU_REPORT_CHILD
-from domain.thai_dates import BANGKOK
+from domain.report_text import Known, Option, Parsed
+from domain.thai_dates import BANGKOK, parse_birth
+from domain.thai_ids import national_id_checksum_ok
+from domain.thai_names import TITLE_SEX
+from domain.thai_phones import parse_phone
 from models import Area, Base, Case, CasePhoto, OutboxMessage, User, utcnow
 
 T = TypeVar("T")
@@ -449,6 +454,51 @@ def import_list(app, tmp_path, rows) -> None:
     path.write_bytes(to_csv(list_table(rows)))
     result = app.test_cli_runner().invoke(args=["list", "import", str(path)])
     assert result.exit_code == 0, result.output
+
+
+# ----------------------------------------------------------------------------- free-text reports
+
+def seeded_lists() -> dict[str, list[Option]]:
+    """The situation, reason and wants lists as the migrations seed them, with their synonyms (0022)."""
+    labels: dict[str, dict[str, str]] = {}
+    synonyms: dict[str, dict[str, list[str]]] = {}
+    for script in reversed(list(ScriptDirectory(MIGRATIONS).walk_revisions())):
+        for list_name, options in getattr(script.module, "SEED", {}).items():
+            labels.setdefault(list_name, {}).update((code, label) for code, label, *_ in options)
+        synonyms.update(getattr(script.module, "SYNONYMS", {}))
+    return {list_name: [Option(code, label, tuple(synonyms[list_name].get(code, ())))
+                        for code, label in labels[list_name].items()]
+            for list_name in ("situation", "reason", "wants")}
+
+
+# What domain.report_text may match a message against: villages with หมู่ numbers, one name inside another's,
+# one short enough to be inside words ("ทำนา").
+REPORT_KNOWN = Known(villages=[(11, "บ้านหนองไผ่ หมู่ที่ 3"), (12, "บ้านโคกสี หมู่ที่ 2"), (13, "บ้านดอนหัน หมู่ที่ 5"),
+                               (14, "บ้านสำราญ หมู่ที่ 1"), (15, "บ้านหนองไผ่ล้อม หมู่ที่ 7"),
+                               (16, "บ้านนา หมู่ที่ 4")],
+                     lists=seeded_lists(), today=date(2026, 11, 23))
+
+
+def check_parsed(parsed: Parsed, known: Known = REPORT_KNOWN) -> None:
+    """Every field is in the format the report flow's step parsers store (handlers.report_child)."""
+    fields = parsed.fields
+    assert parsed.children >= 0 and fields.keys() <= {"title", "name", "national_id", "birth", "village", "home",
+                                                      "situation", "reason", "wants", "guardian"}, parsed
+    assert fields.get("title", "เด็กชาย") in TITLE_SEX
+    if "name" in fields:
+        assert fields["name"].keys() == {"first", "last"} and all(fields["name"].values())
+    assert national_id_checksum_ok(fields.get("national_id", "1103702071838"))
+    if "birth" in fields:
+        birth = fields["birth"]
+        assert parse_birth(birth["date"] or str(birth["age"]), today=known.today).age_years == birth["age"]
+    assert fields.get("village", known.villages[0][0]) in dict(known.villages)
+    assert 0 < len(fields.get("home", {"address": "-"})["address"]) <= 100
+    for list_name, options in known.lists.items():
+        assert fields.get(list_name, options[0].code) in {option.code for option in options}
+    if "guardian" in fields:
+        guardian = fields["guardian"]
+        assert guardian.keys() == {"name", "phone", "relation"} and (guardian["name"] or guardian["phone"])
+        assert guardian["phone"] is None or parse_phone(guardian["phone"], mobile_only=False) == guardian["phone"]
 
 
 # ----------------------------------------------------------------------------- time

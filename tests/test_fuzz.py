@@ -1,10 +1,12 @@
-"""Hostile input: thousands of random but correctly signed webhook bodies.
+"""Hostile input: thousands of random but correctly signed webhook bodies, and the same texts (and
+pieces of real reports run together) given to the free-text report reader.
 
 Whatever arrives — emoji, Thai combining marks piled up, 5,000-character texts, SQL/HTML/Flex
 injection attempts, event and message types LINE may invent later, huge bodies — the webhook
 answers 200, logs no error, stores nothing for what it ignores, and everything it sends passes
 the fake LINE platform's spec validation (so no outbox row fails and no user text turns into
-message structure). FUZZ_EXAMPLES sets the number of bodies per database (default 150).
+message structure); domain.report_text reads any of those texts without an error into fields in the
+report flow's formats. FUZZ_EXAMPLES sets the number of bodies per database (default 150).
 """
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ from sqlalchemy import delete, func, select
 
 from bot.webhook import MAX_BODY_BYTES
 from domain.menu_labels import MENU_ABOUT, MENU_HELP
+from domain.report_text import match_option, match_village, parse_report
+from helpers import REPORT_KNOWN, check_parsed
 from models import InboundEvent, OutboxMessage
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
@@ -166,3 +170,21 @@ def test_random_signed_bodies_never_break_the_webhook(app, client, db, line, cap
                 assert key.isascii() and key.isalnum(), key
 
     check()
+
+
+# Pieces reports are made of, run together in any order and with any of the texts above between them:
+# what the report reader must take apart (a title, digits that are and are not IDs or phones, ages, หมู่).
+REPORT_PIECES = ["ด.ช.", "ด.ญ.", "นาย", "สมชาย", "ใจดี", "แม่ชื่อ", "ยาย", "ชื่อ", "น้อง", "อายุ", "สิบสอง", "12",
+                 "ขวบ", "ปี", "เกิด", "15/3/2555", "15 มี.ค. 55", "พ.ศ.", "ค.ศ.", "1103702071838", "1-1037-02071-83-8",
+                 "081-234-5678", "+66", "บ้านเลขที่", "45/1", "หมู่", "ม.", "3", "๓", "บ.", "หนองไผ่", "ช่วยพ่อทำนา",
+                 "ไม่", "ยากจน", "กศน.", "2 คน", "และ", "|", "\ue000", " "]
+report_texts = st.lists(st.sampled_from(REPORT_PIECES) | texts.map(lambda t: t[:40]), max_size=30).map("".join)
+
+
+@settings(max_examples=EXAMPLES * 4, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(texts | report_texts)
+def test_random_texts_never_break_the_report_reader(text):
+    check_parsed(parse_report(text, REPORT_KNOWN))
+    for options in REPORT_KNOWN.lists.values():
+        assert match_option(text, options) in {None, *(option.code for option in options)}
+    assert match_village(text, REPORT_KNOWN.villages) in {None, *dict(REPORT_KNOWN.villages)}

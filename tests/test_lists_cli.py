@@ -2,10 +2,10 @@
 typed answers and free-text reports are then matched by (domain.report_text)."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from domain.report_text import Option, match_option
-from models import AuditEntry, choice_options
+from models import AuditEntry, ChoiceOption, choice_options
 
 WORD = "หาเช้ากินค่ำ"  # "living hand to mouth": poor, in words no seeded synonym has
 
@@ -58,3 +58,17 @@ def test_wrong_lists_options_and_words_are_refused(app):
     ]:
         result = cli.invoke(args=["lists", *args])
         assert result.exit_code != 0 and says in result.output, (args, result.output)
+
+
+def test_an_option_inserted_in_sql_as_the_readme_shows_starts_without_synonyms(app, db):
+    with db.transaction() as session:
+        session.execute(text("INSERT INTO choice_options (list_name, code, label, position, active) "
+                             "VALUES ('wants', 'special_ed', 'การศึกษาพิเศษ', 9, true)"))
+    try:
+        with db.transaction() as session:
+            assert choice_options(session, "wants")[-1] == ("special_ed", "การศึกษาพิเศษ", ())
+        added = app.test_cli_runner().invoke(args=["lists", "synonyms", "wants", "special_ed", "--add", "เด็กพิเศษ"])
+        assert added.exit_code == 0 and "special_ed (การศึกษาพิเศษ): เด็กพิเศษ" in added.output
+    finally:
+        with db.transaction() as session:
+            session.execute(ChoiceOption.__table__.delete().where(ChoiceOption.code == "special_ed"))

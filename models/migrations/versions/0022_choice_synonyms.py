@@ -83,16 +83,14 @@ SYNONYMS = {
 
 def upgrade() -> None:
     with op.batch_alter_table('choice_options', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('synonyms', models.base.JSONType, nullable=True))
+        batch_op.add_column(sa.Column('synonyms', models.base.JSONType, server_default=sa.text("'[]'"),
+                                      nullable=False))
     choice_options = sa.table('choice_options', sa.column('list_name'), sa.column('code'),
                               sa.column('synonyms', models.base.JSONType))
-    op.execute(choice_options.update().values(synonyms=[]))
     for list_name, options in SYNONYMS.items():
         for code, words in options.items():
             op.execute(choice_options.update().where(choice_options.c.list_name == list_name,
                                                      choice_options.c.code == code).values(synonyms=words))
-    with op.batch_alter_table('choice_options', schema=None) as batch_op:
-        batch_op.alter_column('synonyms', existing_type=models.base.JSONType, nullable=False)
 
 
 def downgrade() -> None:
