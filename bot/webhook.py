@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 from linebot.v3 import WebhookParser
@@ -10,6 +11,7 @@ from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.webhooks import Event
 from sqlalchemy.exc import DBAPIError
 
+from domain import report_text
 from models.database import get_db
 
 log = logging.getLogger(__name__)
@@ -89,3 +91,5 @@ def healthz():
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    # In the background: a worker answers /healthz and the first events while the dictionary loads.
+    threading.Thread(target=report_text.warm_up, name="thai-dictionary", daemon=True).start()

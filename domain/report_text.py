@@ -602,3 +602,9 @@ def looks_like_report(parsed: Parsed) -> bool:
     if "name" in fields:
         return bool(facts - {"guardian"})
     return "birth" in fields and len(facts) >= 3
+
+
+def warm_up() -> None:
+    """Load PyThaiNLP's dictionary (about a second, once per process) before the first user's message
+    needs it: the web process calls this in the background when it starts."""
+    parse_report("ด.ช.สมชาย ใจดี 12 ขวบ หมู่ 1", Known(villages=(), lists={}, today=date(2000, 1, 1)))
