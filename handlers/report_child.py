@@ -86,7 +86,7 @@ from domain import access, audit, duplicates
 from domain.access import REPORTERS, in_scope, refusal, scope_label
 from domain.ownership import own_by_default
 from domain.recipients import new_case_recipients
-from domain.report_text import Known, Option, looks_like_report, match_option, parse_report
+from domain.report_text import Known, Option, looks_like_report, match_option, match_village, parse_report
 from domain.small_talk import looks_like_chat
 from domain.thai import InvalidInput, fit_text, quote, to_ascii_digits
 from domain.thai_dates import format_thai_date, now_bangkok, parse_birth
@@ -285,8 +285,9 @@ def read_village(answer: Answer, data: dict) -> int:
     were shortened), or a typed หมู่ or name ("ม.3", "หมู่ ๓", "หนองไผ่")."""
     said = text_of(answer)
     villages = data["_villages"]
+    # Romanised or misspelt ("Ban Nong Phai", "บ.หนองไผ") only when nothing plainer matched.
     found = ([area_id for area_id, name in villages if said in (normalize_text(name), village_label(name, MAX_LABEL))]
-             or villages_named(said, villages))
+             or villages_named(said, villages) or [match for match in [match_village(said, villages)] if match])
     if len(found) == 1:
         return found[0]
     if found:

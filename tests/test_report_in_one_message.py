@@ -10,7 +10,7 @@ from chat.flow import CARRY_ON, CONFIRM_CANCEL, PAUSE
 from domain.menu_labels import MENU_REPORT_CHILD
 from helpers import ID, all_text, answer, card_rows, quick_reply_labels, walk
 from line.messages import MAX_LABEL, MAX_QUICK_REPLIES, MAX_TEXT
-from models import Case, Conversation, User
+from models import Area, Case, Conversation, User
 
 EVERYTHING = (f"ด.ช.สมชาย ใจดี เลขบัตร {ID} 12 ขวบ บ้านเลขที่ 45 หมู่ 1 ช่วยพ่อทำงานรับจ้าง "
               "ที่บ้านยากจน อยากเรียน กศน. แม่ชื่อสมศรี 081-234-5678")
@@ -151,3 +151,15 @@ def test_plain_talk_outside_a_form_is_not_taken_for_a_report(reporter, db):
     for talk in ("พรุ่งนี้ประชุมหมู่บ้านกี่โมงครับ", "ขอบคุณครับ", "สมชาย"):
         reporter.says(talk)
         assert draft(db, reporter) is None, talk
+
+
+def test_a_village_typed_in_latin_letters_or_short_is_taken(reporter, db):
+    walk(reporter, "ด.ช. สมชาย ใจดี", "ไม่ทราบ", "อายุ 12")
+    [home] = reporter.says("Ban Khok Si")
+    assert "บ้านที่เด็กอาศัยอยู่" in home["text"]
+    assert draft(db, reporter).data["village"] == areas_named(db, "บ้านโคกสี หมู่ที่ 2")
+
+
+def areas_named(db, name: str) -> int:
+    with db.transaction() as session:
+        return session.scalar(select(Area.id).where(Area.name == name))
