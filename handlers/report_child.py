@@ -132,8 +132,8 @@ INTRO = ("เริ่มแจ้งพบเด็กค่ะ 📝 ตอบ�
          "พิมพ์ \"ย้อนกลับ\" เพื่อแก้ข้อก่อนหน้า หรือ \"ยกเลิก\" ได้ทุกเมื่อ")
 RESUMING = "ท่านมี{draft}ที่กรอกค้างไว้ ทำต่อจากข้อล่าสุดได้เลยค่ะ (หรือพิมพ์ \"ยกเลิก\" เพื่อเริ่มใหม่)"
 UNDERSTOOD = "ระบบอ่านข้อความของท่านได้ดังนี้ค่ะ"
-TWO_CHILDREN = ("ข้อความนี้ดูเหมือนมีเด็กมากกว่า 1 คนค่ะ กรุณาแจ้งทีละคน "
-                "พิมพ์ข้อมูลของเด็กคนแรกในข้อความเดียว หรือตอบคำถามด้านล่างทีละข้อ")
+TWO_CHILDREN = ("ข้อความนี้มีเด็ก {children} คนค่ะ ขอแจ้งทีละคน เริ่มจากคนแรกก่อน "
+                "เมื่อเสร็จแล้ว ส่งข้อมูลของคนถัดไปได้เลยค่ะ")
 REMINDER = ("รายการแจ้งพบเด็กที่ท่านกรอกไว้ยังไม่เสร็จค่ะ ตอบคำถามด้านล่างเพื่อทำต่อ "
             "ข้อมูลที่กรอกไว้จะถูกเก็บไว้ 24 ชั่วโมงนับจากที่ตอบล่าสุด")
 CANCELLED = "ยกเลิกการแจ้งแล้วค่ะ ข้อมูลที่กรอกไว้ไม่ถูกบันทึก"
@@ -1053,10 +1053,10 @@ def report_in_one_message(ctx: Context) -> Reply:
         return flow.continue_flow(ctx)
     data = new_report(ctx)
     parsed = parse_report(ctx.text, known_of(data))
-    if parsed.children > 1:
-        return [text(TWO_CHILDREN), *flow.start(ctx, REPORT, data)]
     data.update(with_match(ctx, data, parsed.fields), _filled=sorted(parsed.fields))
-    return [text(recap(data, list(parsed.fields))), *flow.start(ctx, REPORT, data)]
+    # Several children: the first one's report now (the reader gives the first child's facts), the rest after.
+    several = [text(TWO_CHILDREN.format(children=parsed.children))] if parsed.children > 1 else []
+    return [*several, text(recap(data, list(parsed.fields))), *flow.start(ctx, REPORT, data)]
 
 
 def new_report(ctx: Context) -> dict | None:

@@ -141,10 +141,11 @@ def test_cancel_with_answers_asks_once_and_carry_on_keeps_them(reporter, db):
     assert "ยกเลิกการแจ้งแล้ว" in cancelled["text"] and draft(db, reporter) is None and cases(db) == []
 
 
-def test_two_children_in_one_message_are_asked_one_at_a_time(reporter, db):
-    reply = reporter.says("ด.ช.สมชาย ใจดี 12 ขวบ กับ ด.ญ.สมศรี ใจดี 10 ขวบ หมู่ 1 ไม่ได้เรียนทั้งคู่")
-    assert "มากกว่า 1 คน" in reply[0]["text"] and "ชื่อและนามสกุล" in reply[-1]["text"]
-    assert draft(db, reporter).data.get("name") is None
+def test_two_children_in_one_message_are_reported_one_at_a_time(reporter, db):
+    reply = within_limits(reporter.says("ด.ช.สมชาย ใจดี 12 ขวบ กับ ด.ญ.สมศรี ใจดี 10 ขวบ หมู่ 1 ไม่ได้เรียนทั้งคู่"))
+    assert "มีเด็ก 2 คน" in reply[0]["text"] and "ทีละคน" in reply[0]["text"]
+    assert "เด็กชาย สมชาย ใจดี" in reply[1]["text"] and "สมศรี" not in reply[1]["text"]
+    assert draft(db, reporter).data["name"] == {"first": "สมชาย", "last": "ใจดี"}
 
 
 def test_plain_talk_outside_a_form_is_not_taken_for_a_report(reporter, db):
