@@ -337,8 +337,10 @@ def choose_from(list_name: str):
         typed = match_option(said, options_of(data, list_name))
         if typed:
             return typed
-        if list_name in NOTED and any(code == OTHER for code, _ in options) and not looks_like_chat(said):
-            # Kept as "อื่น ๆ: …" rather than refused: the details question is then passed over.
+        if (list_name in NOTED and any(code == OTHER for code, _ in options) and not looks_like_chat(said)
+                and len(re.findall(r"[A-Za-z\u0e01-\u0e2e]", said)) >= 2):
+            # Kept as "อื่น ๆ: …" rather than refused (the details question is then passed over); a
+            # number out of range, or a letter or two, is a slip to point out instead.
             return Fill(OTHER, {f"{list_name}_note": said})
         if len(options) > LIST_BUTTONS:
             raise InvalidInput(f"กรุณาเลือกจากปุ่มด้านล่าง หรือพิมพ์หมายเลขข้อ 1-{len(options)} ค่ะ")
