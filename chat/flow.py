@@ -306,9 +306,12 @@ def _understood(flow: Flow, step: Step, answer: Answer, data: dict) -> dict[str,
         return {}
     found = flow.understand(answer, data)
     names, merged = {s.name for s in flow.steps}, {**data, **found}
+
+    def applies(name: str) -> bool:  # with the other answers found, as the step would be asked after them
+        return flow.step(name).applies({key: value for key, value in merged.items() if key != name})
+
     return {name: value for name, value in found.items()
-            if name == step.name or name.startswith("_")
-            or name in names and name not in data and flow.step(name).applies(merged)}
+            if name == step.name or name.startswith("_") or name in names and name not in data and applies(name)}
 
 
 def _filled_by(value: Any) -> set[str]:
@@ -321,8 +324,9 @@ def _keep_ahead(ctx: Context, flow: Flow, convo: Conversation, step: Step, own: 
     kept, and go on from the open step with its own part of the message, or ask it again when the
     message did not answer it."""
     convo.data = {**convo.data, **ahead, **notes, "_filled": sorted({*convo.data.get("_filled", ()), *ahead})}
-    if flow.recap is not None:
-        note = flow.recap(convo.data, list(ahead))
+    if flow.recap is not None:  # what the message answered, the open question's part included
+        answered = {**convo.data, step.name: own} if own is not _REFUSED else convo.data
+        note = flow.recap(answered, [*ahead, *([step.name] if own is not _REFUSED else [])])
     else:
         note = f"บันทึก{', '.join(flow.step(name).edit_label or name for name in ahead)}ไว้แล้วค่ะ ✅"
     if own is _REFUSED:

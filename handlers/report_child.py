@@ -425,9 +425,10 @@ def understand(answer: Answer, data: dict) -> dict[str, Any]:
     if answer.kind == "location":
         return {"home": read_home(answer, data)}
     parsed = parse_report(text_of(answer), known_of(data))
-    if parsed.children > 1 or "name" not in parsed.fields and set(parsed.fields) <= {"title"}:
+    if "name" not in parsed.fields and set(parsed.fields) <= {"title"}:
         return {}  # a title alone is a name typed short ("ด.ช."): the name step explains what is missing
-    return with_match(answer.ctx, data, parsed.fields)
+    # Several children: the first one's facts (recap says the others come next).
+    return {**with_match(answer.ctx, data, parsed.fields), "_children": parsed.children}
 
 
 # The answers that say who the child is: filled from a message, they are looked up as the steps asking
@@ -464,6 +465,9 @@ def recap(data: dict, names: list[str]) -> str:
     """What was read from the reporter's message, so they can see it before the questions that are left."""
     lines = [f"• {label}: {value}" for name, line in RECAP_LINES.items() if name in names and data.get(name)
              for label, value in [line(data)]]
+    # Several children in the message: the first one's report now (the reader gives their facts), the rest after.
+    if data.get("_children", 1) > 1:
+        return "\n".join([TWO_CHILDREN.format(children=data["_children"]), UNDERSTOOD, *lines])
     if len(lines) == 1:
         return f"บันทึก{lines[0].removeprefix('• ')} ไว้แล้วค่ะ ✅"
     return "\n".join([UNDERSTOOD, *lines, "ขอถามเพิ่มเฉพาะข้อที่ยังขาดค่ะ (แก้ไขได้ที่การ์ดสรุปก่อนยืนยัน)"])
@@ -1055,10 +1059,8 @@ def report_in_one_message(ctx: Context) -> Reply:
         return flow.continue_flow(ctx)
     data = new_report(ctx)
     parsed = parse_report(ctx.text, known_of(data))
-    data.update(with_match(ctx, data, parsed.fields), _filled=sorted(parsed.fields))
-    # Several children: the first one's report now (the reader gives the first child's facts), the rest after.
-    several = [text(TWO_CHILDREN.format(children=parsed.children))] if parsed.children > 1 else []
-    return [*several, text(recap(data, list(parsed.fields))), *flow.start(ctx, REPORT, data)]
+    data.update(with_match(ctx, data, parsed.fields), _filled=sorted(parsed.fields), _children=parsed.children)
+    return [text(recap(data, list(parsed.fields))), *flow.start(ctx, REPORT, data)]
 
 
 def new_report(ctx: Context) -> dict | None:

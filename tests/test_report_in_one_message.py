@@ -142,10 +142,16 @@ def test_cancel_with_answers_asks_once_and_carry_on_keeps_them(reporter, db):
 
 
 def test_two_children_in_one_message_are_reported_one_at_a_time(reporter, db):
-    reply = within_limits(reporter.says("ด.ช.สมชาย ใจดี 12 ขวบ กับ ด.ญ.สมศรี ใจดี 10 ขวบ หมู่ 1 ไม่ได้เรียนทั้งคู่"))
-    assert "มีเด็ก 2 คน" in reply[0]["text"] and "ทีละคน" in reply[0]["text"]
-    assert "เด็กชาย สมชาย ใจดี" in reply[1]["text"] and "สมศรี" not in reply[1]["text"]
-    assert draft(db, reporter).data["name"] == {"first": "สมชาย", "last": "ใจดี"}
+    two = "ด.ช.สมชาย ใจดี 12 ขวบ กับ ด.ญ.สมศรี ใจดี 10 ขวบ หมู่ 1 ไม่ได้เรียนทั้งคู่"
+    for start in ([], [MENU_REPORT_CHILD]):  # outside a form, or as the answer to its first question
+        for said in start:
+            reporter.says(said)
+        recap = within_limits(reporter.says(two))[0]
+        assert "มีเด็ก 2 คน" in recap["text"] and "ทีละคน" in recap["text"]
+        assert "เด็กชาย สมชาย ใจดี" in recap["text"] and "สมศรี" not in recap["text"]
+        assert draft(db, reporter).data["name"] == {"first": "สมชาย", "last": "ใจดี"}
+        reporter.says("ยกเลิก")
+        reporter.says(CONFIRM_CANCEL)
 
 
 def test_plain_talk_outside_a_form_is_not_taken_for_a_report(reporter, db):
