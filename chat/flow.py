@@ -29,7 +29,7 @@ from chat.dispatcher import Context, Reply, normalize_text
 from chat.menus import main_menu
 from chat.step import BACK, CANCEL, ENGINE_BUTTONS, FINISH, Answer, Fill, Finish, Goto, Step, Stop, WrongKind
 from domain import access
-from domain.small_talk import is_greeting, looks_like_chat
+from domain.small_talk import is_greeting, is_question, looks_like_chat
 from domain.thai import InvalidInput, quote
 from line.messages import MAX_QUICK_REPLIES, text
 from line.outbox import queue_messages
@@ -201,20 +201,35 @@ def start(ctx: Context, flow: Flow, data: dict | None = None, at: str | None = N
     if reason:
         return _cancelled(ctx, reason)
     current = conversation(ctx)
+    replaced = []
     if current is not None:
+        # One draft at a time: the one being replaced is said to be gone, never dropped unseen.
+        previous = FLOWS.get(current.flow)
+        if previous is not None and _answered(previous, current.data):
+            replaced = [text(f"ยกเลิก{previous.describe(current.data)} ที่ค้างไว้แล้วค่ะ เพื่อเริ่มรายการนี้")]
         ctx.session.delete(current)
         ctx.session.flush()
     first = flow.step(at) if at else flow.first(data or {})
     ctx.session.add(Conversation(user_id=ctx.user.id, flow=flow.name, step=first.name, data=dict(data or {}),
                                  trail=[], started_at=ctx.now, updated_at=ctx.now))
-    return flow.render(first.name, data or {})
+    return [*replaced, *flow.render(first.name, data or {})]
+
+
+def is_paused(ctx: Context) -> bool:
+    convo = conversation(ctx)
+    return convo is not None and bool(convo.data.get(PAUSED_KEY))
+
+
+def resume_paused(ctx: Context) -> Reply:
+    """"ทำต่อ" after "พักไว้": the draft put aside, from its open question."""
+    return resume(ctx, "ทำต่อจากข้อล่าสุดค่ะ")
 
 
 # The choices the engine offers about the draft itself: on talk mid-form, and before cancelling it.
 CARRY_ON, PAUSE, CONFIRM_CANCEL = "ทำต่อ", "พักไว้", "ยืนยันยกเลิก"
 PAUSED_KEY, ASKED_KEY = "_paused", "_asked"
 PAUSED = ("พักรายการไว้แล้วค่ะ ข้อมูลที่กรอกไว้เก็บไว้ 24 ชั่วโมงนับจากที่ตอบล่าสุด "
-          "เลือกเมนูเดิมอีกครั้งเพื่อทำต่อจากข้อล่าสุดค่ะ")
+          f"พิมพ์ \"{CARRY_ON}\" เพื่อทำต่อจากข้อล่าสุดค่ะ")
 
 
 def continue_flow(ctx: Context) -> Reply:
@@ -235,20 +250,22 @@ def continue_flow(ctx: Context) -> Reply:
     convo.updated_at = ctx.now
     if asked:  # whatever comes next answers the engine's question, or is an answer as usual
         convo.data = {key: value for key, value in convo.data.items() if key != ASKED_KEY}
+    # The engine's own words are never an answer, asked for or not (a stale button, typed ahead).
     confirmed = asked == "cancel" and said in (CONFIRM_CANCEL, CANCEL)
-    if confirmed or said == CANCEL and not _answered(flow, convo.data):
+    if confirmed or said in (CANCEL, CONFIRM_CANCEL) and not _answered(flow, convo.data):
         ctx.session.delete(convo)
         return _cancelled(ctx, flow.cancelled)
-    if said == CANCEL:
+    if said in (CANCEL, CONFIRM_CANCEL):
         return _ask_about_draft(flow, convo, "cancel")
-    if said == CARRY_ON and asked:
+    if said == CARRY_ON:
         return _ask_again(flow, convo)
-    if said == PAUSE and asked:
+    if said == PAUSE:
         convo.data = {**convo.data, PAUSED_KEY: True}
         return [text(PAUSED, *main_menu(ctx.user))]
     if said == BACK:
         return _go_back(ctx, flow, convo)
-    if is_greeting(said):
+    # Talk is asked about before any parser sees it: a free-text step (a note, a name) would keep it.
+    if is_greeting(said) or is_question(said):
         return _ask_about_draft(flow, convo, "chat")
     try:
         if len(said) > step.max_length:
@@ -264,8 +281,10 @@ def continue_flow(ctx: Context) -> Reply:
         ahead = {name: found[name] for name in found.keys() - {step.name} - _filled_by(value)
                  if not name.startswith("_")}
         if ahead:
+            # The open question takes only its own part of the message: its parser, given all of it,
+            # would keep "ยากจน" (the reason) as the situation's "อื่น ๆ" too.
             notes = {name: note for name, note in found.items() if name.startswith("_")}
-            return _keep_ahead(ctx, flow, convo, step, found.get(step.name, value), ahead, notes)
+            return _keep_ahead(ctx, flow, convo, step, found.get(step.name, _REFUSED), ahead, notes)
     except InvalidInput as exc:
         if looks_like_chat(said):
             return _ask_about_draft(flow, convo, "chat")

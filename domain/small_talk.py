@@ -29,3 +29,17 @@ def looks_like_chat(text: str) -> bool:
     """True for a message that reads as talk rather than as an answer (callers ask only after the
     answer was refused, or before keeping free text as a note)."""
     return bool(_CHAT.search(text.strip()))
+
+
+# A question put to someone: ends with a question word or mark, before any polite particle. Asked before
+# a free-text answer is kept ("ไม่รู้ว่าทำไมไม่ไปเรียน" is a note; "พรุ่งนี้ประชุมกี่โมงครับ" is not).
+_QUESTION_AT_END = re.compile(
+    r"(?:\?|ไหม|มั้ย|หรือเปล่า|รึเปล่า|หรือยัง|กี่โมง|เมื่อไร|เมื่อไหร่|ที่ไหน|ยังไง|อย่างไร|ได้ไหม)"
+    r"\s*(?:ครับ|คับ|ค่ะ|คะ|จ้ะ|จ้า|จ๊ะ|นะ|ฮะ)*\s*[?!.]*$")
+_THANKS = re.compile(r"^(?:ขอบคุณ|ขอบใจ)")
+
+
+def is_question(text: str) -> bool:
+    """A question or thanks: talk, whatever step is open."""
+    said = text.strip()
+    return bool(_QUESTION_AT_END.search(said) or _THANKS.match(said))

@@ -103,6 +103,7 @@ ROUTES: list[Route] = [
     Route("postback", answer_transfer.accept_transfer, action="transfer_accept"),
     Route("postback", answer_transfer.decline_transfer, action="transfer_decline"),
     Route("*", flow.continue_flow, when=flow.in_flow),
+    Route("text", flow.resume_paused, texts=texts(flow.CARRY_ON), when=flow.is_paused),
     Route("text", welcome.say_hello, texts=texts(*GREETINGS)),
     Route("text", children_to_find.search, when=children_to_find.is_search),
     Route("text", children_to_find.search, when=children_to_find.looks_like_id_or_number),

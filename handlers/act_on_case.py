@@ -351,7 +351,13 @@ def tapped(ctx: Context, action: str) -> tuple[Case | None, Reply]:
 def start_case_flow(ctx: Context, action: str, flow_: Flow, context) -> Reply:
     """A button that opens a conversation about the case: `context(case)` is its starting data."""
     case, refused = tapped(ctx, action)
-    return refused or flow.start(ctx, flow_, context(case))
+    if refused:
+        return refused
+    draft = flow.conversation(ctx)
+    if (draft is not None and draft.flow == flow_.name and draft.data.get("case") == case.id
+            and not flow_.timed_out(draft, ctx.now)):
+        return flow.resume(ctx, "ทำต่อจากข้อล่าสุดค่ะ")  # the same button again: the draft put aside
+    return flow.start(ctx, flow_, context(case))
 
 
 def change(ctx: Context, action: str, kind: str, to_status: str, said: str, **columns) -> Reply:

@@ -118,6 +118,7 @@ def checkin_flow() -> Flow:
         cancelled=CANCELLED,
         roles=REPORTERS,
         remind_after=report_child.REPORT.remind_after,
+        describe=lambda data: f"เช็กอิน {data['_name']}",
     )
 
 

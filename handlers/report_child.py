@@ -132,6 +132,8 @@ INTRO = ("เริ่มแจ้งพบเด็กค่ะ 📝 ตอบ�
          "พิมพ์ \"ย้อนกลับ\" เพื่อแก้ข้อก่อนหน้า หรือ \"ยกเลิก\" ได้ทุกเมื่อ")
 RESUMING = "ท่านมี{draft}ที่กรอกค้างไว้ ทำต่อจากข้อล่าสุดได้เลยค่ะ (หรือพิมพ์ \"ยกเลิก\" เพื่อเริ่มใหม่)"
 UNDERSTOOD = "ระบบอ่านข้อความของท่านได้ดังนี้ค่ะ"
+ANOTHER_CHILD = ("ข้อความนี้เป็นของเด็กอีกคนค่ะ ท่านมี{draft}ค้างอยู่ กรุณาทำให้เสร็จหรือยกเลิกก่อน "
+                 "แล้วส่งข้อความนั้นอีกครั้ง")
 TWO_CHILDREN = ("ข้อความนี้มีเด็ก {children} คนค่ะ ขอแจ้งทีละคน เริ่มจากคนแรกก่อน "
                 "เมื่อเสร็จแล้ว ส่งข้อมูลของคนถัดไปได้เลยค่ะ")
 REMINDER = ("รายการแจ้งพบเด็กที่ท่านกรอกไว้ยังไม่เสร็จค่ะ ตอบคำถามด้านล่างเพื่อทำต่อ "
@@ -306,7 +308,10 @@ def read_home(answer: Answer, data: dict) -> dict:
         address = where.get("address") and where["address"][:Case.address.type.length]
         return {"lat": where["latitude"], "lng": where["longitude"], "address": address}
     address = text_of(answer)
-    if len(address) > 300 or not mentions_a_place(address, places_in(answer.ctx.session, data["_area"])):
+    # Digits alone longer than a house number are an ID or a phone typed at the wrong question.
+    only_digits = re.fullmatch(r"[0-9๐-๙\s\-/.]+", address) and len(re.sub(r"\D", "", to_ascii_digits(address))) > 5
+    if len(address) > 300 or only_digits or not mentions_a_place(address, places_in(answer.ctx.session,
+                                                                                    data["_area"])):
         raise InvalidInput("กรุณาพิมพ์บ้านเลขที่ หมู่ หรือชื่อหมู่บ้าน เช่น 12 หมู่ 3 "
                            "หรือกดปุ่ม \"ส่งตำแหน่งบ้าน\" เพื่อปักหมุดค่ะ")
     return {"address": address}
@@ -338,7 +343,7 @@ def choose_from(list_name: str):
         if typed:
             return typed
         if (list_name in NOTED and any(code == OTHER for code, _ in options) and not looks_like_chat(said)
-                and len(re.findall(r"[A-Za-z\u0e01-\u0e2e]", said)) >= 2):
+                and len(re.findall(r"[A-Za-z\u0e01-\u0e2e]", said)) >= 2 and not says_who(said, data)):
             # Kept as "อื่น ๆ: …" rather than refused (the details question is then passed over); a
             # number out of range, or a letter or two, is a slip to point out instead.
             return Fill(OTHER, {f"{list_name}_note": said})
@@ -412,6 +417,11 @@ def known_of(data: dict) -> Known:
     lists = {list_name: [Option(code, label, tuple(synonyms.get(list_name, {}).get(code, ())))
                          for code, label in options] for list_name, options in data["_lists"].items()}
     return Known(villages=[tuple(village) for village in data["_villages"]], lists=lists, today=now_bangkok().date())
+
+
+def says_who(said: str, data: dict) -> bool:
+    """Whether a typed text tells who or where the child is (a report sent again), not an option's details."""
+    return bool(parse_report(said, known_of(data)).fields.keys() & {*IDENTITY, "title", "home", "guardian"})
 
 
 def options_of(data: dict, list_name: str) -> list[Option]:
@@ -1055,12 +1065,18 @@ def report_in_one_message(ctx: Context) -> Reply:
     what is missing; a draft put aside ("พักไว้") takes the message as its next answer instead."""
     draft = flow.conversation(ctx)
     if draft is not None and draft.flow == REPORT.name and not REPORT.timed_out(draft, ctx.now):
+        named = parse_report(ctx.text, known_of(draft.data)).fields.get("name")
+        if named and draft.data.get("name") and named["first"] != draft.data["name"]["first"]:
+            # Another child: not mixed into this draft, and this one not thrown away either.
+            return flow.resume(ctx, ANOTHER_CHILD.format(draft=describe_draft(draft.data)))
         draft.data = {key: value for key, value in draft.data.items() if key != flow.PAUSED_KEY}
         return flow.continue_flow(ctx)
     data = new_report(ctx)
     parsed = parse_report(ctx.text, known_of(data))
     data.update(with_match(ctx, data, parsed.fields), _filled=sorted(parsed.fields), _children=parsed.children)
-    return [text(recap(data, list(parsed.fields))), *flow.start(ctx, REPORT, data)]
+    # A child already on file is asked about first, before the questions the message left open.
+    at = SAME_CASE if exact_match(data) else None
+    return [text(recap(data, list(parsed.fields))), *flow.start(ctx, REPORT, data, at=at)]
 
 
 def new_report(ctx: Context) -> dict | None:

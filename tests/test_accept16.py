@@ -193,10 +193,6 @@ EVERYTHING = (f"ด.ช.สมชาย ใจดี เลขบัตร {ID} 
               "ที่บ้านยากจน อยากเรียน กศน. แม่ชื่อสมศรี 081-234-5678")
 
 
-@pytest.mark.xfail(reason="BUG: the whole report sent as the answer to the first question of แจ้งพบเด็ก (the INTRO "
-                          "invites it) loses the typed title ด.ช. and asks คำนำหน้า; the recap does not show the "
-                          "name (chat/flow.py _understood drops 'title': the title step's `when` is false on the "
-                          "merged data; _keep_ahead recaps only `ahead`, not the open step)", strict=True)
 def test_the_whole_report_as_the_first_answer_of_the_form_asks_only_the_photo(reporter, db):
     say(reporter, MENU_REPORT_CHILD)
     reply = say(reporter, EVERYTHING)
@@ -312,10 +308,6 @@ def test_answers_in_any_order_are_kept_and_back_and_edit_still_work(reporter, db
         date(2012, 3, 15), areas["40010202"], 16.43, "0891234567", "poverty")
 
 
-@pytest.mark.xfail(reason="BUG: a typed answer used twice: 'ยากจน' at the situation step is kept as the reason AND "
-                          "as the situation 'อื่น ๆ: ยากจน' (chat/flow.py continue_flow/_keep_ahead advance the open "
-                          "step with its parser's OTHER fallback although understand placed the text elsewhere)",
-                   strict=True)
 def test_a_reason_typed_at_the_situation_step_is_not_also_the_situation(reporter, db):
     say(reporter, MENU_REPORT_CHILD, "ด.ช. สมชาย ใจดี", "ไม่ทราบ", "อายุ 12", "ม.1", "45 หมู่ 1")
     [*_, asked] = say(reporter, "ยากจน")
@@ -323,9 +315,6 @@ def test_a_reason_typed_at_the_situation_step_is_not_also_the_situation(reporter
     assert "ตอนนี้เด็กทำอะไรอยู่" in asked["text"] and draft(db, reporter).get("situation") is None
 
 
-@pytest.mark.xfail(reason="BUG: the home step takes any text with a digit, so a national ID (or '5') is saved as the "
-                          "address (handlers/report_child.py read_home via domain/thai_places.mentions_a_place)",
-                   strict=True)
 def test_a_national_id_typed_at_the_home_step_is_not_the_address(reporter, db):
     say(reporter, MENU_REPORT_CHILD, "ด.ช. สมชาย ใจดี", "ไม่ทราบ", "อายุ 12", "ม.1")
     [asked] = say(reporter, "1-1017-00230-70-8")
@@ -379,9 +368,6 @@ def test_talk_at_every_kind_of_step_asks_whether_to_go_on(reporter, db):
     assert cases(db) == []
 
 
-@pytest.mark.xfail(reason="BUG: talk at the guardian step ('พรุ่งนี้ประชุมกี่โมง') is saved as the guardian's name "
-                          "and reaches the case (handlers/report_child.py read_guardian accepts any letters; "
-                          "chat/flow.py asks about the draft only when the parser refuses)", strict=True)
 def test_talk_at_the_guardian_step_is_not_saved_as_the_guardian(reporter, db):
     say(reporter, MENU_REPORT_CHILD, "ด.ช. สมชาย ใจดี", "ไม่ทราบ", "อายุ 12", "ม.1", "45 หมู่ 1",
         "อยู่บ้าน ไม่ได้เรียน", "บ้านไกล/เดินทางลำบาก", "กศน")
@@ -389,9 +375,6 @@ def test_talk_at_the_guardian_step_is_not_saved_as_the_guardian(reporter, db):
     assert ASKED_ABOUT_DRAFT in asked["text"]
 
 
-@pytest.mark.xfail(reason="BUG: talk at a free-text note step is saved as the note: the อื่น ๆ details of the report "
-                          "(Case.situation_note) and a check-in's visit note (chat/flow.py free_text never checks "
-                          "looks_like_chat)", strict=True)
 def test_talk_at_a_note_step_is_not_saved_as_the_note(reporter, db, make_case):
     say(reporter, MENU_REPORT_CHILD, "ด.ช. สมชาย ใจดี", "ไม่ทราบ", "อายุ 12", "ม.1", "45 หมู่ 1", "อื่น ๆ")
     [asked] = say(reporter, "พรุ่งนี้ประชุมกี่โมง")
@@ -404,10 +387,6 @@ def test_talk_at_a_note_step_is_not_saved_as_the_note(reporter, db, make_case):
     assert ASKED_ABOUT_DRAFT in asked["text"]
 
 
-@pytest.mark.xfail(reason="BUG: the engine's own words typed (or a stale button: ยืนยันยกเลิก, ทำต่อ, พักไว้) when "
-                          "not asked are saved as answers: situation/reason 'อื่น ๆ: ยืนยันยกเลิก', guardian "
-                          "'ยืนยันยกเลิก' (chat/flow.py continue_flow treats them as answers unless ASKED_KEY is set)",
-                   strict=True)
 def test_the_engines_own_words_are_never_saved_as_answers(reporter, db):
     say(reporter, MENU_REPORT_CHILD, "ด.ช. สมชาย ใจดี", "ไม่ทราบ", "อายุ 12", "ม.1", "45 หมู่ 1")
     say(reporter, CONFIRM_CANCEL, "บ้านไกล/เดินทางลำบาก", "กศน", PAUSE)
@@ -431,10 +410,6 @@ def test_a_draft_put_aside_leaves_the_menu_working_and_resumes_naming_the_child(
     assert draft(db, reporter)["birth"]["age"] == 12 and draft(db, reporter)["national_id"] == ID
 
 
-@pytest.mark.xfail(reason="BUG (data mixed): a one-message report about ANOTHER child, sent while a draft is put "
-                          "aside, is fed into the paused draft: ด.ญ.มะลิ's age 9, village and reason land in "
-                          "ด.ช.สมชาย's report and her name is silently dropped (handlers/report_child.py "
-                          "report_in_one_message continues the paused draft with the message)", strict=True)
 def test_a_one_message_report_while_a_draft_is_paused_does_not_mix_two_children(reporter, db):
     say(reporter, MENU_REPORT_CHILD, "ด.ช. สมชาย ใจดี", ID, "สวัสดีครับ", PAUSE)
     reply = say(reporter, "ด.ญ.มะลิ ชื่นใจ อายุ 9 ขวบ หมู่ 2 ไม่ได้เรียนเพราะบ้านไกล")
@@ -443,16 +418,12 @@ def test_a_one_message_report_while_a_draft_is_paused_does_not_mix_two_children(
     assert not mixed, shown(reply)
 
 
-@pytest.mark.xfail(reason="BUG (data lost): tapping เช็กอิน on a child's card while a report draft is open or put "
-                          "aside replaces the draft without a word (chat/flow.py start deletes any conversation; "
-                          "handlers/act_on_case.py start_case_flow)", strict=True)
-def test_a_check_in_does_not_silently_throw_away_a_paused_report(reporter, db, make_case):
+def test_a_check_in_says_it_replaces_a_paused_report(reporter, db, make_case):
     case_id = make_case("40010201", status="to_find")
     say(reporter, MENU_REPORT_CHILD, "ด.ช. สมชาย ใจดี", ID, "สวัสดีครับ", PAUSE)
-    tap(reporter, f"action=checkin&case={case_id}")
-    say(reporter, "ยกเลิก")
-    resumed = shown(say(reporter, MENU_REPORT_CHILD))
-    assert "ท่านมีแจ้งพบ เด็กชาย สมชาย ใจดี" in resumed and draft(db, reporter).get("national_id") == ID
+    # One draft at a time: the report put aside gives way to the check-in, and the reporter is told so.
+    told = shown(tap(reporter, f"action=checkin&case={case_id}"))
+    assert "ยกเลิกแจ้งพบ เด็กชาย สมชาย ใจดี ที่ค้างไว้แล้ว" in told and "ผลการติดตาม" in told
 
 
 def test_a_reminder_of_a_paused_draft_can_be_answered(reporter, db, app):
@@ -467,18 +438,12 @@ def test_a_reminder_of_a_paused_draft_can_be_answered(reporter, db, app):
     assert "หมู่บ้านใด" in village["text"] and draft(db, reporter)["birth"]["age"] == 12
 
 
-@pytest.mark.xfail(reason="BUG (minor): 'พักไว้' typed before the bot offers it is refused as an answer ('ไม่เข้าใจ "
-                          "“พักไว้” กรุณาพิมพ์วันเกิด') although the bot taught the word (chat/flow.py continue_flow "
-                          "takes PAUSE only after _ask_about_draft)", strict=True)
 def test_pause_typed_at_any_step_puts_the_draft_aside(reporter, db):
     say(reporter, MENU_REPORT_CHILD, "ด.ช. สมชาย ใจดี", ID)
     [paused] = say(reporter, PAUSE)
     assert "พักรายการไว้แล้ว" in paused["text"]
 
 
-@pytest.mark.xfail(reason="BUG (minor): a check-in draft is not named: 'มีรายการที่กรอก ค้างอยู่' / 'ยกเลิกรายการที่"
-                          "กรอก ใช่ไหม' instead of the child's name (handlers/check_in.py checkin_flow has no "
-                          "describe)", strict=True)
 def test_talk_in_a_check_in_names_the_child(reporter, db, make_case):
     case_id = make_case("40010201", status="to_find", first_name="บุญมา", last_name="ทองดี")
     tap(reporter, f"action=checkin&case={case_id}")
@@ -487,9 +452,6 @@ def test_talk_in_a_check_in_names_the_child(reporter, db, make_case):
     assert "บุญมา" in asked["text"]
 
 
-@pytest.mark.xfail(reason="BUG: after 'พักไว้' in a check-in, tapping เช็กอิน again (the pause notice says to choose "
-                          "the same menu again) starts over at the outcome question, losing the answers "
-                          "(handlers/act_on_case.py start_case_flow does not resume)", strict=True)
 def test_a_paused_check_in_resumes_from_the_same_button(reporter, db, make_case):
     case_id = make_case("40010201", status="to_find")
     tap(reporter, f"action=checkin&case={case_id}")
@@ -569,9 +531,6 @@ def test_typed_answers_at_list_steps(reporter, db):
         "other", "บวชเณรอยู่ที่วัดประจำหมู่บ้าน", "other", "ต้องไปช่วยงานวัดทุกวัน", "vocational")
 
 
-@pytest.mark.xfail(reason="BUG: at a list step that allows อื่น ๆ, a message that only restates the child (a re-sent "
-                          "report) is kept as 'อื่น ๆ: ด.ช.สมชาย ใจดี อายุ 12 หมู่ 1' (handlers/report_child.py "
-                          "choose_from keeps any ≥2 letters as the note)", strict=True)
 def test_a_resent_report_at_a_list_step_is_not_kept_as_other(reporter, db):
     say(reporter, MENU_REPORT_CHILD, "ด.ช. สมชาย ใจดี", "ไม่ทราบ", "อายุ 12", "ม.1", "45 หมู่ 1")
     say(reporter, "ด.ช.สมชาย ใจดี อายุ 12 หมู่ 1")
@@ -622,10 +581,6 @@ def test_another_districts_id_in_one_message_reveals_nothing_of_that_case(report
         assert session.get(Case, case_id).guardian_phone == "0899999999" and len(cases(db)) == 1
 
 
-@pytest.mark.xfail(reason="BUG: a one-message report whose name, birth date and village match a case in scope is not "
-                          "told at once: the match is found (_match) but the ID question comes first, and "
-                          "'ไม่ใช่คนเดียวกัน' typed there is read as a bad ID (handlers/report_child.py "
-                          "report_in_one_message: flow.start asks national_id before same_case)", strict=True)
 def test_a_one_message_report_matching_name_birth_and_village_is_told_at_once(reporter, db, make_case):
     make_case("40010202", status="to_find", first_name="สมศรี", last_name="มีสุข", birth_date=date(2012, 3, 15))
     reply = say(reporter, "ด.ญ.สมศรี มีสุข เกิด 15/3/2555 หมู่ 2 ยากจน")
