@@ -86,7 +86,7 @@ from domain import access, audit, duplicates
 from domain.access import REPORTERS, in_scope, refusal, scope_label
 from domain.ownership import own_by_default
 from domain.recipients import new_case_recipients
-from domain.report_text import Known, Option, looks_like_report, match_option, match_village, parse_report
+from domain.report_text import Known, Option, Parsed, looks_like_report, match_option, match_village, parse_report
 from domain.small_talk import looks_like_chat
 from domain.thai import InvalidInput, fit_text, quote, to_ascii_digits
 from domain.thai_dates import format_thai_date, now_bangkok, parse_birth
@@ -434,7 +434,7 @@ def understand(answer: Answer, data: dict) -> dict[str, Any]:
     nothing: which one the reporter meant cannot be told."""
     if answer.kind == "location":
         return {"home": read_home(answer, data)}
-    parsed = parse_report(text_of(answer), known_of(data))
+    parsed = read_message(answer.ctx, text_of(answer), data)
     if "name" not in parsed.fields and set(parsed.fields) <= {"title"}:
         return {}  # a title alone is a name typed short ("ด.ช."): the name step explains what is missing
     # Several children: the first one's facts (recap says the others come next).
@@ -444,6 +444,17 @@ def understand(answer: Answer, data: dict) -> dict[str, Any]:
 # The answers that say who the child is: filled from a message, they are looked up as the steps asking
 # them would (looking), so a child already on file is told at once however the report was written.
 IDENTITY = {"name", "national_id", "birth", "village"}
+
+
+def read_message(ctx: Context, said: str, data: dict) -> Parsed:
+    """domain.report_text's reading of a message, less the reporter's own phone (a village head often
+    signs with it): it is not the guardian's."""
+    parsed = parse_report(said, known_of(data))
+    guardian = parsed.fields.get("guardian")
+    if guardian and ctx.user.phone and guardian.get("phone") == ctx.user.phone:
+        others = {key: value for key, value in parsed.fields.items() if key != "guardian"}
+        parsed.fields = {**others, "guardian": {**guardian, "phone": None}} if guardian.get("name") else others
+    return parsed
 
 
 def with_match(ctx: Context, data: dict, fields: dict[str, Any]) -> dict[str, Any]:
@@ -1072,7 +1083,7 @@ def report_in_one_message(ctx: Context) -> Reply:
         draft.data = {key: value for key, value in draft.data.items() if key != flow.PAUSED_KEY}
         return flow.continue_flow(ctx)
     data = new_report(ctx)
-    parsed = parse_report(ctx.text, known_of(data))
+    parsed = read_message(ctx, ctx.text, data)
     data.update(with_match(ctx, data, parsed.fields), _filled=sorted(parsed.fields), _children=parsed.children)
     # A child already on file is asked about first, before the questions the message left open.
     at = SAME_CASE if exact_match(data) else None
