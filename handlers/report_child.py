@@ -250,8 +250,16 @@ def read_name(text: str) -> dict | Fill:
     return Fill(answer, {"title": name.title}) if name.title else answer
 
 
-def read_title(text: str) -> str:
+def read_title(text: str) -> str | None:
+    """A title, typed alone or with the name again ("ด.ช. สมชาย ใจดี"); "ไม่ทราบ" as the skip button."""
+    if text in NO_ID_WORDS | {UNKNOWN}:
+        return None
     title = parse_title(text)
+    if title is None:
+        try:
+            title = parse_person_name(text).title
+        except InvalidInput:
+            title = None
     if title is None:
         raise InvalidInput("กรุณาเลือกคำนำหน้าจากปุ่มด้านล่างค่ะ")
     return title

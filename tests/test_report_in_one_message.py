@@ -170,3 +170,11 @@ def test_a_village_typed_in_latin_letters_or_short_is_taken(reporter, db):
 def areas_named(db, name: str) -> int:
     with db.transaction() as session:
         return session.scalar(select(Area.id).where(Area.name == name))
+
+
+@pytest.mark.parametrize("typed, title", [("ด.ช. สมชาย ใจดี", "เด็กชาย"), ("ไม่ทราบ", None), ("ด.ญ.", "เด็กหญิง")])
+def test_the_title_question_takes_the_name_typed_again_or_not_known(reporter, db, typed, title):
+    [asked] = walk(reporter, "สมชาย ใจดี")
+    assert "คำนำหน้า" in asked["text"]
+    [after] = reporter.says(typed)
+    assert "เลขประจำตัวประชาชน" in after["text"] and draft(db, reporter).data["title"] == title
