@@ -102,10 +102,9 @@ _NOT_THE_GUARDIANS_PHONE = re.compile(rf"(?:{_SENDER}|ผม|ดิฉัน|ห
 _SENDERS_NAME_BEFORE = re.compile(rf"{_SENDER}\s*(?:ชื่อ)?\s*(?:{title_pattern(bare=True)})?\s*[{L}]+(?:\s[{L}]+)?\s*$")
 _SENDERS_NAME = re.compile(rf"{_SENDER}\s*(?:ชื่อ)?\s*[:：]?\s*$")  # before a name: not the guardian
 _SENDER_AFTER = re.compile(rf"[\s(:,]*(?:ของ|เบอร์|โทร)?\s*{_SENDER}")
-# Words just before an ID that say it is an adult's ("เลขบัตรแม่ …", "นางสมศรี เลขบัตร …"), unless a child
-# word comes after them ("แม่ให้เลขบัตรลูก …").
+# Words near an ID that say it is an adult's ("เลขบัตรแม่ …", "นางสมศรี เลขบัตร …"), or the child's after them.
 ADULT_WORDS = set(RELATIONS) | {"นาย", "นาง", "นางสาว"}
-CHILD_WORDS = {"เด็ก", "ลูก", "หลาน", "น้อง", "ด.ช.", "ด.ญ.", "เด็กชาย", "เด็กหญิง"}
+CHILD_WORDS = {"เด็ก", "ลูก", "หลาน", "น้อง", "เด็กชาย", "เด็กหญิง"}
 _BETWEEN = re.compile(r"(?:\s|ชื่อ|คือ|เป็น|คุณ|ของ|[:：,()])*$")  # between a relation and its name
 
 # ------------------------------------------------------------------ numbers
@@ -302,12 +301,20 @@ def _take_ids(raw: str) -> tuple[list[str], str]:
 
 
 def _adults_id(s: str, start: int, since: int) -> bool:
-    """Whether the words just before an ID (since the last number) name an adult after any child word."""
-    window = re.split(r"[0-9]", s[max(since, start - 30):start])[-1]
-    words = word_tokenize(window, keep_whitespace=False)
-    last = {word: n for n, word in enumerate(words)}
-    return max((n for w, n in last.items() if w in ADULT_WORDS), default=-1) > \
-        max((n for w, n in last.items() if w in CHILD_WORDS), default=-1)
+    """Whether the words just before an ID (since the last number) say it is an adult's: an adult after the
+    words for an ID ("เลขบัตรประชาชนของแม่", not when a child word follows: "…ของแม่ให้ลูก"), or right before
+    them or the ID ("แม่เลขบัตร", "นางสมศรี ใจดี เลขบัตร"; not "ช่วยแม่ทำนา เลขบัตร", the child's)."""
+    words = word_tokenize(re.split(r"[0-9]", s[max(since, start - 30):start])[-1], keep_whitespace=False)
+    said = [n for n, word in enumerate(words) if "เลข" in word or "บัตร" in word or word in ("ประจำตัว", "ประชาชน")]
+    first = said[-1] if said else len(words)
+    while first - 1 in said:
+        first -= 1
+    after = {word: n for n, word in enumerate(words[first:])}
+    if max((n for w, n in after.items() if w in ADULT_WORDS), default=-1) > \
+            max((n for w, n in after.items() if w in CHILD_WORDS), default=-1):
+        return True
+    before = words[:first]
+    return bool(before) and (before[-1] in ADULT_WORDS or any(w in ("นาย", "นาง", "นางสาว") for w in before[-4:]))
 
 
 def _take_phones(text: _Text) -> list[tuple[int, int, str]]:
