@@ -94,8 +94,17 @@ _NO_SURNAME = re.compile(rf"\s*(?:-|ไม่(?:ทราบ|รู้|มี)(?
 _RELATION_WORD = re.compile(f"(?:{'|'.join(sorted(RELATIONS, key=len, reverse=True))})\\s*")
 # Before "ชื่อ": the sender ("ผมชื่อ…") or no name at all ("ไม่มีชื่อในทะเบียน").
 _NOT_THE_CHILDS_NAME = re.compile(r"(?:ผม|ฉัน|หนู|กระผม|ไม่มี|ไม่ทราบ|ไม่รู้|ยังไม่มี)\s*$")
-# Before a phone number: it is the sender's or an official's, not the guardian's.
-_NOT_THE_GUARDIANS_PHONE = re.compile(r"(?:ผู้ใหญ่บ้าน|กำนัน|ผู้แจ้ง|ผู้ช่วย|ครู|ผม|ดิฉัน|หนู|อสม|อบต)\.?\s*$")
+# Someone who is not the guardian: the sender or an official; a short word not inside another ("ชื่อสมศรี").
+_SENDER = rf"(?:ผู้ใหญ่บ้าน|กำนัน|ผู้แจ้ง|ผู้ช่วย|(?:(?<![{L}])|(?<=เบอร์)|(?<=โทร)|(?<=ของ))(?:ครู|อสม|อบต))\.?"
+# Before a phone number, right before or before a name ("ผู้แจ้ง นายมานะ ดีมาก 08…"), or right after it
+# ("08… (ผู้ใหญ่บ้าน)"): it is the sender's or an official's, not the guardian's.
+_NOT_THE_GUARDIANS_PHONE = re.compile(rf"(?:{_SENDER}|ผม|ดิฉัน|หนู)\s*$")
+_SENDERS_NAME_BEFORE = re.compile(rf"{_SENDER}\s*(?:ชื่อ)?\s*(?:{title_pattern(bare=True)})?\s*[{L}]+(?:\s[{L}]+)?\s*$")
+_SENDERS_NAME = re.compile(rf"{_SENDER}\s*(?:ชื่อ)?\s*[:：]?\s*$")  # before a name: not the guardian
+_SENDER_AFTER = re.compile(rf"[\s(:,]*(?:ของ|เบอร์|โทร)?\s*{_SENDER}")
+# Words near an ID that say it is an adult's ("เลขบัตรแม่ …", "นางสมศรี เลขบัตร …"), or the child's after them.
+ADULT_WORDS = set(RELATIONS) | {"นาย", "นาง", "นางสาว"}
+CHILD_WORDS = {"เด็ก", "ลูก", "หลาน", "น้อง", "เด็กชาย", "เด็กหญิง"}
 _BETWEEN = re.compile(r"(?:\s|ชื่อ|คือ|เป็น|คุณ|ของ|[:：,()])*$")  # between a relation and its name
 
 # ------------------------------------------------------------------ numbers
@@ -118,6 +127,9 @@ _AGE = re.compile(r"อายุ\s*(?:ประมาณ|ราว\s*ๆ?)?\s*(\
 # "เด็กไม่ได้เรียน 3 คน", "สองพี่น้อง", "ทั้ง 2 คน"; not ลูก or น้อง ("แม่มีลูก 3 คน", "ดูแลน้อง 2 คน" are
 # about the family).
 _COUNT = re.compile(r"(?:เด็ก|พี่น้อง)[^|\d]{0,20}?(\d)\s*คน|(\d)\s*พี่น้อง|ทั้ง\s*(\d)\s*คน")
+# Before an age, an adult's title and name ("พี่ชาย นายสมหมาย ใจดี อายุ 20"), or a relation and a name
+# ("แม่ชื่อสมศรี อายุ 35"): the adult's age.
+_NAME_BEFORE = re.compile(rf"(?<![{L}])({title_pattern(bare=True)})?\s*(?:ชื่อ\s*)?[{L}]+(?:\s[{L}]+)?\s*$")
 _AGE_AFTER_NAME = re.compile(r"\s*(\d{1,2})\s*(?:ปี|ขวบ)")  # "ด.ช.วินัย มั่นคง 13 ปี"
 
 # ------------------------------------------------------------------ home and village
@@ -125,7 +137,7 @@ _AGE_AFTER_NAME = re.compile(r"\s*(\d{1,2})\s*(?:ปี|ขวบ)")  # "ด.ช
 _MOO = re.compile(rf"(?:หม[ูุ]่?\s*(?:ที่)?|ม\s*\.|(?<![{L}])ม)\s*(\d{{1,2}})(?![\d/])")  # หมุ่: a typo
 _GRADE = re.compile(r"(?:ชั้น|จบ|เรียน|ออก|ถึง|ตอน|ระดับ|เทอม|ป\.\d+\s*[-–]?)\s*$")  # ม.3 the class, not หมู่ 3
 _HOUSE = re.compile(r"(?:บ้าน\s*เลข\s*ที่?|เลข\s*ที่|บ้าน|(?<![\d/]))\s*(\d{1,4}(?:\s*/\s*\d{1,4})?)(?![\d/])")
-_YEAR_BEFORE = re.compile(r"(?:ปี|ศ\s*\.?)\s*$")
+_YEAR_BEFORE = re.compile(rf"(?:ปี|ศ\s*\.?|เกิด|(?<![{L}])[มป]\s*\.|ชั้น)\s*$")  # a year, or a class: ม.2
 _VILLAGE_MOO = re.compile(r"(?:หมู่(?:ที่)?|ม\.)\s*([0-9๐-๙]+)\s*$")
 _VILLAGE_WORD = re.compile(r"^(?:หมู่บ้าน|บ้าน|บ\.)\s*")
 _LETTERS = re.compile(f"[{L}]+")  # a soundex match is a whole word: lk82 codes only a name's first sounds
@@ -144,6 +156,11 @@ _ADULT_SUBJECT = re.compile(r"((?:พ่อเลี้ยง|แม่เลี
                             r"(?:ไป|ก็|ต้อง|เคย)?~?$")
 # "ช่วยพ่อทำนา", "ถูกพ่อเลี้ยงทำร้าย": the child works or is hurt, not the father; "ยายที่ป่วย" is grandma.
 _CHILD_DOES = re.compile(r"(?:ช่วย|กับ|ดูแล|เลี้ยง|ตาม|ของ|ถูก|โดน)~?$")
+# A keyword that is done to someone ("พ่อเลี้ยงทำร้าย"): the adult before it is the doer, the child the one hurt.
+_DONE_TO = re.compile("ทำร้าย|ตี|ทุบ|ทารุณ|ล่วงละเมิด|ข่มขืน|ทอดทิ้ง|ทิ้ง")
+# "โดนพ่อตี": the doer between โดน/ถูก and the act, taken out so "โดนตี" is read.
+_BY_ADULT = re.compile("(ถูก|โดน)(?:พ่อเลี้ยง|แม่เลี้ยง|พ่อ|แม่|ลุง|ป้า|น้า|อา|ปู่|ย่า|ตา|ยาย|พี่)+"
+                       "(?=ตี|ทุบ|ทำร้าย|ทารุณ)")
 
 
 def compact(text: str) -> str:
@@ -171,7 +188,8 @@ def _chosen(said: str, lists: Mapping[str, Sequence[Option]]) -> dict[str, set[s
         for option in options:
             for key in _keys(option):
                 spans += [(found.start(), found.end(), (list_name, option.code))
-                          for found in re.finditer(re.escape(key), said) if not _not_so(_before(said, found.start()))]
+                          for found in re.finditer(re.escape(key), said)
+                          if not _not_so(_before(said, found.start()), _DONE_TO.match(key) is not None)]
     spans.sort()
     starts, longest = [span[0] for span in spans], max((e - s for s, e, _ in spans), default=0)
     chosen: dict[str, set[str]] = {list_name: set() for list_name in lists}
@@ -183,10 +201,11 @@ def _chosen(said: str, lists: Mapping[str, Sequence[Option]]) -> dict[str, set[s
     return chosen
 
 
-def _not_so(before: str) -> bool:
+def _not_so(before: str, done_to: bool = False) -> bool:
     """Whether the words before a keyword deny it ("ไม่ได้ทำงาน") or say it of an adult ("แม่ป่วย", "ยายที่
-    ป่วย"; not "ช่วยพ่อทำนา" nor "ถูกพ่อเลี้ยงทำร้าย", which are the child's)."""
-    adult = _ADULT_SUBJECT.search(before)
+    ป่วย"; not "ช่วยพ่อทำนา" nor "ถูกพ่อเลี้ยงทำร้าย", which are the child's, nor "พ่อเลี้ยงทำร้าย", an act
+    `done_to` the child by the adult)."""
+    adult = None if done_to else _ADULT_SUBJECT.search(before)
     return bool(_NEGATED.search(before) or (adult and (adult[2] or not _CHILD_DOES.search(before[:adult.start()]))))
 
 
@@ -255,7 +274,8 @@ def _number(m: re.Match) -> str:
 
 def _take_ids(raw: str) -> tuple[list[str], str]:
     """National IDs with a valid check digit, each the 13 digits of whole groups of one run as typed
-    (a group shaped like a phone number is never part of one), each replaced by _ID_MARK."""
+    (a group shaped like a phone number is never part of one), each replaced by _ID_MARK; an adult's
+    (_adults_id) is masked and not returned: it is neither the child's nor another child."""
     found: list[tuple[int, int, str]] = []
     digits = to_ascii_digits(raw)  # one character for one: positions stay
     for run in _DIGIT_RUN.finditer(digits):
@@ -274,9 +294,27 @@ def _take_ids(raw: str) -> tuple[list[str], str]:
                 found.append((start, end, parse_national_id("".join(g[0] for g in window))))
             except InvalidInput:
                 continue
-    for start, end, _ in reversed(found):
-        raw = f"{raw[:start]} {_ID_MARK} {raw[end:]}"
-    return [value for _, _, value in found], raw
+    adults = [_adults_id(digits, start, found[n - 1][1] if n else 0) for n, (start, _, _) in enumerate(found)]
+    for (start, end, _), adult in zip(reversed(found), reversed(adults)):
+        raw = f"{raw[:start]} {MASK if adult else _ID_MARK} {raw[end:]}"
+    return [value for (_, _, value), adult in zip(found, adults) if not adult], raw
+
+
+def _adults_id(s: str, start: int, since: int) -> bool:
+    """Whether the words just before an ID (since the last number) say it is an adult's: an adult after the
+    words for an ID ("เลขบัตรประชาชนของแม่", not when a child word follows: "…ของแม่ให้ลูก"), or right before
+    them or the ID ("แม่เลขบัตร", "นางสมศรี ใจดี เลขบัตร"; not "ช่วยแม่ทำนา เลขบัตร", the child's)."""
+    words = word_tokenize(re.split(r"[0-9]", s[max(since, start - 30):start])[-1], keep_whitespace=False)
+    said = [n for n, word in enumerate(words) if "เลข" in word or "บัตร" in word or word in ("ประจำตัว", "ประชาชน")]
+    first = said[-1] if said else len(words)
+    while first - 1 in said:
+        first -= 1
+    after = {word: n for n, word in enumerate(words[first:])}
+    if max((n for w, n in after.items() if w in ADULT_WORDS), default=-1) > \
+            max((n for w, n in after.items() if w in CHILD_WORDS), default=-1):
+        return True
+    before = words[:first]
+    return bool(before) and (before[-1] in ADULT_WORDS or any(w in ("นาย", "นาง", "นางสาว") for w in before[-4:]))
 
 
 def _take_phones(text: _Text) -> list[tuple[int, int, str]]:
@@ -284,7 +322,10 @@ def _take_phones(text: _Text) -> list[tuple[int, int, str]]:
     not one said to be the sender's or an official's ("เบอร์ผู้ใหญ่บ้าน 08…")."""
     phones = []
     for run in _PHONE_RUN.finditer(text.s):
-        if _NOT_THE_GUARDIANS_PHONE.search(_PHONE_WORDS.sub("", _before(text.s, run.start()))):
+        before = _PHONE_WORDS.sub("", _before(text.s, run.start()))
+        if _NOT_THE_GUARDIANS_PHONE.search(before) or _SENDER_AFTER.match(text.s, run.end()) or (
+                (sender := _SENDERS_NAME_BEFORE.search(before))
+                and not any(word in RELATIONS for word in word_tokenize(sender[0], keep_whitespace=False))):
             continue
         groups, i = list(_GROUP.finditer(run[0])), 0
         while i < len(groups):
@@ -320,7 +361,7 @@ def _take_births(text: _Text, today: date) -> list[tuple[int, dict]]:
         text.take(m.start(), m.end())
         pos = m.end()
     for m in _AGE.finditer(text.s):
-        if _relation_before(text.s, m.start()):
+        if _relation_before(text.s, m.start()) or _adult_named_before(text.s, m.start()):
             continue
         try:
             birth = parse_birth(m[1] or m[2], today=today)
@@ -329,6 +370,18 @@ def _take_births(text: _Text, today: date) -> list[tuple[int, dict]]:
         births.append((m.start(), {"date": None, "age": birth.age_years}))
         text.take(m.start(), m.end())
     return sorted(births, key=lambda b: b[0])
+
+
+def _adult_named_before(s: str, pos: int) -> bool:
+    """Whether a relation word and a name, or an adult's title and name in a text with a child's title in it
+    (else "นายสมศักดิ์ อายุ 17" may be the young man reported), come just before `pos`."""
+    name = _NAME_BEFORE.search(_before(s, pos))
+    if name is None:
+        return False
+    if name[1]:
+        return parse_title(name[1]) not in CHILD_TITLES and not _OFFICE.match(name[0], name.start(1) - name.start()) \
+            and any(parse_title(m[0]) in CHILD_TITLES for m in _TITLE.finditer(s))
+    return _relation_before(s, pos - len(name[0])) is not None
 
 
 def _relation_before(s: str, pos: int) -> str | None:
@@ -349,14 +402,20 @@ def _relation_after(s: str, pos: int) -> str | None:
 
 def _take_home(text: _Text) -> tuple[str | None, list[int]]:
     """The address as typed ("45 หมู่ 3", "12/1 ม.5") when a house number is given, and the
-    หมู่ numbers said (ม.3 after ชั้น or จบ is a class)."""
+    หมู่ numbers said (ม.3 after ชั้น or จบ, or with หมู่ written out, is a class)."""
     s = text.s
     moos = [m for m in _MOO.finditer(s) if not (m[0].startswith("ม") and _GRADE.search(_before(s, m.start())))]
+    if any(moo[0].startswith("ห") for moo in moos):  # "ม.2 หมู่ 1": หมู่ written out, ม.2 is the class
+        classes = [moo for moo in moos if moo[0].startswith("ม")]
+        moos = [moo for moo in moos if moo not in classes]
+        for grade in classes:
+            text.take(grade.start(), grade.end())
     address = None
     for house in _HOUSE.finditer(s):
         after = next((moo for moo in moos if moo.start() >= house.end() and not s[house.end():moo.start()].strip()),
                      None)
-        if not (house[0][0] in "บเ" or after) or _YEAR_BEFORE.search(_before(s, house.start())):
+        if not (house[0][0] in "บเ" or after) or _YEAR_BEFORE.search(_before(s, house.start())) \
+                or ("เลข" not in house[0] and _a_year(house[1])):
             continue  # a house number is "บ้านเลขที่ 45", "เลขที่ 45", "บ้าน 45" or "45 หมู่ 3"; not "ปี 2555 ม.3"
         moo = after or (moos[0] if len(moos) == 1 else None)
         address = " ".join(house[1].split())
@@ -366,6 +425,11 @@ def _take_home(text: _Text) -> tuple[str | None, list[int]]:
     for moo in moos:
         text.take(moo.start(), moo.end())
     return address and address[:100], [int(moo[1]) for moo in moos]
+
+
+def _a_year(number: str) -> bool:
+    """A plausible birth year, พ.ศ. or ค.ศ.: "2555 หมู่ 2" is not a house number unless "บ้านเลขที่"."""
+    return number.isdigit() and len(number) == 4 and (2540 <= int(number) <= 2570 or 1997 <= int(number) <= 2027)
 
 
 def _core(name: str) -> str:
@@ -465,8 +529,10 @@ def _name_at(s: str, pos: int, keywords: set[str]) -> tuple[str | None, str | No
 
 def _people(text: _Text, keywords: set[str]) -> list[_Person]:
     """Everyone named: after a title, "ชื่อ", or "น้อง" or a relation word followed by a known given name,
-    or a known name opening the message. A guardian when a relation word comes first, or when an adult's
-    title follows a child; a child's title alone ("พบเด็กชายอายุ 12") is a child too."""
+    or a known name opening the message. A guardian when a relation word comes first, or an adult's title
+    with a child before it or a child's title anywhere ("นางสมศรี … แจ้งว่า ด.ช.ก้อง"); one with a child's title
+    never is, the relation before it is the adult's before ("นายสมหมาย เป็นพ่อของ ด.ช.ก้อง"). The sender or
+    an official ("ผู้แจ้ง นายมานะ") is left out. A child's title alone ("พบเด็กชายอายุ 12") is a child too."""
     s, found = text.s, []
     for m in _TITLE.finditer(s):
         if _OFFICE.match(s, m.start()):
@@ -486,13 +552,22 @@ def _people(text: _Text, keywords: set[str]) -> list[_Person]:
         if first in FIRST_NAMES and _relation_before(s, m.end()):  # a whole word: ตา, not ตาม
             found.append(_Person(m.end(), end, None, first, last))
     found.sort(key=lambda p: (p.start, -p.end))
+    titled_child = any(p.title and parse_title(p.title) in CHILD_TITLES for p in found)
     people: list[_Person] = []
     for person in found:
         if people and person.start < people[-1].end:
             continue
+        if _SENDERS_NAME.search(_before(s, person.start)):
+            text.take(person.start, person.end)
+            continue
         relation = _relation_before(s, person.start)
-        adult = person.title is not None and parse_title(person.title) not in CHILD_TITLES
-        person.guardian = relation is not None or (adult and any(not p.guardian for p in people))
+        child = person.title is not None and parse_title(person.title) in CHILD_TITLES
+        adult = person.title is not None and not child
+        if child and relation is not None:
+            if people and people[-1].guardian and people[-1].relation is None:
+                people[-1].relation = RELATIONS.get(relation)
+            relation = None
+        person.guardian = relation is not None or (adult and (titled_child or any(not p.guardian for p in people)))
         person.relation = RELATIONS.get(relation or "")
         people.append(person)
     if not any(not p.guardian for p in people):
@@ -573,7 +648,7 @@ def parse_report(text: str, known: Known) -> Parsed:
         fields["village"] = village
     if address:
         fields["home"] = {"address": address}
-    said = _phrases(read.s[:end])
+    said = _BY_ADULT.sub(r"\1", _phrases(read.s[:end]))
     lists = {list_name: [option for option in options if option.code != OTHER]
              for list_name, options in known.lists.items()}
     for list_name, codes in _chosen(said, lists).items():

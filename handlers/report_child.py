@@ -466,9 +466,12 @@ def read_message(ctx: Context, said: str, data: dict) -> Parsed:
 
 
 def with_match(ctx: Context, data: dict, fields: dict[str, Any]) -> dict[str, Any]:
-    if "case" in data or not fields.keys() & IDENTITY:
+    """`fields` with the case they show the child already has, when they say who the child is for the
+    first time (answers already given, and a report already adding to a case, are not looked up again)."""
+    new = {name: value for name, value in fields.items() if name in IDENTITY and name not in data}
+    if "case" in data or adding(data) or not new:
         return fields
-    return {**fields, "_match": find_match(ctx, {**data, **fields}), "_recheck": None}
+    return {**fields, "_match": find_match(ctx, {**data, **new}), "_recheck": None}
 
 
 def describe_draft(data: dict) -> str:

@@ -200,9 +200,6 @@ def test_the_whole_report_as_the_first_answer_of_the_form_asks_only_the_photo(re
     assert "รูปถ่าย" in reply[-1]["text"] and "คำนำหน้า" not in reply[-1]["text"]
 
 
-@pytest.mark.xfail(reason="BUG: an adult named first (the mother, with นาง/นาย) is taken as the child and the real "
-                          "child as a second child or as the guardian (domain/report_text.py _people: an adult title "
-                          "is a guardian only when a child came before it)", strict=True)
 @pytest.mark.parametrize("message", [
     "นางสมศรี ใจดี อายุ 45 ปี แจ้งว่า ด.ช.ก้อง ใจดี ลูกชาย ไม่ได้เรียน หมู่ 1",
     "นายสมหมาย ใจดี เป็นพ่อของ ด.ช.ก้อง ใจดี อายุ 12 หมู่ 1",
@@ -215,9 +212,6 @@ def test_a_parent_named_before_the_child_is_not_taken_for_the_child(reporter, db
     assert "ก้อง" not in ((data.get("guardian") or {}).get("name") or "")
 
 
-@pytest.mark.xfail(reason="BUG: an adult relative's age is taken as the child's (or counts a second child): the age "
-                          "follows the relative's name, not the relation word (domain/report_text.py _take_births "
-                          "checks only _relation_before the age)", strict=True)
 @pytest.mark.parametrize("message", [
     "ด.ช.สมชาย ใจดี หมู่ 2 พี่ชาย นายสมหมาย ใจดี อายุ 20",
     "ด.ช.สมชาย ใจดี หมู่ 2 อยู่กับ นางบัว ใจดี อายุ 17",
@@ -230,9 +224,6 @@ def test_an_adults_age_is_not_the_childs(reporter, db, message):
     assert (data.get("birth") or {}).get("age") in (None, 12)
 
 
-@pytest.mark.xfail(reason="BUG: a parent's national ID ('เลขบัตรแม่ …') is taken as the child's, and a child's and "
-                          "a mother's ID together count as two children (domain/report_text.py _take_ids/_children "
-                          "ignore the relation word before the ID)", strict=True)
 @pytest.mark.parametrize("message", [
     f"ด.ช.สมชาย ใจดี อายุ 12 หมู่ 2 เลขบัตรแม่ {OTHER_ID}",
     f"ด.ช.สมชาย ใจดี อายุ 12 หมู่ 2 เลขบัตรประชาชนของแม่ {OTHER_ID}",
@@ -244,9 +235,6 @@ def test_a_parents_national_id_is_not_the_childs(reporter, db, message):
     assert data.get("national_id") in (None, ID) and "มีเด็ก 2 คน" not in shown(reply)
 
 
-@pytest.mark.xfail(reason="BUG: a birth year or a class (ม.2 = มัธยม 2) is taken as the house number: 'เกิด 2555 หมู่ 2' "
-                          "gives the address '2555 หมู่ 2' (domain/report_text.py _take_home: _YEAR_BEFORE knows only "
-                          "ปี/ศ., _GRADE needs ชั้น/จบ before ม.)", strict=True)
 @pytest.mark.parametrize("message", [
     "ด.ญ.ก้อย สายดี เกิด 2555 หมู่ 2",
     "ด.ช.สมชาย ใจดี 2012 หมู่ 2",
@@ -257,25 +245,16 @@ def test_a_year_or_a_class_is_not_a_house_number(reporter, db, message):
     assert "home" not in draft(db, reporter)
 
 
-PHONE_NOT_THE_GUARDIANS = pytest.mark.xfail(
-    reason="BUG: a phone said to be the village head's or the reporter's (after the number, or 'ผู้แจ้ง นายมานะ 08…') "
-           "is kept as the guardian's (domain/report_text.py _guardian / _NOT_THE_GUARDIANS_PHONE looks only just "
-           "before the number)", strict=True)
-
-
 @pytest.mark.parametrize("message", [
     f"ด.ช.ก้อง สายดี 10 ขวบ หมู่ 1 ติดต่อ {REPORTER_PHONE}",  # the reporter's own registered number
-    pytest.param("ด.ช.ก้อง สายดี 10 ขวบ หมู่ 1 โทร 0822222222 (ผู้ใหญ่บ้าน)", marks=PHONE_NOT_THE_GUARDIANS),
-    pytest.param("ด.ช.ก้อง สายดี 10 ขวบ หมู่ 1 ผู้แจ้ง นายมานะ ดีมาก 0822222222", marks=PHONE_NOT_THE_GUARDIANS),
+    "ด.ช.ก้อง สายดี 10 ขวบ หมู่ 1 โทร 0822222222 (ผู้ใหญ่บ้าน)",
+    "ด.ช.ก้อง สายดี 10 ขวบ หมู่ 1 ผู้แจ้ง นายมานะ ดีมาก 0822222222",
 ])
 def test_the_reporters_own_phone_is_not_the_guardians(reporter, db, message):
     say(reporter, message)
     assert draft(db, reporter).get("guardian") is None
 
 
-@pytest.mark.xfail(reason="BUG (safeguarding miss): 'พ่อเลี้ยงทำร้าย' / 'โดนพ่อตี' are not read as ถูกทำร้าย "
-                          "(an urgent reason): the adult-subject rule drops a keyword said of the adult who hurts "
-                          "the child (domain/report_text.py _not_so)", strict=True)
 def test_a_stepfather_hurting_the_child_reads_as_abuse(reporter, db):
     say(reporter, "ด.ญ.สมใจ ใจดี อายุ 15 ปี หมู่ 1 พ่อเลี้ยงทำร้าย")
     assert draft(db, reporter).get("reason") == "abuse"

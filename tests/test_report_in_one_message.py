@@ -13,7 +13,7 @@ from line.messages import MAX_LABEL, MAX_QUICK_REPLIES, MAX_TEXT
 from models import Area, Case, Conversation, User
 
 EVERYTHING = (f"ด.ช.สมชาย ใจดี เลขบัตร {ID} 12 ขวบ บ้านเลขที่ 45 หมู่ 1 ช่วยพ่อทำงานรับจ้าง "
-              "ที่บ้านยากจน อยากเรียน กศน. แม่ชื่อสมศรี 081-234-5678")
+              "ที่บ้านยากจน อยากเรียน กศน. แม่ชื่อสมศรี 089-123-4567")
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def cases(db) -> list[Case]:
 def test_a_whole_report_in_one_message_reaches_a_case_number_in_two_more_actions(reporter, db):
     recap, photo = within_limits(reporter.says(EVERYTHING))
     for shown in ("เด็กชาย สมชาย ใจดี", "1-XXXX-XXXXX-XX-8", "อายุ 12 ปี", "45 หมู่ 1", "บ้านสำราญ หมู่ที่ 1",
-                  "ทำงานหารายได้", "ยากจน", "สกร./กศน.", "สมศรี (แม่)", "081-234-5678"):
+                  "ทำงานหารายได้", "ยากจน", "สกร./กศน.", "สมศรี (แม่)", "089-123-4567"):
         assert shown in recap["text"], shown
     assert "รูปถ่าย" in photo["text"]  # the only gap: the photo, which has its own button
     [card] = within_limits(reporter.says("ไม่มีรูป"))
@@ -56,7 +56,7 @@ def test_a_whole_report_in_one_message_reaches_a_case_number_in_two_more_actions
     [case] = cases(db)
     assert (case.first_name, case.last_name, case.age_years, case.situation, case.reason, case.wants) == (
         "สมชาย", "ใจดี", 12, "working", "poverty", "non_formal")
-    assert case.guardian_phone == "0812345678" and case.guardian_name == "สมศรี (แม่)"
+    assert case.guardian_phone == "0891234567" and case.guardian_name == "สมศรี (แม่)"
     assert case.national_id == ID and case.address.startswith("45")
 
 
@@ -79,8 +79,8 @@ def test_a_message_with_gaps_asks_only_the_gaps(reporter, db):
 
 def test_an_answer_to_another_question_is_kept_and_the_open_one_asked_again(reporter, db):
     [name] = reporter.says(MENU_REPORT_CHILD)[-1:]
-    [again] = reporter.says("081-234-5678")  # a phone at the name step: the guardian's
-    assert "081-234-5678" in again["text"] and "ชื่อและนามสกุลของเด็ก" in again["text"]
+    [again] = reporter.says("089-123-4567")  # a phone at the name step: the guardian's
+    assert "089-123-4567" in again["text"] and "ชื่อและนามสกุลของเด็ก" in again["text"]
     reporter.says("ด.ช. สมชาย ใจดี")
     [again] = reporter.says("12 ขวบ")  # an age at the ID step
     assert "อายุ 12 ปี" in again["text"] and "เลขประจำตัวประชาชน" in again["text"]
@@ -94,7 +94,7 @@ def test_an_answer_to_another_question_is_kept_and_the_open_one_asked_again(repo
     reporter.says("ไม่มีรูป")
     reporter.says("ยืนยัน")
     [case] = cases(db)
-    assert case.guardian_phone == "0812345678" and case.age_years == 12 and case.latitude == 16.43
+    assert case.guardian_phone == "0891234567" and case.age_years == 12 and case.latitude == 16.43
 
 
 def test_typed_answers_at_button_steps_are_matched_or_kept_as_other(reporter, db):
