@@ -116,6 +116,11 @@ class Flow:
         those the flow goes through for the answers so far; None when there is only one to count."""
         if not step.numbered:
             return None
+        if data.get("_return_to"):
+            # Editing from the card: the step's place among all the form's questions that apply, the
+            # ones answered ahead included, so every edit counts the same N.
+            names = [s.name for s in self.steps if s.numbered and (s.applies(data) or s.name == step.name)]
+            return f"{names.index(step.name) + 1}/{len(names)}" if len(names) > 1 else None
         counted = {*trail, step.name, *self._path(data)}
         names = [s.name for s in self.steps if s.numbered and s.name in counted]
         if len(names) < 2:

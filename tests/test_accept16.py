@@ -303,9 +303,6 @@ def test_a_national_id_typed_at_the_home_step_is_not_the_address(reporter, db):
     assert "home" not in draft(db, reporter)
 
 
-@pytest.mark.xfail(reason="BUG (minor): step numbers while editing from the card are not sensible: after a "
-                          "one-message report, 'แก้ไข' → ชื่อ shows '1/3', then หมู่บ้าน '3/4', ผู้ปกครอง '4/5' "
-                          "(chat/flow.py Flow.number counts the trail of edits plus the open step)", strict=True)
 def test_step_numbers_while_editing_stay_the_same_count(reporter, db):
     say(reporter, "ด.ญ.มะลิ ชื่นใจ อายุ 9 ขวบ หมู่ 2 บ้านเลขที่ 7 ยากจน อยู่บ้านเฉยๆ อยากเรียน กศน แม่ 0891234567",
         "ไม่ทราบ", "ไม่มีรูป")
