@@ -12,7 +12,6 @@ from datetime import datetime
 
 from linebot.v3.messaging import (
     FlexBox,
-    FlexBubble,
     FlexButton,
     FlexComponent,
     FlexMessage,
@@ -29,7 +28,7 @@ from domain.menu_labels import MENU_EXPORT_REPORT
 from domain.summary import LEVEL_WORDS, Summary, deadline_progress, summarise
 from domain.thai_dates import format_thai_datetime
 from line import notices
-from line.messages import MAX_LABEL, quick_replies, text
+from line.messages import MAX_LABEL, area_bubble, quick_replies, text
 from models import STATUSES, User
 
 TITLE = "สรุปพื้นที่"
@@ -120,16 +119,7 @@ def summary_card(summary: Summary, label: str, as_of: str, overdue_days: int, pr
             label=DEADLINE_CARD_LABEL, displayText=DEADLINE_CARD_LABEL, data="action=deadline-card")))
     if up is not None:
         buttons.append(FlexButton(style="secondary", height="sm", action=up))
-    bubble = FlexBubble(
-        size="giga",
-        header=FlexBox(layout="vertical", contents=[
-            FlexText(text=TITLE, weight="bold", size="lg"),
-            FlexText(text=label, size="sm", wrap=True),
-            FlexText(text=f"ข้อมูล ณ {as_of}", size="xs", color=GREY),
-        ]),
-        body=FlexBox(layout="vertical", spacing="sm", contents=body),
-        footer=FlexBox(layout="vertical", spacing="sm", contents=buttons),
-    )
+    bubble = area_bubble(TITLE, label, as_of, body, buttons)
     alt = (f"{TITLE} {label}: ทั้งหมด {counts.total:,} คน ยังไม่พบตัว {counts.missing:,} คน "
            f"เกินกำหนด {counts.overdue:,} เรื่อง")
     return FlexMessage(alt_text=alt[:1500], contents=bubble)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from linebot.v3.messaging import (
     FlexBox,
-    FlexBubble,
     FlexButton,
     FlexComponent,
     FlexMessage,
@@ -30,7 +29,7 @@ from domain.deadlines import open_deadlines, organisations_of
 from domain.menu_labels import MENU_COPY_NUMBERS, MENU_EXPORT_FILE, MENU_MY_AREA_NUMBERS, MENU_OPEN_FORM
 from domain.thai_dates import format_thai_datetime
 from handlers.area_summary import area_in_scope
-from line.messages import flex, text
+from line.messages import area_bubble, flex, text
 
 ACTION = "numbers"
 TITLE = MENU_MY_AREA_NUMBERS
@@ -89,20 +88,9 @@ def numbers_card(numbers: AreaNumbers, label: str, as_of: str, choices: list, *,
     adds a button opening it."""
     rows: list[FlexComponent] = [_row(name, line_label, count) for name, line_label, count in numbers.lines()]
     rows.append(FlexText(text=REPORTED_NOTE, size="xs", color=GREY, wrap=True, margin="lg"))
-    footer = None
-    if form_link:
-        footer = FlexBox(layout="vertical", contents=[
-            FlexButton(style="primary", height="sm", action=URIAction(label=MENU_OPEN_FORM, uri=form_link))])
-    bubble = FlexBubble(
-        size="giga",
-        header=FlexBox(layout="vertical", contents=[
-            FlexText(text=TITLE, weight="bold", size="lg"),
-            FlexText(text=label, size="sm", wrap=True),
-            FlexText(text=f"ข้อมูล ณ {as_of}", size="xs", color=GREY),
-        ]),
-        body=FlexBox(layout="vertical", spacing="sm", contents=rows),
-        footer=footer,
-    )
+    footer = [FlexButton(style="primary", height="sm", action=URIAction(label=MENU_OPEN_FORM, uri=form_link))
+              ] if form_link else []
+    bubble = area_bubble(TITLE, label, as_of, rows, footer)
     alt = (f"{TITLE} {label}: ตามรายชื่อ {numbers['on_list']:,} คน ติดตามแล้ว {numbers['checked']:,} คน "
            f"ยังไม่ได้ติดตาม {numbers['unchecked']:,} คน")
     return flex(alt, bubble, *choices)

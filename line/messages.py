@@ -56,6 +56,22 @@ def card(title: str, rows: Sequence[tuple[str, str] | FlexComponent], buttons: S
     )
 
 
+def area_bubble(title: str, area: str, as_of: str, body: Sequence[FlexComponent],
+                footer: Sequence[FlexComponent] = ()) -> FlexBubble:
+    """A wide bubble of an area's figures ("สรุปพื้นที่", "ตัวเลขพื้นที่ของฉัน"): the title, the area and
+    when they were counted, the figures, and the buttons under them."""
+    return FlexBubble(
+        size="giga",
+        header=FlexBox(layout="vertical", contents=[
+            FlexText(text=title, weight="bold", size="lg"),
+            FlexText(text=area, size="sm", wrap=True),
+            FlexText(text=f"ข้อมูล ณ {as_of}", size="xs", color="#888888"),
+        ]),
+        body=FlexBox(layout="vertical", spacing="sm", contents=list(body)),
+        footer=FlexBox(layout="vertical", spacing="sm", contents=list(footer)) if footer else None,
+    )
+
+
 def flex(alt_text: str, contents: FlexBubble | Sequence[FlexBubble], *choices: str | Action) -> FlexMessage:
     """A Flex message of one bubble or a carousel of several, with quick replies."""
     if not isinstance(contents, FlexBubble):
