@@ -254,7 +254,7 @@ def continue_flow(ctx: Context) -> Reply:
     asked = convo.data.get(ASKED_KEY)
     convo.updated_at = ctx.now
     if asked:  # whatever comes next answers the engine's question, or is an answer as usual
-        convo.data = {key: value for key, value in convo.data.items() if key != ASKED_KEY}
+        _drop(convo, ASKED_KEY)
     # The engine's own words are never an answer, asked for or not (a stale button, typed ahead).
     confirmed = asked == "cancel" and said in (CONFIRM_CANCEL, CANCEL)
     if confirmed or said in (CANCEL, CONFIRM_CANCEL) and not _answered(flow, convo.data):
@@ -367,8 +367,19 @@ def resume(ctx: Context, note: str) -> Reply:
         ctx.session.delete(convo)
         return _cancelled(ctx, reason)
     convo.updated_at = ctx.now
-    convo.data = {key: value for key, value in convo.data.items() if key not in (PAUSED_KEY, ASKED_KEY)}
+    _drop(convo, PAUSED_KEY, ASKED_KEY)
     return _ask_again(FLOWS[convo.flow], convo, note)
+
+
+def answer_paused(ctx: Context) -> Reply:
+    """A message for a draft put aside, taken as its next answer (the draft is no longer aside)."""
+    _drop(conversation(ctx), PAUSED_KEY)
+    return continue_flow(ctx)
+
+
+def _drop(convo: Conversation, *keys: str) -> None:
+    """Take the engine's notes `keys` off the draft (assigned anew: the encrypted column saves only then)."""
+    convo.data = {key: value for key, value in convo.data.items() if key not in keys}
 
 
 def _ask_again(flow: Flow, convo: Conversation, note: str | None = None) -> list[Message]:
@@ -502,7 +513,7 @@ def remind_idle_drafts(db: Database, now: datetime) -> dict[str, int]:
                     continue
                 convo.reminded_at = now
                 # The reminder asks the open question: the answer to it must reach the flow again.
-                convo.data = {key: value for key, value in convo.data.items() if key not in (PAUSED_KEY, ASKED_KEY)}
+                _drop(convo, PAUSED_KEY, ASKED_KEY)
                 reminder = [text(flow.reminder), *_ask_again(flow, convo)]
                 # The open question may show the draft (a confirmation card); the unregistered can
                 # only be registering, which names no child.

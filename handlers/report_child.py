@@ -1091,8 +1091,7 @@ def report_in_one_message(ctx: Context) -> Reply:
         if named and draft.data.get("name") and named["first"] != draft.data["name"]["first"]:
             # Another child: not mixed into this draft, and this one not thrown away either.
             return flow.resume(ctx, ANOTHER_CHILD.format(draft=describe_draft(draft.data)))
-        draft.data = {key: value for key, value in draft.data.items() if key != flow.PAUSED_KEY}
-        return flow.continue_flow(ctx)
+        return flow.answer_paused(ctx)
     data = new_report(ctx)
     parsed = read_message(ctx, ctx.text, data)
     data.update(with_match(ctx, data, parsed.fields), _filled=sorted(parsed.fields), _children=parsed.children)
