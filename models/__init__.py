@@ -9,6 +9,7 @@ from models.case import (
     STATUSES,
     TO_FIND,
     TRANSITIONS,
+    WATCHED,
     Case,
     CaseElsewhere,
     CaseEvent,
@@ -38,10 +39,11 @@ from models.referral import OPEN_REFERRAL, REFERRAL_KINDS, REFERRAL_STATUSES, Re
 from models.scheduler_lease import SchedulerLease
 from models.step_deadline import FollowUpRound, StepDeadline, follow_up_days, step_deadlines
 from models.transfer import TRANSFER_KINDS, TRANSFER_STATUSES, CaseTransfer
+from models.watch import FOLLOWED, GROUPS, WATCH_STATUSES, SchoolTerm, WatchEvent, WatchStudent
 
 __all__ = [
     "AREA_LEVELS", "DEADLINE_RULES", "DEFAULT_MODE", "IN_SCHOOL", "LISTED", "NOTICE_KINDS", "NOTICE_MODES", "REPORTED",
-    "TRANSFER_KINDS", "TRANSFER_STATUSES",
+    "TRANSFER_KINDS", "TRANSFER_STATUSES", "WATCHED",
     "CaseTransfer", "FollowUpRound", "Notice", "NoticeSetting", "PushUsage", "StepDeadline", "follow_up_days",
     "step_deadlines", "OPEN_REFERRAL", "ORGANISATION_KINDS", "REFERRAL_KINDS", "REFERRAL_STATUSES", "ROLES",
     "SEXES", "STATUSES", "TO_FIND", "TRANSITIONS", "Area", "AuditEntry", "Base", "Case", "CaseElsewhere", "CaseEvent",
@@ -50,4 +52,5 @@ __all__ = [
     "Referral", "RichMenu", "SchedulerLease", "User", "WorkQueue", "add_report", "can_move", "case_by_number",
     "case_number", "choice_label", "choice_list", "choice_options", "find_duplicate", "open_case", "organisation_areas",
     "record_event", "report_outside", "utcnow",
+    "FOLLOWED", "GROUPS", "WATCH_STATUSES", "SchoolTerm", "WatchEvent", "WatchStudent",
 ]

@@ -57,8 +57,9 @@ TO_FIND = ("to_find", "not_found", "moved")
 
 SEXES = {"male": "ชาย", "female": "หญิง"}
 
-# Case.source: where the case came from.
-REPORTED, LISTED = "report", "list"
+# Case.source: where the case came from: a reporter in LINE, the ministry's list, or a school's watch
+# list (a watched student who stopped coming, models.watch).
+REPORTED, LISTED, WATCHED = "report", "list", "watch"
 
 # In school, with stay-in-school checks still to come: what the follow-ups ask about.
 IN_SCHOOL = ("back_in_school", "staying")
@@ -85,7 +86,7 @@ class Case(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     status: Mapped[str] = mapped_column(String(24), default="found", index=True)
-    # REPORTED (a reporter in LINE) | LISTED (the ministry's list, imported)
+    # REPORTED (a reporter in LINE) | LISTED (the ministry's list, imported) | WATCHED (a school's watch list)
     source: Mapped[str] = mapped_column(String(16), default="report")
 
     title: Mapped[str | None] = mapped_column(String(32))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Column, ForeignKey, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -80,6 +80,9 @@ class User(Base):
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
     # A coordinator who sees the whole country: only ever an explicit grant, never missing data.
     national_scope: Mapped[bool] = mapped_column(default=False)
+    # A coordinator who owns prevention for their scope (an area office's officer for the student care
+    # system): told when a watched student is raised (domain.watch). Set with `flask watch owner`.
+    owns_prevention: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Encrypted at rest: the name with a random nonce; the phone deterministically, as people.find_user
     # looks users up by it with ==.
     real_name: Mapped[str | None] = mapped_column(SealedText("user_name", 200))
