@@ -67,6 +67,17 @@ DEFAULTS: dict[str, Any] = {
     # late day, the owning organisation's coordinators this many days later, and one level up after as
     # many days again (scheduler/late_cases.py).
     "ESCALATION_DAYS": 3,
+    # The watch list (domain/watch.py): a กลุ่มมีปัญหา student's home visit is due within this many school
+    # days (again this many after a visit that did not meet the family); a student is raised after this
+    # many weeks in a row of "ไม่มาเลย" or this many days absent in the last four weeks checked, and
+    # becomes a dropout case after this many weeks in a row; a child back in school is "staying" after
+    # this many full weeks in a row.
+    "WATCH_VISIT_DAYS": 10,
+    "WATCH_REVISIT_DAYS": 3,
+    "WATCH_RAISE_NONE_WEEKS": 2,
+    "WATCH_RAISE_ABSENT_DAYS": 8,
+    "WATCH_CASE_NONE_WEEKS": 3,
+    "WATCH_STAYING_FULL_WEEKS": 4,
 }
 
 

@@ -10,6 +10,9 @@ district's, so a subtree is every code that starts with its root's code):
 - otherwise nothing. Missing data (no area, no organisation, an organisation without areas) never
   widens a scope: it gives nothing.
 
+Watched students (models.watch) follow the same scopes, narrowed for a school's own people to that
+school (watch_filter, student_refusal).
+
 Handlers use `@requires(*roles)` (chat.menus: it answers with the refusal and the menu) to refuse users without
 the role, and `visible_area_filter(user)`
 or `in_scope(user, area)` to see only their own places. Nothing else decides access.
@@ -20,7 +23,7 @@ from sqlalchemy import ColumnElement, bindparam, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from domain.menu_labels import MENU_REGISTER
-from models import ROLES, Area, Case, Organisation, User
+from models import ROLES, Area, Case, Organisation, User, WatchStudent
 
 # Every registered role reports children found and checks in those listed.
 REPORTERS = ROLES
@@ -29,6 +32,8 @@ REPORTERS = ROLES
 REFERRERS = ("teacher", "coordinator", "admin")
 # Those who manage an area: its summary, exports, deadlines, invites, closing cases.
 COORDINATORS = ("coordinator", "admin")
+# Those who keep a school's watch list of students at risk: its teachers, and coordinators.
+WATCHERS = ("teacher", "coordinator", "admin")
 # A pseudo-role for `refusal` and a flow's roles: a LINE user who has not registered (yet).
 UNREGISTERED = "unregistered"
 # The roles of a flow open to everyone who follows the bot (registration); deactivated users are still refused.
@@ -141,6 +146,34 @@ def prefix_filter(prefixes: tuple[str, ...], code_column=Area.code) -> ColumnEle
     # uses an index for LIKE only when it sees the pattern, and a prepared statement's generic plan
     # would not.
     return or_(*(code_column.startswith(bindparam(None, prefix, literal_execute=True)) for prefix in prefixes))
+
+
+def own_school(user: User | None) -> Organisation | None:
+    """The school a teacher or a school's coordinator belongs to, or None (an area office, a village head)."""
+    organisation = user.organisation if user is not None else None
+    return organisation if organisation is not None and organisation.kind == "school" else None
+
+
+def watch_filter(user: User | None) -> ColumnElement[bool]:
+    """A WHERE condition on watch_students (joined to Area on its area_id) keeping the students this user
+    may see: none for those who are not WATCHERS; a school's own teachers and coordinator only that
+    school's students, even where another school shares their area; everyone else their scope's."""
+    if refusal(user, WATCHERS):
+        return false()
+    school = own_school(user)
+    inside = visible_area_filter(user)
+    return inside & (WatchStudent.school_id == school.id) if school is not None and user.role != "admin" else inside
+
+
+def student_refusal(user: User | None, student: WatchStudent) -> str | None:
+    """The Thai reason this user may not see or act on a watched student, or None when they may (the
+    same rule as watch_filter, for one student)."""
+    reason = refusal(user, WATCHERS)
+    if reason:
+        return reason
+    school = own_school(user)
+    mine = school is None or user.role == "admin" or student.school_id == school.id
+    return None if mine and in_scope(user, student.area) else OUT_OF_SCOPE
 
 
 def sees_case_details(user: User | None, case: Case) -> bool:
