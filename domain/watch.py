@@ -290,6 +290,20 @@ def history(session: Session, student: WatchStudent) -> dict[str, Any]:
     }
 
 
+def history_words(record: dict[str, Any]) -> str:
+    """The history in one line for the case's timeline: "โรงเรียนบ้านโนนทัน ป.5/1 · กลุ่มมีปัญหา · ยากจน/ทุนเสมอภาค,
+    ขาดเรียนบ่อย · เยี่ยมบ้าน 1 ครั้ง · 3 สัปดาห์ล่าสุด: ไม่มาเลย, ไม่มาเลย, ไม่มาเลย"."""
+    parts = [f"{record['school']} {record['class']}", record["group"]]
+    if record["risk_factors"]:
+        parts.append(", ".join(record["risk_factors"]))
+    if record["visits"]:
+        parts.append(f"เยี่ยมบ้าน {len(record['visits'])} ครั้ง ({record['visits'][-1]['outcome']})")
+    weeks = record["attendance"][-ABSENCE_WINDOW:]
+    if weeks:
+        parts.append(f"{len(weeks)} สัปดาห์ล่าสุด: " + ", ".join(week["answer"] for week in weeks))
+    return " · ".join(parts)
+
+
 def become_case(session: Session, student: WatchStudent, actor: User | None, *, now: datetime, reason: str,
                 source: str | None = None) -> Outcome:
     """The student stopped coming: their dropout case, in the workflow that exists, with nothing typed
@@ -312,7 +326,7 @@ def become_case(session: Session, student: WatchStudent, actor: User | None, *, 
         if not created and case.status in IN_SCHOOL:
             record_event(session, case, "dropped_out", actor, now=now, to_status="found", note=reason, source=source)
         session.add(CaseEvent(case=case, kind="watch_history", actor_id=actor.id if actor else None, at=now,
-                              note=reason, details=record, source=source))
+                              note=history_words(record), details=record, source=source))
     student.status, student.left_at, student.case, student.visit_due, student.updated_at = "left", now, case, None, now
     _event(session, student, "left", actor, now, source, note=reason, details={"case": case.id})
     session.flush()
