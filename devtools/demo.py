@@ -4,7 +4,9 @@ simulator within a minute.
 Khon Kaen's districts and subdistricts (data/areas/40-khon-kaen.csv) with villages in a few
 subdistricts; the organisations that take part (อบต./เทศบาล, schools, สพป., สกร., a vocational
 college); a few hundred children in every state, each with a plausible history (those back in school
-months or days ago, so stay-in-school checks fall due); a reporting deadline a few days ahead; and one
+months or days ago, so stay-in-school checks fall due); a reporting deadline a few days ahead; two classes
+on โรงเรียนบ้านสำราญ's watch list (students screened, some weeks of attendance, a home visit due, one
+student raised), whose weekly check reaches the teacher who registers with the school's invite; and one
 invite code per role, printed. It refuses a database
 that already has cases: it is for a fresh development database, never for real data.
 """
@@ -21,11 +23,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from devtools.synthetic import generate_list
-from domain import access, audit, people
+from domain import access, audit, people, watch
 from domain.deadlines import create_deadline
 from domain.thai_dates import BANGKOK, format_thai_date
 from domain.thai_names import parse_title
-from models import LISTED, REPORTED, STATUSES, Area, Case, Deadline, User, choice_list, open_case, record_event, utcnow
+from models import (
+    LISTED,
+    REPORTED,
+    STATUSES,
+    Area,
+    Case,
+    Deadline,
+    User,
+    choice_list,
+    open_case,
+    record_event,
+    utcnow,
+)
 from models.database import get_db
 
 AREAS_FILE = Path(__file__).resolve().parent.parent / "data" / "areas" / "40-khon-kaen.csv"
@@ -79,6 +93,7 @@ INVITES = [
     # (role, area, organisation code, who it is for)
     ("reporter", "400102", "DEMO-LG-400102", "ผู้ใหญ่บ้าน/อบต. ตำบลสำราญ"),
     ("teacher", None, "1040010201", "ครู โรงเรียนบ้านสำราญ"),
+    ("coordinator", None, "1040010201", "ผู้ประสานงานโรงเรียนบ้านสำราญ (รายชื่อเฝ้าระวังของโรงเรียน)"),
     ("coordinator", "4001", None, "ผู้ประสานงานอำเภอเมืองขอนแก่น"),
     ("coordinator", None, "SPP40-1", "ผู้ประสานงาน สพป.ขอนแก่น เขต 1"),
     ("coordinator", "40", None, "ผู้ประสานงานจังหวัดขอนแก่น (เห็นเลขประจำตัวเต็มในไฟล์ส่งออก)"),
@@ -119,6 +134,7 @@ def fill(session: Session, children: int, now: datetime) -> tuple[Counter, Deadl
     statuses = Counter(_child(session, rng, row, staff, lists, now)
                        for row in _children(session, rng, children, now))
     deadline = _deadline(session, now, staff["coordinator"])
+    _watch_list(session, rng, staff["teacher"], now)
     audit.record_cli(session, "demo_data", "database", None, children=sum(statuses.values()))
     return statuses, deadline
 
@@ -162,6 +178,44 @@ def _child(session: Session, rng: random.Random, row, staff: dict[str, User], li
         record_event(session, case, "enrolled" if step == "back_in_school" else "status", staff[ACTED_BY[step]],
                      now=at, to_status=step, note=rng.choice(NOTES[step]))
     return case.status
+
+
+# The watch list's two classes at โรงเรียนบ้านสำราญ: (class, students), and how often each group is screened.
+WATCH_CLASSES = (("ป.5/1", 14), ("ม.1/2", 10))
+WATCH_GROUPS = {"normal": 6, "at_risk": 3, "problem": 1}
+WATCH_ANSWERS = {"full": 7, "some": 2, "none": 1}
+
+
+def _watch_list(session: Session, rng: random.Random, teacher: User, now: datetime) -> None:
+    """Screened classes with a few weeks of attendance behind the students at risk (whoever registers as
+    the school's teacher gets their weekly check: no student has a teacher of their own), and one
+    student raised after two weeks away."""
+    school = people.find_organisation(session, "1040010201")
+    rules = watch.Rules()
+    factors = [code for code, _ in choice_list(session, "risk_factor") if code != "other"]
+    rows = generate_list(sum(n for _, n in WATCH_CLASSES), seed=rng.randint(0, 10**6),
+                         today=now.astimezone(BANGKOK).date())
+    for class_name, count in WATCH_CLASSES:
+        for row in rows[:count]:
+            group = rng.choices(list(WATCH_GROUPS), weights=list(WATCH_GROUPS.values()))[0]
+            student, _ = watch.add_student(session, school, {
+                "title": parse_title(row.title), "first_name": row.first_name, "last_name": row.last_name,
+                "sex": row.sex, "national_id": row.national_id, "class_name": class_name, "group": group,
+                "risk_factors": rng.sample(factors, rng.randint(1, 2)) if group != "normal" else None},
+                teacher, now=now - timedelta(weeks=4), rules=rules, kind="imported")
+            if group == "normal":
+                continue
+            for weeks_ago in (3, 2, 1):
+                day = (now - timedelta(weeks=weeks_ago)).astimezone(BANGKOK).date()
+                answer = rng.choices(list(WATCH_ANSWERS), weights=list(WATCH_ANSWERS.values()))[0]
+                watch.record_attendance(session, student, watch.week_of(day), answer, teacher,
+                                        now=now - timedelta(weeks=weeks_ago), rules=rules)
+        rows = rows[count:]
+    at_risk = next(student for student in watch.students_of(session, school)
+                   if student.group == "at_risk" and student.status == "watching")
+    for weeks_ago in (2, 1):  # two weeks away: raised, one more and the case opens
+        watch.record_attendance(session, at_risk, watch.week_of((now - timedelta(weeks=weeks_ago)).date()), "none",
+                                teacher, now=now - timedelta(weeks=weeks_ago, hours=-1), rules=rules)
 
 
 def _staff_member(session: Session, i: int, role: str, name: str, area_code: str | None, org_code: str | None,

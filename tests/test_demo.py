@@ -10,7 +10,7 @@ import devtools
 from domain.menu_labels import MENU_AREA_SUMMARY
 from domain.thai_dates import BANGKOK, format_thai_date, format_thai_date_digits
 from helpers import deliver_queued, flex_texts, register
-from models import STATUSES, Area, Case, CaseEvent, Deadline, Organisation, utcnow
+from models import STATUSES, Area, Case, CaseEvent, Deadline, Organisation, WatchStudent, utcnow
 from scheduler.followups import FOLLOW_UP_QUESTION
 
 
@@ -19,7 +19,7 @@ def test_demo_data_fills_a_fresh_database_once(database_url, make_app, db, new_c
     result = demo.test_cli_runner().invoke(args=["demo-data", "--children", "200"])
     assert result.exit_code == 0, result.output
     codes = dict(re.findall(r"^\s+(\w+)\s+([A-Z0-9]{4}-[A-Z0-9]{4})\s+(?:.*จังหวัด.*)$", result.output, re.M))
-    assert len(re.findall(r"[A-Z0-9]{4}-[A-Z0-9]{4}", result.output)) == 6
+    assert len(re.findall(r"[A-Z0-9]{4}-[A-Z0-9]{4}", result.output)) == 7
     with db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Case)) == 200
         assert set(session.scalars(select(Case.status).distinct())) == set(STATUSES)
@@ -27,6 +27,9 @@ def test_demo_data_fills_a_fresh_database_once(database_url, make_app, db, new_c
         assert session.scalar(select(func.count()).select_from(Organisation)) == 7
         assert session.scalar(select(func.count()).select_from(CaseEvent)) > 300  # histories, not just states
         assert session.scalar(select(func.count()).select_from(Case).where(Case.area_code.is_(None))) == 0
+        # Two screened classes at one school, one student raised after two weeks away.
+        assert session.scalar(select(func.count()).select_from(WatchStudent)) == 24
+        assert session.scalar(select(func.count()).select_from(WatchStudent).where(WatchStudent.status == "raised")) >= 1
 
     province = new_chat()
     register(province, codes["coordinator"])
