@@ -156,13 +156,15 @@ def own_school(user: User | None) -> Organisation | None:
 
 def watch_filter(user: User | None) -> ColumnElement[bool]:
     """A WHERE condition on watch_students (joined to Area on its area_id) keeping the students this user
-    may see: none for those who are not WATCHERS; a school's own teachers and coordinator only that
-    school's students, even where another school shares their area; everyone else their scope's."""
+    may see: none for those who are not WATCHERS; a school's own teachers and coordinator that school's
+    students (whatever area their invite gave them, and never another school's in the same area);
+    everyone else their scope's."""
     if refusal(user, WATCHERS):
         return false()
     school = own_school(user)
-    inside = visible_area_filter(user)
-    return inside & (WatchStudent.school_id == school.id) if school is not None and user.role != "admin" else inside
+    if school is not None and user.role != "admin":
+        return WatchStudent.school_id == school.id
+    return visible_area_filter(user)
 
 
 def student_refusal(user: User | None, student: WatchStudent) -> str | None:
@@ -172,8 +174,9 @@ def student_refusal(user: User | None, student: WatchStudent) -> str | None:
     if reason:
         return reason
     school = own_school(user)
-    mine = school is None or user.role == "admin" or student.school_id == school.id
-    return None if mine and in_scope(user, student.area) else OUT_OF_SCOPE
+    if school is not None and user.role != "admin":
+        return None if student.school_id == school.id else OUT_OF_SCOPE
+    return None if in_scope(user, student.area) else OUT_OF_SCOPE
 
 
 def sees_case_details(user: User | None, case: Case) -> bool:
