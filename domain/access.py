@@ -34,6 +34,12 @@ REFERRERS = ("teacher", "coordinator", "admin")
 COORDINATORS = ("coordinator", "admin")
 # Those who keep a school's watch list of students at risk: its teachers, and coordinators.
 WATCHERS = ("teacher", "coordinator", "admin")
+# The organisations whose people see the watch lists of their scope besides a school's own: the
+# education offices that run the student care system, and the district, province and ministry. The
+# agencies a child is referred to (สกร., colleges, พม., health) and local governments see cases, not
+# the students still in class.
+WATCH_OFFICES = ("primary_service_area", "secondary_service_area", "district_office", "province_office",
+                 "ministry")
 # A pseudo-role for `refusal` and a flow's roles: a LINE user who has not registered (yet).
 UNREGISTERED = "unregistered"
 # The roles of a flow open to everyone who follows the bot (registration); deactivated users are still refused.
@@ -164,7 +170,7 @@ def watch_filter(user: User | None) -> ColumnElement[bool]:
     school = own_school(user)
     if school is not None and user.role != "admin":
         return WatchStudent.school_id == school.id
-    return visible_area_filter(user)
+    return visible_area_filter(user) if _watches_area(user) else false()
 
 
 def student_refusal(user: User | None, student: WatchStudent) -> str | None:
@@ -176,7 +182,13 @@ def student_refusal(user: User | None, student: WatchStudent) -> str | None:
     school = own_school(user)
     if school is not None and user.role != "admin":
         return None if student.school_id == school.id else OUT_OF_SCOPE
-    return None if in_scope(user, student.area) else OUT_OF_SCOPE
+    return None if _watches_area(user) and in_scope(user, student.area) else OUT_OF_SCOPE
+
+
+def _watches_area(user: User) -> bool:
+    """Does this watcher see their scope's watch lists: the admin, and those of no organisation or of a
+    WATCH_OFFICE (not a school's own people: they see their school's)."""
+    return user.role == "admin" or user.organisation is None or user.organisation.kind in WATCH_OFFICES
 
 
 def sees_case_details(user: User | None, case: Case) -> bool:
