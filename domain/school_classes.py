@@ -11,7 +11,7 @@ import re
 from domain.thai import InvalidInput, quote, strip_control, to_ascii_digits
 from models import GROUPS
 
-__all__ = ["LEVELS", "MAX_ROOM", "class_sort_key", "parse_class", "parse_class_with_room", "parse_group"]
+__all__ = ["LEVELS", "MAX_ROOM", "add_room", "class_sort_key", "parse_class", "parse_group"]
 
 # The levels a school on this list teaches, in order: abbreviation -> (name, last year). Vocational
 # colleges (ปวช./ปวส.) report to another office and are not on the watch list.
@@ -73,21 +73,23 @@ def parse_class(text: str) -> str:
     return f"{level}.{year}" + (f"/{room}" if room else "")
 
 
-def parse_class_with_room(text: str, room: str) -> str:
-    """The class of a file that keeps the room in a column of its own ("ชั้น" ป.5, "ห้อง" 1 -> "ป.5/1").
-    The room cell may also hold the whole class; it must then agree with the class cell."""
-    name = parse_class(text)
-    said = _clean(room)
-    if m := _ROOM.fullmatch(said):
+def add_room(class_name: str, room: str) -> str:
+    """A class (as parse_class writes it) with the room of a file that keeps rooms in a column of their
+    own: "ป.5" and "1" -> "ป.5/1".  The room cell may also hold the whole class ("ป.5/1"); it must then
+    agree with the class, as must a room the class already has."""
+    level_year, _, written = class_name.partition("/")
+    if m := _ROOM.fullmatch(_clean(room)):
         number = _room(m[1], room)
     else:
-        whole = parse_class(room)
-        if whole.partition("/")[0] != name.partition("/")[0] or "/" not in whole:
-            raise InvalidInput(f"ชั้น {quote(text)} กับห้อง {quote(room)} ไม่ตรงกัน กรุณาเขียนห้องเป็นเลข เช่น 1")
-        number = int(whole.partition("/")[2])
-    level_year, _, written = name.partition("/")
+        try:
+            whole_year, _, whole_room = parse_class(room).partition("/")
+        except InvalidInput:
+            whole_year = whole_room = ""
+        if whole_year != level_year or not whole_room:
+            raise InvalidInput(f"ไม่เข้าใจห้อง {quote(room)} ของชั้น {class_name} กรุณาเขียนห้องเป็นเลข เช่น 1")
+        number = int(whole_room)
     if written and int(written) != number:
-        raise InvalidInput(f"ชั้น {quote(text)} กับห้อง {quote(room)} ไม่ตรงกัน")
+        raise InvalidInput(f"ห้อง {quote(room)} ไม่ตรงกับชั้น {class_name}")
     return f"{level_year}/{number}"
 
 
