@@ -48,7 +48,7 @@ from domain import access, audit, watch
 from domain.access import WATCHERS
 from domain.report_text import Option, match_option
 from domain.school_classes import parse_class, parse_group
-from domain.thai import InvalidInput, quote, to_ascii_digits
+from domain.thai import InvalidInput, parse_id, quote, to_ascii_digits
 from domain.thai_names import TITLE_SEX
 from handlers.report_child import full_name, read_name, read_sex, read_title, sex_of
 from handlers.watch_list import show_student
@@ -80,7 +80,7 @@ NOTE_PROMPT = f"บันทึกเพิ่มเติมเกี่ยว�
 CARD_TITLE = "ตรวจสอบข้อมูลนักเรียนก่อนยืนยัน"
 CANCELLED = "ยกเลิกแล้วค่ะ ยังไม่ได้เพิ่มนักเรียนในรายชื่อเฝ้าระวัง"
 NO_SCHOOL = ("บัญชีของท่านยังไม่ได้สังกัดโรงเรียน จึงยังเพิ่มนักเรียนเฝ้าระวังไม่ได้ค่ะ "
-             "กรุณาติดต่อผู้ประสานงานของท่าน เพื่อลงทะเบียนใหม่ด้วยรหัสเชิญของโรงเรียน")
+             "กรุณาติดต่อผู้ประสานงานของท่าน เพื่อกำหนดโรงเรียนให้บัญชีของท่าน")
 NO_SCHOOL_HERE = "ไม่พบโรงเรียนในพื้นที่ที่ท่านรับผิดชอบค่ะ จึงยังเพิ่มนักเรียนเฝ้าระวังไม่ได้"
 NO_AREA = "โรงเรียนนี้ยังไม่ได้กำหนดพื้นที่ในระบบ จึงยังเพิ่มนักเรียนไม่ได้ค่ะ กรุณาติดต่อผู้ดูแลระบบ"
 
@@ -123,11 +123,11 @@ def add_flow() -> Flow:
 # ------------------------------------------------------------------ the school
 
 def may_add_to(user, school: Organisation | None) -> bool:
-    """A school's own people add to their school's list only; others to a school of their scope (where its
-    students are scoped: domain.watch.school_area)."""
+    """A school's own people add to their school's list only; others (an admin too, as access.watch_filter
+    has it) to a school of their scope, where its students are scoped (domain.watch.school_area)."""
     if school is None or school.kind != "school":
         return False
-    own = access.own_school(user)
+    own = access.own_school(user) if user.role != "admin" else None
     return school.id == own.id if own is not None else access.in_scope(user, watch.school_area(school))
 
 
@@ -139,6 +139,8 @@ def schools_in_scope(session: Session, user, named: str | None = None, limit: in
     if named is not None:
         query = query.where((Organisation.code == to_ascii_digits(named))
                             | Organisation.name.contains(named, autoescape=True))
+    # A school whose first area lies outside the scope, though another of its areas is inside, is left out
+    # below: more are read so that the buttons still fill.
     found = session.scalars(query.distinct().order_by(Organisation.name, Organisation.id).limit(limit * 4)).all()
     return [school for school in found if may_add_to(user, school)][:limit]
 
@@ -161,7 +163,8 @@ def read_school(answer: Answer, data: dict) -> Fill:
     """A school's button, or its code or part of its name typed: one school of the user's scope."""
     ctx, said = answer.ctx, text_of(answer)
     if answer.kind == "postback":
-        school = ctx.session.get(Organisation, int(said)) if said.isdigit() else None
+        number = parse_id(said)
+        school = ctx.session.get(Organisation, number) if number else None
         found = [school] if may_add_to(ctx.user, school) else []
     else:
         found = schools_in_scope(ctx.session, ctx.user, named=said, limit=2)

@@ -267,7 +267,7 @@ def counts_text(counter: Counter) -> str:
     return " · ".join(parts)
 
 
-def count(session: Session, stmt, *columns) -> dict[tuple, Counter]:
+def counted(session: Session, stmt, *columns) -> dict[tuple, Counter]:
     """Of the students `stmt` selects, how many by `columns`, each a Counter of groups and of "raised"."""
     found: dict[tuple, Counter] = defaultdict(Counter)
     rows = session.execute(stmt.with_only_columns(*columns, WatchStudent.group, WatchStudent.status, func.count())
@@ -309,30 +309,40 @@ def list_bubble(student: WatchStudent, labels: dict[str, str], now: datetime) ->
                 [("primary" if raised else "secondary", see_button(student))], size="kilo")
 
 
+def class_buttons(classes: list[str], school_id: int | None, shown: str | None) -> list[PostbackAction]:
+    """A button per class (the first few) to narrow the list to it; "ทุกชั้น" back from one."""
+    if shown is not None:
+        return [PostbackAction(label=ALL_CLASSES, data=list_data(school=school_id), displayText=ALL_CLASSES)]
+    return [PostbackAction(label=name[:MAX_LABEL], data=list_data(school=school_id, **{"class": name}),
+                           displayText=f"ชั้น {name}") for name in classes[:CLASS_BUTTONS]] if len(classes) > 1 else []
+
+
 @requires(*WATCHERS)
 def show_watch_list(ctx: Context) -> Reply:
     """"นักเรียนเฝ้าระวัง" (or its buttons: a school, a class, the next page)."""
     asked = ctx.postback
     stmt = followed(ctx.user)
     if "school" not in asked and "class" not in asked:
-        by_school = {key[0]: counter for key, counter in count(ctx.session, stmt, WatchStudent.school_id).items()}
+        by_school = {key[0]: counter for key, counter in counted(ctx.session, stmt, WatchStudent.school_id).items()}
         if len(by_school) > 1:
             return show_schools(ctx, by_school)
     school_id = parse_id(asked.get("school")) if "school" in asked else None
     if "school" in asked:
         stmt = stmt.where(WatchStudent.school_id == (school_id or 0))  # a forged id: nobody
-    by_class = {key[0]: counter for key, counter in count(ctx.session, stmt, WatchStudent.class_name).items()}
+    by_class = {key[0]: counter for key, counter in counted(ctx.session, stmt, WatchStudent.class_name).items()}
     class_name = asked.get("class")
     if class_name is not None:
         stmt = stmt.where(WatchStudent.class_name == class_name[:WatchStudent.class_name.type.length])
-    total = ctx.session.scalar(stmt.with_only_columns(func.count()))
+    total = ctx.session.scalar(select(func.count()).select_from(stmt.subquery()))
     if not total:
-        return [text(NONE_HERE if asked else NOTHING, *watch_choices(ctx.user))]
+        chosen = "school" in asked or "class" in asked
+        return [text(NONE_HERE if chosen else NOTHING, *watch_choices(ctx.user))]
     pages = math.ceil(total / PAGE_SIZE)
     page = page_of(ctx, pages)
     rank = case(GROUP_RANK, value=WatchStudent.group, else_=len(GROUP_RANK))
     students = list(ctx.session.scalars(
-        stmt.options(selectinload(WatchStudent.events), selectinload(WatchStudent.school))
+        stmt.options(selectinload(WatchStudent.events), selectinload(WatchStudent.school),
+                     selectinload(WatchStudent.area))
         .order_by(WatchStudent.class_name, (WatchStudent.status == "raised").desc(), rank, WatchStudent.id)
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
     viewed(ctx, students, "watch_list")
@@ -343,12 +353,7 @@ def show_watch_list(ctx: Context) -> Reply:
     if class_name is None:
         lines += [f"• {name}: {sum(counter[code] for code in GROUPS):,} คน ({counts_text(counter)})"
                   for name, counter in sorted(by_class.items())]
-    params = {"school": school_id, "class": class_name}
-    if class_name is not None:
-        classes = [PostbackAction(label=ALL_CLASSES, data=list_data(school=school_id), displayText=ALL_CLASSES)]
-    else:
-        classes = [PostbackAction(label=name[:MAX_LABEL], data=list_data(school=school_id, **{"class": name}),
-                                  displayText=f"ชั้น {name}") for name in sorted(by_class)[:CLASS_BUTTONS]
-                   if len(by_class) > 1]
+    choices = [*next_page(page, pages, school=school_id, **{"class": class_name}),
+               *class_buttons(sorted(by_class), school_id, class_name)]
     return [text("\n".join(lines)), flex(lines[0], [list_bubble(student, labels, ctx.now) for student in students],
-                                         *watch_choices(ctx.user, *next_page(page, pages, **params), *classes))]
+                                         *watch_choices(ctx.user, *choices))]

@@ -238,6 +238,7 @@ def test_the_list_groups_by_class_problem_and_raised_first_and_the_card_has_the_
     [class_button] = [item["action"] for item in carousel["quickReply"]["items"] if item["action"]["label"] == "ป.6/1"]
     heading, carousel = tap(teacher, class_button["data"])
     assert "ชั้น ป.6/1 1 คน" in heading["text"] and len(bubbles(carousel)) == 1
+    assert "ทุกชั้น" in quick_reply_labels(carousel)
     # The card.
     [card] = tap(teacher, f"action=student&student={problem}")
     rows, buttons = card_rows(card), buttons_of(bubbles(card)[0])
@@ -267,8 +268,8 @@ def test_the_list_pages_ten_at_a_time(teacher, db, organisations):
 def test_a_teacher_of_another_school_sees_none_and_forged_buttons_are_refused(teacher, other_teacher, db,
                                                                               organisations):
     student = put_on_list(db, organisations["1040010101"], "มาลี", "ป.5/1", "at_risk")
-    [nothing] = say(other_teacher, MENU_WATCH_LIST)
-    assert "ยังไม่มีนักเรียนในรายชื่อเฝ้าระวัง" in nothing["text"]
+    for nothing in (say(other_teacher, MENU_WATCH_LIST), tap(other_teacher, "action=watchlist")):
+        assert "ยังไม่มีนักเรียนในรายชื่อเฝ้าระวัง" in nothing[0]["text"]
     for forged in (f"action=student&student={student}", f"action=watch_group&student={student}&group=normal",
                    f"action=watch_end&student={student}", f"action=watchlist&school={organisations['1040010101']}",
                    "action=student&student=999999", "action=student&student=x"):
