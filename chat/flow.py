@@ -430,7 +430,10 @@ def _advance(ctx: Context, flow: Flow, convo: Conversation, step: Step, value: A
         ctx.session.delete(convo)
         ctx.session.flush()
         return flow.finish(ctx, data)
-    convo.trail = [*convo.trail, step.name]
+    # The same step asked again (one more of several choices, the card shown again) is no step further:
+    # "ย้อนกลับ" goes to the question before it, not to this one once per tap.
+    if target != step.name:
+        convo.trail = [*convo.trail, step.name]
     convo.step, convo.data, convo.updated_at = target, data, ctx.now
     return _ask_again(flow, convo)
 

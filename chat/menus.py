@@ -24,6 +24,7 @@ from domain.menu_labels import (
     MENU_NOTICE_SETTINGS,
     MENU_REGISTER,
     MENU_REPORT_CHILD,
+    MENU_WATCH_LIST,
 )
 from line.messages import MAX_LABEL, text
 from models import User
@@ -36,8 +37,13 @@ MAX_AREA_BUTTONS = 10
 # "ตัวเลขพื้นที่ของฉัน" is every role's: the officer who files the ministry's form is a reporter.
 REPORTER_MENU = (MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND, MENU_MY_WORK, MENU_MY_REPORTS, MENU_MY_AREA_NUMBERS,
                  MENU_NOTICE_SETTINGS, MENU_HELP)
-COORDINATOR_MENU = (MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND, MENU_MY_WORK, MENU_MY_REPORTS, MENU_MY_AREA_NUMBERS,
-                    MENU_AREA_SUMMARY, MENU_EXPORT_REPORT, MENU_INVITE, MENU_DEACTIVATE, MENU_NOTICE_SETTINGS, MENU_HELP)
+# Teachers and coordinators keep a school's watch list (access.WATCHERS); the coordinator's menu is 12 of
+# LINE's 13 quick replies.
+TEACHER_MENU = (MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND, MENU_MY_WORK, MENU_WATCH_LIST, MENU_MY_REPORTS,
+                MENU_MY_AREA_NUMBERS, MENU_NOTICE_SETTINGS, MENU_HELP)
+COORDINATOR_MENU = (MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND, MENU_MY_WORK, MENU_WATCH_LIST, MENU_MY_REPORTS,
+                    MENU_MY_AREA_NUMBERS, MENU_AREA_SUMMARY, MENU_EXPORT_REPORT, MENU_INVITE, MENU_DEACTIVATE,
+                    MENU_NOTICE_SETTINGS, MENU_HELP)
 
 
 def main_menu(user: User | None = None) -> tuple[str, ...]:
@@ -46,6 +52,8 @@ def main_menu(user: User | None = None) -> tuple[str, ...]:
         return (MENU_ABOUT, MENU_HELP)
     if access.refusal(user, access.COORDINATORS) is None:
         return COORDINATOR_MENU
+    if access.refusal(user, access.WATCHERS) is None:
+        return TEACHER_MENU
     if access.refusal(user, access.REPORTERS) is None:
         return REPORTER_MENU
     return (MENU_REGISTER, MENU_ABOUT, MENU_HELP)

@@ -9,6 +9,7 @@ from chat import flow
 from chat.dispatcher import Route, texts
 from domain.menu_labels import (
     MENU_ABOUT,
+    MENU_ADD_STUDENT,
     MENU_AREA_SUMMARY,
     MENU_CHILDREN_TO_FIND,
     MENU_DEACTIVATE,
@@ -23,15 +24,18 @@ from domain.menu_labels import (
     MENU_REGISTER,
     MENU_REPORT_CHILD,
     MENU_SET_DEADLINE,
+    MENU_WATCH_LIST,
 )
 from domain.small_talk import GREETINGS
 from handlers import (
     act_on_case,
+    add_watch_student,
     answer_transfer,
     area_summary,
     case_history,
     case_note,
     case_photos,
+    change_watch_group,
     check_in,
     children_to_find,
     export_report,
@@ -48,6 +52,7 @@ from handlers import (
     report_dropout,
     report_no_more_children,
     set_deadline,
+    watch_list,
     welcome,
 )
 
@@ -76,6 +81,8 @@ ROUTES: list[Route] = [
     Route("text", my_reports.show_my_reports, texts=texts(MENU_MY_REPORTS)),
     Route("text", notice_settings.show_notice_settings, texts=texts(MENU_NOTICE_SETTINGS)),
     Route("text", my_work.show_my_work, texts=texts(MENU_MY_WORK)),
+    Route("text", watch_list.show_watch_list, texts=texts(MENU_WATCH_LIST)),
+    Route("text", add_watch_student.start_adding_student, texts=texts(MENU_ADD_STUDENT)),
     Route("text", welcome.read_about, texts=texts(MENU_ABOUT)),
     Route("text", welcome.ask_for_help, texts=texts(MENU_HELP, "help", "วิธีใช้")),
     # Buttons on lists and case cards.
@@ -102,6 +109,11 @@ ROUTES: list[Route] = [
     Route("postback", own_case.transfer_case, action="transfer"),
     Route("postback", answer_transfer.accept_transfer, action="transfer_accept"),
     Route("postback", answer_transfer.decline_transfer, action="transfer_decline"),
+    # The watch list's buttons.
+    Route("postback", watch_list.show_watch_list, action="watchlist"),
+    Route("postback", watch_list.show_student_card, action="student"),
+    Route("postback", change_watch_group.change_group, action="watch_group"),
+    Route("postback", change_watch_group.end_watch, action="watch_end"),
     Route("*", flow.continue_flow, when=flow.in_flow),
     Route("text", flow.resume_paused, texts=texts(flow.CARRY_ON), when=flow.is_paused),
     Route("text", welcome.say_hello, texts=texts(*GREETINGS)),

@@ -8,11 +8,13 @@ from chat.step import KIND_NAMES
 from domain import access
 from domain.menu_labels import (
     MENU_ABOUT,
+    MENU_ADD_STUDENT,
     MENU_HELP,
     MENU_MY_REPORTS,
     MENU_NOTICE_SETTINGS,
     MENU_REGISTER,
     MENU_REPORT_CHILD,
+    MENU_WATCH_LIST,
 )
 from handlers import register
 from line.messages import text
@@ -40,6 +42,12 @@ HELP = (
     f"• \"{MENU_MY_REPORTS}\" แสดงความคืบหน้าของเรื่องที่ท่านแจ้ง และบอทจะแจ้งเมื่อเรื่องมีความคืบหน้า\n"
     f"• เลือก \"{MENU_NOTICE_SETTINGS}\" เพื่อเลือกรับแจ้งทันที สรุปวันละครั้ง (18:00 น.) หรือปิด\n"
     "• ระหว่างกรอกข้อมูล พิมพ์ \"ยกเลิก\" เพื่อยกเลิก หรือ \"ย้อนกลับ\" เพื่อแก้ข้อก่อนหน้า"
+)
+# For teachers and coordinators (access.WATCHERS): the watch list of students still in class but at risk.
+WATCH_HELP = (
+    f"• ครู: \"{MENU_WATCH_LIST}\" แสดงนักเรียนที่เสี่ยงจะหลุดจากระบบการศึกษาของโรงเรียนท่าน "
+    "เช็กการมาเรียนรายสัปดาห์และบันทึกเยี่ยมบ้านได้จากการ์ดของนักเรียนแต่ละคน\n"
+    f"• พิมพ์ \"{MENU_ADD_STUDENT}\" เพื่อเพิ่มนักเรียนทีละคน (ชื่อ ชั้น กลุ่มจากการคัดกรอง และปัจจัยเสี่ยง)"
 )
 
 NOT_UNDERSTOOD = f"ขออภัยค่ะ ยังไม่เข้าใจข้อความนี้ ลองเลือกจากเมนูด้านล่าง หรือพิมพ์ \"{MENU_HELP}\" ค่ะ"
@@ -80,7 +88,8 @@ def read_about(ctx: Context) -> Reply:
 
 
 def ask_for_help(ctx: Context) -> Reply:
-    return [text(HELP, *main_menu(ctx.user))]
+    watching = access.refusal(ctx.user, access.WATCHERS) is None
+    return [text(f"{HELP}\n{WATCH_HELP}" if watching else HELP, *main_menu(ctx.user))]
 
 
 def explain_private_chat_only(ctx: Context) -> Reply:

@@ -37,6 +37,7 @@ from domain.thai_dates import BANGKOK, parse_birth
 from domain.thai_ids import national_id_checksum_ok
 from domain.thai_names import TITLE_SEX
 from domain.thai_phones import parse_phone
+from line.messages import MAX_ALT_TEXT, MAX_LABEL, MAX_QUICK_REPLIES, MAX_TEXT
 from models import Area, Base, Case, CasePhoto, OutboxMessage, User, utcnow
 
 T = TypeVar("T")
@@ -269,6 +270,23 @@ def all_text(message: dict) -> str:
 
 def quick_reply_labels(message: dict) -> list[str]:
     return [item["action"]["label"] for item in (message.get("quickReply") or {}).get("items", [])]
+
+
+# What the dispatcher says when a handler failed.
+APOLOGY = "ระบบขัดข้องชั่วคราว"
+
+
+def checked(reply: list[dict]) -> list[dict]:
+    """`reply` within LINE's limits (messages, quick replies, labels, text, alt text), and no apology for a
+    failed handler."""
+    assert 1 <= len(reply) <= 5, reply
+    for message in reply:
+        labels = quick_reply_labels(message)
+        assert len(labels) <= MAX_QUICK_REPLIES and all(1 <= len(label) <= MAX_LABEL for label in labels), labels
+        assert len(message.get("text", "").encode("utf-16-le")) // 2 <= MAX_TEXT
+        assert len(message.get("altText", "")) <= MAX_ALT_TEXT
+        assert APOLOGY not in all_text(message)
+    return reply
 
 
 def card_rows(message: dict) -> dict[str, str]:

@@ -15,11 +15,9 @@ from sqlalchemy import select, update
 
 from chat.flow import CARRY_ON, CONFIRM_CANCEL, PAUSE, remind_idle_drafts
 from domain.menu_labels import MENU_CHILDREN_TO_FIND, MENU_REPORT_CHILD
-from helpers import ID, OTHER_ID, Chat, all_text, card_rows, deliver_queued, quick_reply_labels
-from line.messages import MAX_ALT_TEXT, MAX_LABEL, MAX_QUICK_REPLIES, MAX_TEXT
+from helpers import ID, OTHER_ID, Chat, all_text, card_rows, checked, deliver_queued, quick_reply_labels
 from models import STATUSES, Case, CaseEvent, Conversation, User, utcnow
 
-APOLOGY = "ระบบขัดข้องชั่วคราว"
 REPORTER_PHONE = "0811111111"
 ADD_TO_CASE = "เพิ่มข้อมูลให้เรื่องเดิม"
 TALK = ("สวัสดีครับ", "ขอบคุณครับ", "พรุ่งนี้ประชุมกี่โมง", "?")
@@ -40,18 +38,6 @@ def no_handler_failed(caplog):
 def reporter(chat, registered) -> Chat:
     """A village head of ตำบลสำราญ (บ้านสำราญ หมู่ที่ 1, บ้านโคกสี หมู่ที่ 2)."""
     return registered(chat, "reporter", "400102", real_name="ผู้ใหญ่มานะ ดีมาก", phone=REPORTER_PHONE)
-
-
-def checked(reply: list[dict]) -> list[dict]:
-    """LINE's limits, and no apology for a failed handler."""
-    assert 1 <= len(reply) <= 5, reply
-    for message in reply:
-        labels = quick_reply_labels(message)
-        assert len(labels) <= MAX_QUICK_REPLIES and all(1 <= len(label) <= MAX_LABEL for label in labels), labels
-        assert len(message.get("text", "").encode("utf-16-le")) // 2 <= MAX_TEXT
-        assert len(message.get("altText", "")) <= MAX_ALT_TEXT
-        assert APOLOGY not in all_text(message)
-    return reply
 
 
 def say(chat: Chat, *texts: str) -> list[dict]:
