@@ -33,7 +33,7 @@ from domain.small_talk import is_greeting, is_question, looks_like_chat
 from domain.thai import InvalidInput, quote
 from line.messages import MAX_QUICK_REPLIES, text
 from line.outbox import queue_messages
-from models import Case, Conversation, User
+from models import Case, Conversation, User, WatchStudent
 from models.database import Database
 
 log = logging.getLogger(__name__)
@@ -244,7 +244,7 @@ def continue_flow(ctx: Context) -> Reply:
     if flow is None or flow.timed_out(convo, ctx.now):
         ctx.session.delete(convo)
         return _expired_notice(ctx.user)
-    reason = access.refusal(ctx.user, flow.roles) or _case_refusal(ctx.session, ctx.user, convo.data)
+    reason = access.refusal(ctx.user, flow.roles) or _subject_refusal(ctx.session, ctx.user, convo.data)
     if reason:
         ctx.session.delete(convo)
         return _cancelled(ctx, reason)
@@ -362,7 +362,7 @@ def resume(ctx: Context, note: str) -> Reply:
     """Ask the user's open step again, after `note` (they came back from the menu mid-flow, or to a
     draft they put aside)."""
     convo = conversation(ctx)
-    reason = _case_refusal(ctx.session, ctx.user, convo.data)
+    reason = _subject_refusal(ctx.session, ctx.user, convo.data)
     if reason:
         ctx.session.delete(convo)
         return _cancelled(ctx, reason)
@@ -389,17 +389,25 @@ def _ask_again(flow: Flow, convo: Conversation, note: str | None = None) -> list
 
 CASE_GONE = ("เรื่องที่ท่านกรอกค้างไว้อยู่นอกพื้นที่ที่ท่านรับผิดชอบแล้ว (อาจย้ายไปพื้นที่อื่น) "
              "รายการนี้จึงถูกยกเลิก ข้อมูลที่กรอกไว้ไม่ถูกบันทึกค่ะ")
+STUDENT_GONE = ("นักเรียนที่ท่านกรอกค้างไว้ไม่อยู่ในรายชื่อที่ท่านดูแลแล้ว "
+                "รายการนี้จึงถูกยกเลิก ข้อมูลที่กรอกไว้ไม่ถูกบันทึกค่ะ")
 
 
-def _case_refusal(session, user: User | None, data: dict) -> str | None:
-    """A flow about a case (its data names it as "case": a check-in, a referral, closing) goes on, is
-    resumed or reminded only while the case is in the user's scope: it may have moved to another area
+def _subject_refusal(session, user: User | None, data: dict) -> str | None:
+    """A flow about a case (its data names it as "case": a check-in, a referral, closing) or a watched
+    student ("student": a home visit, taking them off the list) goes on, is resumed or reminded only
+    while the user may still see it: it may have moved to another area, or the user to another school,
     since the flow began, and its prompts name the child."""
-    case_id = data.get("case")
-    if case_id is None:
-        return None
-    case = session.get(Case, case_id)
-    return None if case is not None and access.in_scope(user, case.area) else CASE_GONE
+    case_id, student_id = data.get("case"), data.get("student")
+    if case_id is not None:
+        case = session.get(Case, case_id)
+        if case is None or not access.in_scope(user, case.area):
+            return CASE_GONE
+    if student_id is not None:
+        student = session.get(WatchStudent, student_id)
+        if student is None or access.student_refusal(user, student):
+            return STUDENT_GONE
+    return None
 
 
 def _advance(ctx: Context, flow: Flow, convo: Conversation, step: Step, value: Any) -> Reply:
@@ -509,9 +517,10 @@ def remind_idle_drafts(db: Database, now: datetime) -> dict[str, int]:
                              or_(Conversation.reminded_at.is_(None),
                                  Conversation.reminded_at < Conversation.updated_at))
             for convo, user in session.execute(due).all():
-                if _case_refusal(session, user, convo.data):
+                gone = _subject_refusal(session, user, convo.data)
+                if gone:
                     session.delete(convo)
-                    queue_messages(session, user.line_user_id, _notice(user, CASE_GONE), personal=False)
+                    queue_messages(session, user.line_user_id, _notice(user, gone), personal=False)
                     counts["expired"] += 1
                     continue
                 convo.reminded_at = now

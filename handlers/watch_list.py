@@ -32,6 +32,7 @@ from chat.menus import main_menu, requires
 from domain import access, audit, watch
 from domain.access import OUT_OF_SCOPE, WATCHERS
 from domain.menu_labels import MENU_ADD_STUDENT
+from domain.school_classes import class_sort_key
 from domain.thai import fit_text, parse_id
 from domain.thai_dates import BANGKOK, format_thai_date
 from domain.thai_ids import mask_national_id
@@ -352,8 +353,8 @@ def show_watch_list(ctx: Context) -> Reply:
              f"{total:,} คน (หน้า {page}/{pages})"]
     if class_name is None:
         lines += [f"• {name}: {sum(counter[code] for code in GROUPS):,} คน ({counts_text(counter)})"
-                  for name, counter in sorted(by_class.items())]
+                  for name, counter in sorted(by_class.items(), key=lambda item: class_sort_key(item[0]))]
     choices = [*next_page(page, pages, school=school_id, **{"class": class_name}),
-               *class_buttons(sorted(by_class), school_id, class_name)]
+               *class_buttons(sorted(by_class, key=class_sort_key), school_id, class_name)]
     return [text("\n".join(lines)), flex(lines[0], [list_bubble(student, labels, ctx.now) for student in students],
                                          *watch_choices(ctx.user, *choices))]

@@ -348,3 +348,14 @@ def test_help_mentions_the_watch_list_for_teachers_only(teacher, new_chat, regis
     assert MENU_WATCH_LIST in quick_reply_labels(say(teacher, "สวัสดี")[0])
     head = registered(new_chat(), "reporter", "400101")
     assert MENU_WATCH_LIST not in say(head, "ช่วยเหลือ")[0]["text"]
+
+
+def test_a_draft_about_a_student_stops_when_the_teacher_moves_to_another_school(teacher, db, organisations, schools):
+    student = put_on_list(db, organisations["1040010101"], "มาลี", "ป.5/1", "at_risk")
+    [asked] = tap(teacher, f"action=watch_end&student={student}")
+    assert "มาลี" in asked["text"]
+    in_organisation(db, teacher, schools["samran"])
+    [told] = say(teacher, "ย้ายโรงเรียน")
+    assert "ไม่อยู่ในรายชื่อที่ท่านดูแลแล้ว" in told["text"] and "มาลี" not in all_text(told)
+    [kept] = students(db)
+    assert kept.status == "watching"
