@@ -42,6 +42,10 @@ EVENT_LABELS = {
     "transfer_requested": "ขอโอนเรื่อง",
     "transfer_accepted": "รับโอนเรื่อง",
     "transfer_declined": "ไม่รับโอนเรื่อง",
+    # A watched student who stopped coming (domain.watch.become_case): the case, and the school's history.
+    "from_watch_list": "เปิดเรื่องจากรายชื่อเฝ้าระวัง",
+    "from_watch_list_again": "หยุดเรียนขณะอยู่ในรายชื่อเฝ้าระวัง",
+    "watch_history": "ประวัติจากรายชื่อเฝ้าระวังของโรงเรียน",
 }
 # The lines of a later report of a child already on file: their details are what it reported (the
 # after-card match; the reporter's own "เพิ่มข้อมูลให้เรื่องเดิม").
