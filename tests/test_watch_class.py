@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from domain import watch
-from helpers import MovableClock, bubbles, deliver_queued, flex_texts, in_organisation, quick_reply_labels
+from helpers import bubbles, deliver_queued, flex_texts, in_organisation, quick_reply_labels
 from models import Case, CaseEvent, Organisation, User, WatchEvent, WatchStudent, utcnow
 from models.base import BANGKOK
 from scheduler.jobs import run_job
@@ -31,13 +31,6 @@ CLASS = [("เด็กหญิง", "มาลี", "ดีใจ", "female", 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=BANGKOK)
-
-
-@pytest.fixture
-def clock(app):
-    moved = MovableClock()
-    app.extensions["dispatcher"].clock = moved
-    return moved
 
 
 @pytest.fixture
@@ -262,3 +255,34 @@ def test_a_teacher_reports_a_student_who_stopped_coming(app, db, line, organisat
     # Not followed any more: the button again says so, with the case.
     [again] = teacher.taps(f"action=watch_left&student={ids['มาลี']}")
     assert "ไม่ได้อยู่ในการเฝ้าระวังแล้ว" in again["text"] and "ดูเรื่อง" in quick_reply_labels(again)
+
+
+def test_the_weekly_check_keeps_to_line_limits_and_finds_someone_to_ask(app, db, line, registered, new_chat,
+                                                                          organisations, schools, school_people):
+    nontan, samran = organisations["1040010101"], schools["samran"]
+    second = in_organisation(db, registered(new_chat(), "teacher", "400101"), nontan)
+    samran_coordinator = in_organisation(db, registered(new_chat(), "coordinator", None), samran)
+    # 61 students and no teacher named for them: the school's teachers are asked, each in two pushes
+    # (five carousels of 12, then one of 1).
+    ids = screen(db, school_people["teacher"], nontan, [("เด็กชาย", f"นักเรียน{n}", "ทดสอบ", "male", "at_risk")
+                                                        for n in range(61)])
+    with db.transaction() as session:
+        session.execute(update(WatchStudent).where(WatchStudent.id.in_(ids.values())).values(teacher_id=None))
+    # Another school with no teacher on the bot: its coordinator is asked. A teacher who moved to another
+    # school is not asked about their old students any more.
+    [moved] = screen(db, school_people["other_teacher"], samran, [CLASS[1]]).values()
+    in_organisation(db, school_people["other_teacher"], nontan)
+    friday = at(date(2026, 12, 4), 14)
+    assert run_job(WEEKLY, app, now=friday) == 62
+    deliver_queued(app)
+    for teacher in (school_people["teacher"], second):
+        pushes = [call.json["messages"] for call in line.pushes() if call.json["to"] == teacher.user_id]
+        assert [[len(bubbles(m)) for m in messages] for messages in pushes] == [[12] * 5, [1]]
+    [asked] = line.messages_to(samran_coordinator.user_id)
+    assert [b["body"]["contents"][0]["text"] for b in bubbles(asked)] == [
+        "สัปดาห์นี้ ด.ช.สมชาย ใจดี (ป.5/1) มาเรียนเป็นอย่างไรคะ"]
+    assert line.messages_to(school_people["other_teacher"].user_id) == []
+    with db.transaction() as session:
+        [marker] = session.scalars(select(WatchEvent.details).where(WatchEvent.student_id == moved,
+                                                                    WatchEvent.kind == "attendance_asked")).all()
+        assert marker["week"] == "2026-W49"
