@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from datetime import date, datetime
 
 from linebot.v3.messaging import FlexBubble
 from sqlalchemy import ColumnElement, select
@@ -25,7 +26,7 @@ from handlers.record_attendance import attendance_question
 from handlers.record_home_visit import visit_reminder
 from line.messages import MAX_BUBBLES, flex
 from line.outbox import MESSAGES_PER_CALL, queue_messages
-from models import FOLLOWED, User, WatchEvent, WatchStudent
+from models import FOLLOWED, Area, User, WatchEvent, WatchStudent
 from scheduler.followups import reachable
 from scheduler.jobs import JobContext, daily, job
 
@@ -39,24 +40,26 @@ CHUNK = 500  # ids per IN (...)
 
 
 def due_students(session: Session, conditions: Sequence[ColumnElement[bool]],
-                 is_due: Callable[[Calendar, WatchStudent], bool]) -> list[WatchStudent]:
-    """The followed students matching `conditions` that `is_due` says are due by their area's calendar,
-    locked for this transaction and read again once locked."""
-    candidates = session.scalars(select(WatchStudent).where(WatchStudent.status.in_(FOLLOWED), *conditions)
-                                 .options(selectinload(WatchStudent.area))).all()
+                 is_due: Callable[[Calendar, date | None], bool]) -> list[WatchStudent]:
+    """The followed students matching `conditions` that `is_due` says are due by their area's calendar
+    (given their visit_due), locked for this transaction and read again once locked. The candidates are
+    read without their names: only those due are decrypted."""
+    candidates = session.execute(select(WatchStudent.id, WatchStudent.area_id, WatchStudent.visit_due)
+                                 .where(WatchStudent.status.in_(FOLLOWED), *conditions)).all()
     calendars: dict[int, Calendar] = {}
     ids = []
-    for student in candidates:
-        if student.area_id not in calendars:
-            calendars[student.area_id] = calendar_for(session, student.area)
-        if is_due(calendars[student.area_id], student):
-            ids.append(student.id)
+    for student_id, area_id, visit_due in candidates:
+        if area_id not in calendars:
+            calendars[area_id] = calendar_for(session, session.get(Area, area_id))
+        if is_due(calendars[area_id], visit_due):
+            ids.append(student_id)
     due: list[WatchStudent] = []
     for i in range(0, len(ids), CHUNK):
         due += session.scalars(
             select(WatchStudent).where(WatchStudent.id.in_(ids[i:i + CHUNK]), WatchStudent.status.in_(FOLLOWED),
                                        *conditions)
-            .options(selectinload(WatchStudent.school), selectinload(WatchStudent.teacher))
+            .options(selectinload(WatchStudent.school), selectinload(WatchStudent.teacher),
+                     selectinload(WatchStudent.area))
             .order_by(WatchStudent.class_name, WatchStudent.id)
             .with_for_update().execution_options(populate_existing=True))
     return due
@@ -92,7 +95,12 @@ def asked_about(session: Session, student: WatchStudent, school_people: dict[tup
     return []
 
 
-def mark(session: Session, student: WatchStudent, kind: str, now, details: dict) -> None:
+def reminder_key(details: dict) -> tuple[str | None, bool]:
+    """A home-visit reminder's marker as (due date, overdue), for comparing."""
+    return details.get("due"), bool(details.get("overdue"))
+
+
+def mark(session: Session, student: WatchStudent, kind: str, now: datetime, details: dict) -> None:
     # Not domain.watch's own lines: a marker is no action on the student and leaves updated_at alone.
     session.add(WatchEvent(student_id=student.id, kind=kind, at=now, details=details))
 
@@ -107,7 +115,7 @@ def push_bubbles(session: Session, users: dict[int, User], bubbles: dict[int, li
 
 
 def ask(session: Session, students: Sequence[WatchStudent], build: Callable[[WatchStudent], FlexBubble],
-        kind: str, now, details: Callable[[WatchStudent], dict], alt_text: Callable[[int], str]) -> int:
+        kind: str, now: datetime, details: Callable[[WatchStudent], dict], alt_text: Callable[[int], str]) -> int:
     """Mark and ask about each of `students` (those nobody can be asked about are left for a later run);
     returns how many were asked."""
     users: dict[int, User] = {}
@@ -136,7 +144,7 @@ def ask_weekly_attendance(ctx: JobContext) -> int:
     week = watch.week_of(today)
     with ctx.db.transaction() as session:
         students = due_students(session, [WatchStudent.group.in_(WEEKLY_GROUPS)],
-                                lambda calendar, student: calendar.last_school_day_of_week(today))
+                                lambda calendar, visit_due: calendar.last_school_day_of_week(today))
         done = events_of(session, students, ("attendance", ASKED))
         waiting = [student for student in students
                    if not any(line.get("week") == week for line in done.get(student.id, []))]
@@ -152,8 +160,8 @@ def remind_home_visits(ctx: JobContext) -> int:
     reminded afresh); returns how many students were reminded about."""
     today = watch.today(ctx.now)
 
-    def due(calendar: Calendar, student: WatchStudent) -> bool:
-        return calendar.is_school_day(today) and student.visit_due <= calendar.add_school_days(today, VISIT_SOON)
+    def due(calendar: Calendar, visit_due: date) -> bool:
+        return calendar.is_school_day(today) and visit_due <= calendar.add_school_days(today, VISIT_SOON)
 
     def marker(student: WatchStudent) -> dict:
         overdue = watch.visit_overdue(student, ctx.now)
@@ -163,7 +171,6 @@ def remind_home_visits(ctx: JobContext) -> int:
         students = due_students(session, [WatchStudent.group == "problem", WatchStudent.visit_due.is_not(None)], due)
         done = events_of(session, students, (REMINDED,))
         waiting = [student for student in students
-                   if not any({key: line.get(key) for key in ("due", "overdue") if key in line} == marker(student)
-                              for line in done.get(student.id, []))]
+                   if reminder_key(marker(student)) not in {reminder_key(line) for line in done.get(student.id, [])}]
         return ask(session, waiting, lambda student: visit_reminder(student, watch.visit_overdue(student, ctx.now)),
                    REMINDED, ctx.now, marker, lambda count: f"🏠 ถึงกำหนดเยี่ยมบ้านนักเรียน {count} คน")
