@@ -46,6 +46,9 @@ from handlers import (
     notice_settings,
     nudge_organisation,
     own_case,
+    record_attendance,
+    record_home_visit,
+    record_watch_left,
     refer_child,
     register,
     report_child,
@@ -109,11 +112,15 @@ ROUTES: list[Route] = [
     Route("postback", own_case.transfer_case, action="transfer"),
     Route("postback", answer_transfer.accept_transfer, action="transfer_accept"),
     Route("postback", answer_transfer.decline_transfer, action="transfer_decline"),
-    # The watch list's buttons.
+    # The watch list's buttons: the list, a student's card, the group, off the list, a week's attendance
+    # (one tap on the weekly check), a home visit, a student who stopped coming.
     Route("postback", watch_list.show_watch_list, action="watchlist"),
     Route("postback", watch_list.show_student_card, action="student"),
     Route("postback", change_watch_group.change_group, action="watch_group"),
     Route("postback", change_watch_group.end_watch, action="watch_end"),
+    Route("postback", record_attendance.record_attendance, action=record_attendance.ACTION),
+    Route("postback", record_home_visit.record_home_visit, action=record_home_visit.ACTION),
+    Route("postback", record_watch_left.report_left, action=record_watch_left.ACTION),
     Route("*", flow.continue_flow, when=flow.in_flow),
     Route("text", flow.resume_paused, texts=texts(flow.CARRY_ON), when=flow.is_paused),
     Route("text", welcome.say_hello, texts=texts(*GREETINGS)),

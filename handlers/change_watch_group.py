@@ -27,9 +27,9 @@ from chat.menus import requires
 from chat.step import Question, Step
 from domain import audit, watch
 from domain.access import WATCHERS
-from handlers.watch_list import not_followed, show_student, student_for, watch_choices
+from handlers.watch_list import show_student, student_for, watch_choices
 from line.messages import text
-from models import FOLLOWED, GROUPS, WatchStudent
+from models import GROUPS, WatchStudent
 
 END_REASONS = ("ย้ายโรงเรียน", "จบการศึกษา", "ไม่เสี่ยงแล้ว")
 # WatchEvent.note is a sealed text; a reason is a few words.
@@ -58,11 +58,9 @@ def changed(ctx: Context, student: WatchStudent, kind: str, said: str) -> Reply:
 
 
 def end_watching(ctx: Context, data: dict) -> Reply:
-    student, refused = student_for(ctx, data["student"], "watch_end")
+    student, refused = student_for(ctx, data["student"], "watch_end", followed=True)
     if refused:
         return refused
-    if student.status not in FOLLOWED:
-        return not_followed(ctx, student)
     watch.end_watch(ctx.session, student, ctx.user, now=ctx.now, note=data["reason"],
                     source=ctx.event.webhook_event_id)
     return changed(ctx, student, "watch_end",
@@ -75,22 +73,18 @@ END = flow.register(end_flow())
 @requires(*WATCHERS)
 def end_watch(ctx: Context) -> Reply:
     """"เลิกเฝ้าระวัง": asks why."""
-    student, refused = student_for(ctx, ctx.postback.get("student"), "watch_end")
+    student, refused = student_for(ctx, ctx.postback.get("student"), "watch_end", followed=True)
     if refused:
         return refused
-    if student.status not in FOLLOWED:
-        return not_followed(ctx, student)
     return flow.start(ctx, END, {"student": student.id, "_name": f"{student.full_name} ({student.class_name})"})
 
 
 @requires(*WATCHERS)
 def change_group(ctx: Context) -> Reply:
     """"เปลี่ยนกลุ่ม": the groups as buttons; one of them (its group in the postback) changes it."""
-    student, refused = student_for(ctx, ctx.postback.get("student"), "watch_group")
+    student, refused = student_for(ctx, ctx.postback.get("student"), "watch_group", followed=True)
     if refused:
         return refused
-    if student.status not in FOLLOWED:
-        return not_followed(ctx, student)
     group = ctx.postback.get("group")
     if group not in GROUPS:
         buttons = [PostbackAction(label=f"{'✓ ' if code == student.group else ''}{label}",

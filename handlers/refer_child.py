@@ -10,6 +10,10 @@ pending, accepted, declined, done, revoked (models/referral.py).
 
 Receivers act through the referral, not the case's area: a college may serve a whole province.
 
+A child recorded back in a school the bot knows (the referral's, the recorder's own, or one of the
+province's by the name typed) joins that school's watch list (domain.watch.join_from_case): the
+teacher's weekly checks follow them instead of the fixed stay-in-school pushes (scheduler/followups.py).
+
 The conversations (referral; referral_decline, after "ปฏิเสธ"; enrol, after "รับเรื่อง" or
 "กลับเข้าเรียนแล้ว"):
 
@@ -54,6 +58,7 @@ about one referral; they share its card, its checks and its messages.
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from linebot.v3.messaging import DatetimePickerAction, PostbackAction
@@ -65,9 +70,9 @@ from chat.dispatcher import Context, Reply
 from chat.flow import Flow, free_text, text_answer, text_of
 from chat.menus import main_menu, requires
 from chat.step import Answer, Fill, Finish, Step, Stop
-from domain import access, audit
+from domain import access, audit, watch
 from domain.access import REPORTERS
-from domain.thai import InvalidInput, parse_id, quote
+from domain.thai import InvalidInput, parse_id, quote, to_ascii_digits
 from domain.thai_dates import format_thai_date, now_bangkok, parse_date
 from domain.thai_phones import format_phone
 from handlers import report_child
@@ -97,6 +102,7 @@ from models import (
     Referral,
     choice_label,
     choice_list,
+    follow_up_days,
     organisation_areas,
 )
 
@@ -413,7 +419,17 @@ def submit_enrolment(ctx: Context, data: dict) -> Reply:
     if referral:
         tell_referrer(ctx, referral, f"🎒 {case.full_name} (เรื่อง {case.number}) เริ่มเรียนที่ {data['school']}"
                                      f"{since} แล้วค่ะ", case_button(case))
-    return done(ctx, f"✅ บันทึกแล้วค่ะ: เรื่อง {case.number} {STATUSES[case.status]} ที่ {data['school']}{since}")
+    school = returned_to(ctx, case, data["school"], referral)
+    if school is not None:
+        watch.join_from_case(ctx.session, case, school, ctx.user, now=ctx.now,
+                             rules=watch.Rules.from_config(ctx.config), source=ctx.event.webhook_event_id)
+        after = (f"\n👀 น้องอยู่ในรายชื่อเฝ้าระวังของ{school.name}แล้ว ครูจะได้รับคำถามการมาเรียนทุกสัปดาห์ "
+                 "แทนการติดตามผลตามรอบค่ะ")
+    else:
+        rounds = ", ".join(str(day) for day in follow_up_days(ctx.session)[:3])
+        after = f"\nระบบจะถามติดตามผลการมาเรียนเมื่อครบ {rounds} วันหลังกลับเข้าเรียนค่ะ" if rounds else ""
+    return done(ctx, f"✅ บันทึกแล้วค่ะ: เรื่อง {case.number} {STATUSES[case.status]} ที่ {data['school']}{since}"
+                     f"{after}")
 
 
 ENROL = flow.register(enrol_flow())
@@ -423,3 +439,36 @@ ENROL = flow.register(enrol_flow())
 def record_back_in_school(ctx: Context) -> Reply:
     """"กลับเข้าเรียนแล้ว" on a found child's card: back in school without a referral."""
     return start_case_flow(ctx, "enrol", ENROL, lambda case: {"case": case.id})
+
+
+# ------------------------------------------------------------------ the school's watch list
+
+# "โรงเรียนบ้านโนนทัน", "รร. บ้านโนนทัน", "ร.ร.บ้านโนนทัน": one school.
+SCHOOL_PREFIXES = ("โรงเรียน", "ร.ร.", "รร.", "รร")
+
+
+def school_key(name: str) -> str:
+    """A school's name as typed and as stored compare equal: without spaces and the word for school."""
+    key = re.sub(r"\s+", "", to_ascii_digits(name or ""))
+    prefix = next((p for p in SCHOOL_PREFIXES if key.startswith(p)), "")
+    return key.removeprefix(prefix)
+
+
+def returned_to(ctx: Context, case: Case, typed: str, referral: Referral | None) -> Organisation | None:
+    """The school whose watch list a child back in school joins, when it is known and has an area: the
+    school the referral went to; else the recorder's own school, when the typed name is it; else the one
+    school of the case's province with that name."""
+    key = school_key(typed)
+    found = None
+    if referral is not None and referral.organisation.kind == "school":
+        found = referral.organisation
+    elif (own := access.own_school(ctx.user)) is not None and school_key(own.name) == key:
+        found = own
+    elif case.area is not None and key:
+        in_province = select(organisation_areas.c.organisation_id).join(Area, Area.id == organisation_areas.c.area_id) \
+            .where(Area.code.startswith(case.area.code[:2]))
+        named = [school for school in ctx.session.scalars(select(Organisation).where(
+            Organisation.kind == "school", Organisation.id.in_(in_province)).order_by(Organisation.id))
+            if school_key(school.name) == key]
+        found = named[0] if len(named) == 1 else None
+    return found if found is not None and watch.school_area(found) is not None else None

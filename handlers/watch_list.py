@@ -38,6 +38,7 @@ from domain.thai_dates import BANGKOK, format_thai_date
 from domain.thai_ids import mask_national_id
 from handlers.case_details import NOTE_SHOWN, ROW_SHOWN
 from handlers.children_to_find import NEXT
+from handlers.refer_child import case_button
 from line.messages import MAX_LABEL, MAX_QUICK_REPLIES, card, flex, text
 from models import FOLLOWED, GROUPS, WATCH_STATUSES, Area, ChoiceOption, Organisation, User, WatchEvent, WatchStudent
 
@@ -62,10 +63,11 @@ EVENT_WORDS = {"added": "เพิ่มในรายชื่อเฝ้า�
 
 # ------------------------------------------------------------------ access
 
-def student_for(ctx: Context, student_id, tried: str) -> tuple[WatchStudent | None, Reply]:
+def student_for(ctx: Context, student_id, tried: str, *, followed: bool = False) -> tuple[WatchStudent | None, Reply]:
     """The student `student_id` names and None, or None and the refusal to send (audited): the user must
     be one of access.WATCHERS and see the student (access.student_refusal). A student who does not exist
-    is refused with the same words as one of another school."""
+    is refused with the same words as one of another school. With `followed`, a student no longer
+    followed (off the list, or a case now) is answered with not_followed."""
     number = parse_id(student_id)
     # Locked for the rest of the transaction: two teachers answering for one student take turns.
     student = ctx.session.get(WatchStudent, number, with_for_update=True) if number else None
@@ -77,12 +79,16 @@ def student_for(ctx: Context, student_id, tried: str) -> tuple[WatchStudent | No
         if access.is_registered(ctx.user):
             audit.record_chat(ctx, "denied", "watch_student", str(student_id)[:64], tried=tried)
         return None, [text(reason, *main_menu(ctx.user))]
+    if followed and student.status not in FOLLOWED:
+        return None, not_followed(ctx, student)
     return student, None
 
 
 def not_followed(ctx: Context, student: WatchStudent) -> Reply:
-    """The answer to a button of a student taken off the list, or who became a case, since the card was sent."""
-    return [text(NOT_FOLLOWED.format(status=WATCH_STATUSES[student.status]), *watch_choices(ctx.user))]
+    """The answer to a button of a student taken off the list, or who became a case, since the card was
+    sent: the case's button when there is one."""
+    buttons = [case_button(student.case)] if student.case is not None else []
+    return [text(NOT_FOLLOWED.format(status=WATCH_STATUSES[student.status]), *watch_choices(ctx.user, *buttons))]
 
 
 def viewed(ctx: Context, students: list[WatchStudent], via: str, fields: list[str] | None = None) -> None:

@@ -1,4 +1,5 @@
-"""The scheduler process and its jobs: reminders, follow-ups, late cases and housekeeping, run by one process at a time.
+"""The scheduler process and its jobs: reminders, follow-ups, late cases, the watch list's
+checks and housekeeping, run by one process at a time.
 
 To add a job, write it in a module here with @job (see scheduler/jobs.py) and import the module below.
 """
@@ -8,4 +9,5 @@ from scheduler import (  # noqa: F401  (importing a job module registers its job
     housekeeping,
     late_cases,
     reminders,
+    watch,
 )

@@ -17,7 +17,7 @@ from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, Tex
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from domain import access
+from domain import access, watch
 from domain.summary import deadline_progress, summarise
 from domain.thai_dates import BANGKOK, format_thai_datetime
 from handlers.area_summary import admin_budget, summary_card
@@ -81,7 +81,7 @@ def follow_up_message(case: Case, day: int) -> TextMessage:
 def ask_stay_in_school(ctx: JobContext) -> int:
     """At each round of models.follow_up_days (seeded 7, 30, 90, then every 60 days to 330) after a
     child went back to school (the latest "enrolled" line in its history), ask once whether they
-    still attend. A case that became due for several checks at once
+    still attend, unless the child is on a watch list. A case that became due for several checks at once
     (the job did not run for a while) is asked only the latest; returns how many questions were queued."""
     sent = 0
     with ctx.db.transaction() as session:
@@ -97,9 +97,12 @@ def ask_stay_in_school(ctx: JobContext) -> int:
                 enrolled[event.case_id] = event  # the latest wins
         asked = markers(session, "follow_up_asked", ids)
         rounds = follow_up_days(session)
+        # A child followed on a school's watch list is asked about every week by the teacher's own check
+        # (scheduler/watch.py): the fixed rounds would ask the same thing again.
+        watched = watch.watched_case_ids(session, ids)
         for case in cases:
             event = enrolled.get(case.id)
-            if event is None:
+            if event is None or case.id in watched:
                 continue
             since = event.at if event.at.tzinfo else event.at.replace(tzinfo=ctx.now.tzinfo)
             due = [d for d in rounds if since + timedelta(days=d) <= ctx.now]

@@ -24,6 +24,7 @@ from helpers import (
     SECRET,
     TOKEN,
     Chat,
+    MovableClock,
     QuietRequestHandler,
     app_config,
     cases_in,
@@ -195,6 +196,14 @@ def invite_code(db, areas):
             return people.format_invite_code(invite.code)
 
     return make
+
+
+@pytest.fixture
+def clock(app) -> MovableClock:
+    """The time the webhook's handlers act at, moved by the test (jobs take their `now` instead)."""
+    moved = MovableClock()
+    app.extensions["dispatcher"].clock = moved
+    return moved
 
 
 @pytest.fixture
