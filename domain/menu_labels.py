@@ -25,7 +25,9 @@ MENU_ABOUT = "เกี่ยวกับโครงการ"
 MENU_MY_AREA_NUMBERS = "ตัวเลขพื้นที่ของฉัน"
 # The watch list of students at risk (teachers and coordinators), and adding one student to it.
 MENU_WATCH_LIST = "นักเรียนเฝ้าระวัง"
-MENU_ADD_STUDENT = "เพิ่มนักเรียนเฝ้าระวัง"
+MENU_ADD_STUDENT = "เพิ่มนักเรียนเสี่ยง"
+# What teachers also type for it: the watch list's own name.
+MENU_ADD_STUDENT_TYPED = "เพิ่มนักเรียนเฝ้าระวัง"
 # The quick replies and the button of the "ตัวเลขพื้นที่ของฉัน" card.
 MENU_COPY_NUMBERS = "คัดลอกข้อความ"
 MENU_EXPORT_FILE = "ส่งออกไฟล์"

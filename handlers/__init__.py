@@ -10,6 +10,7 @@ from chat.dispatcher import Route, texts
 from domain.menu_labels import (
     MENU_ABOUT,
     MENU_ADD_STUDENT,
+    MENU_ADD_STUDENT_TYPED,
     MENU_AREA_SUMMARY,
     MENU_CHILDREN_TO_FIND,
     MENU_DEACTIVATE,
@@ -85,7 +86,7 @@ ROUTES: list[Route] = [
     Route("text", notice_settings.show_notice_settings, texts=texts(MENU_NOTICE_SETTINGS)),
     Route("text", my_work.show_my_work, texts=texts(MENU_MY_WORK)),
     Route("text", watch_list.show_watch_list, texts=texts(MENU_WATCH_LIST)),
-    Route("text", add_watch_student.start_adding_student, texts=texts(MENU_ADD_STUDENT)),
+    Route("text", add_watch_student.start_adding_student, texts=texts(MENU_ADD_STUDENT, MENU_ADD_STUDENT_TYPED)),
     Route("text", welcome.read_about, texts=texts(MENU_ABOUT)),
     Route("text", welcome.ask_for_help, texts=texts(MENU_HELP, "help", "วิธีใช้")),
     # Buttons on lists and case cards.

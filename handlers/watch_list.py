@@ -46,8 +46,7 @@ PAGE_SIZE = 10  # cards a page, one carousel (LINE allows 12)
 CLASS_BUTTONS = 6  # classes offered as buttons beside the list; the others are paged through
 HISTORY_LINES = 6
 SEE = "ดูข้อมูล"
-# MENU_ADD_STUDENT is longer than LINE's 20-character labels: its button says less and sends it whole.
-ADD_BUTTON = MessageAction(label="เพิ่มนักเรียน", text=MENU_ADD_STUDENT)
+ADD_BUTTON = MessageAction(label=MENU_ADD_STUDENT, text=MENU_ADD_STUDENT)
 ALL_CLASSES = "ทุกชั้น"
 NOTHING = f"ยังไม่มีนักเรียนในรายชื่อเฝ้าระวังค่ะ กด \"{ADD_BUTTON.label}\" เพื่อเพิ่มนักเรียนทีละคน"
 NONE_HERE = "ไม่พบนักเรียนเฝ้าระวังตามที่เลือกค่ะ"

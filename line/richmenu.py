@@ -1,7 +1,8 @@
 """The rich menu at the bottom of the chat: one per kind of user, kept on LINE by `flask richmenu sync`.
 
-Unregistered and deactivated users see the default "public" menu; reporters and teachers the
-reporter menu; coordinators and admins the coordinator menu. The buttons send their label as
+Unregistered and deactivated users see the default "public" menu; reporters the reporter menu;
+teachers the teacher menu (the reporter's with the watch list of students at risk); coordinators
+and admins the coordinator menu. The buttons send their label as
 text, so they reach the same routes as the quick replies. A user's menu changes when they
 register, change role or are deactivated: the handler queues the change in the outbox
 (`show_menu`) and the sender links it after the commit, because handlers never call LINE.
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from domain import access
 from domain.menu_labels import (
     MENU_ABOUT,
+    MENU_ADD_STUDENT,
     MENU_AREA_SUMMARY,
     MENU_CHILDREN_TO_FIND,
     MENU_EXPORT_REPORT,
@@ -27,6 +29,7 @@ from domain.menu_labels import (
     MENU_MY_REPORTS,
     MENU_REGISTER,
     MENU_REPORT_CHILD,
+    MENU_WATCH_LIST,
 )
 from line.client import LineClient
 from line.messages import text
@@ -88,11 +91,14 @@ class Menu:
 MENUS = {
     "public": Menu("public", ((MENU_REGISTER, MENU_ABOUT, MENU_HELP),)),
     "reporter": Menu("reporter", ((MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND), (MENU_MY_REPORTS, MENU_HELP))),
+    "teacher": Menu("teacher", ((MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND, MENU_WATCH_LIST),
+                                (MENU_MY_REPORTS, MENU_ADD_STUDENT, MENU_HELP))),
     "coordinator": Menu("coordinator", ((MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND, MENU_MY_REPORTS),
                                         (MENU_AREA_SUMMARY, MENU_EXPORT_REPORT, MENU_HELP))),
 }
 DEFAULT_MENU = "public"
-MENU_BY_ROLE = {role: "coordinator" if role in access.COORDINATORS else "reporter" for role in access.REPORTERS}
+MENU_BY_ROLE = {role: "coordinator" if role in access.COORDINATORS else role if role in MENUS else "reporter"
+                for role in access.REPORTERS}
 
 
 def menu_name(user: User) -> str:

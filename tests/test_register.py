@@ -75,9 +75,9 @@ def test_a_coordinator_gets_the_coordinator_menu_and_an_organisation_scope(chat,
         assert access.scope_prefixes(user) == ("4001", "4002")
 
 
-def test_a_teacher_gets_the_reporter_menu(chat, line, rich_menus, invite_code, organisations):
+def test_a_teacher_gets_the_teacher_menu(chat, line, rich_menus, invite_code, organisations):
     register(chat, invite_code("teacher", area_code=None, org_code="1040010101"))
-    assert line.user_rich_menu(chat.user_id) == rich_menus["reporter"]
+    assert line.user_rich_menu(chat.user_id) == rich_menus["teacher"]
 
 
 def test_a_code_typed_with_thai_digits_spaces_and_lower_case_is_accepted(chat, db, invite_code):

@@ -6,6 +6,7 @@ from sqlalchemy import update
 
 from devtools.fakeline import RICH_MENU_IMAGE_MAX_BYTES, image_size
 from domain.menu_labels import (
+    MENU_ADD_STUDENT,
     MENU_AREA_SUMMARY,
     MENU_CHILDREN_TO_FIND,
     MENU_EXPORT_REPORT,
@@ -13,6 +14,7 @@ from domain.menu_labels import (
     MENU_MY_REPORTS,
     MENU_REGISTER,
     MENU_REPORT_CHILD,
+    MENU_WATCH_LIST,
 )
 from helpers import deliver_queued, register
 from line import richmenu
@@ -32,16 +34,20 @@ def test_the_menus_carry_the_labels_of_each_role():
     labels = {name: [label for label, _ in menu.buttons()] for name, menu in richmenu.MENUS.items()}
     assert labels["reporter"] == [MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND, MENU_MY_REPORTS, MENU_HELP]
     assert set(labels["coordinator"]) == set(labels["reporter"]) | {MENU_AREA_SUMMARY, MENU_EXPORT_REPORT}
+    assert set(labels["teacher"]) == set(labels["reporter"]) | {MENU_WATCH_LIST, MENU_ADD_STUDENT}
+    assert richmenu.MENU_BY_ROLE == {"reporter": "reporter", "teacher": "teacher", "coordinator": "coordinator",
+                                     "admin": "coordinator"}
     assert MENU_REGISTER in labels["public"]
 
 
 def test_sync_creates_the_menus_sets_the_default_and_is_then_unchanged(app, line, rich_menus):
-    assert set(rich_menus) == {"public", "reporter", "coordinator"}
+    assert set(rich_menus) == {"public", "reporter", "teacher", "coordinator"}
     assert line.default_rich_menu == rich_menus["public"]
     coordinator = line.rich_menus[rich_menus["coordinator"]]
     assert coordinator["selected"] and len(coordinator["areas"]) == 6
     result = app.test_cli_runner().invoke(args=["richmenu", "sync"])
-    assert result.output.split() == ["public:", "unchanged", "reporter:", "unchanged", "coordinator:", "unchanged"]
+    assert result.output.split() == ["public:", "unchanged", "reporter:", "unchanged", "teacher:", "unchanged",
+                                    "coordinator:", "unchanged"]
 
 
 def test_a_changed_menu_is_replaced_and_its_users_move_to_the_new_one(app, db, chat, line, rich_menus,

@@ -232,7 +232,7 @@ def test_the_list_groups_by_class_problem_and_raised_first_and_the_card_has_the_
     assert [buttons_of(b)["ดูข้อมูล"] for b in cards] == [f"action=student&student={i}"
                                                           for i in (at_risk, problem, normal, older)]
     assert cards[0]["header"]["contents"][0]["text"] == "🔔 เด็กชาย เสี่ยง ทดสอบ"
-    assert "เพิ่มนักเรียน" in quick_reply_labels(carousel) and "ป.6/1" in quick_reply_labels(carousel)
+    assert MENU_ADD_STUDENT in quick_reply_labels(carousel) and "ป.6/1" in quick_reply_labels(carousel)
     assert len(audited(db, "view")) == 4
     # One class.
     [class_button] = [item["action"] for item in carousel["quickReply"]["items"] if item["action"]["label"] == "ป.6/1"]
