@@ -5,14 +5,17 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from domain.official_list.list_columns import COLUMN_ALIASES
 from domain.thai import InvalidInput, fit_text, utf16_length
 
-__all__ = ["REASONS", "ColumnMapping", "ImportReport", "ListFileError", "ListRow", "RowError", "inert"]
+__all__ = [
+    "MAX_CHAT_TEXT", "REASONS", "ColumnMapping", "ImportReport", "ListFileError", "ListRow", "RowError", "inert",
+    "column_lines", "problems_csv", "reason_lines", "rejected_rows", "source_line", "with_problems",
+]
 
 # A report's summary fits one LINE text message (line.messages.MAX_TEXT, UTF-16 code units).
 MAX_CHAT_TEXT = 5000
@@ -101,56 +104,86 @@ class ImportReport:
 
     @property
     def rejected(self) -> int:
-        return len({e.row for e in self.errors if e.rejects})
+        return rejected_rows(self.errors)
 
     def as_text(self, max_errors: int = 20, max_length: int = MAX_CHAT_TEXT) -> str:
         """A Thai summary: counts, the reasons rows were rejected or warned about, the columns not
         used, and the first ``max_errors`` problems, within ``max_length`` UTF-16 units (LINE's limit)."""
-        lines = [self._source_line(),
-                 f"อ่านได้ {self.rows_read:,} แถว: นำเข้าได้ {len(self.rows):,} แถว, ไม่ผ่าน {self.rejected:,} แถว"]
-        for level, heading in (("error", "สาเหตุที่ไม่ผ่าน"), ("warning", "คำเตือน (ยังนำเข้าได้)")):
-            counts = Counter(reason for _, reason in {(e.row, e.reason) for e in self.errors if e.level == level})
-            if counts:
-                lines.append(f"{heading}:")
-                lines += [f"- {REASONS[reason]} {count:,} แถว" for reason, count in counts.most_common()]
-        if self.mapping.unknown:
-            lines.append("คอลัมน์ที่ไม่รู้จัก (ไม่ได้นำเข้า): " + _some(self.mapping.unknown))
-        if self.mapping.missing:
-            lines.append("ไม่มีคอลัมน์: " + ", ".join(COLUMN_ALIASES[f][0] for f in self.mapping.missing))
-        if self.errors:
-            lines.append("รายการปัญหา:")
-        length = utf16_length("\n".join(lines))
-        shown = 0
-        for error in self.errors[:max_errors]:
-            line = _error_line(error)
-            # Room is kept for the "and N more" line.
-            if length + 1 + utf16_length(line) + 1 + _MORE_LINE_ROOM > max_length:
-                break
-            lines.append(line)
-            length += 1 + utf16_length(line)
-            shown += 1
-        if shown < len(self.errors):
-            lines.append(f"…และอีก {len(self.errors) - shown:,} รายการ ดูทั้งหมดในไฟล์รายงาน")
-        # Only absurd file or header names can still be too long here.
-        return fit_text("\n".join(lines), max_length)
+        lines = [source_line(self.filename, self.mapping),
+                 f"อ่านได้ {self.rows_read:,} แถว: นำเข้าได้ {len(self.rows):,} แถว, ไม่ผ่าน {self.rejected:,} แถว",
+                 *reason_lines(self.errors, REASONS), *column_lines(self.mapping, COLUMN_ALIASES)]
+        return with_problems(lines, self.errors, max_errors, max_length)
 
     def as_csv(self) -> bytes:
         """Every problem, one per line, as CSV in UTF-8 with a BOM so that Excel shows the Thai."""
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["แถว", "ระดับ", "สาเหตุ", "คอลัมน์", "รายละเอียด", "ค่าในไฟล์"])
-        for e in self.errors:
-            writer.writerow([e.row, "ไม่ผ่าน" if e.rejects else "คำเตือน", REASONS[e.reason],
-                             *(inert(text) for text in (e.column or "", e.message, e.value))])
-        return out.getvalue().encode("utf-8-sig")
-
-    def _source_line(self) -> str:
-        where = [f"แผ่นงาน {self.mapping.sheet}"] if self.mapping.sheet else []
-        where.append(f"หัวตารางแถวที่ {self.mapping.header_row}")
-        return f"ไฟล์ {self.filename} ({', '.join(where)})"
+        return problems_csv(self.errors, REASONS)
 
 
 _MORE_LINE_ROOM = 60
+
+
+def rejected_rows(errors: Sequence[RowError]) -> int:
+    """How many rows the errors reject."""
+    return len({e.row for e in errors if e.rejects})
+
+
+def reason_lines(errors: Sequence[RowError], reasons: Mapping[str, str]) -> list[str]:
+    """How many rows each reason rejected, then warned about, named by ``reasons``."""
+    lines = []
+    for level, heading in (("error", "สาเหตุที่ไม่ผ่าน"), ("warning", "คำเตือน (ยังนำเข้าได้)")):
+        counts = Counter(reason for _, reason in {(e.row, e.reason) for e in errors if e.level == level})
+        if counts:
+            lines.append(f"{heading}:")
+            lines += [f"- {reasons[reason]} {count:,} แถว" for reason, count in counts.most_common()]
+    return lines
+
+
+def with_problems(lines: list[str], errors: Sequence[RowError], max_errors: int, max_length: int) -> str:
+    """A report's summary ``lines`` followed by the first ``max_errors`` problems, as many as fit in
+    ``max_length`` UTF-16 units, and how many more there are."""
+    lines = [*lines, "รายการปัญหา:"] if errors else list(lines)
+    length = utf16_length("\n".join(lines))
+    shown = 0
+    for error in errors[:max_errors]:
+        line = _error_line(error)
+        # Room is kept for the "and N more" line.
+        if length + 1 + utf16_length(line) + 1 + _MORE_LINE_ROOM > max_length:
+            break
+        lines.append(line)
+        length += 1 + utf16_length(line)
+        shown += 1
+    if shown < len(errors):
+        lines.append(f"…และอีก {len(errors) - shown:,} รายการ ดูทั้งหมดในไฟล์รายงาน")
+    # Only absurd file or header names can still be too long here.
+    return fit_text("\n".join(lines), max_length)
+
+
+def problems_csv(errors: Sequence[RowError], reasons: Mapping[str, str]) -> bytes:
+    """Every problem, one per line, as CSV in UTF-8 with a BOM so that Excel shows the Thai."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["แถว", "ระดับ", "สาเหตุ", "คอลัมน์", "รายละเอียด", "ค่าในไฟล์"])
+    for e in errors:
+        writer.writerow([e.row, "ไม่ผ่าน" if e.rejects else "คำเตือน", reasons[e.reason],
+                         *(inert(text) for text in (e.column or "", e.message, e.value))])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def source_line(filename: str, mapping: ColumnMapping) -> str:
+    """Which file, sheet and header row a report is about."""
+    where = [f"แผ่นงาน {mapping.sheet}"] if mapping.sheet else []
+    where.append(f"หัวตารางแถวที่ {mapping.header_row}")
+    return f"ไฟล์ {filename} ({', '.join(where)})"
+
+
+def column_lines(mapping: ColumnMapping, aliases: Mapping[str, Sequence[str]]) -> list[str]:
+    """The columns not used and the optional ones not there, named by the first of their ``aliases``."""
+    lines = []
+    if mapping.unknown:
+        lines.append("คอลัมน์ที่ไม่รู้จัก (ไม่ได้นำเข้า): " + _some(mapping.unknown))
+    if mapping.missing:
+        lines.append("ไม่มีคอลัมน์: " + ", ".join(aliases[f][0] for f in mapping.missing))
+    return lines
 
 
 def _some(names: Sequence[str], limit: int = 20) -> str:

@@ -1,23 +1,27 @@
 """Reading the data rows of an official list: each row's cells turned into a ListRow (titles, sex, IDs,
-birth dates, village numbers as the ministry's files write them) and the problems found on the way."""
+birth dates, village numbers as the ministry's files write them) and the problems found on the way.
+
+:class:`RowParser` is the part every list reads the same way (national IDs, titles and names, sex); the
+class list (domain.official_list.class_list) builds its rows on it too.
+"""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from openpyxl.utils.datetime import from_excel
 
-from domain.official_list.list_columns import SPACES, header_key
-from domain.official_list.list_report import ColumnMapping, ListFileError, ListRow, RowError
-from domain.thai import InvalidInput, strip_control, to_ascii_digits
+from domain.official_list.list_columns import header_key
+from domain.official_list.list_report import ListRow, RowError
+from domain.official_list.table import Table
+from domain.thai import InvalidInput
 from domain.thai_dates import parse_date
 from domain.thai_ids import parse_national_id
 from domain.thai_names import THAI_TITLES, title_pattern
 from models import Case
 
-__all__ = ["SEXES", "TITLES", "read_rows", "texts"]
+__all__ = ["SEXES", "TITLES", "RowParser", "read_rows"]
 
 # Titles as written (after header_key) -> the form we keep, and the sex it says.
 TITLES = {header_key(spelling): (title.listed, title.sex)
@@ -28,74 +32,26 @@ SEXES = {
     "หญิง": "female", "ญ": "female", "female": "female", "f": "female", "2": "female",
 }
 
-# Thai spreadsheets mark an empty cell with a dash.
-_EMPTY_MARKS = {"", "-", "–", "—"}
-# Joins a row's cells so that it is cleaned in one pass: per-cell calls would cost more than the work.
-# A private-use character: never in real data, and not whitespace.
-_CELL_BREAK = "\ue000"
 
-
-def texts(values: Sequence) -> list[str]:
-    """A row's cells as text: ASCII digits, single spaces, no control characters, "" for empty."""
-    parts = [v if isinstance(v, str) else _scalar_text(v) for v in values]
-    joined = _CELL_BREAK.join(parts)
-    if joined.count(_CELL_BREAK) >= len(parts):  # a cell held the character itself
-        joined = _CELL_BREAK.join(p.replace(_CELL_BREAK, "") for p in parts)
-    return ["" if c in _EMPTY_MARKS else c
-            for c in (c.strip() for c in SPACES.sub(" ", strip_control(to_ascii_digits(joined))).split(_CELL_BREAK))]
-
-
-def _scalar_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def read_rows(rows: Iterable[Sequence], headers: list[str], mapping: ColumnMapping, filename: str,
-               today: date, max_rows: int) -> tuple[list[ListRow], list[RowError], int]:
-    """The valid rows, every problem, and how many non-empty rows there were."""
-    layout = _Layout({f: headers.index(h) for f, h in mapping.columns.items()}, mapping.columns,
-                     _raw_keys(headers), today)
+def read_rows(table: Table, today: date, max_rows: int) -> tuple[list[ListRow], list[RowError]]:
+    """The valid rows and every problem (table.rows_read counts the rows read)."""
+    raw_keys = _raw_keys(table.headers)
     valid: list[ListRow] = []
     errors: list[RowError] = []
     first_row_of: dict[str, int] = {}
-    rows_read = 0
-    for number, values in enumerate(rows, start=mapping.header_row + 1):
-        cells = texts(values)
-        # Sheets laid out for printing repeat the header on every page.
-        if not any(cells) or cells == headers:
-            continue
-        rows_read += 1
-        if rows_read > max_rows:
-            raise ListFileError(
-                f"ไฟล์ {filename} มีข้อมูลเกิน {max_rows:,} แถว กรุณาแบ่งเป็นหลายไฟล์ (เช่น แยกตามอำเภอ)"
-            )
-        parser = _RowParser(layout, number, values, cells)
-        row = parser.list_row()
+    for number, values, cells in table.records(max_rows):
+        parser = _ListRowParser(table, number, values, cells)
+        row = parser.list_row(today, raw_keys)
         # The first valid row with an ID is kept; a rejected row does not hide a later good one.
         if (first := first_row_of.get(row.national_id)) is not None:
             parser.problem("national_id", f"เลขประจำตัวประชาชนซ้ำกับแถวที่ {first} (ใช้ข้อมูลแถวที่ {first})",
                            "duplicate", mask=True)
         errors += parser.problems
-        if not any(p.rejects for p in parser.problems):
+        if not parser.rejected:
             valid.append(row)
             if row.national_id:
                 first_row_of[row.national_id] = number
-    if not rows_read:
-        raise ListFileError(f"ไฟล์ {filename} มีแต่หัวตาราง (แถวที่ {mapping.header_row}) ไม่มีรายชื่อเด็ก")
-    return valid, errors, rows_read
-
-
-@dataclass(frozen=True)
-class _Layout:
-    """What every row of one file shares: where each field is, and the date that is today."""
-
-    index: dict[str, int]  # field -> column position
-    columns: dict[str, str]  # field -> header
-    raw_keys: list[str]
-    today: date
+    return valid, errors
 
 
 # "1.10370207183E+12": Excel showed a long number in scientific notation and the CSV kept only that.
@@ -122,68 +78,45 @@ def _mask_numbers(text: str) -> str:
     return _LONG_NUMBER.sub(lambda m: m[0][0] + re.sub(r"\d", "X", m[0][1:-1]) + m[0][-1], text)
 
 
-class _RowParser:
-    """One data row: its cells turned into a ListRow, and the problems found on the way."""
+class RowParser:
+    """One data row of a list: its non-empty cells by field, what every list reads the same way (the
+    national ID, the title and names, the sex), and the problems found on the way."""
 
-    def __init__(self, layout: _Layout, number: int, values: Sequence, cells: list[str]):
-        self.layout, self.number, self.values, self.cells = layout, number, values, cells
+    def __init__(self, table: Table, number: int, values: Sequence, cells: list[str]):
+        self.columns, self.index = table.mapping.columns, table.index
+        self.number, self.values, self.cells = number, values, cells
         width = len(cells)
         # field -> its non-empty cell text
-        self.text = {f: cells[i] for f, i in layout.index.items() if i < width and cells[i]}
+        self.text = {f: cells[i] for f, i in self.index.items() if i < width and cells[i]}
         self.problems: list[RowError] = []
 
-    def list_row(self) -> ListRow:
-        title, first_name, last_name = self._names()
-        cell = self.text.get
-        row = ListRow(
-            row=self.number,
-            national_id=self._national_id(),
-            title=title,
-            first_name=first_name,
-            last_name=last_name,
-            sex=self._sex(title),
-            birth_date=self._birth_date(),
-            grade=cell("grade"),
-            previous_school=cell("previous_school"),
-            house_no=cell("house_no"),
-            moo=self._moo(),
-            subdistrict=cell("subdistrict"),
-            district=cell("district"),
-            province=cell("province"),
-            affiliation=cell("affiliation"),
-            group=cell("group"),
-            raw=dict(zip(self.layout.raw_keys, self.cells)),
-        )
-        for name, limit in _MAX_LENGTH.items():
-            if len(value := getattr(row, name) or "") > limit:
-                self.problem(name, f"ข้อความยาว {len(value):,} ตัวอักษร เกินที่บันทึกได้ {limit:,} ตัวอักษร",
-                             "too_long")
-        # An ID that was there but wrong has its own error already.
-        if not row.first_name and "national_id" not in self.text:
-            self.problem("national_id", "ไม่มีทั้งเลขประจำตัวประชาชนและชื่อ จึงไม่รู้ว่าเป็นเด็กคนใด", "no_identity")
-        elif not row.first_name and row.national_id:
-            # Imported (the ID says who the child is), but nobody can go and look for a child without a name.
-            self.problem("first_name" if "first_name" in self.layout.columns else "full_name",
-                         "มีเลขประจำตัวแต่ไม่มีชื่อ นำเข้าแล้วแต่ผู้ติดตามจะค้นหาเด็กไม่ได้ "
-                         "กรุณาเพิ่มชื่อในไฟล์แล้วนำเข้าใหม่", "no_name", level="warning")
-        return row
+    @property
+    def rejected(self) -> bool:
+        return any(p.rejects for p in self.problems)
 
     def problem(self, name: str, message: str, reason: str, *, level: str = "error", mask: bool = False):
         value = self.text.get(name, "")
-        self.problems.append(RowError(self.number, self.layout.columns.get(name), message,
+        self.problems.append(RowError(self.number, self.columns.get(name), message,
                                       _mask_numbers(value) if mask else value, reason, level))
 
-    def _value(self, name: str) -> object:
+    def check_lengths(self, row: object, limits: dict[str, int]) -> None:
+        """Rejects the row when a field of ``row`` is longer than the column it is saved in."""
+        for name, limit in limits.items():
+            if len(value := getattr(row, name) or "") > limit:
+                self.problem(name, f"ข้อความยาว {len(value):,} ตัวอักษร เกินที่บันทึกได้ {limit:,} ตัวอักษร",
+                             "too_long")
+
+    def value(self, name: str) -> object:
         """The cell as the file stores it: XLSX cells may be numbers or dates."""
-        i = self.layout.index[name]
+        i = self.index[name]
         return self.values[i] if i < len(self.values) else None
 
-    def _national_id(self) -> str | None:
+    def national_id(self) -> str | None:
         text = self.text.get("national_id")
         if text is None:
             return None
         # A 0-prefixed ID (people without registration status) typed into a number cell loses its 0.
-        if len(text) == 12 and isinstance(self._value("national_id"), (int, float)):
+        if len(text) == 12 and isinstance(self.value("national_id"), (int, float)):
             text = "0" + text
         if _SCIENTIFIC.fullmatch(text):
             self.problem("national_id", "Excel แสดงเลขนี้เป็นตัวเลขแบบย่อ (E+) ทำให้เลขบางหลักหายไป "
@@ -196,9 +129,10 @@ class _RowParser:
             self.problem("national_id", _mask_numbers(exc.message), "national_id", mask=True)
             return None
 
-    def _names(self) -> tuple[str | None, str | None, str | None]:
+    def names(self) -> tuple[str | None, str | None, str | None]:
+        """Title, first name and last name, from their columns or split from a full name."""
         title, first, last = (self.text.get(f) for f in ("title", "first_name", "last_name"))
-        if "first_name" not in self.layout.index and (full := self.text.get("full_name")):
+        if "first_name" not in self.index and (full := self.text.get("full_name")):
             first, last = _split_name(full)
         if title is None and first and (m := _TITLE_IN_NAME.match(first)):
             # "ด.ช.สมชาย" or "ด.ช. สมชาย ใจดี": the title typed into the name.
@@ -209,7 +143,8 @@ class _RowParser:
             title = TITLES.get(header_key(title), (title, None))[0]
         return title, first or None, last
 
-    def _sex(self, title: str | None) -> str | None:
+    def sex(self, title: str | None) -> str | None:
+        """The sex column's, or else the title's; a disagreement is a warning."""
         from_title = TITLES.get(header_key(title), (None, None))[1] if title else None
         text = self.text.get("sex")
         if text is None:
@@ -222,11 +157,48 @@ class _RowParser:
             self.problem("sex", f"เพศไม่ตรงกับคำนำหน้า “{title}” (ใช้ตามคอลัมน์เพศ)", "sex", level="warning")
         return sex
 
-    def _birth_date(self) -> date | None:
+
+class _ListRowParser(RowParser):
+    """One row of the official list turned into a ListRow."""
+
+    def list_row(self, today: date, raw_keys: list[str]) -> ListRow:
+        title, first_name, last_name = self.names()
+        cell = self.text.get
+        row = ListRow(
+            row=self.number,
+            national_id=self.national_id(),
+            title=title,
+            first_name=first_name,
+            last_name=last_name,
+            sex=self.sex(title),
+            birth_date=self._birth_date(today),
+            grade=cell("grade"),
+            previous_school=cell("previous_school"),
+            house_no=cell("house_no"),
+            moo=self._moo(),
+            subdistrict=cell("subdistrict"),
+            district=cell("district"),
+            province=cell("province"),
+            affiliation=cell("affiliation"),
+            group=cell("group"),
+            raw=dict(zip(raw_keys, self.cells)),
+        )
+        self.check_lengths(row, _MAX_LENGTH)
+        # An ID that was there but wrong has its own error already.
+        if not row.first_name and "national_id" not in self.text:
+            self.problem("national_id", "ไม่มีทั้งเลขประจำตัวประชาชนและชื่อ จึงไม่รู้ว่าเป็นเด็กคนใด", "no_identity")
+        elif not row.first_name and row.national_id:
+            # Imported (the ID says who the child is), but nobody can go and look for a child without a name.
+            self.problem("first_name" if "first_name" in self.columns else "full_name",
+                         "มีเลขประจำตัวแต่ไม่มีชื่อ นำเข้าแล้วแต่ผู้ติดตามจะค้นหาเด็กไม่ได้ "
+                         "กรุณาเพิ่มชื่อในไฟล์แล้วนำเข้าใหม่", "no_name", level="warning")
+        return row
+
+    def _birth_date(self, today: date) -> date | None:
         text = self.text.get("birth_date")
         if text is None:
             return None
-        value = self._value("birth_date")
+        value = self.value("birth_date")
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             try:  # a date cell formatted as a plain number: Excel's day count
                 value = from_excel(value)
@@ -239,7 +211,7 @@ class _RowParser:
         elif m := _DATE_WITH_TIME.fullmatch(text):
             text = m[1]
         try:
-            return parse_date(text, today=self.layout.today)
+            return parse_date(text, today=today)
         except InvalidInput as exc:
             self.problem("birth_date", exc.message, "birth_date")
             return None
