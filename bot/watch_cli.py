@@ -6,17 +6,23 @@ for the coordinators who run it.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from bot.config import write_private_file
 from bot.people_cli import existing_area, existing_user
-from domain import access, audit, people
+from domain import access, audit, people, watch
+from domain.official_list.class_list import read_class_list
+from domain.official_list.list_report import ListFileError
 from domain.school_calendar import school_year
 from domain.school_terms import KINDS, NATIONAL, read_day, save_span, year_lines
 from domain.thai import InvalidInput, parse_id, to_ascii_digits
 from domain.thai_dates import BE_OFFSET, format_thai_date, now_bangkok
-from models import Area, SchoolTerm
+from domain.watch_import import import_students, unmatched_words
+from models import Area, Organisation, SchoolTerm, User, utcnow
 from models.database import get_db
 
 watch_cli = AppGroup("watch", help="The watch list of students at risk: prevention owners, class-list imports.")
@@ -44,6 +50,75 @@ def set_prevention_owner(who: str, off: bool) -> None:
         audit.record_cli(session, "set_prevention_owner", "user", user.id, owns_prevention=not off)
         said = f"{user.real_name or user.line_user_id} ({access.scope_label(user)}): {OWNER_OFF if off else OWNER_ON}"
     click.echo(said)
+
+
+@watch_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--school", "school_code", required=True, help="The school's code (or its id in `org list`).")
+@click.option("--dry-run", is_flag=True, help="Check the file and print what it holds; import nothing.")
+@click.option("--yes", is_flag=True, help="Import without asking.")
+@click.option("--teacher", "teacher_key", help="LINE user id (or phone) of the school's teacher who follows them.")
+def import_class_list(file: Path, school_code: str, dry_run: bool, yes: bool, teacher_key: str | None) -> None:
+    """Read FILE, a class list (XLSX or CSV: name, class, screening group, risk factors ...), print what it
+    holds and put its students on SCHOOL's watch list, in one transaction. Importing the same file again
+    changes nothing."""
+    db = get_db()
+    with db.transaction() as session:
+        school = _school(session, school_code)
+        teacher = _teacher(session, teacher_key, school) if teacher_key else None
+        school_id, school_name, teacher_id = school.id, school.name, teacher.id if teacher else None
+    data = file.read_bytes()
+    try:
+        report = read_class_list(data, file.name)
+    except ListFileError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(report.as_text())
+    if report.errors:
+        # The whole name, extension too: list.csv and list.xlsx side by side must not share one report.
+        errors_path = file.with_name(file.name + ".errors.csv")
+        write_private_file(errors_path, report.as_csv())
+        click.echo(f"รายงานปัญหาทุกแถว: {errors_path}")
+    with db.transaction() as session:
+        unmatched = unmatched_words(session, report.rows)
+    if unmatched:
+        click.echo("ปัจจัยเสี่ยงที่ไม่ตรงกับรายการ บันทึกเป็น \"อื่น ๆ\" (เพิ่มคำพ้องได้ด้วย flask lists synonyms "
+                   "risk_factor): " + ", ".join(f"{word} ({count:,} คน)" for word, count in unmatched.most_common(20)))
+    if dry_run:
+        click.echo("ตรวจสอบอย่างเดียว (--dry-run): ยังไม่ได้นำเข้า")
+        return
+    if not report.rows:
+        raise click.ClickException("ไม่มีแถวที่นำเข้าได้: ไม่ได้นำเข้าอะไรเลย")
+    if not yes:
+        refused = f" (ไม่ผ่าน {report.rejected:,} แถว ไม่นำเข้า)" if report.rejected else ""
+        click.confirm(f"นำเข้านักเรียน {len(report.rows):,} คนในรายชื่อเฝ้าระวังของ{school_name}{refused} หรือไม่",
+                      abort=True)
+    with db.transaction() as session:
+        school = session.get(Organisation, school_id)
+        result = import_students(session, school, report.rows, now=utcnow(),
+                                 rules=watch.Rules.from_config(current_app.config),
+                                 teacher=session.get(User, teacher_id) if teacher_id else None)
+        audit.record_cli(session, "import", "watch_list", school.id, area_code=watch.school_area(school).code,
+                         file=file.name, added=result.added, updated=result.updated, unchanged=result.unchanged,
+                         rejected=report.rejected)
+    click.echo(result.as_text())
+
+
+def _school(session, key: str) -> Organisation:
+    school = people.find_organisation(session, to_ascii_digits(key.strip()))
+    if school is None or school.kind != "school":
+        raise click.ClickException(f"ไม่มีโรงเรียนรหัส {key!r} (ดูได้จาก flask org list)")
+    if watch.school_area(school) is None:
+        raise click.ClickException(f"{school.name} ยังไม่ได้กำหนดพื้นที่ "
+                                   f"(flask org create --code {school.code} --area ...)")
+    return school
+
+
+def _teacher(session, key: str, school: Organisation) -> User:
+    """The teacher who follows the students: one of the school's own, active teachers."""
+    teacher = existing_user(session, key)
+    if teacher.role != "teacher" or teacher.organisation_id != school.id or access.refusal(teacher, access.WATCHERS):
+        raise click.ClickException(f"ผู้ใช้ {teacher.id} ไม่ใช่ครูของ{school.name}ที่ใช้งานได้อยู่")
+    return teacher
 
 
 # ----------------------------------------------------------------------------- school terms and holidays

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
+from devtools.synthetic import to_csv
 from domain import watch
 from domain.school_calendar import calendar_for
 from helpers import in_organisation
-from models import Area, AuditEntry, Organisation, SchoolTerm, User
+from models import Area, AuditEntry, Organisation, SchoolTerm, User, WatchStudent
 
 
 def invoke(app, *args: str, ok: bool = True) -> str:
@@ -138,3 +140,101 @@ def test_a_wrong_term_is_refused_in_thai_and_nothing_is_saved(app, db, areas):
     assert "ปีการศึกษาเป็น พ.ศ." in invoke(app, "terms", "show", "--year", "2026", ok=False)
     with db.transaction() as session:
         assert len(session.scalars(select(SchoolTerm)).all()) == 3
+
+
+# ----------------------------------------------------------------------------- importing a class list
+
+ID = "1103702071838"
+HEADER = ["ที่", "เลขประจำตัวประชาชน", "คำนำหน้า", "ชื่อ", "นามสกุล", "ชั้น", "ห้อง", "ผลการคัดกรอง", "ปัจจัยเสี่ยง",
+          "หมายเหตุ"]
+LINES = [
+    ["1", ID, "ด.ช.", "สมชาย", "ใจดี", "ป.5", "1", "กลุ่มเสี่ยง", "ขาดเรียนบ่อย, ยากจน ชอบเล่นว่าวกลางทุ่ง", ""],
+    ["2", "", "ด.ญ.", "สมหญิง", "รักเรียน", "ป.5", "1", "ปกติ", "", ""],
+    ["3", "", "เด็กชาย", "มานะ", "อดทน", "ป.5", "2", "กลุ่มมีปัญหา", "พ่อแม่แยกทาง/ติดเกม", "อยู่กับยาย"],
+    ["4", "", "", "", "", "ป.5", "2", "กลุ่มเสี่ยง", "", ""],  # no name: refused
+]
+
+
+def class_list(tmp_path, lines=LINES, name: str = "ป5.csv"):
+    path = tmp_path / name
+    path.write_bytes(to_csv([["รายชื่อนักเรียนจากการคัดกรอง ปีการศึกษา 2569"], HEADER, *lines]))
+    return path
+
+
+def students(db) -> dict[str, WatchStudent]:
+    with db.transaction() as session:
+        found = session.scalars(select(WatchStudent).options(selectinload(WatchStudent.events))).all()
+        session.expunge_all()
+        return {student.first_name: student for student in found}
+
+
+def test_a_class_list_is_imported_once_and_imported_again_changes_nothing(app, db, schools, registered, new_chat,
+                                                                           tmp_path):
+    teacher = in_organisation(db, registered(new_chat(), "teacher", "400101", real_name="ครูวันดี"),
+                              schools["nontan"])
+    path = class_list(tmp_path)
+    checked = invoke(app, "watch", "import", str(path), "--school", "1040010101", "--dry-run")
+    assert "นำเข้าได้ 3 คน, ไม่ผ่าน 1 แถว" in checked and "ตรวจสอบอย่างเดียว (--dry-run)" in checked
+    assert "ชอบเล่นว่าวกลางทุ่ง (1 คน)" in checked  # kept as อื่น ๆ: a coordinator may add it as a synonym
+    assert (tmp_path / "ป5.csv.errors.csv").exists() and students(db) == {}
+
+    said = invoke(app, "watch", "import", str(path), "--school", "1040010101", "--yes", "--teacher", teacher.user_id)
+    assert "เพิ่ม 3 คน, ปรับข้อมูล 0 คน, ไม่เปลี่ยนแปลง 0 คน" in said
+    found = students(db)
+    somchai, somying, mana = found["สมชาย"], found["สมหญิง"], found["มานะ"]
+    assert (somchai.national_id, somchai.title, somchai.sex, somchai.class_name, somchai.group) == (
+        ID, "ด.ช.", "male", "ป.5/1", "at_risk")
+    assert somchai.risk_factors == ["absent_often", "poverty", "other"] and somchai.risk_note == "ชอบเล่นว่าวกลางทุ่ง"
+    assert (somying.group, somying.risk_factors, somying.risk_note) == ("normal", None, None)
+    assert (mana.class_name, mana.group, mana.risk_factors, mana.risk_note) == (
+        "ป.5/2", "problem", ["family", "behaviour"], "อยู่กับยาย")
+    assert mana.visit_due is not None  # กลุ่มมีปัญหา: a home visit due
+    assert {s.teacher_id for s in found.values()} == {user_id(db, teacher)}
+    assert all([e.kind for e in s.events] == ["imported"] and s.events[0].source == "cli" for s in found.values())
+    [entry] = audit_of(db, "import")
+    assert (entry.subject_type, entry.area_code, entry.detail["added"], entry.detail["rejected"]) == (
+        "watch_list", "400101", 3, 1)
+
+    again = invoke(app, "watch", "import", str(path), "--school", "1040010101", "--yes")
+    assert "เพิ่ม 0 คน, ปรับข้อมูล 0 คน, ไม่เปลี่ยนแปลง 3 คน" in again
+    assert [len(s.events) for s in students(db).values()] == [1, 1, 1]
+
+    # A newer list: สมหญิง screened กลุ่มเสี่ยง now, and a student added in chat meanwhile is found by name.
+    with db.transaction() as session:
+        watch.add_student(session, session.get(Organisation, schools["nontan"]), {
+            "first_name": "ชูใจ", "last_name": "เลิศล้ำ", "class_name": "ป.5/2", "group": "at_risk"}, None,
+            now=datetime.now(timezone.utc), rules=watch.Rules())
+    newer = [LINES[0], [*LINES[1][:7], "กลุ่มเสี่ยง", "เรียนไม่ทัน", ""], LINES[2],
+             ["5", "", "ด.ญ.", "ชูใจ", "เลิศล้ำ", "ป.5", "2", "กลุ่มมีปัญหา", "", ""]]
+    said = invoke(app, "watch", "import", str(class_list(tmp_path, newer)), "--school", "1040010101", "--yes")
+    assert "เพิ่ม 0 คน, ปรับข้อมูล 2 คน, ไม่เปลี่ยนแปลง 2 คน" in said
+    found = students(db)
+    assert (found["สมหญิง"].group, found["สมหญิง"].risk_factors) == ("at_risk", ["learning"])
+    assert found["ชูใจ"].group == "problem" and len(found) == 4
+
+
+def user_id(db, chat) -> int:
+    with db.transaction() as session:
+        return session.scalar(select(User.id).where(User.line_user_id == chat.user_id))
+
+
+def test_an_import_asks_first_and_refuses_a_wrong_school_teacher_or_file(app, db, schools, registered, new_chat,
+                                                                        tmp_path):
+    path = class_list(tmp_path)
+    result = app.test_cli_runner().invoke(args=["watch", "import", str(path), "--school", "1040010101"], input="n\n")
+    assert result.exit_code != 0 and "นำเข้านักเรียน 3 คนในรายชื่อเฝ้าระวังของโรงเรียนบ้านโนนทัน (ไม่ผ่าน 1 แถว" \
+        in result.output
+    other = in_organisation(db, registered(new_chat(), "teacher", "400102"), schools["samran"])
+    for args, message in (
+            (("--school", "9999999999"), "ไม่มีโรงเรียนรหัส"),
+            (("--school", "SPP40-1"), "ไม่มีโรงเรียนรหัส"),  # a service area office, not a school
+            (("--school", "1040010101", "--teacher", other.user_id), "ไม่ใช่ครูของโรงเรียนบ้านโนนทัน")):
+        assert message in invoke(app, "watch", "import", str(path), *args, "--yes", ok=False)
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a spreadsheet")
+    said = invoke(app, "watch", "import", str(broken), "--school", "1040010101", "--yes", ok=False)
+    assert said.startswith("Error: ") and "Traceback" not in said, said  # the reader's Thai reason
+    nobody = class_list(tmp_path, [LINES[3]], "empty.csv")
+    assert "ไม่มีแถวที่นำเข้าได้" in invoke(app, "watch", "import", str(nobody), "--school", "1040010101", "--yes",
+                                            ok=False)
+    assert students(db) == {} and audit_of(db, "import") == []
