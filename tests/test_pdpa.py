@@ -319,3 +319,18 @@ def test_forgetting_a_case_forgets_the_student_it_became_and_the_reverse(on_the_
     for (table, column), values in stored_text(db).items():
         for value in (*STUDENT_VALUES, "กลับมา เรียนต่อ"):
             assert not any(value in v for v in values), f"{table}.{column} still holds {value!r}"
+
+
+def test_forgetting_a_case_forgets_a_student_of_the_same_national_id(on_the_list, make_case, app, db):
+    """The same child on a school's list without a link to the case (added before the case was opened)."""
+    student_id, _ = on_the_list
+    make_case("40010201", "to_find", first_name="บุษบง", last_name="ศรีสวัสดิ์รักษา", national_id=OTHER_ID)
+    make_case("40010201", "to_find", first_name="คนอื่น", national_id=ID)
+    with db.transaction() as session:
+        number = session.scalar(select(Case).where(Case.national_id == OTHER_ID)).number
+    result = app.test_cli_runner().invoke(args=["pdpa", "forget", number, "--yes"])
+    assert result.exit_code == 0, result.output
+    assert f"watch-list student {student_id}: removed" in result.output
+    with db.transaction() as session:
+        assert session.get(WatchStudent, student_id).forgotten_at is not None
+        assert session.scalar(select(Case.forgotten_at).where(Case.national_id == ID)) is None
