@@ -23,6 +23,7 @@ from bot import (
     photo_page,
     scheduler_cli,
     sender_cli,
+    watch_cli,
     webhook,
 )
 from chat.dispatcher import Dispatcher
@@ -40,7 +41,7 @@ from models.database import Database
 # Each registers its blueprint or its command group on the app (the scheduler's command only starts
 # the scheduler process, which runs apart from the web workers: Procfile "scheduler").
 MODULES = (webhook, download_page, photo_page, db_cli, sender_cli, deadline_cli, scheduler_cli, people_cli,
-           coordinator_cli, list_cli, lists_cli, line_cli)
+           coordinator_cli, list_cli, lists_cli, line_cli, watch_cli)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -1,5 +1,5 @@
 """`flask --app bot export|audit|pdpa|cases ...`: the ministry report, a case's audit trail, data-subject
-requests, the per-status deadlines and the stay-in-school rounds.
+requests (a case, a student on a watch list), the per-status deadlines and the stay-in-school rounds.
 
 Each command runs in one transaction and leaves its own row in the audit log.
 """
@@ -18,9 +18,19 @@ from bot.config import write_private_file
 from bot.people_cli import existing_area
 from domain import access, audit, pdpa
 from domain.export import FORMATS, export_file, record_export
-from domain.thai import to_ascii_digits
+from domain.thai import parse_id, to_ascii_digits
 from domain.thai_dates import BANGKOK
-from models import STATUSES, Case, FollowUpRound, StepDeadline, User, case_by_number, follow_up_days, utcnow
+from models import (
+    STATUSES,
+    Case,
+    FollowUpRound,
+    StepDeadline,
+    User,
+    WatchStudent,
+    case_by_number,
+    follow_up_days,
+    utcnow,
+)
 from models.database import get_db
 from scheduler.late_cases import LATE_STATUSES
 
@@ -69,7 +79,8 @@ def case_audit(number: str) -> None:
 @click.argument("number")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def forget(number: str, yes: bool) -> None:
-    """Remove the personal data of case NUMBER at the child's or guardian's request; keep its statistics."""
+    """Remove the personal data of case NUMBER at the child's or guardian's request; keep its statistics.
+    The child's entries on schools' watch lists go too."""
     with get_db().transaction() as session:
         case = _case(session, number)
         if case.forgotten_at is not None:
@@ -77,13 +88,46 @@ def forget(number: str, yes: bool) -> None:
                                        f"{case.forgotten_at.astimezone(BANGKOK):%Y-%m-%d %H:%M}")
         if not yes:
             click.confirm(f"Remove the names, national ID, birth date, guardian, address, location, schools, "
-                          f"photos, notes, drafts and messages of case {case.number}, and every export file "
-                          "waiting for download? This cannot be undone", abort=True)
-        removed, counts = pdpa.forget_case(session, case, utcnow())
+                          f"photos, notes, drafts and messages of case {case.number}, its child's entries on "
+                          "watch lists, and every export file waiting for download? This cannot be undone",
+                          abort=True)
+        done = pdpa.forget_child(session, utcnow(), case=case)
     get_db().flush_to_file()
-    click.echo(f"case {case.number}: removed {', '.join(removed) or 'nothing (no personal fields were set)'}; "
-               "status, area, dates, sex, age, reason and wants kept")
-    click.echo("also removed: " + ", ".join(f"{count} {what.replace('_', ' ')}" for what, count in counts.items()))
+    _echo_forgotten(done)
+
+
+@pdpa_cli.command("forget-student")
+@click.argument("student_id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def forget_student(student_id: str, yes: bool) -> None:
+    """Remove the personal data of student STUDENT_ID on a school's watch list at the child's or guardian's
+    request; keep the numbers. The child's case, if they have one, goes too."""
+    with get_db().transaction() as session:
+        number = parse_id(to_ascii_digits(student_id.strip()))
+        student = session.get(WatchStudent, number) if number is not None else None
+        if student is None:
+            raise click.ClickException(f"no student {student_id!r} on any watch list")
+        if student.forgotten_at is not None:
+            raise click.ClickException(f"student {student.id}: personal data already removed on "
+                                       f"{student.forgotten_at.astimezone(BANGKOK):%Y-%m-%d %H:%M}")
+        if not yes:
+            also = f", and case {student.case.number}" if student.case and student.case.forgotten_at is None else ""
+            click.confirm(f"Remove the names, national ID, risk factors, notes, drafts and messages of student "
+                          f"{student.id}{also}? This cannot be undone", abort=True)
+        done = pdpa.forget_child(session, utcnow(), student=student)
+    get_db().flush_to_file()
+    _echo_forgotten(done)
+
+
+def _echo_forgotten(done) -> None:
+    for record, removed, counts in done:
+        if isinstance(record, Case):
+            fields = ", ".join(removed) or "nothing (no personal fields were set)"
+            click.echo(f"case {record.number}: removed {fields}; status, area, dates, sex, age, reason and wants kept")
+        else:
+            click.echo(f"watch-list student {record.id}: removed {', '.join(removed) or 'nothing'}; school, class, "
+                       "sex, group, status, dates and home visits' outcomes kept")
+        click.echo("also removed: " + ", ".join(f"{count} {what.replace('_', ' ')}" for what, count in counts.items()))
 
 
 @cases_cli.command("deadlines")

@@ -8,6 +8,10 @@ Asked for in chat ("ส่งออกรายงาน"), the file is made in 
 handed over as a download link; `flask --app bot export` writes the same file. National IDs appear in full
 only for those access.sees_national_ids allows, masked for everyone else. Text a spreadsheet would
 run as a formula is neutralised. Every export is audited: who, which scope, how many rows, which format.
+
+An XLSX file has a second sheet, "นักเรียนเฝ้าระวัง", when the scope holds students on watch lists the
+user may see: the numbers of domain/watch_numbers.py per school, then per district and province, and no
+student's name. A CSV file is one table: it stays the cases only.
 """
 from __future__ import annotations
 
@@ -28,12 +32,15 @@ from domain.official_list.list_report import inert
 from domain.thai import strip_control
 from domain.thai_dates import BANGKOK, age_on, be_year
 from domain.thai_ids import mask_national_id
+from domain.watch_numbers import LABELS as WATCH_LABELS
+from domain.watch_numbers import area_rows, school_rows
 from models import (
     LISTED,
     REFERRAL_STATUSES,
     REPORTED,
     SEXES,
     STATUSES,
+    WATCHED,
     Area,
     Case,
     ChoiceOption,
@@ -63,7 +70,9 @@ FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
 }
-SOURCES = {REPORTED: "แจ้งจากพื้นที่", LISTED: "รายชื่อจากส่วนกลาง"}
+SOURCES = {REPORTED: "แจ้งจากพื้นที่", LISTED: "รายชื่อจากส่วนกลาง", WATCHED: "รายชื่อนักเรียนเฝ้าระวัง"}
+WATCH_SHEET = "นักเรียนเฝ้าระวัง"
+WATCH_HEADERS = ["ระดับ", "รหัสพื้นที่", "โรงเรียน", "รหัสโรงเรียน", "อำเภอ", "จังหวัด", *WATCH_LABELS.values()]
 FORGOTTEN = "(ลบข้อมูลส่วนบุคคลตามคำขอ)"
 BATCH = 2000  # rows read from the database at a time
 COLUMNS = [getattr(Case, name) for name in (
@@ -82,6 +91,7 @@ class ExportFile:
     content_type: str
     content: bytes
     rows: int
+    schools: int = 0  # the rows of schools on the watch-list sheet (XLSX)
 
 
 def export_file(session: Session, roots: tuple[str, ...], fmt: str, full_ids: bool, now: datetime,
@@ -89,11 +99,25 @@ def export_file(session: Session, roots: tuple[str, ...], fmt: str, full_ids: bo
     """The report of the cases under `roots` (area-code prefixes; ("",) is the whole country), for `viewer`
     (None: the command line, which sees everything)."""
     rows = report_rows(session, roots, full_ids, now.astimezone(BANGKOK).date(), viewer)
-    content, count = (to_xlsx if fmt == "xlsx" else to_csv)(HEADERS, rows)
+    schools = school_rows(session, roots, viewer) if fmt == "xlsx" else []  # a CSV file is one table
+    if fmt == "xlsx":
+        sheets = [(WATCH_SHEET, WATCH_HEADERS, watch_sheet_rows(session, roots, viewer, schools))] if schools else []
+        content, count = to_xlsx(HEADERS, rows, sheets)
+    else:
+        content, count = to_csv(HEADERS, rows)
     scope = "-".join(roots) if roots != access.WHOLE_COUNTRY else "all"
     local = now.astimezone(BANGKOK)
     filename = f"pnk-report-{scope[:40]}-{be_year(local.date())}{local:%m%d-%H%M}.{fmt}"
-    return ExportFile(filename, FORMATS[fmt], content, count)
+    return ExportFile(filename, FORMATS[fmt], content, count, len(schools))
+
+
+def watch_sheet_rows(session: Session, roots: tuple[str, ...], viewer: User | None, schools) -> list[list]:
+    """The watch-list sheet: a row for each school (`schools`, domain.watch_numbers.school_rows), then
+    the totals of each district and each province; counts only."""
+    levels = [("โรงเรียน", schools), ("อำเภอ", area_rows(session, roots, "district", viewer)),
+              ("จังหวัด", area_rows(session, roots, "province", viewer))]
+    return [[level, row.code, row.school or "", row.school_code or "", row.district, row.province,
+             *(count for _, _, count in row.numbers.lines())] for level, rows in levels for row in rows]
 
 
 def report_rows(session: Session, roots: tuple[str, ...], full_ids: bool, today: date,
@@ -202,14 +226,21 @@ def _safe(cell):
     return inert(strip_control(cell)) if isinstance(cell, str) else cell
 
 
-def to_xlsx(headers: list[str], rows: Iterable[list]) -> tuple[bytes, int]:
-    """The file and how many rows it holds; rows are written as they come (write-only mode)."""
+def to_xlsx(headers: list[str], rows: Iterable[list],
+            sheets: Iterable[tuple[str, list[str], Iterable[list]]] = ()) -> tuple[bytes, int]:
+    """The file and how many rows its first sheet holds; rows are written as they come (write-only mode).
+    `sheets`: more sheets after it, each (title, headers, rows)."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("รายงาน")
     sheet.append(headers)
     count = 0
     for count, row in enumerate(rows, start=1):
         sheet.append([_safe(cell) for cell in row])
+    for title, more_headers, more_rows in sheets:
+        more = book.create_sheet(title)
+        more.append(more_headers)
+        for row in more_rows:
+            more.append([_safe(cell) for cell in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue(), count
@@ -230,8 +261,8 @@ def record_export(session: Session, roots: tuple[str, ...], file: ExportFile, fu
                   actor: User | None = None, actor_label: str | None = None, source: str | None = None) -> None:
     audit.record(session, "export", "area", "-".join(roots) or "all", actor=actor, actor_label=actor_label,
                  area_code=roots[0] if len(roots) == 1 and roots[0] else None, source=source,
-                 scope=list(roots), rows=file.rows, format=file.filename.rsplit(".", 1)[1],
-                 national_ids="full" if full_ids else "masked")
+                 scope=list(roots), rows=file.rows, watch_schools=file.schools,
+                 format=file.filename.rsplit(".", 1)[1], national_ids="full" if full_ids else "masked")
 
 
 def job_roots(user: User | None, area_code: str | None) -> tuple[str, ...]:

@@ -1,8 +1,10 @@
 """Data-subject requests under the PDPA: removing a child's personal data on request, keeping the
 anonymised statistics (status, area, dates, sex, age, reason, wants, grade) the programme reports.
 
-`flask --app bot pdpa forget CASE_NO` (an administrator) runs forget_case. The audit log keeps the
-request itself; it never held names or IDs, only case ids and area codes.
+`flask --app bot pdpa forget CASE_NO` (an administrator) runs forget_case, and `pdpa forget-student ID`
+forget_student for a student on a school's watch list; each forgets the other's record of the same child
+too (forget_child). The audit log keeps the request itself; it never held names or IDs, only ids and
+area codes.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain import audit
@@ -27,9 +29,12 @@ from models import (
     OutboxMessage,
     OutsideReport,
     Referral,
+    WatchEvent,
+    WatchStudent,
 )
 from models.case import FORGOTTEN_ID
 from models.crypto import cipher_of
+from models.watch import FOLLOWED
 
 # What identifies the child or their family; everything else on the case is statistics. The schools
 # name where the child is or was, which with the village, sex and age points at one child; the grade,
@@ -37,6 +42,11 @@ from models.crypto import cipher_of
 PERSONAL_FIELDS = ("title", "first_name", "last_name", "national_id", "birth_date", "guardian_name",
                    "guardian_phone", "address", "latitude", "longitude", "situation_note", "reason_note",
                    "previous_school", "school_name")
+# What identifies a student on a watch list, or says what makes them at risk (pregnancy, health, the
+# family); the school, class, sex, screening group, status and dates are what the numbers count.
+STUDENT_FIELDS = ("title", "first_name", "last_name", "national_id", "risk_factors", "risk_note")
+# Of a student's history, only what a home visit found is kept: domain.watch_numbers counts the visited.
+KEPT_DETAILS = {"visit": ("outcome",)}
 # Required columns get an empty value rather than NULL.
 EMPTY = {"first_name": "", "last_name": ""}
 # Outbox rows not yet delivered: cancelled (never sent) rather than emptied.
@@ -52,7 +62,7 @@ def forget_case(session: Session, case: Case, now: datetime) -> tuple[list[str],
     national ID, so that importing the ministry's list again leaves the child forgotten. Returns the
     fields that held something and how many of each other thing went."""
     removed = [name for name in PERSONAL_FIELDS if getattr(case, name) not in (None, "")]
-    names_it = _matcher(session, case)  # before the fields it looks for are gone
+    names_it = _case_matcher(session, case)  # before the fields it looks for are gone
     if case.national_id:
         case.forgotten_key = cipher_of(session).tag(FORGOTTEN_ID, case.national_id)
     if case.birth_date is not None:
@@ -75,7 +85,7 @@ def forget_case(session: Session, case: Case, now: datetime) -> tuple[list[str],
         # So are a coordinator's note handing the case over and the receiver's reason for not taking it.
         "transfers": session.execute(update(CaseTransfer).where(CaseTransfer.case_id == case.id)
                                      .values(note=None, reason_note=None)).rowcount,
-        "drafts": _forget_drafts(session, case, names_it),
+        "drafts": _forget_drafts(session, names_it),
         # The notice lines about the case (waiting for a digest, or the log of those sent) name the child.
         "notices": session.execute(delete(Notice).where(Notice.case_id == case.id)).rowcount,
         **_forget_messages(session, names_it),
@@ -88,7 +98,52 @@ def forget_case(session: Session, case: Case, now: datetime) -> tuple[list[str],
     return removed, counts
 
 
-def _matcher(session: Session, case: Case):
+def forget_student(session: Session, student: WatchStudent, now: datetime) -> tuple[list[str], dict[str, int]]:
+    """Remove the personal fields of a student on a watch list, the notes and details of their history
+    (a home visit's outcome stays: the numbers count it) and the drafts and messages that name them
+    (queued ones are cancelled); a student still followed is taken off the list, since nobody can follow
+    a student without a name. Returns the fields that held something and how many of each other thing went."""
+    removed = [name for name in STUDENT_FIELDS if getattr(student, name) not in (None, "", [])]
+    names_it = _student_matcher(student)  # before the fields it looks for are gone
+    for name in STUDENT_FIELDS:
+        setattr(student, name, EMPTY.get(name))
+    student.forgotten_at = now
+    if student.status in FOLLOWED:
+        student.status, student.visit_due = "ended", None
+        session.add(WatchEvent(student=student, kind="ended", at=now, source="cli"))
+    history = 0
+    for event in session.scalars(select(WatchEvent).where(WatchEvent.student_id == student.id)):
+        kept = {key: event.details[key] for key in KEPT_DETAILS.get(event.kind, ()) if key in (event.details or {})}
+        event.note, event.details = None, kept or None
+        history += 1
+    counts = {"history": history, "drafts": _forget_drafts(session, names_it), **_forget_messages(session, names_it)}
+    audit.record_cli(session, "forget", "watch_student", student.id, area_code=student.area.code, fields=removed,
+                     **counts)
+    return removed, counts
+
+
+def forget_child(session: Session, now: datetime, *, case: Case | None = None,
+                 student: WatchStudent | None = None) -> list[tuple[Case | WatchStudent, list[str], dict[str, int]]]:
+    """Forget a child everywhere the programme holds them, from their case or from a student on a list:
+    the case, every student on a list who came from it or became it (WatchStudent.case_id), and those with
+    the same national ID; each record not forgotten before, with what forget_case or forget_student removed."""
+    case = case if case is not None else student.case
+    conditions = [WatchStudent.id == student.id] if student is not None else []
+    if case is not None:
+        conditions.append(WatchStudent.case_id == case.id)
+    national_ids = {one.national_id for one in (case, student) if one is not None and one.national_id}
+    if national_ids:
+        conditions.append(WatchStudent.national_id.in_(national_ids))
+    students = session.scalars(select(WatchStudent).where(or_(*conditions), WatchStudent.forgotten_at.is_(None))
+                               .order_by(WatchStudent.id)).all()
+    done: list[tuple[Case | WatchStudent, list[str], dict[str, int]]] = []
+    if case is not None and case.forgotten_at is None:
+        done.append((case, *forget_case(session, case, now)))
+    done.extend((one, *forget_student(session, one, now)) for one in students)
+    return done
+
+
+def _case_matcher(session: Session, case: Case):
     """A test of a stored JSON value (a message's body, a draft's answers): does it name this case?
     By what messages and drafts hold: the case number, the name as the case has it and as every report
     and list in its history wrote it, the national ID, the address, the guardian, the phones whatever
@@ -98,18 +153,33 @@ def _matcher(session: Session, case: Case):
             select(CaseEvent.details).where(CaseEvent.case_id == case.id, CaseEvent.details.is_not(None)))}
     needles = [case.number, case.national_id, case.guardian_name, case.address,
                *(f"{first} {last}" for first, last in names if first and last)]
-    needles = [n for n in needles if n and len(n) >= 4]
     phones = [digits for digits in (re.sub(r"\D", "", case.guardian_phone or ""),) if len(digits) >= 9]
-    case_button = re.compile(rf"\bcase={case.id}\b")
-    name = {"first": case.first_name, "last": case.last_name} if case.first_name else None
+    return _matcher("case", case.id, needles, phones, case.first_name, case.last_name)
+
+
+def _student_matcher(student: WatchStudent):
+    """The same test for a student on a watch list: their name, national ID, or a button or a flow about
+    the student's id."""
+    return _matcher("student", student.id, [student.national_id, f"{student.first_name} {student.last_name}"], [],
+                    student.first_name, student.last_name)
+
+
+def _matcher(key: str, key_id: int, needles: list[str | None], phones: list[str], first: str | None,
+             last: str | None):
+    """Does a stored JSON value name the child: a flow's data whose `key` is `key_id`, a report's name
+    {"first", "last"}, any of `needles` (four characters or more) or `phones` anywhere in it, or a button
+    with `key`=`key_id`."""
+    needles = [n for n in needles if n and len(n) >= 4]
+    button = re.compile(rf"\b{key}={key_id}\b")
+    name = {"first": first, "last": last} if first else None
 
     def names_it(value: Any) -> bool:
-        if isinstance(value, dict) and (value.get("case") == case.id or (name and value.get("name") == name)):
+        if isinstance(value, dict) and (value.get(key) == key_id or (name and value.get("name") == name)):
             return True  # a check-in, referral or closing flow open on the case; a report of the child
         stored = json.dumps(value, ensure_ascii=False)
         digits = re.sub(r"\D", "", stored) if phones else ""
         return (any(n in stored for n in needles) or any(p in digits for p in phones)
-                or bool(case_button.search(stored)))
+                or bool(button.search(stored)))
 
     return names_it
 
@@ -124,7 +194,7 @@ def _forget_outside_reports(session: Session, case: Case, names_it) -> int:
     return len(found)
 
 
-def _forget_drafts(session: Session, case: Case, names_it) -> int:
+def _forget_drafts(session: Session, names_it) -> int:
     """Delete the open conversations about the child (the answers are encrypted: read them here)."""
     found = [convo_id for convo_id, data in _batches(session, Conversation.id, Conversation.data) if names_it(data)]
     if found:

@@ -67,9 +67,8 @@ class Calendar:
         return next((span for span in self.terms_in(school_year(day)) if span.holds(day)), None)
 
     def holiday_of(self, day: date) -> Span | None:
-        year = school_year(day)
-        defaults = (Span(name, _on(year, month, d), _on(year, month, d)) for (month, d), name in DEFAULT_HOLIDAYS)
-        return next((span for span in (*self.holidays, *defaults) if span.holds(day)), None)
+        return next((span for span in (*self.holidays, *default_holidays(school_year(day))) if span.holds(day)),
+                    None)
 
     def is_school_day(self, day: date) -> bool:
         return day.weekday() < 5 and self.term_of(day) is not None and self.holiday_of(day) is None
@@ -99,6 +98,11 @@ def _on(year: int, month: int, day: int) -> date:
 
 def default_terms(year: int) -> tuple[Span, ...]:
     return tuple(Span(f"{name}/{year + 543}", _on(year, *start), _on(year, *end)) for name, start, end in DEFAULT_TERMS)
+
+
+def default_holidays(year: int) -> tuple[Span, ...]:
+    """The fixed-day public holidays inside school year `year`."""
+    return tuple(Span(name, _on(year, month, day), _on(year, month, day)) for (month, day), name in DEFAULT_HOLIDAYS)
 
 
 def calendar_for(session: Session, area: Area | None) -> Calendar:

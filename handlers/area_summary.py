@@ -1,8 +1,9 @@
 """"สรุปพื้นที่": a coordinator's area at a glance, as a Flex card they can drill into.
 
 Totals by status, the sub-areas one level down with the most children still to find or not found
-first, the cases nobody has touched for SUMMARY_OVERDUE_DAYS, and (once issue 6 is merged) the
-reporting progress against the current deadline. Tapping a sub-area sends a postback with its code,
+first, the cases nobody has touched for SUMMARY_OVERDUE_DAYS, the students still in class that the
+schools watch (once any school the coordinator may see has a watch list), and the reporting progress
+against the current deadline. Tapping a sub-area sends a postback with its code,
 which is checked against the coordinator's scope again: a forged one for another area is refused.
 Every summary shown is recorded in the audit log.
 """
@@ -27,6 +28,7 @@ from domain import access, audit, people
 from domain.menu_labels import MENU_EXPORT_REPORT
 from domain.summary import LEVEL_WORDS, Summary, deadline_progress, summarise
 from domain.thai_dates import format_thai_datetime
+from domain.watch_numbers import WatchNumbers, watch_numbers
 from line import notices
 from line.messages import MAX_LABEL, area_bubble, quick_replies, text
 from models import STATUSES, User
@@ -35,6 +37,7 @@ TITLE = "สรุปพื้นที่"
 MAX_SUB_AREAS = 10  # rows on the card; the rest are counted below them
 GREY, RED, LINK = "#888888", "#C62828", "#1565C0"
 DEADLINE_CARD_LABEL = "ดูการรายงาน/เตือน"
+WATCH_HEADING = "เฝ้าระวังนักเรียนเสี่ยง"
 
 
 @requires(*access.COORDINATORS)
@@ -67,11 +70,13 @@ def area_in_scope(ctx: Context, code: str, what: str):
 
 def summary_reply(ctx: Context, roots: tuple[str, ...], label: str, area_code: str | None) -> Reply:
     summary = summarise(ctx.session, roots, ctx.now, ctx.config["SUMMARY_OVERDUE_DAYS"])
+    watched = watch_numbers(ctx.session, roots, ctx.user)
     audit.record_chat(ctx, "summary", "area", area_code or "scope", area_code=area_code, scope=list(roots),
-                      cases=summary.counts.total)
+                      cases=summary.counts.total, students=watched["screened"])
     progress = deadline_progress(ctx.session, roots, ctx.now)
     card = summary_card(summary, label, format_thai_datetime(ctx.now), ctx.config["SUMMARY_OVERDUE_DAYS"],
-                        progress, area_code, up_action(ctx, area_code), admin_budget(ctx.session, ctx.user, ctx.now))
+                        progress, area_code, up_action(ctx, area_code), admin_budget(ctx.session, ctx.user, ctx.now),
+                        watched)
     card.quick_reply = quick_replies(*main_menu(ctx.user))
     return [card]
 
@@ -95,8 +100,10 @@ def up_action(ctx: Context, area_code: str | None) -> PostbackAction | None:
 # ----------------------------------------------------------------------------- the card
 
 def summary_card(summary: Summary, label: str, as_of: str, overdue_days: int, progress: list[str],
-                 area_code: str | None, up: PostbackAction | None, budget: str | None = None) -> FlexMessage:
-    """`budget`: the month's pushes against the allowance (line.notices.Budget.thai), on admins' cards."""
+                 area_code: str | None, up: PostbackAction | None, budget: str | None = None,
+                 watched: WatchNumbers | None = None) -> FlexMessage:
+    """`budget`: the month's pushes against the allowance (line.notices.Budget.thai), on admins' cards;
+    `watched`: the numbers of the students on the watch lists the user may see there, shown when any."""
     counts = summary.counts
     body: list[FlexComponent] = [
         FlexText(text=f"ทั้งหมด {counts.total:,} คน", weight="bold", size="xl"),
@@ -104,6 +111,8 @@ def summary_card(summary: Summary, label: str, as_of: str, overdue_days: int, pr
         FlexSeparator(margin="lg"),
         *overdue_section(summary, overdue_days),
     ]
+    if watched is not None and watched.any:
+        body += [FlexSeparator(margin="lg"), *watch_section(watched)]
     if progress:
         body += [FlexSeparator(margin="lg"), FlexText(text="การรายงานตามกำหนด", weight="bold", margin="lg"),
                  *(FlexText(text=line, size="sm", wrap=True) for line in progress)]
@@ -122,6 +131,8 @@ def summary_card(summary: Summary, label: str, as_of: str, overdue_days: int, pr
     bubble = area_bubble(TITLE, label, as_of, body, buttons)
     alt = (f"{TITLE} {label}: ทั้งหมด {counts.total:,} คน ยังไม่พบตัว {counts.missing:,} คน "
            f"เกินกำหนด {counts.overdue:,} เรื่อง")
+    if watched is not None and watched.any:
+        alt += f" นักเรียนเฝ้าระวัง {watched['followed']:,} คน"
     return FlexMessage(alt_text=alt[:1500], contents=bubble)
 
 
@@ -130,6 +141,12 @@ def status_rows(summary: Summary) -> list[FlexComponent]:
         return [FlexText(text="ยังไม่มีข้อมูลเด็กในพื้นที่นี้", size="sm", color=GREY, wrap=True)]
     return [row(label, f"{summary.counts.by_status[status]:,}")
             for status, label in STATUSES.items() if summary.counts.by_status.get(status)]
+
+
+def watch_section(watched: WatchNumbers) -> list[FlexComponent]:
+    """The students still in class whom their schools follow (domain/watch_numbers.py)."""
+    return [FlexText(text=WATCH_HEADING, weight="bold", margin="lg"),
+            *(row(label, f"{count:,}") for _, label, count in watched.lines())]
 
 
 def overdue_section(summary: Summary, overdue_days: int) -> list[FlexComponent]:

@@ -4,7 +4,8 @@ The file is made in the background (line/export_jobs.py) and its single-use link
 the chat. Every registered role may export its own whole scope (the officer who files the ministry's form
 is a reporter: "ส่งออกไฟล์" on "ตัวเลขพื้นที่ของฉัน"), national IDs masked unless access.sees_national_ids.
 The export of one area (from the summary card's button) is a coordinator's only, and is checked against
-the scope again, like the card's drill-down.
+the scope again, like the card's drill-down. Where the user may see students on watch lists, the question
+says that the Excel file also has their numbers per school (domain/export.py), and the CSV file not.
 """
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from linebot.v3.messaging import PostbackAction
 from chat.dispatcher import Context, Reply
 from chat.menus import main_menu, requires
 from domain import access
-from domain.export import FORMATS
+from domain.export import FORMATS, WATCH_SHEET
+from domain.watch_numbers import watch_numbers
 from handlers.area_summary import area_in_scope
 from line.messages import text
 from models import ExportJob
@@ -22,6 +24,8 @@ FORMAT_LABELS = {"xlsx": "Excel (.xlsx)", "csv": "CSV (UTF-8)"}
 PREPARING = ("กำลังเตรียมไฟล์รายงาน{label} ({fmt}) ค่ะ ⏳\n"
              "ระบบจะส่งลิงก์ดาวน์โหลดมาในแชทนี้เมื่อไฟล์พร้อม โดยปกติไม่เกิน 1 นาที")
 MASKED_NOTE = "\nเลขประจำตัวประชาชนในไฟล์จะแสดงแบบปิดบางส่วน (สิทธิ์ดูเลขเต็มเฉพาะระดับจังหวัดขึ้นไป)"
+WATCH_NOTE = (f"\nไฟล์ Excel มีแผ่นงาน \"{WATCH_SHEET}\" เพิ่มอีกแผ่น: จำนวนนักเรียนเฝ้าระวังรายโรงเรียน "
+              "อำเภอ และจังหวัด (ไม่มีรายชื่อ) ส่วนไฟล์ CSV มีเฉพาะรายชื่อเด็ก")
 
 
 @requires(*access.REPORTERS)
@@ -58,4 +62,6 @@ def _ask_format(ctx: Context, code: str | None, label: str) -> Reply:
     choices = [PostbackAction(label=name, data=f"action=export&format={fmt}{area}", displayText=f"ส่งออก {name}")
                for fmt, name in FORMAT_LABELS.items()]
     note = "" if access.sees_national_ids(ctx.user) else MASKED_NOTE
+    if watch_numbers(ctx.session, (code,) if code else access.scope_prefixes(ctx.user), ctx.user).any:
+        note += WATCH_NOTE
     return [text(f"ส่งออกรายงานรายชื่อเด็กของ {label} (1 แถวต่อเด็ก 1 คน){note}\nเลือกรูปแบบไฟล์ค่ะ", *choices)]

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from domain import access, watch
 from domain.summary import deadline_progress, summarise
 from domain.thai_dates import BANGKOK, format_thai_datetime
+from domain.watch_numbers import watch_numbers
 from handlers.area_summary import admin_budget, summary_card
 from line.outbox import queue_messages
 from models import IN_SCHOOL, Case, CaseEvent, OutboxMessage, User, follow_up_days
@@ -147,7 +148,7 @@ def push_coordinator_summaries(ctx: JobContext) -> int:
             summary = summarise(session, roots, ctx.now, overdue_days)
             card = summary_card(summary, access.scope_label(user), format_thai_datetime(ctx.now), overdue_days,
                                 deadline_progress(session, roots, ctx.now), None, None,
-                                admin_budget(session, user, ctx.now))
+                                admin_budget(session, user, ctx.now), watch_numbers(session, roots, user))
             row = queue_messages(session, user.line_user_id, [card])
             row.retry_key = key
             sent += 1

@@ -12,11 +12,11 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from devtools.synthetic import generate_list
-from domain import access
-from domain.export import HEADERS, report_rows
+from domain import access, watch
+from domain.export import HEADERS, WATCH_HEADERS, WATCH_SHEET, report_rows
 from domain.menu_labels import MENU_AREA_SUMMARY, MENU_EXPORT_REPORT
 from helpers import PUBLIC_BASE_URL, flex_texts, import_list, plain_answers, texts_of, walk
-from models import AuditEntry, Case, ExportJob, Referral, User, record_event
+from models import AuditEntry, Case, ExportJob, Organisation, Referral, User, record_event
 
 NATIONAL_ID = "1101700230708"
 MASKED = "1-XXXX-XXXXX-XX-8"
@@ -240,3 +240,76 @@ def test_the_short_timeline_holds_the_newest_three_lines(db, make_case):
     timeline = row[HEADERS.index("ความเป็นมาล่าสุด")].split("\n")
     assert len(timeline) == 3 and "บันทึกที่ 4" in timeline[0] and "บันทึกที่ 2" in timeline[2]
     assert all(len(line) < 130 for line in timeline)  # each note cut
+
+
+# ----------------------------------------------------------------------------- the watch lists' sheet
+
+@pytest.fixture
+def watched(db, schools):
+    """Students on watch lists: two in โรงเรียนบ้านโนนทัน (one visited at home), one in โรงเรียนบ้านสำราญ
+    who left anyway (a case now), one in โรงเรียนบ้านฝาง (the other district)."""
+    now, rules = datetime(2026, 12, 1, 3, tzinfo=timezone.utc), watch.Rules()
+    with db.transaction() as session:
+        def student(school: str, name: str, group: str):
+            added, _ = watch.add_student(session, session.get(Organisation, schools[school]), {
+                "first_name": name, "last_name": "เฝ้าระวัง", "class_name": "ป.6/1", "group": group,
+                "national_id": None, "risk_note": "พ่อแม่แยกทางกัน"}, None, now=now, rules=rules)
+            session.flush()
+            return added
+
+        watch.record_visit(session, student("nontan", "ก้อย", "problem"), "visited", "พบยาย", None, now=now,
+                           rules=rules)
+        student("nontan", "ข้าวหอม", "at_risk")
+        watch.become_case(session, student("samran", "คำแก้ว", "at_risk"), None, now=now, reason="หยุดเรียน")
+        student("faang", "งามตา", "at_risk")
+
+
+def sheets_of(content: bytes) -> dict[str, list[list]]:
+    book = load_workbook(io.BytesIO(content), read_only=True)
+    return {sheet.title: [[cell if cell is not None else "" for cell in row]
+                          for row in sheet.iter_rows(values_only=True)] for sheet in book.worksheets}
+
+
+def test_the_xlsx_has_the_watch_lists_numbers_per_school_district_and_province(chat, registered, watched, line,
+                                                                                client, run_exports, db):
+    registered(chat, "coordinator", "4001")
+    ask = texts_of(chat.taps("action=export"))[0]
+    assert WATCH_SHEET in ask and "CSV มีเฉพาะรายชื่อเด็ก" in ask
+    _, content = download(client, export(chat, line, run_exports, "xlsx"))
+    sheets = sheets_of(content)
+    assert list(sheets) == ["รายงาน", WATCH_SHEET]
+    [left] = sheets["รายงาน"][1:]  # the student who left is a case now, on the cases' sheet
+    assert left[HEADERS.index("ชื่อ")] == "คำแก้ว" and left[HEADERS.index("ที่มา")] == "รายชื่อนักเรียนเฝ้าระวัง"
+    header, *rows = sheets[WATCH_SHEET]
+    assert header == WATCH_HEADERS
+    assert [row[:6] for row in rows] == [
+        ["โรงเรียน", "400101", "โรงเรียนบ้านโนนทัน", "1040010101", "เมืองขอนแก่น", "ขอนแก่น"],
+        ["โรงเรียน", "400102", "โรงเรียนบ้านสำราญ", "1040010201", "เมืองขอนแก่น", "ขอนแก่น"],
+        ["อำเภอ", "4001", "", "", "เมืองขอนแก่น", "ขอนแก่น"],
+        ["จังหวัด", "40", "", "", "", "ขอนแก่น"]]  # and not the other district's school
+    # screened, at risk, with problems, followed, visited, raised, left
+    assert [row[6:] for row in rows] == [[2, 1, 1, 2, 1, 0, 0], [1, 1, 0, 0, 0, 0, 1], [3, 2, 1, 2, 1, 0, 1],
+                                         [3, 2, 1, 2, 1, 0, 1]]
+    everything = str(sheets[WATCH_SHEET])
+    assert not any(personal in everything for personal in ("ก้อย", "ข้าวหอม", "เฝ้าระวัง ", "แยกทาง", "พบยาย"))
+    with db.transaction() as session:
+        [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "export")).all()
+        assert (entry.detail["rows"], entry.detail["watch_schools"]) == (1, 2)
+
+
+def test_the_csv_and_those_who_see_no_watch_list_get_the_cases_only(chat, new_chat, registered, watched, line,
+                                                                     client, run_exports, tmp_path, app):
+    registered(chat, "coordinator", "4002")
+    _, content = download(client, export(chat, line, run_exports, "csv"))
+    assert list(csv.reader(io.StringIO(content.decode("utf-8-sig")))) == [HEADERS]
+    village_head = registered(new_chat(), "reporter", "400101")  # not one of those who keep watch lists
+    assert WATCH_SHEET not in texts_of(village_head.taps("action=export"))[0]
+    _, content = download(client, export(village_head, line, run_exports, "xlsx"))
+    assert list(sheets_of(content)) == ["รายงาน"]
+    # The command line sees every school.
+    out = tmp_path / "all.xlsx"
+    result = app.test_cli_runner().invoke(args=["export", "--format", "xlsx", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = sheets_of(out.read_bytes())[WATCH_SHEET][1:]
+    assert [row[2] or row[0] for row in rows] == ["โรงเรียนบ้านโนนทัน", "โรงเรียนบ้านสำราญ", "โรงเรียนบ้านฝาง",
+                                                  "อำเภอ", "อำเภอ", "จังหวัด"]

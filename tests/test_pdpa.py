@@ -10,15 +10,30 @@ from datetime import date
 
 import pytest
 from cryptography.exceptions import InvalidTag
+from linebot.v3.messaging import TextMessage
 from sqlalchemy import select, text
 
 from bot import config
 from devtools.fakeline import tiny_jpeg
+from domain import watch
 from domain.export import HEADERS, export_file
 from domain.menu_labels import MENU_AREA_SUMMARY
 from domain.summary import summarise
-from helpers import ID, adding_answers, photo_once, plain_answers, walk
-from models import AuditEntry, Case, CaseEvent, CasePhoto, OutboxMessage, utcnow
+from domain.watch_numbers import watch_numbers
+from helpers import ID, OTHER_ID, adding_answers, in_organisation, photo_once, plain_answers, stored_text, walk
+from line.outbox import queue_messages
+from models import (
+    AuditEntry,
+    Case,
+    CaseEvent,
+    CasePhoto,
+    Conversation,
+    Organisation,
+    OutboxMessage,
+    User,
+    WatchStudent,
+    utcnow,
+)
 from models.crypto import FieldCipher, new_key_text
 
 GUARDIAN_PHONE = "0812345678"
@@ -192,3 +207,130 @@ def test_development_keeps_one_key_in_the_instance_folder(tmp_path, caplog):
     assert (tmp_path / config.DEV_KEY_FILE).stat().st_mode & 0o077 == 0
     assert "never do this in production" in caplog.text
     assert config.data_encryption_key({**settings, "DATA_ENCRYPTION_KEY": "given"}, str(tmp_path)) == "given"
+
+
+# ----------------------------------------------------------------------------- a student on a watch list
+
+STUDENT = {"title": "เด็กหญิง", "first_name": "บุษบง", "last_name": "ศรีสวัสดิ์รักษา", "sex": "female",
+           "national_id": OTHER_ID, "class_name": "ป.5/1", "group": "problem", "risk_factors": ["pregnancy", "other"],
+           "risk_note": "ดูแลน้องสามคนคนเดียว"}
+# Everything of the student that names them or says what puts them at risk, as it would be read.
+STUDENT_VALUES = ["บุษบง ศรีสวัสดิ์รักษา", "ศรีสวัสดิ์รักษา", OTHER_ID, "ดูแลน้องสามคนคนเดียว",
+                  "ยายป่วยติดเตียง", "ย้ายไปอยู่กับป้า"]
+
+
+@pytest.fixture
+def on_the_list(db, schools, registered, new_chat):
+    """A student of โรงเรียนบ้านโนนทัน with everything: national ID, risk factors and note, a home visit with
+    its note, weeks of attendance, raised; a teacher's draft about them, a message queued and one sent.
+    Returns the student's id and the teacher's LINE id."""
+    teacher = in_organisation(db, registered(new_chat(), "teacher", "400101"), schools["nontan"])
+    now, rules = utcnow(), watch.Rules()
+    with db.transaction() as session:
+        user = session.scalar(select(User).where(User.line_user_id == teacher.user_id))
+        student, _ = watch.add_student(session, session.get(Organisation, schools["nontan"]), dict(STUDENT), user,
+                                       now=now, rules=rules)
+        session.flush()
+        watch.record_visit(session, student, "visited", "ยายป่วยติดเตียง", user, now=now, rules=rules)
+        for week in ("2026-W48", "2026-W49"):
+            watch.record_attendance(session, student, week, "none", user, now=now, rules=rules)
+        assert student.status == "raised"
+        session.add(Conversation(user_id=user.id, flow="watch_visit", step="note",
+                                 data={"student": student.id, "outcome": "moved", "note": "ย้ายไปอยู่กับป้า"}))
+        queue_messages(session, teacher.user_id, [TextMessage(text="สัปดาห์นี้ ด.ญ. บุษบง ศรีสวัสดิ์รักษา มาเรียนไหม")])
+        sent = queue_messages(session, teacher.user_id, [TextMessage(text="ยกระดับ: บุษบง ศรีสวัสดิ์รักษา")])
+        sent.status = "sent"
+        return student.id, teacher.user_id
+
+
+def watch_counts(db) -> dict[str, int]:
+    with db.transaction() as session:
+        return {name: count for name, _, count in watch_numbers(session, ("",)).lines()}
+
+
+def test_forget_student_leaves_nothing_of_them_readable_and_the_numbers_count_them(on_the_list, db, app):
+    student_id, _ = on_the_list
+    before, stored = watch_counts(db), stored_text(db)
+    for value in STUDENT_VALUES:  # the attack finds something to find
+        assert any(value in v for values in stored.values() for v in values), value
+    result = app.test_cli_runner().invoke(args=["pdpa", "forget-student", str(student_id), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert f"watch-list student {student_id}: removed title, first_name, last_name, national_id, risk_factors, " \
+           "risk_note" in result.output
+    assert "1 drafts, 1 messages cancelled, 1 messages emptied" in result.output, result.output
+    for (table, column), values in stored_text(db).items():
+        for value in STUDENT_VALUES:
+            assert not any(value in v for v in values), f"{table}.{column} still holds {value!r}"
+    # Still counted: screened, กลุ่มมีปัญหา, visited, raised; no longer followed, since nobody can follow
+    # a student without a name.
+    assert watch_counts(db) == {**before, "followed": before["followed"] - 1}
+    with db.transaction() as session:
+        student = session.get(WatchStudent, student_id)
+        assert (student.first_name, student.last_name, student.national_id, student.risk_factors) == (
+            "", "", None, None)
+        assert (student.group, student.sex, student.class_name, student.status) == (
+            "problem", "female", "ป.5/1", "ended")
+        assert student.forgotten_at is not None and student.raised_at is not None
+        assert all(e.note is None and e.details in (None, {"outcome": "visited"}) for e in student.events)
+        [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "forget")).all()
+        assert (entry.subject_type, entry.subject_id, entry.area_code) == ("watch_student", str(student_id), "400101")
+        assert entry.detail["fields"][:3] == ["title", "first_name", "last_name"]
+    # Not in the raw database either.
+    everything = " ".join(readable(value) for table in ("watch_students", "watch_events", "audit_log")
+                          for row in raw(db, f"SELECT * FROM {table}") for value in row)
+    assert OTHER_ID not in everything and "บุษบง" not in everything
+    again = app.test_cli_runner().invoke(args=["pdpa", "forget-student", str(student_id), "--yes"])
+    assert again.exit_code != 0 and "already removed" in again.output
+    for unknown in ("999999", "x"):
+        missing = app.test_cli_runner().invoke(args=["pdpa", "forget-student", unknown, "--yes"])
+        assert missing.exit_code != 0 and "no student" in missing.output
+
+
+def test_forget_student_asks_for_confirmation(on_the_list, app, db):
+    student_id, _ = on_the_list
+    result = app.test_cli_runner().invoke(args=["pdpa", "forget-student", str(student_id)], input="n\n")
+    assert result.exit_code != 0
+    with db.transaction() as session:
+        assert session.get(WatchStudent, student_id).forgotten_at is None
+
+
+def test_forgetting_a_case_forgets_the_student_it_became_and_the_reverse(on_the_list, db, app, schools, make_case):
+    student_id, _ = on_the_list
+    returned = make_case("40010101", "back_in_school", first_name="กลับมา", last_name="เรียนต่อ")
+    with db.transaction() as session:
+        student = session.get(WatchStudent, student_id)
+        number = watch.become_case(session, student, None, now=utcnow(), reason="หยุดเรียน").case.number
+        joined = watch.join_from_case(session, session.get(Case, returned),
+                                      session.get(Organisation, schools["samran"]), None, now=utcnow(),
+                                      rules=watch.Rules())
+        session.flush()
+        joined_id, returned_number = joined.id, session.get(Case, returned).number
+    result = app.test_cli_runner().invoke(args=["pdpa", "forget", number, "--yes"])
+    assert result.exit_code == 0, result.output
+    assert f"case {number}: removed" in result.output and f"watch-list student {student_id}: removed" in result.output
+    result = app.test_cli_runner().invoke(args=["pdpa", "forget-student", str(joined_id), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert f"case {returned_number}: removed" in result.output
+    with db.transaction() as session:
+        assert session.get(WatchStudent, student_id).forgotten_at is not None
+        assert session.get(Case, int(number.split("-")[1])).forgotten_at is not None
+        assert session.get(Case, returned).forgotten_at is not None
+        assert session.get(WatchStudent, joined_id).first_name == ""
+    for (table, column), values in stored_text(db).items():
+        for value in (*STUDENT_VALUES, "กลับมา เรียนต่อ"):
+            assert not any(value in v for v in values), f"{table}.{column} still holds {value!r}"
+
+
+def test_forgetting_a_case_forgets_a_student_of_the_same_national_id(on_the_list, make_case, app, db):
+    """The same child on a school's list without a link to the case (added before the case was opened)."""
+    student_id, _ = on_the_list
+    make_case("40010201", "to_find", first_name="บุษบง", last_name="ศรีสวัสดิ์รักษา", national_id=OTHER_ID)
+    make_case("40010201", "to_find", first_name="คนอื่น", national_id=ID)
+    with db.transaction() as session:
+        number = session.scalar(select(Case).where(Case.national_id == OTHER_ID)).number
+    result = app.test_cli_runner().invoke(args=["pdpa", "forget", number, "--yes"])
+    assert result.exit_code == 0, result.output
+    assert f"watch-list student {student_id}: removed" in result.output
+    with db.transaction() as session:
+        assert session.get(WatchStudent, student_id).forgotten_at is not None
+        assert session.scalar(select(Case.forgotten_at).where(Case.national_id == ID)) is None

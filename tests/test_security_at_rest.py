@@ -13,6 +13,7 @@ from cryptography.exceptions import InvalidTag
 from linebot.v3.messaging import TextMessage
 from sqlalchemy import select, text, update
 
+from domain import watch
 from domain.thai_dates import BANGKOK
 from helpers import (
     ID,
@@ -34,7 +35,7 @@ from helpers import (
 )
 from line.outbox import queue_messages, queue_multicast
 from line.pacing import QuietHours
-from models import Case, CaseEvent, Conversation, Download, OutboxMessage, utcnow
+from models import Case, CaseEvent, Conversation, Download, Organisation, OutboxMessage, WatchStudent, utcnow
 
 GUARDIAN = "นางสมใจ รักลูกมาก"
 GUARDIAN_PHONE = "0898765432"
@@ -118,6 +119,9 @@ PERSONAL = {
     "audit_log": {"detail"},  # append-only: must never hold personal data in the first place
     "case_transfers": {"note", "reason_note"},  # the coordinator's note, the reason for not taking the case
     "notices": {"text"},  # a digest line names the case and the child's first name
+    # A student on a watch list, and what makes them at risk (pregnancy, health, the family).
+    "watch_students": {"title", "first_name", "last_name", "national_id", "risk_factors", "risk_note"},
+    "watch_events": {"note", "details"},  # a home visit's note; a forgotten student keeps only its outcome
 }
 NOT_PERSONAL = {
     # Codes, statuses, list categories and the programme's own words.
@@ -148,6 +152,9 @@ NOT_PERSONAL = {
     "notices": {"kind"},
     "push_usage": {"month"},
     "step_deadlines": {"status", "action"},
+    "watch_students": {"class_name", "sex", "group", "status"},
+    "watch_events": {"kind", "source"},
+    "school_terms": {"kind", "name"},
 }
 
 
@@ -302,3 +309,42 @@ def test_forget_leaves_nothing_in_the_sqlite_file(chat, registered, app, db, dat
     assert result.exit_code == 0, result.output
     disk = on_disk()
     assert not any(form in disk for form in forms)
+
+
+# ----------------------------------------------------------------------------- students on watch lists
+
+def test_a_student_on_a_watch_list_lies_encrypted_and_forget_student_leaves_nothing_on_disk(
+        db, schools, app, database_url):
+    """Names, the national ID, the risk factors and notes, and the history's notes and details never lie in
+    the database as written; after `pdpa forget-student`, not even encrypted (and not in SQLite's file)."""
+    now, rules = utcnow(), watch.Rules()
+    with db.transaction() as session:
+        student, _ = watch.add_student(session, session.get(Organisation, schools["nontan"]), {
+            "title": "เด็กชาย", "first_name": "ธนากรณ์", "last_name": "วิเศษสุวรรณ", "national_id": ID,
+            "class_name": "ม.2/3", "group": "problem", "risk_factors": ["pregnancy", "health"],
+            "risk_note": "แม่ติดสุราเรื้อรัง"}, None, now=now, rules=rules)
+        session.flush()
+        watch.record_visit(session, student, "not_met", "บ้านเลขที่ 99 ปิดประตู", None, now=now, rules=rules)
+        watch.record_attendance(session, student, "2026-W49", "some", None, now=now, rules=rules, absent_days=3)
+        student_id = student.id
+    personal = ("ธนากรณ์", "วิเศษสุวรรณ", ID, "pregnancy", "แม่ติดสุรา", "บ้านเลขที่ 99", "not_met", "2026-W49")
+    [row] = raw(db, "SELECT first_name, last_name, national_id, risk_factors, risk_note FROM watch_students")
+    assert all(value.startswith("e1:") for value in row)
+    stored = " ".join(str(value) for table in ("watch_students", "watch_events")
+                      for found in raw(db, f"SELECT * FROM {table}") for value in found)
+    assert not any(value in stored for value in personal), stored
+    with db.transaction() as session:  # and they read back, the ID still found by equality
+        found = session.scalar(select(WatchStudent).where(WatchStudent.national_id == ID))
+        assert (found.id, found.first_name, found.risk_factors) == (student_id, "ธนากรณ์", ["pregnancy", "health"])
+    result = app.test_cli_runner().invoke(args=["pdpa", "forget-student", str(student_id), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert raw(db, f"SELECT national_id, risk_factors, risk_note, title FROM watch_students WHERE id = {student_id}"
+               ) == [(None, None, None, None)]
+    with db.transaction() as session:  # the required names: an empty value, sealed like any other
+        assert (session.get(WatchStudent, student_id).first_name, session.get(WatchStudent, student_id).last_name) \
+            == ("", "")
+    assert {note for (note,) in raw(db, "SELECT note FROM watch_events")} == {None}
+    if db.dialect == "sqlite":  # PostgreSQL keeps old row versions until VACUUM (out of scope)
+        path = database_url.removeprefix("sqlite:///")
+        disk = b"".join(Path(f).read_bytes() for f in (path, path + "-wal") if os.path.exists(f))
+        assert not any(value.encode() in disk for value in ("ธนากรณ์", "วิเศษสุวรรณ", ID, "แม่ติดสุรา"))

@@ -1,18 +1,22 @@
 """Transcript: "สรุปพื้นที่", a coordinator's area summary card, its drill-down, and its audit rows."""
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
 
-from domain import access, people
+from domain import access, people, watch
 from domain.deadlines import create_deadline
 from domain.menu_labels import MENU_AREA_SUMMARY
-from domain.summary import summarise
+from domain.summary import Counts, OverdueCase, SubArea, Summary, summarise
 from domain.thai_dates import now_bangkok
-from helpers import flex_texts, texts_of
-from models import Area, AuditEntry, User, utcnow
+from domain.watch_numbers import LABELS, WatchNumbers
+from handlers.area_summary import WATCH_HEADING, summary_card
+from helpers import deliver_queued, flex_texts, in_organisation, texts_of
+from models import STATUSES, Area, AuditEntry, Organisation, User, utcnow
+from scheduler.jobs import run_job
 
 
 @pytest.fixture
@@ -96,6 +100,7 @@ def test_empty_area(chat, registered):
     registered(chat, "coordinator", "4002")
     shown = card_of(chat.says(MENU_AREA_SUMMARY))
     assert "ทั้งหมด 0 คน" in shown and "ยังไม่มีข้อมูลเด็กในพื้นที่นี้" in shown
+    assert WATCH_HEADING not in shown  # no school there has a watch list
 
 
 def test_summary_counts_overdue_only_cases_waiting_on_someone(db, province):
@@ -131,3 +136,76 @@ def test_the_card_shows_progress_against_the_current_deadline(chat, registered, 
 def test_no_progress_without_an_open_deadline(chat, registered, province):
     registered(chat, "coordinator", "4001")
     assert "การรายงานตามกำหนด" not in card_of(chat.says(MENU_AREA_SUMMARY))
+
+
+# ----------------------------------------------------------------------------- the watch lists
+
+@pytest.fixture
+def watched(db, schools):
+    """Students on watch lists: two in โรงเรียนบ้านโนนทัน (one visited at home, one raised), one in
+    โรงเรียนบ้านสำราญ who left anyway, one in โรงเรียนบ้านฝาง (the other district)."""
+    now, rules = utcnow(), watch.Rules()
+    with db.transaction() as session:
+        def student(school: str, name: str, group: str):
+            added, _ = watch.add_student(session, session.get(Organisation, schools[school]), {
+                "first_name": name, "last_name": "ทดสอบ", "class_name": "ม.1/2", "group": group}, None,
+                now=now, rules=rules)
+            session.flush()
+            return added
+
+        watch.record_visit(session, student("nontan", "หนึ่ง", "problem"), "visited", None, None, now=now, rules=rules)
+        watch.raise_student(session, student("nontan", "สอง", "at_risk"), None, now=now, reason="ขาดเรียน")
+        watch.become_case(session, student("samran", "สาม", "at_risk"), None, now=now, reason="หยุดเรียน")
+        student("faang", "สี่", "at_risk")
+
+
+def watch_rows(shown: list[str]) -> dict[str, str]:
+    """The watch section's rows of a card: label to number."""
+    start = shown.index(WATCH_HEADING) + 1
+    return {label: shown[shown.index(label, start) + 1] for label in LABELS.values()}
+
+
+def test_the_card_counts_the_watch_lists_of_the_coordinators_scope(chat, new_chat, registered, schools, watched,
+                                                                     db):
+    registered(chat, "coordinator", "4001")
+    [card] = chat.says(MENU_AREA_SUMMARY)
+    shown = flex_texts(card)
+    assert watch_rows(shown) == {"คัดกรองแล้ว": "3", "กลุ่มเสี่ยง": "2", "กลุ่มมีปัญหา": "1", "ยังเฝ้าระวังอยู่": "2",
+                                 "เยี่ยมบ้านแล้ว": "1", "แจ้งเตือนแล้ว": "1", "หยุดเรียน (เปิดเรื่องแล้ว)": "1"}
+    assert "นักเรียนเฝ้าระวัง 2 คน" in card["altText"]
+    assert "ทั้งหมด 1 คน" in shown  # the case of the student who left is one of the district's cases
+    [entry] = audit_rows(db, "summary")
+    assert entry.detail["students"] == 3
+    # Drilled into a subdistrict: only its school's students.
+    assert watch_rows(card_of(chat.taps("action=summary&area=400101")))["คัดกรองแล้ว"] == "2"
+    # A school's coordinator: their own school only, though the subdistrict is their whole scope.
+    school = in_organisation(db, registered(new_chat(), "coordinator", "4001"), schools["samran"])
+    assert watch_rows(card_of(school.says(MENU_AREA_SUMMARY)))["คัดกรองแล้ว"] == "1"
+    # A national coordinator drilling into the other district: its one school's student.
+    national = registered(new_chat(), "coordinator", None, national=True)
+    assert watch_rows(card_of(national.taps("action=summary&area=4002")))["คัดกรองแล้ว"] == "1"
+
+
+def test_the_morning_summary_has_the_watch_lists_too(app, line, registered, new_chat, watched):
+    district = registered(new_chat(), "coordinator", "4002")
+    morning = datetime(2026, 6, 2, 0, 30, tzinfo=timezone.utc)  # 07:30 in Bangkok
+    assert run_job("coordinator-daily-summary", app, now=morning) == 1
+    deliver_queued(app)
+    [card] = line.messages_to(district.user_id)
+    assert watch_rows(flex_texts(card))["คัดกรองแล้ว"] == "1"
+
+
+def test_the_fullest_card_stays_within_lines_limits():
+    """Every section at once with the largest numbers and names longer than any area's, as the SDK sends
+    it (Thai escaped): one bubble of a Flex message is at most 30 KB."""
+    name, organisation = "ก" * 40, "ข" * 60
+    subs = [SubArea(f"40{i:02d}", name, Counts({"to_find": 99_999, "not_found": 99_999}, 99_999), True)
+            for i in range(40)]
+    overdue = [OverdueCase(f"2569-{i:06d}", "4001", 999, i) for i in range(3)]
+    summary = Summary(("40",), Counts(dict.fromkeys(STATUSES, 999_999), 999_999), subs, overdue, "district")
+    progress = [f"กำหนดส่ง: {'ค' * 100} (ภายใน 31 ธ.ค. 2569)", "รายงานแล้ว 999 จาก 999 แห่ง",
+                "ยังไม่รายงาน: " + ", ".join([f"{organisation} (ยังไม่ได้ติดตาม 999 คน)"] * 3) + " และอีก 999 แห่ง"]
+    watched = WatchNumbers(dict.fromkeys(LABELS, 999_999))
+    card = summary_card(summary, name * 2, "1 ธ.ค. 2569 07:30 น.", 14, progress, "40", None, "ง" * 200, watched)
+    assert WATCH_HEADING in flex_texts(card.to_dict())
+    assert len(json.dumps(card.to_dict()["contents"])) < 30_000
