@@ -33,8 +33,6 @@ screened ปกติ is asked none.
 """
 from __future__ import annotations
 
-import re
-
 from linebot.v3.messaging import Message, MessageAction, PostbackAction
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -46,10 +44,11 @@ from chat.menus import main_menu, requires
 from chat.step import FINISH, Answer, Fill, Finish, Goto, Question, Step
 from domain import access, audit, watch
 from domain.access import WATCHERS
-from domain.report_text import Option, match_option
+from domain.report_text import Option
 from domain.school_classes import parse_class, parse_group
 from domain.thai import InvalidInput, parse_id, quote, to_ascii_digits
 from domain.thai_names import TITLE_SEX
+from domain.watch_import import match_risk_factors
 from handlers.report_child import full_name, read_name, read_sex, read_title, sex_of
 from handlers.watch_list import show_student
 from line.messages import MAX_LABEL, MAX_QUICK_REPLIES, card, flex, text
@@ -212,22 +211,6 @@ def factor_buttons(data: dict) -> list[str]:
     return [DONE, *marked] if chosen else marked
 
 
-def typed_factors(said: str, known: list[Option]) -> tuple[list[str], list[str]]:
-    """The factors a typed answer names, whole ("ขาดเรียน บ่อย") or word by word ("ยากจน ขาดเรียนบ่อย"), and
-    the words that name none."""
-    whole = match_option(said, known)
-    if whole:
-        return [whole], []
-    codes, unknown = [], []
-    for word in re.split(r"[\s,]+", said):
-        code = match_option(word, known)
-        if code:
-            codes.append(code)
-        elif word:
-            unknown.append(word)
-    return codes, unknown
-
-
 def choose_factors(answer: Answer, data: dict) -> Goto | Fill:
     """A tap adds a factor (or takes a chosen one off) and asks again; "เสร็จแล้ว" keeps those chosen."""
     said, chosen = text_of(answer), list(data.get("risk_factors") or [])
@@ -240,7 +223,7 @@ def choose_factors(answer: Answer, data: dict) -> Goto | Fill:
         taken = said.removeprefix(CHOSEN.strip()).strip()
         return Goto("risk_factors", {"risk_factors": [code for code in chosen if label_of(data, code) != taken],
                                      "_unknown": []})
-    codes, unknown = typed_factors(said, known)
+    codes, unknown = match_risk_factors(said, known)
     if not codes:
         raise InvalidInput(f"ไม่พบ {quote(said)} ในรายการปัจจัยเสี่ยง กรุณาเลือกจากปุ่มด้านล่าง "
                            "หรือเลือก \"อื่น ๆ\" แล้วพิมพ์รายละเอียดค่ะ")
