@@ -17,7 +17,7 @@ from bot import create_app
 from bot.db_cli import upgrade_database
 from chat import flow
 from chat.flow import Flow, Step, text_answer
-from domain import access, people
+from domain import access, people, watch
 from domain.deadlines import create_deadline, today_in_bangkok
 from domain.menu_labels import (
     MENU_AREA_SUMMARY,
@@ -51,6 +51,8 @@ from models import (
     Organisation,
     Referral,
     User,
+    WatchEvent,
+    WatchStudent,
     utcnow,
 )
 from models.base import UTCDateTime
@@ -417,6 +419,14 @@ FORGED = {
     "transfer_decline": "transfer={transfer}",
     # A notice setting is the user's own and names nothing of an area: forged, it can only be nonsense.
     "notice": "kind=case_update&mode=loud",
+    # The watch list: the other district's school and its student.
+    "watchlist": "school={school}",
+    "student": "student={student}",
+    "watch_group": "student={student}&group=normal",
+    "watch_end": "student={student}",
+    "attend": "student={student}&week=2026-W49&answer=none",
+    "visit": "student={student}",
+    "watch_left": "student={student}",
 }
 REFUSALS = ("นอกพื้นที่", "ไม่มีสิทธิ์", "ลงทะเบียน", "ไม่พบ", "ยังไม่มีเรื่องที่แจ้ง", "ยังไม่มีงาน")
 
@@ -444,6 +454,11 @@ def other_district(db, make_case, organisations):
                                    area=people.find_area(session, "4002"), roles=list(ROLES), remind_days=[0])
         session.flush()
         ids |= {"referral": referral.id, "transfer": transfer.id, "deadline": deadline.id, "number": session.get(Case, ids["found"]).number}
+        student, _ = watch.add_student(session, session.get(Organisation, faang),
+                                       {"first_name": "ลับนักเรียน", "last_name": "ทดสอบ", "class_name": "ป.5/1",
+                                        "group": "problem"}, None, now=utcnow(), rules=watch.Rules())
+        session.flush()
+        ids |= {"school": faang, "student": student.id}
     return ids
 
 
@@ -457,7 +472,9 @@ def snapshot(db) -> tuple:
                 sorted(session.execute(select(Referral.id, Referral.status)).all()),
                 session.scalar(select(func.count()).select_from(DeadlineReport)),
                 session.scalar(select(func.count()).select_from(ExportJob)),
-                session.scalar(select(func.count()).select_from(Conversation)))
+                session.scalar(select(func.count()).select_from(Conversation)),
+                sorted(session.execute(select(WatchStudent.id, WatchStudent.status, WatchStudent.group)).all()),
+                session.scalar(select(func.count()).select_from(WatchEvent)))
 
 
 @pytest.mark.parametrize("role", ["reporter", "teacher", "coordinator", "unregistered"])
