@@ -1,5 +1,5 @@
-"""The watch list through a term (issue 19): one class of โรงเรียนบ้านโนนทัน followed from October to
-Christmas with a moved clock. The teacher gets the home-visit reminders and the weekly attendance checks
+"""The watch list through a term (issue 19): one class of โรงเรียนบ้านโนนทัน, screened by its teacher in the
+chat, followed from October to Christmas with a moved clock. The teacher gets the home-visit reminders and the weekly attendance checks
 only on school days, answers them with the buttons they came with, records home visits, and marks a
 student "ไม่มาเลย" three weeks in a row: after the second the school's coordinator and the area office's
 owner of prevention are told, after the third the student is a dropout case with the school's history.
@@ -18,7 +18,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from domain import watch
-from helpers import bubbles, deliver_queued, flex_texts, in_organisation, quick_reply_labels
+from domain.menu_labels import MENU_ADD_STUDENT
+from helpers import bubbles, checked, deliver_queued, flex_texts, in_organisation, quick_reply_labels
 from models import Case, CaseEvent, Organisation, User, WatchEvent, WatchStudent, utcnow
 from models.base import BANGKOK
 from scheduler.jobs import run_job
@@ -54,8 +55,8 @@ def school_people(db, registered, new_chat, organisations, schools):
 
 
 def screen(db, chat, school_id: int, students=CLASS, when: datetime | None = None) -> dict[str, int]:
-    """The teacher screens the class: the students on the list, ids by first name. (Set up through the
-    domain here; tests/test_watch_chat.py covers the chat flow "เพิ่มนักเรียนเฝ้าระวัง".)"""
+    """The class on the list, ids by first name, set up through the domain for the tests after the first
+    (which screens it in the chat, screen_in_chat)."""
     ids = {}
     with db.transaction() as session:
         school = session.get(Organisation, school_id)
@@ -67,6 +68,25 @@ def screen(db, chat, school_id: int, students=CLASS, when: datetime | None = Non
             session.flush()
             ids[first] = student.id
     return ids
+
+
+# How the teacher answers "เพิ่มนักเรียนเสี่ยง" for each of CLASS: the name with its title, the class in Thai
+# digits, the group and, for those at risk, the factors typed (ปกติ asks none), no note, then confirms.
+TYPED = {"มาลี": ("ด.ญ.มาลี ดีใจ", "ป.๕/๑", "กลุ่มเสี่ยง", "ยากจน ขาดเรียนบ่อย", "เสร็จแล้ว"),
+         "สมชาย": ("ด.ช. สมชาย ใจดี", "ป.5/1", "กลุ่มมีปัญหา", "ครอบครัวแตกแยก", "เสร็จแล้ว"),
+         "สุดา": ("เด็กหญิงสุดา รักเรียน", "ป 5/1", "ปกติ")}
+
+
+def screen_in_chat(db, chat, clock, when: datetime) -> dict[str, int]:
+    """The teacher screens CLASS in the chat, one student at a time; ids by first name."""
+    clock.move_to(when)
+    for answers in TYPED.values():
+        for said in (MENU_ADD_STUDENT, *answers, "ข้าม"):
+            checked(chat.says(said))
+        [saved] = [m for m in checked(chat.says("ยืนยัน")) if m["type"] == "text"][:1]
+        assert "บันทึก" in saved["text"] or "เพิ่ม" in saved["text"], saved
+    with db.transaction() as session:
+        return {student.first_name: student.id for student in session.scalars(select(WatchStudent))}
 
 
 def about(messages: list[dict], name: str) -> dict:
@@ -87,9 +107,14 @@ def words(message: dict) -> str:
 
 def test_a_class_followed_through_a_term(app, db, line, organisations, school_people, clock):
     teacher, coordinator, owner = (school_people[who] for who in ("teacher", "coordinator", "owner"))
-    ids = screen(db, teacher, organisations["1040010101"], when=at(SCREENED, 9))
+    ids = screen_in_chat(db, teacher, clock, at(SCREENED, 9))
+    screened = len(line.messages_to(teacher.user_id))  # the chat's replies; what follows is pushed
     with db.transaction() as session:
-        assert session.get(WatchStudent, ids["สมชาย"]).visit_due == date(2026, 11, 9)  # ten school days on
+        students = {first: session.get(WatchStudent, ids[first]) for first in ids}
+        assert {first: (s.class_name, s.group, s.teacher_id is not None) for first, s in students.items()} == {
+            "มาลี": ("ป.5/1", "at_risk", True), "สมชาย": ("ป.5/1", "problem", True), "สุดา": ("ป.5/1", "normal", True)}
+        assert students["มาลี"].risk_factors == ["poverty", "absent_often"]
+        assert students["สมชาย"].visit_due == date(2026, 11, 9)  # ten school days on
 
     def answer(day: date, pushed: list[dict]) -> list[dict]:
         """What the teacher does that day, after the jobs: taps on what they were sent."""
@@ -145,7 +170,7 @@ def test_a_class_followed_through_a_term(app, db, line, organisations, school_pe
         date(2026, 12, 7): [VISITS], date(2026, 12, 11): [VISITS, WEEKLY], date(2026, 12, 18): [WEEKLY],
         date(2026, 12, 25): [WEEKLY]}
     assert all(day.weekday() < 5 for day in sent)
-    got = [words(m) for m in line.messages_to(teacher.user_id) if m.get("altText")]
+    got = [words(m) for m in line.messages_to(teacher.user_id)[screened:] if m.get("altText")]
     assert "สัปดาห์นี้ ด.ญ.มาลี ดีใจ (ป.5/1) มาเรียนเป็นอย่างไรคะ" in got[0] and "ด.ช.สมชาย ใจดี" in got[0]
     assert "สุดา" not in " ".join(got)  # ปกติ: neither checked nor visited
     assert "9 พ.ย. 2569" in got[1] and "เลยกำหนด" not in got[1] and "เลยกำหนด" in got[3]
