@@ -1,0 +1,268 @@
+"""Acceptance of issue 19 (the watch list), as its users and its attackers use it, through the webhook: teachers
+typing messy Thai (Thai digits, spaces, typos, emoji, English, very long text), stale and forged buttons
+(another school's students, ids that do not exist, weeks that are none or not begun, SQL-ish text), double
+taps and redelivered events, a form interrupted by another, a teacher deactivated or moved mid-flow, the
+coordinators of another district, a village head and a สกร. coordinator, the jobs run twice or on days
+off, a class list with bad rows, `pdpa forget-student`, the summary card and the export of two districts,
+and a returned child's school typed in odd ways.
+
+Every reply is checked against LINE's limits and for the handler's apology (helpers.checked), and no
+handler may fail (the log is watched)."""
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select, update
+
+from domain import access, watch
+from domain.export import WATCH_SHEET
+from domain.menu_labels import MENU_ADD_STUDENT, MENU_AREA_SUMMARY, MENU_WATCH_LIST
+from helpers import (
+    PUBLIC_BASE_URL,
+    all_text,
+    bubbles,
+    buttons_of,
+    card_rows,
+    checked,
+    deliver_queued,
+    flex_texts,
+    in_organisation,
+    quick_reply_labels,
+    raw,
+    stored_text,
+)
+from models import Case, Conversation, OutboxMessage, Organisation, User, WatchEvent, WatchStudent, utcnow
+from models.base import BANGKOK
+from scheduler.jobs import run_job
+
+WEEKLY, VISITS = "watch-weekly-attendance", "watch-home-visits"
+THAI = re.compile(r"[\u0e00-\u0e7f]")
+
+
+@pytest.fixture(autouse=True)
+def no_handler_failed(caplog):
+    caplog.set_level(logging.ERROR, logger="chat.dispatcher")
+    yield
+    failed = [r.getMessage() for r in caplog.records if "handler failed" in r.getMessage()
+              or "database refused" in r.getMessage()]
+    assert not failed, failed
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=BANGKOK)
+
+
+@pytest.fixture
+def people(db, registered, new_chat, schools, organisations):
+    """Who uses (and tries to use) the watch list."""
+    made = {
+        "teacher": in_organisation(db, registered(new_chat(), "teacher", "400101", real_name="ครูวิไล ใจงาม"),
+                                   schools["nontan"]),
+        "school_coordinator": in_organisation(db, registered(new_chat(), "coordinator", None, real_name="ครูสมศรี"),
+                                              schools["nontan"]),
+        "samran_teacher": in_organisation(db, registered(new_chat(), "teacher", None), schools["samran"]),
+        "faang_teacher": in_organisation(db, registered(new_chat(), "teacher", None), schools["faang"]),
+        "district": registered(new_chat(), "coordinator", "4001", real_name="ผอ.เมือง"),
+        "other_district": registered(new_chat(), "coordinator", "4002", real_name="ผอ.บ้านฝาง"),
+        "village_head": registered(new_chat(), "reporter", "400101", real_name="ผู้ใหญ่บ้าน"),
+        "skr": in_organisation(db, registered(new_chat(), "coordinator", None, real_name="ครู กศน."), schools["skr"]),
+    }
+    return made
+
+
+def user_id(db, chat) -> int:
+    with db.transaction() as session:
+        return session.scalar(select(User.id).where(User.line_user_id == chat.user_id))
+
+
+def put_on_list(db, school_id: int, first: str, last: str = "ทดสอบ", class_name: str = "ป.5/1",
+                group: str = "at_risk", teacher=None, national_id: str | None = None, when=None) -> int:
+    with db.transaction() as session:
+        student, _ = watch.add_student(session, session.get(Organisation, school_id), {
+            "title": "เด็กหญิง", "first_name": first, "last_name": last, "sex": "female", "class_name": class_name,
+            "group": group, "risk_factors": ["poverty"], "risk_note": f"บันทึกลับของ{first}",
+            "national_id": national_id,
+            "teacher_id": user_id(db, teacher) if teacher else None}, None, now=when or utcnow(), rules=watch.Rules())
+        session.flush()
+        return student.id
+
+
+def say(chat, *texts: str) -> list[dict]:
+    reply: list[dict] = []
+    for said in texts:
+        reply = checked(chat.says(said))
+        thai(reply)
+    return reply
+
+
+def tap(chat, data: str) -> list[dict]:
+    reply = checked(chat.taps(data))
+    thai(reply)
+    return reply
+
+
+def thai(reply: list[dict]) -> None:
+    for message in reply:
+        assert THAI.search(all_text(message)), message
+
+
+def shown(reply: list[dict]) -> str:
+    return "\n".join(all_text(message) for message in reply)
+
+
+def students(db) -> list[WatchStudent]:
+    with db.transaction() as session:
+        found = list(session.scalars(select(WatchStudent).order_by(WatchStudent.id)))
+        for student in found:
+            _ = (student.first_name, student.last_name, student.risk_factors, student.risk_note)
+        return found
+
+
+def events(db, kind: str) -> list[WatchEvent]:
+    with db.transaction() as session:
+        return list(session.scalars(select(WatchEvent).where(WatchEvent.kind == kind).order_by(WatchEvent.id)))
+
+
+def week_now(clock=None) -> str:
+    return watch.week_of(watch.today(clock() if clock else utcnow()))
+
+
+# ------------------------------------------------------------------ messy Thai in the add flow
+
+def test_a_teacher_types_messy_thai_english_emoji_and_very_long_answers(people, db, schools):
+    teacher = people["teacher"]
+    say(teacher, "  " + MENU_ADD_STUDENT + " ")
+    # A very long name: refused with the reason, the question again.
+    [again] = say(teacher, "ด.ญ. " + "มาลี" * 80 + " ดีใจ")
+    assert "ชื่อ" in again["text"]
+    # Extra spaces and an emoji around a name with its title.
+    [asked] = say(teacher, "  ด.ญ.   มาลี    ดีใจ 😊 ")
+    assert "ชั้นใด" in asked["text"] or "ชื่อ" in asked["text"]
+    if "ชั้นใด" not in asked["text"]:  # an emoji is no part of a name: asked again, then typed plainly
+        [asked] = say(teacher, "ด.ญ. มาลี ดีใจ")
+    for bad in ("ป.๙/๑", "ห้อง ๕", "ปวช.1", "ม.ต้น", "😀", "ป." + "๕" * 70, "'; DROP TABLE watch_students;--"):
+        [again] = say(teacher, bad)
+        assert "ชั้นใด" in again["text"], bad
+    [asked] = say(teacher, "ประถมศึกษาปีที่ ๕ ห้อง ๑")
+    # A typo of the group is explained; "๓" is the third group.
+    [again] = say(teacher, "เสียง")
+    assert "กลุ่ม" in again["text"]
+    [asked] = say(teacher, "๓")
+    assert "ปัจจัยเสี่ยง" in asked["text"]
+    # Very long text of factors: one known word in it, the rest said once, within LINE's limits.
+    [again] = say(teacher, "ยากจน " + " ".join(f"คำที่{n}" for n in range(120)))
+    assert "ยาวเกินไป" in again["text"] and "ปัจจัยเสี่ยง" in again["text"]
+    [asked] = say(teacher, "ยากจน " + " ".join(f"คำที่{n}" for n in range(60)))
+    assert "เลือกแล้ว: ยากจน/ทุนเสมอภาค" in asked["text"] and "คำที่59" in asked["text"]
+    [asked] = say(teacher, "poverty 💸")
+    [asked] = say(teacher, "เสร็จแล้ว")
+    assert "บันทึกเพิ่มเติม" in asked["text"]
+    [again] = say(teacher, "ก" * 600)
+    assert "บันทึกเพิ่มเติม" in again["text"]
+    [confirm] = say(teacher, "แม่ไปทำงานกรุงเทพฯ 🙏 อยู่กับยาย")
+    rows = card_rows(confirm)
+    assert rows["ชั้น"] == "ป.5/1" and rows["กลุ่ม"] == "กลุ่มมีปัญหา" and rows["ชื่อ"] == "เด็กหญิง มาลี ดีใจ"
+    done, card = say(teacher, "ยืนยัน")
+    [student] = students(db)
+    assert (student.first_name, student.class_name, student.group) == ("มาลี", "ป.5/1", "problem")
+    assert student.risk_note == "แม่ไปทำงานกรุงเทพฯ 🙏 อยู่กับยาย"
+
+
+def test_an_english_name_and_a_class_in_english(people, db):
+    teacher = people["teacher"]
+    say(teacher, MENU_ADD_STUDENT, "John Smith")
+    [asked] = say(teacher, "ไม่ระบุ")
+    assert "เพศ" in asked["text"]
+    say(teacher, "ชาย")
+    [asked] = say(teacher, "P5/1")
+    assert "กลุ่ม" in asked["text"]
+    say(teacher, "at risk", "ขาดเรียนบ่อย", "เสร็จแล้ว", "ข้าม")
+    say(teacher, "ยืนยัน")
+    [student] = students(db)
+    assert (student.first_name, student.last_name, student.class_name, student.group) == (
+        "John", "Smith", "ป.5/1", "at_risk")
+
+
+# ------------------------------------------------------------------ forged and stale buttons
+
+FORGED_IDS = ("-1", "0", "99999999999999999999", "1 OR 1=1", "1;DROP TABLE watch_students", "๑", "abc", "",
+              "1e3", "%27", "1.0")
+
+
+def test_forged_ids_weeks_and_answers_are_refused_without_a_word_about_anyone(people, db, schools, clock):
+    ours = put_on_list(db, schools["nontan"], "มาลี", teacher=people["teacher"])
+    theirs = put_on_list(db, schools["faang"], "ไกลบ้าน")
+    week = week_now()
+    teacher = people["teacher"]
+    for forged in FORGED_IDS + (str(theirs),):
+        for action in (f"action=student&student={forged}", f"action=watch_group&student={forged}&group=normal",
+                       f"action=watch_end&student={forged}", f"action=visit&student={forged}",
+                       f"action=watch_left&student={forged}",
+                       f"action=attend&student={forged}&week={week}&answer=none"):
+            [refused] = tap(teacher, action)
+            assert refused["text"] == access.OUT_OF_SCOPE, (action, refused["text"])
+    for bad_week in ("2026-W60", "2026-W00", "2026-W53", "0000-W01", "2026-w49", "2026W49", "๒๕๖๙-W01", "",
+                     "2026-W49' OR '1'='1", "9999-W52"):
+        [said] = tap(teacher, f"action=attend&student={ours}&week={bad_week}&answer=none")
+        assert "สัปดาห์" in said["text"] or "ยังมาไม่ถึง" in said["text"], bad_week
+    for bad_answer in ("NONE", "", "none;", "-1", "maybe"):
+        [said] = tap(teacher, f"action=attend&student={ours}&week={week}&answer={bad_answer}")
+        assert "ไม่เข้าใจคำตอบ" in said["text"], bad_answer
+    for bad_group in ("NORMAL", "ended", "'", ""):
+        reply = tap(teacher, f"action=watch_group&student={ours}&group={bad_group}")
+        assert "เป็นกลุ่มใด" in reply[0]["text"]
+    # The list's buttons: forged pages, classes and schools.
+    for data in ("action=watchlist&page=-3", "action=watchlist&page=abc", "action=watchlist&page=99999999999999999999",
+                 "action=watchlist&class=' OR 1=1 --", f"action=watchlist&school={schools['faang']}",
+                 "action=watchlist&school=x", "action=watchlist&class=" + "ป" * 400, "action=watchlist&school="):
+        reply = tap(teacher, data)
+        assert "ไกลบ้าน" not in shown(reply)
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(WatchEvent).where(WatchEvent.kind == "attendance")) == 0
+        assert session.get(WatchStudent, ours).group == "at_risk"
+        assert session.get(WatchStudent, theirs).status == "watching"
+
+
+def test_other_districts_village_heads_and_skr_see_nothing(people, db, schools):
+    ours = put_on_list(db, schools["nontan"], "มาลี")
+    week = week_now()
+    for who in ("other_district", "faang_teacher", "samran_teacher", "skr"):
+        chat = people[who]
+        for data in (f"action=student&student={ours}", f"action=attend&student={ours}&week={week}&answer=none",
+                     f"action=visit&student={ours}", f"action=watch_left&student={ours}",
+                     f"action=watch_end&student={ours}", f"action=watch_group&student={ours}&group=normal"):
+            [refused] = tap(chat, data)
+            assert refused["text"] == access.OUT_OF_SCOPE and "มาลี" not in shown([refused]), (who, data)
+        reply = say(chat, MENU_WATCH_LIST)
+        assert "มาลี" not in shown(reply) and "ยังไม่มีนักเรียน" in reply[0]["text"], who
+    for data in (f"action=student&student={ours}", f"action=attend&student={ours}&week={week}&answer=none"):
+        [refused] = tap(people["village_head"], data)
+        assert refused["text"] == access.NOT_ALLOWED
+    with db.transaction() as session:
+        assert session.get(WatchStudent, ours).status == "watching"
+
+
+def test_a_skr_coordinator_cannot_put_students_on_a_schools_list(people, db, schools):
+    """The agencies a child is referred to see cases, not the students still in class (access.WATCH_OFFICES):
+    a สกร. coordinator, whose scope holds the district's schools, neither sees nor adds to their lists; typing
+    the name and class of a student already there must not show that student's card."""
+    put_on_list(db, schools["nontan"], "มาลี", "ดีใจ")
+    skr = people["skr"]
+    [told] = say(skr, MENU_ADD_STUDENT)
+    assert "ไม่พบโรงเรียน" in told["text"]
+    # A school's button of another user's draft, forged: refused at the school question too.
+    district = people["district"]
+    say(district, MENU_ADD_STUDENT)
+    with db.transaction() as session:
+        draft = session.scalar(select(Conversation).where(Conversation.user_id == user_id(db, district)))
+        draft.user_id = user_id(db, skr)
+    [again] = checked(skr.taps(f"value={schools['nontan']}"))
+    assert "ไม่พบโรงเรียน" in again["text"]
+    [student] = students(db)
+    assert student.group == "at_risk"  # unchanged
