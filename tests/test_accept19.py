@@ -266,3 +266,165 @@ def test_a_skr_coordinator_cannot_put_students_on_a_schools_list(people, db, sch
     assert "ไม่พบโรงเรียน" in again["text"]
     [student] = students(db)
     assert student.group == "at_risk"  # unchanged
+
+
+# ------------------------------------------------------------------ double taps, redeliveries, restarts
+
+def test_double_taps_and_redelivered_taps_record_once_and_tell_once(app, people, db, schools, line, clock):
+    teacher, coordinator = people["teacher"], people["school_coordinator"]
+    monday = date(2026, 11, 30)
+    ours = put_on_list(db, schools["nontan"], "มาลี", teacher=teacher, when=at(monday - timedelta(days=21), 9))
+    weeks = [watch.week_of(monday - timedelta(days=7 * n)) for n in (2, 1, 0)]
+    clock.move_to(at(monday + timedelta(days=4), 15))
+    tap(teacher, f"action=attend&student={ours}&week={weeks[0]}&answer=none")
+    # The second week: tapped, the same event redelivered by LINE, then tapped again.
+    event = line.postback_event(teacher.user_id, f"action=attend&student={ours}&week={weeks[1]}&answer=none")
+    [raised] = checked(teacher.send(event))
+    assert "แจ้งครูผู้ประสานงาน" in raised["text"]
+    assert teacher.send(line.redelivered(event)) == []
+    [again] = tap(teacher, f"action=attend&student={ours}&week={weeks[1]}&answer=none")
+    assert "แทนคำตอบเดิม" in again["text"] and "แจ้งครูผู้ประสานงาน" not in again["text"]
+    deliver_queued(app)
+    [notice] = line.messages_to(coordinator.user_id)
+    assert "มาลี" not in notice["altText"]  # the phone's notification names no child
+    # The third: the case, once, however often it is tapped.
+    event = line.postback_event(teacher.user_id, f"action=attend&student={ours}&week={weeks[2]}&answer=none")
+    [opened] = checked(teacher.send(event))
+    assert "เปิดเรื่อง" in opened["text"]
+    assert teacher.send(line.redelivered(event)) == []
+    [told] = tap(teacher, f"action=attend&student={ours}&week={weeks[2]}&answer=none")
+    assert "ไม่ได้อยู่ในรายชื่อเฝ้าระวังแล้ว" in told["text"] and "ดูเรื่อง" in quick_reply_labels(told)
+    [left] = tap(teacher, f"action=watch_left&student={ours}")
+    assert "ไม่ได้อยู่ในรายชื่อเฝ้าระวังแล้ว" in left["text"]
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == 1
+        kinds = [e.kind for e in session.get(WatchStudent, ours).events]
+    assert kinds.count("raised") == 1 and kinds.count("left") == 1 and kinds.count("attendance") == 4
+    deliver_queued(app)
+    assert len(line.messages_to(coordinator.user_id)) == 2  # raised, then left
+
+
+def test_a_tap_in_the_middle_of_adding_a_student_keeps_the_draft_and_some_days_says_it_replaces_it(
+        people, db, schools):
+    teacher = people["teacher"]
+    ours = put_on_list(db, schools["nontan"], "มาลี", teacher=teacher)
+    week = week_now()
+    say(teacher, MENU_ADD_STUDENT, "ด.ช.ก้อง ดีมาก")
+    [saved] = tap(teacher, f"action=attend&student={ours}&week={week}&answer=full")
+    assert "บันทึกแล้วค่ะ" in saved["text"]
+    [asked] = say(teacher, "ป.๔/๒")  # the draft carries on
+    assert "กลุ่ม" in asked["text"]
+    # "ขาดบ้าง" asks a question of its own: the draft is said to be replaced, not dropped unseen.
+    reply = tap(teacher, f"action=attend&student={ours}&week={week}&answer=some")
+    assert "ยกเลิกการเพิ่ม เด็กชาย ก้อง ดีมาก" in shown(reply) and "ขาดเรียนกี่วัน" in shown(reply)
+    [again] = say(teacher, "สองวัน")
+    assert "1 ถึง 4" in again["text"]
+    [saved] = say(teacher, " ๒ วัน ")
+    assert "ขาด 2 วัน" in saved["text"] and "แทนคำตอบเดิม" in saved["text"]
+    # And the other way: a visit's flow left half-way by starting to add a student.
+    tap(teacher, f"action=visit&student={ours}")
+    reply = say(teacher, "ไปแล้วไม่พบครอบครัว", MENU_ADD_STUDENT)
+    assert "ยกเลิกการบันทึกเยี่ยมบ้าน" in shown(reply)
+    assert [e.details["absent_days"] for e in events(db, "attendance")] == [0, 2]
+    assert events(db, "visit") == []
+
+
+def test_a_teacher_deactivated_or_moved_mid_flow_records_nothing_and_hears_of_nobody(app, people, db, schools):
+    teacher = people["teacher"]
+    ours = put_on_list(db, schools["nontan"], "มาลี", group="problem", teacher=teacher)
+    [asked] = tap(teacher, f"action=visit&student={ours}")
+    assert "มาลี" in asked["text"]
+    say(teacher, "เยี่ยมบ้านแล้ว")
+    result = app.test_cli_runner().invoke(args=["users", "deactivate", teacher.user_id])
+    assert result.exit_code == 0, result.output
+    [refused] = say(teacher, "พบแม่ที่บ้าน")
+    assert refused["text"] == access.DEACTIVATED
+    with db.transaction() as session:
+        session.execute(update(User).where(User.line_user_id == teacher.user_id).values(active=True))
+    # Moved to another school with a draft open: the draft stops, naming no one.
+    tap(teacher, f"action=visit&student={ours}")
+    say(teacher, "เยี่ยมบ้านแล้ว")
+    in_organisation(db, teacher, schools["samran"])
+    [stopped] = say(teacher, "พบแม่ที่บ้าน")
+    assert "มาลี" not in all_text(stopped)
+    tap_after_move = tap(teacher, f"action=attend&student={ours}&week={week_now()}&answer=none")
+    assert tap_after_move[0]["text"] == access.OUT_OF_SCOPE
+    # The "ขาดบ้าง" question left open, then moved: the days answered record nothing.
+    in_organisation(db, teacher, schools["nontan"])
+    tap(teacher, f"action=attend&student={ours}&week={week_now()}&answer=some")
+    in_organisation(db, teacher, schools["faang"])
+    [stopped] = say(teacher, "2")
+    assert "มาลี" not in all_text(stopped)
+    assert events(db, "visit") == [] and events(db, "attendance") == []
+
+
+def test_a_restart_in_the_middle_of_a_visit_keeps_the_answers(app, people, db, schools, make_app, database_url, client):
+    from helpers import Chat
+    teacher = people["teacher"]
+    ours = put_on_list(db, schools["nontan"], "มาลี", group="problem", teacher=teacher)
+    tap(teacher, f"action=visit&student={ours}")
+    say(teacher, "ไปแล้วไม่พบครอบครัว")
+    restarted = make_app(database_url)
+    again = Chat(restarted, restarted.test_client(), teacher.line, teacher.user_id)
+    [saved] = checked(again.says("ไม่มี"))
+    assert "ไปแล้วไม่พบครอบครัว" in saved["text"] and "เยี่ยมบ้านครั้งต่อไปภายใน" in saved["text"]
+    [visit] = events(db, "visit")
+    assert visit.details == {"outcome": "not_met"}
+
+
+# ------------------------------------------------------------------ pdpa forget-student
+
+SECRETS = ("บุษบา", "ศรีสุขสันต์", "ครอบครัวมีหนี้นอกระบบ", "ยายป่วยติดเตียง", "1101700230708")
+
+
+def test_forget_student_after_a_term_in_chat_leaves_nothing_readable_and_the_numbers_count(
+        app, people, db, schools, line, clock):
+    teacher, coordinator, district = people["teacher"], people["school_coordinator"], people["district"]
+    monday = date(2026, 11, 16)
+    clock.move_to(at(monday, 9))
+    say(teacher, MENU_ADD_STUDENT, "ด.ญ. บุษบา ศรีสุขสันต์", "ป.๖/๒", "กลุ่มมีปัญหา", "ตั้งครรภ์", "เสร็จแล้ว",
+        "ครอบครัวมีหนี้นอกระบบ", "ยืนยัน")
+    [student] = students(db)
+    with db.transaction() as session:  # as an import would have given it
+        session.get(WatchStudent, student.id).national_id = "1101700230708"
+    tap(teacher, f"action=visit&student={student.id}")
+    say(teacher, "เยี่ยมบ้านแล้ว", "ยายป่วยติดเตียง")
+    for n in range(3):
+        clock.move_to(at(monday + timedelta(days=7 * n + 4), 15))
+        tap(teacher, f"action=attend&student={student.id}&week={week_now(clock)}&answer=none")
+    deliver_queued(app)
+    say(district, MENU_WATCH_LIST)
+    # A draft naming her left open, and the weekly check of the next week queued, not yet sent.
+    put_on_list(db, schools["nontan"], "อีกคน", teacher=teacher)
+    say(teacher, MENU_ADD_STUDENT, "ด.ญ. บุษบา ศรีสุขสันต์")
+    with db.transaction() as session:
+        case_number = session.scalar(select(Case)).number
+    stored = stored_text(db)
+    assert all(any(secret in v for values in stored.values() for v in values) for secret in SECRETS)
+    before = counts(db)
+
+    result = app.test_cli_runner().invoke(args=["pdpa", "forget-student", str(student.id), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert f"case {case_number}: removed" in result.output
+    for (table, column), values in stored_text(db).items():
+        for secret in SECRETS:
+            assert not any(secret in v for v in values), f"{table}.{column} still holds {secret!r}"
+    assert counts(db) == before
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Conversation)) == 0
+    # The buttons she was named on still answer, in Thai, naming nobody and within LINE's limits.
+    for chat, data in ((coordinator, f"action=student&student={student.id}"),
+                       (teacher, f"action=attend&student={student.id}&week={week_now(clock)}&answer=full"),
+                       (teacher, f"action=visit&student={student.id}"),
+                       (coordinator, f"action=case&case={case_number.split('-')[-1].lstrip('0')}")):
+        reply = tap(chat, data)
+        assert not any(secret in json.dumps(reply, ensure_ascii=False) for secret in SECRETS)
+        for message in reply:
+            for text in flex_texts(message) if message["type"] == "flex" else []:
+                assert text.strip(), message  # LINE refuses an empty text in a Flex message
+
+
+def counts(db) -> dict[str, int]:
+    from domain.watch_numbers import watch_numbers
+    with db.transaction() as session:
+        return {name: count for name, _, count in watch_numbers(session, ("",)).lines()}
