@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from domain import access
 from domain.school_calendar import calendar_for
+from domain.school_classes import parse_class
+from domain.thai import InvalidInput
 from domain.thai_dates import BANGKOK
 from models import (
     FOLLOWED,
@@ -343,12 +345,23 @@ def join_from_case(session: Session, case: Case, school: Organisation, actor: Us
     the weekly checks follow them instead of the case's fixed stay-in-school pushes."""
     reason = choice_label(session, "reason", case.reason)
     fields = {"title": case.title, "first_name": case.first_name, "last_name": case.last_name, "sex": case.sex,
-              "national_id": case.national_id, "class_name": case.grade or UNKNOWN_CLASS, "group": "at_risk",
+              "national_id": case.national_id, "class_name": class_of(case.grade), "group": "at_risk",
               "risk_note": f"กลับเข้าเรียนจากเรื่อง {case.number}" + (f" (เคยหยุดเรียนเพราะ{reason})" if reason else ""),
               "case_id": case.id, "teacher_id": actor.id if actor and actor.role == "teacher"
               and access.own_school(actor) is school else None}
     student, _ = add_student(session, school, fields, actor, now=now, rules=rules, source=source, kind="joined")
     return student
+
+
+def class_of(grade: str | None) -> str:
+    """A case's grade (free text from the ministry's list or a report: "ชั้น ป.๔") as schools write a class
+    ("ป.4"), so that the teacher adding the child finds them on the list; kept as written when it is no class."""
+    if not grade:
+        return UNKNOWN_CLASS
+    try:
+        return parse_class(grade)
+    except InvalidInput:
+        return grade
 
 
 def watched_case_ids(session: Session, case_ids: Sequence[int]) -> set[int]:

@@ -428,3 +428,43 @@ def counts(db) -> dict[str, int]:
     from domain.watch_numbers import watch_numbers
     with db.transaction() as session:
         return {name: count for name, _, count in watch_numbers(session, ("",)).lines()}
+
+
+# ------------------------------------------------------------------ a returned child's school, typed oddly
+
+def back_in_school(chat, case_id: int, school: str) -> str:
+    tap(chat, f"action=enrol&case={case_id}")
+    say(chat, school)
+    [done] = say(chat, "วันนี้")
+    return done["text"]
+
+
+@pytest.mark.parametrize("typed", ["  รร.บ้านโนนทัน  ", "ร.ร. บ้าน โนนทัน", "บ้านโนนทัน", "โรงเรียน\u200bบ้านโนนทัน",
+                                   "โรงเรียนบ้านโนนทัน\u200b", "\ufeffรร บ้านโนนทัน"])
+def test_a_returned_childs_school_typed_oddly_is_still_the_school(people, db, schools, make_case, typed):
+    case_id = make_case(status="found", first_name="ดวงใจ", last_name="กลับมา", grade="ป.4")
+    said = back_in_school(people["district"], case_id, typed)
+    assert "รายชื่อเฝ้าระวังของโรงเรียนบ้านโนนทัน" in said, (typed, said)
+    [student] = students(db)
+    assert (student.school_id, student.case_id) == (schools["nontan"], case_id)
+
+
+def test_a_returned_childs_grade_as_the_ministrys_list_wrote_it_is_the_class_schools_write(people, db, schools,
+                                                                                          make_case):
+    """The list's grade is free text (up to 16 characters); the watch list's classes are as
+    domain.school_classes writes them, so that the teacher adding the child again finds them."""
+    teacher = people["teacher"]
+    typed = {"ชั้น ป.๔": "ป.4", "ประถม 4/2": "ป.4/2", "ม.๑": "ม.1", "4": "4", None: watch.UNKNOWN_CLASS}
+    ids = {grade: make_case(status="found", first_name=name, last_name="กลับมา", grade=grade)
+           for name, grade in zip(("ก้อย", "แก้ว", "ขวัญ", "ข้าว", "ครีม"), typed)}
+    for grade, case_id in ids.items():
+        back_in_school(teacher, case_id, "โรงเรียนบ้านโนนทัน")
+    with db.transaction() as session:
+        joined = {s.case_id: s.class_name for s in session.scalars(select(WatchStudent))}
+    assert {grade: joined[case_id] for grade, case_id in ids.items()} == typed
+    # Added again in chat by the class schools write: the same student, updated.
+    say(teacher, MENU_ADD_STUDENT, "ด.ญ.ก้อย กลับมา", "ป.๔", "กลุ่มมีปัญหา", "ยากจน", "เสร็จแล้ว", "ข้าม")
+    [done, _] = say(teacher, "ยืนยัน")
+    assert "อยู่แล้ว" in done["text"]
+    reply = say(teacher, MENU_WATCH_LIST)
+    checked(reply)
