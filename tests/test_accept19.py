@@ -337,6 +337,7 @@ def test_a_teacher_deactivated_or_moved_mid_flow_records_nothing_and_hears_of_no
     say(teacher, "เยี่ยมบ้านแล้ว")
     result = app.test_cli_runner().invoke(args=["users", "deactivate", teacher.user_id])
     assert result.exit_code == 0, result.output
+    deliver_queued(app)  # the notice of it, before the answers below
     [refused] = say(teacher, "พบแม่ที่บ้าน")
     assert refused["text"] == access.DEACTIVATED
     with db.transaction() as session:
@@ -648,3 +649,30 @@ def test_importing_the_class_list_again_leaves_a_forgotten_student_forgotten(app
     assert app.test_cli_runner().invoke(args=["pdpa", "forget-student", str(student.id), "--yes"]).exit_code == 0
     import_rows(app, tmp_path, rows, "--yes")
     assert [s.first_name for s in students(db)] == [""]
+
+
+def test_drafts_left_open_are_reminded_only_to_who_may_still_see_the_student_and_groups_get_nothing(
+        app, people, db, schools, line, clock):
+    teacher, district = people["teacher"], people["district"]
+    ours = put_on_list(db, schools["nontan"], "มาลี", group="problem", teacher=teacher)
+    tap(teacher, f"action=visit&student={ours}")
+    tap(district, f"action=attend&student={ours}&week={week_now()}&answer=some")
+    in_organisation(db, teacher, schools["samran"])  # moved, the draft open
+    before = {chat.user_id: len(line.messages_to(chat.user_id)) for chat in (teacher, district)}
+    run_job("unfinished-form-nudges", app, now=utcnow() + timedelta(hours=2))
+    deliver_queued(app)
+    assert "มาลี" not in json.dumps(line.messages_to(teacher.user_id)[before[teacher.user_id]:], ensure_ascii=False)
+    reminded = line.messages_to(district.user_id)[before[district.user_id]:]
+    assert reminded and "มาลี" in json.dumps(reminded, ensure_ascii=False)  # still theirs to answer
+    # Adding a student, moved to another school before confirming: refused, nothing added to either school.
+    in_organisation(db, teacher, schools["nontan"])
+    say(teacher, MENU_ADD_STUDENT, "ด.ช.ก้อง ดีมาก", "ป.1/1", "ปกติ", "ข้าม")
+    in_organisation(db, teacher, schools["samran"])
+    [refused] = say(teacher, "ยืนยัน")
+    assert refused["text"] == access.OUT_OF_SCOPE
+    assert [s.first_name for s in students(db)] == ["มาลี"]
+    # The list asked for in a LINE group the teacher is in: the group hears nothing.
+    body, headers = line.webhook_request([line.group_text_event("Cteachers", teacher.user_id, MENU_WATCH_LIST)])
+    assert teacher.client.post("/callback", data=body, headers=headers).status_code == 200
+    deliver_queued(app)
+    assert line.messages_to("Cteachers") == []
