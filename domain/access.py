@@ -170,7 +170,7 @@ def watch_filter(user: User | None) -> ColumnElement[bool]:
     school = own_school(user)
     if school is not None and user.role != "admin":
         return WatchStudent.school_id == school.id
-    return visible_area_filter(user) if _watches_area(user) else false()
+    return visible_area_filter(user) if watches_area(user) else false()
 
 
 def student_refusal(user: User | None, student: WatchStudent) -> str | None:
@@ -190,10 +190,10 @@ def _keeps_list(user: User, school_id: int, area: Area | None) -> bool:
     school = own_school(user)
     if school is not None and user.role != "admin":
         return school_id == school.id
-    return _watches_area(user) and in_scope(user, area)
+    return watches_area(user) and in_scope(user, area)
 
 
-def _watches_area(user: User) -> bool:
+def watches_area(user: User) -> bool:
     """Does this watcher see their scope's watch lists: the admin, and those of no organisation or of a
     WATCH_OFFICE (not a school's own people: they see their school's)."""
     return user.role == "admin" or user.organisation is None or user.organisation.kind in WATCH_OFFICES

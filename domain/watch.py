@@ -257,10 +257,12 @@ def raise_recipients(session: Session, student: WatchStudent, actor: User | None
     school_people = session.scalars(select(User).where(
         User.organisation_id == student.school_id, User.role.in_(access.COORDINATORS), User.active,
         User.following).order_by(User.id)).all()
-    owners = [level for level in access.coordinator_levels(session, area)
-              if any(user.owns_prevention for user in level)]
-    above = [user for user in owners[0] if user.owns_prevention] if owners else \
-        access.nearest_coordinators(session, area)
+    # An owner who may not see the student (moved since to an agency, a สกร.) is not the nearest owner: the
+    # next one is, else nobody above the school would be told.
+    owners = [[user for user in level if user.owns_prevention and access.student_refusal(user, student) is None]
+              for level in access.coordinator_levels(session, area)]
+    owners = [level for level in owners if level]
+    above = owners[0] if owners else access.nearest_coordinators(session, area)
     told, seen = [], {actor.id} if actor else set()
     for user in [*school_people, *above]:
         if user.id not in seen and access.student_refusal(user, student) is None:
