@@ -257,12 +257,16 @@ def raise_recipients(session: Session, student: WatchStudent, actor: User | None
     school_people = session.scalars(select(User).where(
         User.organisation_id == student.school_id, User.role.in_(access.COORDINATORS), User.active,
         User.following).order_by(User.id)).all()
-    # An owner who may not see the student (moved since to an agency, a สกร.) is not the nearest owner: the
-    # next one is, else nobody above the school would be told.
-    owners = [[user for user in level if user.owns_prevention and access.student_refusal(user, student) is None]
+    # Above the school, the area's levels of coordinators, nearest first, each of those who would be told: not
+    # the school's own (told already, and with the school's subdistrict for a scope the nearest of all), nor
+    # who may not see the student (an agency's such as a สกร., the deactivated), so that neither stands in for
+    # the area office. The nearest level with an owner of prevention, else the nearest level.
+    levels = [[user for user in level if user.organisation_id != student.school_id
+               and access.student_refusal(user, student) is None]
               for level in access.coordinator_levels(session, area)]
-    owners = [level for level in owners if level]
-    above = owners[0] if owners else access.nearest_coordinators(session, area)
+    levels = [level for level in levels if level]
+    owners = [owners for level in levels if (owners := [user for user in level if user.owns_prevention])]
+    above = owners[0] if owners else levels[0] if levels else []
     told, seen = [], {actor.id} if actor else set()
     for user in [*school_people, *above]:
         if user.id not in seen and access.student_refusal(user, student) is None:

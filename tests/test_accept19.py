@@ -786,3 +786,33 @@ def test_a_province_coordinator_pages_through_many_schools_and_classes_within_li
     assert "โรงเรียนบ้านโนนทัน 9 คน" in heading["text"]
     labels = quick_reply_labels(carousel)
     assert "ม.1/1" in labels and len(labels) <= 13
+
+
+def test_without_an_owner_a_raised_student_reaches_the_area_beyond_the_schools_own_coordinator(
+        app, people, db, schools, line, clock, registered, new_chat):
+    """raise_recipients: the school's own coordinators, and the owner of prevention or, without one, the area's
+    nearest coordinators: those are the area's, not the school's own coordinator again (who, with the school's
+    subdistrict for a scope, is the nearest of all), nor a สกร. coordinator who sees no list."""
+    teacher, school_coordinator, district = people["teacher"], people["school_coordinator"], people["district"]
+    ours = put_on_list(db, schools["nontan"], "มาลี", teacher=teacher, when=at(date(2026, 11, 23), 9))
+    for friday in (date(2026, 11, 27), date(2026, 12, 4)):
+        clock.move_to(at(friday, 15))
+        [said] = tap(teacher, f"action=attend&student={ours}&week={week_now(clock)}&answer=none")
+    assert "แจ้งครูผู้ประสานงานของโรงเรียนและเขตพื้นที่แล้ว" in said["text"]
+    deliver_queued(app)
+    for chat in (school_coordinator, district):
+        assert "มาลี" in json.dumps(line.messages_to(chat.user_id), ensure_ascii=False), chat
+    for chat in (people["skr"], people["other_district"], people["village_head"], people["samran_teacher"]):
+        assert line.messages_to(chat.user_id) == []
+    # The district's coordinator made the owner, then deactivated: the next level (the province), not nobody.
+    with db.transaction() as session:
+        session.execute(update(User).where(User.line_user_id == district.user_id).values(owns_prevention=True,
+                                                                                          active=False))
+    province = registered(new_chat(), "coordinator", "40", real_name="ศึกษาธิการจังหวัด")
+    second = put_on_list(db, schools["samran"], "สมใจ", when=at(date(2026, 11, 23), 9))
+    for friday in (date(2026, 11, 27), date(2026, 12, 4)):
+        clock.move_to(at(friday, 16))
+        [said] = tap(people["samran_teacher"], f"action=attend&student={second}&week={week_now(clock)}&answer=none")
+    assert "แจ้งครูผู้ประสานงานของโรงเรียนและเขตพื้นที่แล้ว" in said["text"]
+    deliver_queued(app)
+    assert "สมใจ" in json.dumps(line.messages_to(province.user_id), ensure_ascii=False)
