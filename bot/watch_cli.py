@@ -46,6 +46,11 @@ def set_prevention_owner(who: str, off: bool) -> None:
         if not off and access.refusal(user, access.COORDINATORS):
             role = people.ROLE_LABELS.get(user.role, "ผู้ที่ยังไม่ลงทะเบียน")
             raise click.ClickException(f"ผู้ใช้ {user.id} เป็น{role}: เฉพาะผู้ประสานงานเป็นผู้รับผิดชอบงานป้องกันได้")
+        # A school's own coordinator is told of its students anyway, and an agency's (a สกร.) sees no list:
+        # as owners they would be told nothing more, and the area office nothing at all.
+        if not off and not access.watches_area(user):
+            raise click.ClickException(f"ผู้ใช้ {user.id} เป็นผู้ประสานงานของ{user.organisation.name} ซึ่งไม่ได้ดูแลรายชื่อ"
+                                       "เฝ้าระวังของพื้นที่: ผู้รับผิดชอบงานป้องกันเป็นผู้ประสานงานของพื้นที่หรือเขตพื้นที่")
         user.owns_prevention = not off
         audit.record_cli(session, "set_prevention_owner", "user", user.id, owns_prevention=not off)
         said = f"{user.real_name or user.line_user_id} ({access.scope_label(user)}): {OWNER_OFF if off else OWNER_ON}"

@@ -170,22 +170,30 @@ def watch_filter(user: User | None) -> ColumnElement[bool]:
     school = own_school(user)
     if school is not None and user.role != "admin":
         return WatchStudent.school_id == school.id
-    return visible_area_filter(user) if _watches_area(user) else false()
+    return visible_area_filter(user) if watches_area(user) else false()
 
 
 def student_refusal(user: User | None, student: WatchStudent) -> str | None:
     """The Thai reason this user may not see or act on a watched student, or None when they may (the
     same rule as watch_filter, for one student)."""
-    reason = refusal(user, WATCHERS)
-    if reason:
-        return reason
+    return refusal(user, WATCHERS) or (None if _keeps_list(user, student.school_id, student.area) else OUT_OF_SCOPE)
+
+
+def keeps_watch_list(user: User | None, school: Organisation, area: Area | None) -> bool:
+    """May this user put students on `school`'s watch list, whose students are scoped by `area`
+    (domain.watch.school_area)? Whoever would then see them (student_refusal): adding a student already
+    on the list shows their card."""
+    return refusal(user, WATCHERS) is None and _keeps_list(user, school.id, area)
+
+
+def _keeps_list(user: User, school_id: int, area: Area | None) -> bool:
     school = own_school(user)
     if school is not None and user.role != "admin":
-        return None if student.school_id == school.id else OUT_OF_SCOPE
-    return None if _watches_area(user) and in_scope(user, student.area) else OUT_OF_SCOPE
+        return school_id == school.id
+    return watches_area(user) and in_scope(user, area)
 
 
-def _watches_area(user: User) -> bool:
+def watches_area(user: User) -> bool:
     """Does this watcher see their scope's watch lists: the admin, and those of no organisation or of a
     WATCH_OFFICE (not a school's own people: they see their school's)."""
     return user.role == "admin" or user.organisation is None or user.organisation.kind in WATCH_OFFICES

@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from domain import access
 from domain.school_calendar import calendar_for
+from domain.school_classes import parse_class
+from domain.thai import InvalidInput
 from domain.thai_dates import BANGKOK
 from models import (
     FOLLOWED,
@@ -255,10 +257,16 @@ def raise_recipients(session: Session, student: WatchStudent, actor: User | None
     school_people = session.scalars(select(User).where(
         User.organisation_id == student.school_id, User.role.in_(access.COORDINATORS), User.active,
         User.following).order_by(User.id)).all()
-    owners = [level for level in access.coordinator_levels(session, area)
-              if any(user.owns_prevention for user in level)]
-    above = [user for user in owners[0] if user.owns_prevention] if owners else \
-        access.nearest_coordinators(session, area)
+    # Above the school, the area's levels of coordinators, nearest first, each of those who would be told: not
+    # the school's own (told already, and with the school's subdistrict for a scope the nearest of all), nor
+    # who may not see the student (an agency's such as a สกร., the deactivated), so that neither stands in for
+    # the area office. The nearest level with an owner of prevention, else the nearest level.
+    levels = [[user for user in level if user.organisation_id != student.school_id
+               and access.student_refusal(user, student) is None]
+              for level in access.coordinator_levels(session, area)]
+    levels = [level for level in levels if level]
+    owners = [owners for level in levels if (owners := [user for user in level if user.owns_prevention])]
+    above = owners[0] if owners else levels[0] if levels else []
     told, seen = [], {actor.id} if actor else set()
     for user in [*school_people, *above]:
         if user.id not in seen and access.student_refusal(user, student) is None:
@@ -343,12 +351,23 @@ def join_from_case(session: Session, case: Case, school: Organisation, actor: Us
     the weekly checks follow them instead of the case's fixed stay-in-school pushes."""
     reason = choice_label(session, "reason", case.reason)
     fields = {"title": case.title, "first_name": case.first_name, "last_name": case.last_name, "sex": case.sex,
-              "national_id": case.national_id, "class_name": case.grade or UNKNOWN_CLASS, "group": "at_risk",
+              "national_id": case.national_id, "class_name": class_of(case.grade), "group": "at_risk",
               "risk_note": f"กลับเข้าเรียนจากเรื่อง {case.number}" + (f" (เคยหยุดเรียนเพราะ{reason})" if reason else ""),
               "case_id": case.id, "teacher_id": actor.id if actor and actor.role == "teacher"
               and access.own_school(actor) is school else None}
     student, _ = add_student(session, school, fields, actor, now=now, rules=rules, source=source, kind="joined")
     return student
+
+
+def class_of(grade: str | None) -> str:
+    """A case's grade (free text from the ministry's list or a report: "ชั้น ป.๔") as schools write a class
+    ("ป.4"), so that the teacher adding the child finds them on the list; kept as written when it is no class."""
+    if not grade:
+        return UNKNOWN_CLASS
+    try:
+        return parse_class(grade)
+    except InvalidInput:
+        return grade
 
 
 def watched_case_ids(session: Session, case_ids: Sequence[int]) -> set[int]:

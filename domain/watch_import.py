@@ -22,6 +22,11 @@ from models.choice import OTHER
 SEPARATORS = re.compile(r"[,;/\n、]+")
 # Between the words kept as "อื่น ๆ" and the row's own note, as the chat's flow joins them.
 NOTE_JOIN = " · "
+# Words that join factors ("ยากจน และ ขาดเรียน") and the marks around one ("(ทุนเสมอภาค)"): read word by word,
+# they name no factor, and kept as "อื่น ๆ" they would add a factor nobody wrote. So would a word without a
+# letter: a dash, a list's "1.", an emoji.
+JOINING = {"และ", "กับ", "หรือ", "รวมทั้ง", "and", "or"}
+BRACKETS = "()[]{}\"'“”‘’"
 
 
 class ClassRow(Protocol):
@@ -62,13 +67,20 @@ def match_risk_factors(said: str, options: Sequence[Option]) -> tuple[list[str],
     unknown: list[str] = []
     for part in SEPARATORS.split(said):
         exact = whole.get(compact(part))
-        found = [(exact, part)] if exact else [(match_option(word, options), word) for word in part.split()]
+        found = [(exact, part)] if exact else [(match_option(word, options), word) for word in factor_words(part)]
         for code, words in found:
             if code is None:
                 unknown.append(words)
             elif code not in codes:
                 codes.append(code)
     return codes, unknown
+
+
+def factor_words(part: str) -> list[str]:
+    """The words of `part` that may name a factor: without the marks around them, joining words and
+    words without a letter left out."""
+    found = (word.strip(BRACKETS) for word in part.split())
+    return [word for word in found if word.casefold() not in JOINING and any(ch.isalpha() for ch in word)]
 
 
 def unmatched_words(session: Session, rows: Iterable[ClassRow]) -> Counter:

@@ -123,11 +123,10 @@ def add_flow() -> Flow:
 
 def may_add_to(user, school: Organisation | None) -> bool:
     """A school's own people add to their school's list only; others (an admin too, as access.watch_filter
-    has it) to a school of their scope, where its students are scoped (domain.watch.school_area)."""
-    if school is None or school.kind != "school":
-        return False
-    own = access.own_school(user) if user.role != "admin" else None
-    return school.id == own.id if own is not None else access.in_scope(user, watch.school_area(school))
+    has it) to a school of their scope, where its students are scoped (domain.watch.school_area), when
+    they see the lists there (not an agency children are referred to, such as a สกร.)."""
+    return school is not None and school.kind == "school" and \
+        access.keeps_watch_list(user, school, watch.school_area(school))
 
 
 def schools_in_scope(session: Session, user, named: str | None = None, limit: int = SCHOOL_BUTTONS + 1):

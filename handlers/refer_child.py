@@ -449,7 +449,8 @@ SCHOOL_PREFIXES = ("โรงเรียน", "ร.ร.", "รร.", "รร")
 
 def school_key(name: str) -> str:
     """A school's name as typed and as stored compare equal: without spaces and the word for school."""
-    key = re.sub(r"\s+", "", to_ascii_digits(name or ""))
+    # Zero-width spaces and BOMs come with names copied from web pages and documents, unseen.
+    key = re.sub(r"[\s\u200b\ufeff]+", "", to_ascii_digits(name or ""))
     prefix = next((p for p in SCHOOL_PREFIXES if key.startswith(p)), "")
     return key.removeprefix(prefix)
 

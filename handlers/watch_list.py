@@ -31,6 +31,7 @@ from chat.dispatcher import Context, Reply
 from chat.menus import main_menu, requires
 from domain import access, audit, watch
 from domain.access import OUT_OF_SCOPE, WATCHERS
+from domain.export import FORGOTTEN
 from domain.menu_labels import MENU_ADD_STUDENT
 from domain.school_classes import class_sort_key
 from domain.thai import fit_text, parse_id
@@ -213,7 +214,8 @@ def student_card(session: Session, student: WatchStudent, now: datetime) -> tupl
         rows.append(("เช็กการมาเรียน", f"กดปุ่มด้านล่าง ({week_text(week)})"))
     history = history_text(student, labels)
     rows.append(("ความเป็นมา", history))
-    bubble = card(fit_text(student.full_name, ROW_SHOWN), [(label, fit_text(value, ROW_SHOWN * 3))
+    # A student forgotten on request (pdpa forget-student) has no name left, and LINE refuses an empty text.
+    bubble = card(fit_text(student.full_name or FORGOTTEN, ROW_SHOWN), [(label, fit_text(value, ROW_SHOWN * 3))
                                                           for label, value in rows], card_buttons(student, now))
     fields = ["name", "class", "group", "risk_factors"]
     fields += ["national_id_masked"] if student.national_id else []
