@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -105,6 +106,8 @@ def forget_student(session: Session, student: WatchStudent, now: datetime) -> tu
     a student without a name. Returns the fields that held something and how many of each other thing went."""
     removed = [name for name in STUDENT_FIELDS if getattr(student, name) not in (None, "", [])]
     names_it = _student_matcher(student)  # before the fields it looks for are gone
+    if student.national_id:
+        student.forgotten_key = cipher_of(session).tag(FORGOTTEN_ID, student.national_id)
     for name in STUDENT_FIELDS:
         setattr(student, name, EMPTY.get(name))
     student.forgotten_at = now
@@ -120,6 +123,20 @@ def forget_student(session: Session, student: WatchStudent, now: datetime) -> tu
     audit.record_cli(session, "forget", "watch_student", student.id, area_code=student.area.code, fields=removed,
                      **counts)
     return removed, counts
+
+
+def forgotten_ids(session: Session, national_ids: Iterable[str]) -> set[str]:
+    """Of these national IDs, those of children forgotten on request (their case or their place on a watch
+    list keeps only a tag of the ID): an import of a list must leave them forgotten."""
+    cipher = cipher_of(session)
+    tags = {cipher.tag(FORGOTTEN_ID, national_id): national_id for national_id in set(national_ids)}
+    found: set[str] = set()
+    keys = list(tags)
+    for i in range(0, len(keys), BATCH):
+        chunk = keys[i:i + BATCH]
+        for column in (Case.forgotten_key, WatchStudent.forgotten_key):
+            found.update(tags[tag] for tag in session.scalars(select(column).where(column.in_(chunk))))
+    return found
 
 
 def forget_child(session: Session, now: datetime, *, case: Case | None = None,

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from domain import watch
+from domain.pdpa import forgotten_ids
 from domain.report_text import Option, compact, match_option
 from models import Organisation, User, choice_options
 from models.choice import OTHER
@@ -48,10 +49,15 @@ class ImportResult:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    # Rows of children whose data was removed on request (pdpa forget): left out, as the official list does.
+    forgotten: int = 0
 
     def as_text(self) -> str:
-        return (f"นำเข้ารายชื่อเฝ้าระวังแล้ว: เพิ่ม {self.added:,} คน, ปรับข้อมูล {self.updated:,} คน, "
+        text = (f"นำเข้ารายชื่อเฝ้าระวังแล้ว: เพิ่ม {self.added:,} คน, ปรับข้อมูล {self.updated:,} คน, "
                 f"ไม่เปลี่ยนแปลง {self.unchanged:,} คน")
+        if self.forgotten:
+            text += f", ไม่นำเข้า {self.forgotten:,} คนที่ลบข้อมูลส่วนบุคคลตามคำขอแล้ว"
+        return text
 
 
 def risk_options(session: Session) -> list[Option]:
@@ -110,8 +116,13 @@ def import_students(session: Session, school: Organisation, rows: Iterable[Class
     any other is added or updated (and followed again) by watch.add_student."""
     options = risk_options(session)
     students = watch.students_of(session, school)  # once: add_student is told of each one added
+    rows = list(rows)
+    forgotten = forgotten_ids(session, [row.national_id for row in rows if row.national_id])
     result = ImportResult()
     for row in rows:
+        if row.national_id in forgotten:
+            result.forgotten += 1
+            continue
         fields = student_fields(row, options, teacher)
         found = watch.find_student(students, fields["national_id"], fields["class_name"], fields["first_name"],
                                    fields["last_name"])

@@ -63,6 +63,9 @@ class WatchStudent(Base):
     raised_at: Mapped[datetime | None]
     left_at: Mapped[datetime | None]
     forgotten_at: Mapped[datetime | None]
+    # A keyed one-way tag of a forgotten student's national ID (models.case.FORGOTTEN_ID, as a case keeps), so
+    # that importing the class list again leaves them forgotten.
+    forgotten_key: Mapped[str | None] = mapped_column(String(64), index=True)
 
     school: Mapped[Organisation] = relationship()
     area: Mapped[Area] = relationship()

@@ -643,16 +643,14 @@ def test_a_class_list_with_bad_rows_imports_the_good_ones_and_says_why_in_thai(a
     assert len(students(db)) == 5 and reply
 
 
-@pytest.mark.xfail(strict=True, reason="design: a student forgotten on request (pdpa forget-student) keeps no tag "
-                   "of the national ID, unlike a forgotten case (Case.forgotten_key), so importing the school's "
-                   "class list again puts the child back on the list with their name")
 def test_importing_the_class_list_again_leaves_a_forgotten_student_forgotten(app, people, db, tmp_path):
     rows = [["1", GOOD_ID, "ด.ญ.", "บุษบา", "ศรีสุข", "ป.5", "1", "กลุ่มเสี่ยง", "ยากจน", ""]]
     assert import_rows(app, tmp_path, rows, "--yes").exit_code == 0
     [student] = students(db)
     assert app.test_cli_runner().invoke(args=["pdpa", "forget-student", str(student.id), "--yes"]).exit_code == 0
-    import_rows(app, tmp_path, rows, "--yes")
+    again = import_rows(app, tmp_path, rows, "--yes")
     assert [s.first_name for s in students(db)] == [""]
+    assert "ไม่นำเข้า 1 คนที่ลบข้อมูลส่วนบุคคลตามคำขอแล้ว" in again.output
 
 
 def test_drafts_left_open_are_reminded_only_to_who_may_still_see_the_student_and_groups_get_nothing(

@@ -25,10 +25,10 @@ from domain import audit
 from domain.official_list.list_areas import AreaIndex
 from domain.official_list.list_report import ListRow
 from domain.ownership import default_owner_orgs
+from domain.pdpa import forgotten_ids
 from domain.thai_names import parse_title
 from models import LISTED, Area, Case, CaseEvent, utcnow
-from models.case import ENCRYPTED_FIELDS, FORGOTTEN_ID
-from models.crypto import cipher_of
+from models.case import ENCRYPTED_FIELDS
 from models.database import copy_rows, unprepared, update_rows
 
 # What the list says about a child, always taken from the newest list.
@@ -85,7 +85,7 @@ def _import(session: Session, rows: Sequence[ListRow], filename: str, digest: st
     wanted = [(row, case_fields(row, area_ids)) for row in rows]
     by_id = _existing_by_national_id(session, [f["national_id"] for _, f in wanted if f["national_id"]])
     without_id = _existing_without_id(session, {f["first_name"] for _, f in wanted})
-    forgotten = _forgotten(session, [f["national_id"] for _, f in wanted if f["national_id"]])
+    forgotten = forgotten_ids(session, [f["national_id"] for _, f in wanted if f["national_id"]])
 
     new: list[tuple[ListRow, dict]] = []
     changes: list[tuple[ListRow, dict, dict]] = []  # row, the case as it is, what changes
@@ -178,17 +178,6 @@ def _existing_by_national_id(session: Session, national_ids: list[str]) -> dict[
         query = select(*_COMPARED).where(Case.national_id.in_(chunk))
         for row in session.execute(query).mappings():
             found[row["national_id"]] = dict(row)
-    return found
-
-
-def _forgotten(session: Session, national_ids: list[str]) -> set[str]:
-    """The national IDs of children forgotten on request (their cases keep only a tag of the ID)."""
-    cipher = cipher_of(session)
-    tags = {cipher.tag(FORGOTTEN_ID, national_id): national_id for national_id in national_ids}
-    found: set[str] = set()
-    for chunk in _chunks(tags):
-        kept = session.scalars(select(Case.forgotten_key).where(Case.forgotten_key.in_(chunk)))
-        found.update(tags[tag] for tag in kept)
     return found
 
 

@@ -73,6 +73,7 @@ def upgrade() -> None:
     sa.Column('raised_at', models.base.UTCDateTime(), nullable=True),
     sa.Column('left_at', models.base.UTCDateTime(), nullable=True),
     sa.Column('forgotten_at', models.base.UTCDateTime(), nullable=True),
+    sa.Column('forgotten_key', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['school_id'], ['organisations.id'], name=op.f('fk_watch_students_school_id_organisations')),
     sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_watch_students_area_id_areas')),
     sa.ForeignKeyConstraint(['teacher_id'], ['users.id'], name=op.f('fk_watch_students_teacher_id_users')),
@@ -84,6 +85,7 @@ def upgrade() -> None:
     op.create_index('ix_watch_students_national_id', 'watch_students', ['national_id'])
     op.create_index('ix_watch_students_teacher_id', 'watch_students', ['teacher_id'])
     op.create_index('ix_watch_students_case_id', 'watch_students', ['case_id'])
+    op.create_index('ix_watch_students_forgotten_key', 'watch_students', ['forgotten_key'])
     op.create_table('watch_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('student_id', sa.Integer(), nullable=False),
@@ -128,7 +130,7 @@ def downgrade() -> None:
     op.drop_table('school_terms')
     op.drop_index('ix_watch_events_student_kind', table_name='watch_events')
     op.drop_table('watch_events')
-    for index in ('ix_watch_students_case_id', 'ix_watch_students_teacher_id', 'ix_watch_students_national_id',
+    for index in ('ix_watch_students_forgotten_key', 'ix_watch_students_case_id', 'ix_watch_students_teacher_id', 'ix_watch_students_national_id',
                   'ix_watch_students_area_id', 'ix_watch_students_school_status'):
         op.drop_index(index, table_name='watch_students')
     op.drop_table('watch_students')
