@@ -73,6 +73,11 @@ class Calendar:
     def is_school_day(self, day: date) -> bool:
         return day.weekday() < 5 and self.term_of(day) is not None and self.holiday_of(day) is None
 
+    def has_school_days(self, day: date) -> bool:
+        """Has the week (Monday to Friday) holding `day` any school day: a week to record attendance for."""
+        monday = day - timedelta(days=day.weekday())
+        return any(self.is_school_day(monday + timedelta(days=n)) for n in range(5))
+
     def last_school_day_of_week(self, day: date) -> bool:
         """Is `day` a school day with no other school day after it in its week (Monday to Sunday)? The
         weekly check goes then: on Friday, or earlier when the term ends or a holiday takes the Friday."""

@@ -29,6 +29,7 @@ from chat.menus import main_menu, requires
 from chat.step import Answer, Step
 from domain import audit, watch
 from domain.access import WATCHERS
+from domain.school_calendar import calendar_for
 from domain.thai import InvalidInput, to_ascii_digits
 from domain.thai_dates import format_thai_date
 from domain.thai_names import THAI_TITLES
@@ -169,6 +170,11 @@ def record_attendance(ctx: Context) -> Reply:
         return [text("ไม่เข้าใจสัปดาห์ที่ระบุค่ะ กรุณาตอบจากข้อความเช็กการมาเรียนล่าสุด", *main_menu(ctx.user))]
     if monday > watch.today(ctx.now):
         return [text(f"{week_label(week)} ยังมาไม่ถึงค่ะ บันทึกการมาเรียนได้เมื่อสัปดาห์นั้นเริ่มแล้ว",
+                     *main_menu(ctx.user))]
+    if not calendar_for(ctx.session, student.area).has_school_days(monday):
+        # Between the terms or a week of holidays: nobody is asked, and "ไม่มาเลย" there would count
+        # toward raising the student for weeks without school.
+        return [text(f"{week_label(week)} ไม่มีวันเรียน (ปิดภาคเรียนหรือวันหยุด) จึงไม่ต้องบันทึกการมาเรียนค่ะ",
                      *main_menu(ctx.user))]
     if answer not in watch.ATTENDANCE:
         return [text("ไม่เข้าใจคำตอบนี้ค่ะ กรุณาเลือก “มาเรียนครบ” “ขาดบ้าง” หรือ “ไม่มาเลย”", *main_menu(ctx.user))]

@@ -33,6 +33,7 @@ from domain import access, audit, watch
 from domain.access import OUT_OF_SCOPE, WATCHERS
 from domain.export import FORGOTTEN
 from domain.menu_labels import MENU_ADD_STUDENT
+from domain.school_calendar import calendar_for
 from domain.school_classes import class_sort_key
 from domain.thai import fit_text, parse_id
 from domain.thai_dates import BANGKOK, format_thai_date
@@ -181,9 +182,9 @@ def see_button(student: WatchStudent) -> PostbackAction:
     return PostbackAction(label=SEE, data=f"action=student&student={student.id}", displayText=SEE)
 
 
-def card_buttons(student: WatchStudent, now: datetime) -> list[tuple[str, PostbackAction]]:
-    """This week's attendance, one button per answer, and the student's other actions; a student who
-    became a case has the case's button instead, one taken off the list none."""
+def card_buttons(student: WatchStudent, now: datetime, school_week: bool) -> list[tuple[str, PostbackAction]]:
+    """This week's attendance, one button per answer (in a week with school days), and the student's other
+    actions; a student who became a case has the case's button instead, one taken off the list none."""
     if student.status == "left" and student.case_id:
         return [("secondary", PostbackAction(label="ดูเรื่อง", data=f"action=case&case={student.case_id}",
                                              displayText="ดูเรื่อง"))]
@@ -192,7 +193,8 @@ def card_buttons(student: WatchStudent, now: datetime) -> list[tuple[str, Postba
     week = watch.week_of(watch.today(now))
     attend = [("primary" if code == "full" else "secondary",
                PostbackAction(label=label, data=f"action=attend&student={student.id}&week={week}&answer={code}",
-                              displayText=f"สัปดาห์นี้: {label}")) for code, label in watch.ATTENDANCE.items()]
+                              displayText=f"สัปดาห์นี้: {label}"))
+              for code, label in watch.ATTENDANCE.items()] if school_week else []
     others = [("secondary", "บันทึกเยี่ยมบ้าน", "visit"), ("secondary", "เปลี่ยนกลุ่ม", "watch_group"),
               ("link", "หยุดเรียนแล้ว", "watch_left"), ("link", "เลิกเฝ้าระวัง", "watch_end")]
     return [*attend, *[(style, PostbackAction(label=label, data=f"action={action}&student={student.id}",
@@ -209,14 +211,16 @@ def student_card(session: Session, student: WatchStudent, now: datetime) -> tupl
         rows.append(("ครูผู้ดูแล", student.teacher.real_name))
     if student.case is not None:
         rows.append(("เรื่องที่ติดตาม", student.case.number))
+    school_week = calendar_for(session, student.area).has_school_days(watch.today(now))
     if student.status in FOLLOWED:
         week = watch.week_of(watch.today(now))
-        rows.append(("เช็กการมาเรียน", f"กดปุ่มด้านล่าง ({week_text(week)})"))
+        rows.append(("เช็กการมาเรียน", f"กดปุ่มด้านล่าง ({week_text(week)})" if school_week
+                     else f"{week_text(week)} ไม่มีวันเรียน (ปิดภาคเรียนหรือวันหยุด)"))
     history = history_text(student, labels)
     rows.append(("ความเป็นมา", history))
     # A student forgotten on request (pdpa forget-student) has no name left, and LINE refuses an empty text.
     bubble = card(fit_text(student.full_name or FORGOTTEN, ROW_SHOWN), [(label, fit_text(value, ROW_SHOWN * 3))
-                                                          for label, value in rows], card_buttons(student, now))
+                                                          for label, value in rows], card_buttons(student, now, school_week))
     fields = ["name", "class", "group", "risk_factors"]
     fields += ["national_id_masked"] if student.national_id else []
     fields += ["risk_note"] if student.risk_note else []
