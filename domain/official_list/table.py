@@ -73,12 +73,18 @@ class Table:
         """field -> the column's position in a row."""
         return {f: self.headers.index(h) for f, h in self.mapping.columns.items()}
 
+    @cached_property
+    def data_columns(self) -> tuple[int, ...]:
+        """The positions of the columns that hold data: all but the known running-number ones."""
+        return tuple(i for i, header in enumerate(self.headers) if header_key(header) not in self.spec.ignored_keys)
+
     def records(self, max_rows: int) -> Iterator[tuple[int, Sequence, list[str]]]:
         """Each non-empty data row: its number as the user sees it, its cells as stored, and as text."""
         for number, values in enumerate(self.rows, start=self.mapping.header_row + 1):
             cells = texts(values)
-            # Sheets laid out for printing repeat the header on every page.
-            if not any(cells) or cells == self.headers:
+            # Sheets laid out for printing repeat the header on every page, and templates number rows
+            # nobody has filled in yet: neither is a row of data.
+            if not any(cells) or cells == self.headers or not any(cells[i] for i in self.data_columns if i < len(cells)):
                 continue
             self.rows_read += 1
             if self.rows_read > max_rows:
