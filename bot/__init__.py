@@ -28,6 +28,7 @@ from bot import (
 )
 from chat.dispatcher import Dispatcher
 from handlers import ROUTES
+from line.class_lists import ClassListReader
 from line.client import LineClient
 from line.download_links import KEY_PURPOSE, DownloadLinks
 from line.export_jobs import Exporter
@@ -72,6 +73,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                               loading=LoadingAnimation(line, app.config["LOADING_AFTER_SECONDS"])),
         sender=sender,
         photos=PhotoFetcher(db, line, app.config["SENDER_POLL_SECONDS"]),
+        class_lists=ClassListReader(db, line, sender, app.config["SENDER_POLL_SECONDS"]),
         exporter=Exporter(db, sender, app.config["SENDER_POLL_SECONDS"], links),
         download_links=links,
     )

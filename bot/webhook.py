@@ -53,6 +53,7 @@ def callback():
     ext = current_app.extensions
     ext["sender"].ensure_started()
     ext["photos"].ensure_started()
+    ext["class_lists"].ensure_started()
     ext["exporter"].ensure_started()
     signature = request.headers.get("X-Line-Signature", "")
     # Werkzeug answers 413 for a longer declared length before reading anything, and stops reading a

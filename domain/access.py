@@ -160,6 +160,12 @@ def own_school(user: User | None) -> Organisation | None:
     return organisation if organisation is not None and organisation.kind == "school" else None
 
 
+def class_list_school(user: User | None) -> Organisation | None:
+    """The school whose class list this user may send in the chat: their own, for an active teacher or
+    coordinator of a school; None for anyone else (an admin or an area office imports with the CLI)."""
+    return own_school(user) if refusal(user, ("teacher", "coordinator")) is None else None
+
+
 def watch_filter(user: User | None) -> ColumnElement[bool]:
     """A WHERE condition on watch_students (joined to Area on its area_id) keeping the students this user
     may see: none for those who are not WATCHERS; a school's own teachers and coordinator that school's

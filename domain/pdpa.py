@@ -24,6 +24,7 @@ from models import (
     CaseEvent,
     CasePhoto,
     CaseTransfer,
+    ClassListUpload,
     Conversation,
     Download,
     Notice,
@@ -59,9 +60,9 @@ BATCH = 500
 def forget_case(session: Session, case: Case, now: datetime) -> tuple[list[str], dict[str, int]]:
     """Remove the personal fields of `case`, its photos, the reports about it kept from outside its
     area, the free text of its history and referrals, the drafts, notices and messages that name it
-    (queued ones are cancelled) and every export file still stored; keeps a keyed one-way tag of the
-    national ID, so that importing the ministry's list again leaves the child forgotten. Returns the
-    fields that held something and how many of each other thing went."""
+    (queued ones are cancelled), every export file and class list still stored; keeps a keyed one-way tag
+    of the national ID, so that importing the ministry's list again leaves the child forgotten. Returns
+    the fields that held something and how many of each other thing went."""
     removed = [name for name in PERSONAL_FIELDS if getattr(case, name) not in (None, "")]
     names_it = _case_matcher(session, case)  # before the fields it looks for are gone
     if case.national_id:
@@ -94,6 +95,7 @@ def forget_case(session: Session, case: Case, now: datetime) -> tuple[list[str],
         # download, or expired unused) goes; whoever still needs one exports again.
         "export_files": session.execute(update(Download).where(Download.content.is_not(None))
                                         .values(content=None)).rowcount,
+        "class_lists": _forget_class_lists(session),
     }
     audit.record_cli(session, "forget", "case", case.id, area_code=case.area_code, fields=removed, **counts)
     return removed, counts
@@ -102,8 +104,9 @@ def forget_case(session: Session, case: Case, now: datetime) -> tuple[list[str],
 def forget_student(session: Session, student: WatchStudent, now: datetime) -> tuple[list[str], dict[str, int]]:
     """Remove the personal fields of a student on a watch list, the notes and details of their history
     (a home visit's outcome stays: the numbers count it) and the drafts and messages that name them
-    (queued ones are cancelled); a student still followed is taken off the list, since nobody can follow
-    a student without a name. Returns the fields that held something and how many of each other thing went."""
+    (queued ones are cancelled), and every class list still stored; a student still followed is taken off
+    the list, since nobody can follow a student without a name. Returns the fields that held something and
+    how many of each other thing went."""
     removed = [name for name in STUDENT_FIELDS if getattr(student, name) not in (None, "", [])]
     names_it = _student_matcher(student)  # before the fields it looks for are gone
     if student.national_id:
@@ -119,7 +122,8 @@ def forget_student(session: Session, student: WatchStudent, now: datetime) -> tu
         kept = {key: event.details[key] for key in KEPT_DETAILS.get(event.kind, ()) if key in (event.details or {})}
         event.note, event.details = None, kept or None
         history += 1
-    counts = {"history": history, "drafts": _forget_drafts(session, names_it), **_forget_messages(session, names_it)}
+    counts = {"history": history, "drafts": _forget_drafts(session, names_it), **_forget_messages(session, names_it),
+              "class_lists": _forget_class_lists(session)}
     audit.record_cli(session, "forget", "watch_student", student.id, area_code=student.area.code, fields=removed,
                      **counts)
     return removed, counts
@@ -158,6 +162,14 @@ def forget_child(session: Session, now: datetime, *, case: Case | None = None,
         done.append((case, *forget_case(session, case, now)))
     done.extend((one, *forget_student(session, one, now)) for one in students)
     return done
+
+
+def _forget_class_lists(session: Session) -> int:
+    """Class lists sent in the chat hold a class of children and their reports may quote a cell: like the
+    export files, every one still stored is emptied (one not yet decided is sent again)."""
+    return session.execute(update(ClassListUpload)
+                           .where(or_(ClassListUpload.content.is_not(None), ClassListUpload.report.is_not(None)))
+                           .values(content=None, report=None)).rowcount
 
 
 def _case_matcher(session: Session, case: Case):

@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
@@ -28,6 +28,9 @@ NOTE_JOIN = " · "
 # letter: a dash, a list's "1.", an emoji.
 JOINING = {"และ", "กับ", "หรือ", "รวมทั้ง", "and", "or"}
 BRACKETS = "()[]{}\"'“”‘’"
+# A class list sent in the chat and neither imported nor cancelled is kept this long (it names children):
+# then its content is emptied and its buttons say to send it again.
+UPLOAD_KEPT = timedelta(hours=24)
 
 
 class ClassRow(Protocol):
@@ -110,10 +113,12 @@ def student_fields(row: ClassRow, options: Sequence[Option], teacher: User | Non
 
 
 def import_students(session: Session, school: Organisation, rows: Iterable[ClassRow], *, now: datetime,
-                    rules: watch.Rules, teacher: User | None = None) -> ImportResult:
+                    rules: watch.Rules, teacher: User | None = None, actor: User | None = None,
+                    source: str = "cli") -> ImportResult:
     """Put `rows` on `school`'s list in the caller's transaction. A student already there (watch.find_student)
     whose row says nothing new is left as they are, even if a teacher has taken them off the list since;
-    any other is added or updated (and followed again) by watch.add_student."""
+    any other is added or updated (and followed again) by watch.add_student. `actor` and `source` are who
+    imported and the message that asked (None and "cli" for `flask watch import`)."""
     options = risk_options(session)
     students = watch.students_of(session, school)  # once: add_student is told of each one added
     rows = list(rows)
@@ -130,7 +135,7 @@ def import_students(session: Session, school: Organisation, rows: Iterable[Class
                                      if value is not None):
             result.unchanged += 1
             continue
-        student, created = watch.add_student(session, school, fields, None, now=now, rules=rules, source="cli",
+        student, created = watch.add_student(session, school, fields, actor, now=now, rules=rules, source=source,
                                              kind="imported", students=students)
         if created:
             students.append(student)

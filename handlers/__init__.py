@@ -40,6 +40,7 @@ from handlers import (
     check_in,
     children_to_find,
     export_report,
+    import_class_list,
     manage_people,
     my_area_numbers,
     my_reports,
@@ -122,6 +123,8 @@ ROUTES: list[Route] = [
     Route("postback", record_attendance.record_attendance, action=record_attendance.ACTION),
     Route("postback", record_home_visit.record_home_visit, action=record_home_visit.ACTION),
     Route("postback", record_watch_left.report_left, action=record_watch_left.ACTION),
+    # "นำเข้า" or "ยกเลิก" under the report of a class list sent in the chat.
+    Route("postback", import_class_list.decide_on_class_list, action=import_class_list.ACTION),
     Route("*", flow.continue_flow, when=flow.in_flow),
     Route("text", flow.resume_paused, texts=texts(flow.CARRY_ON), when=flow.is_paused),
     Route("text", welcome.say_hello, texts=texts(*GREETINGS)),
@@ -132,6 +135,8 @@ ROUTES: list[Route] = [
     Route("location", children_to_find.list_nearest, when=children_to_find.is_reporter),
     Route("audio", welcome.explain_what_bot_takes),
     Route("video", welcome.explain_what_bot_takes),
+    # A school's class list sent as a file (XLSX or CSV) by someone who follows a watch list.
+    Route("file", import_class_list.send_class_list, when=import_class_list.sends_a_file),
     Route("file", welcome.explain_what_bot_takes),
     Route("*", welcome.say_not_understood),
 ]

@@ -2,8 +2,8 @@
 claimed for this process (Sender.send_claimed), and a poller that claims rows due for a retry, queued
 by processes without workers (the scheduler, the CLI), or left behind by a process that died mid-work.
 
-The outbox sender (line/outbox.py), the photo fetcher (line/photos.py) and the exporter (line/export_jobs.py)
-are such workers. A
+The outbox sender (line/outbox.py), the photo fetcher (line/photos.py), the exporter (line/export_jobs.py)
+and the class-list reader (line/class_lists.py) are such workers. A
 work table has the columns of models.base.WorkQueue; a row goes pending -> busy -> done | failed.
 """
 from __future__ import annotations
@@ -174,18 +174,20 @@ class QueueWorker:
         # What LINE accepted must be recorded even across a lost connection, or it is sent again.
         self.db.retry_on_lost_connection(run)
 
-    def record_failure(self, row, exc: LineError, **values) -> None:
-        """Retry later with backoff when LINE may recover (5xx, timeouts, 429), else mark the row failed."""
+    def record_failure(self, row, exc: LineError, **values) -> bool:
+        """Retry later with backoff when LINE may recover (5xx, timeouts, 429), else mark the row failed;
+        True when it gave up (the caller may tell someone)."""
         retryable = exc.status is None or exc.status == 429 or exc.status >= 500
         name = self.model.__tablename__
         if not retryable or self.clock() - row.created_at > GIVE_UP_AFTER:
             log.warning("%s %s: giving up: %s", name, row.id, exc)
             self.record(row.id, status="failed", last_error=str(exc), **values)
-            return
+            return True
         delay = exc.retry_after or min(2 ** row.attempts, MAX_BACKOFF_SECONDS) * random.uniform(0.5, 1.0)
         log.info("%s %s: retry in %.1fs: %s", name, row.id, delay, exc)
         self.record(row.id, status="pending", last_error=str(exc),
                     not_before=self.clock() + timedelta(seconds=delay), **values)
+        return False
 
 
 @dataclass

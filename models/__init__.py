@@ -39,7 +39,7 @@ from models.referral import OPEN_REFERRAL, REFERRAL_KINDS, REFERRAL_STATUSES, Re
 from models.scheduler_lease import SchedulerLease
 from models.step_deadline import FollowUpRound, StepDeadline, follow_up_days, step_deadlines
 from models.transfer import TRANSFER_KINDS, TRANSFER_STATUSES, CaseTransfer
-from models.watch import FOLLOWED, GROUPS, WATCH_STATUSES, SchoolTerm, WatchEvent, WatchStudent
+from models.watch import FOLLOWED, GROUPS, WATCH_STATUSES, ClassListUpload, SchoolTerm, WatchEvent, WatchStudent
 
 __all__ = [
     "AREA_LEVELS", "DEADLINE_RULES", "DEFAULT_MODE", "IN_SCHOOL", "LISTED", "NOTICE_KINDS", "NOTICE_MODES", "REPORTED",
@@ -52,5 +52,5 @@ __all__ = [
     "Referral", "RichMenu", "SchedulerLease", "User", "WorkQueue", "add_report", "can_move", "case_by_number",
     "case_number", "choice_label", "choice_list", "choice_options", "find_duplicate", "open_case", "organisation_areas",
     "record_event", "report_outside", "utcnow",
-    "FOLLOWED", "GROUPS", "WATCH_STATUSES", "SchoolTerm", "WatchEvent", "WatchStudent",
+    "FOLLOWED", "GROUPS", "WATCH_STATUSES", "ClassListUpload", "SchoolTerm", "WatchEvent", "WatchStudent",
 ]

@@ -7,7 +7,8 @@ A student is on one school's list (school_id) in one class; the list is scoped b
 nonce, the national ID deterministically (so an import finds the student again), the risk factors as
 encrypted JSON (pregnancy, health and family breakdown are sensitive). What happens to a student is a
 WatchEvent line, as a case's history is CaseEvent lines: added, screened, a home visit, a week's
-attendance, raised, became a case, and the scheduler's markers of what it asked.
+attendance, raised, became a case, and the scheduler's markers of what it asked. A class list a school
+sends in the chat waits in class_list_uploads until its sender imports or cancels it.
 """
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, utcnow
+from models.base import Base, WorkQueue, utcnow
 from models.case import Case
-from models.crypto import EncryptedJSON, EncryptedText, SealedText
+from models.crypto import EncryptedBytes, EncryptedJSON, EncryptedText, SealedText
 from models.directory import Area, Organisation, User
 
 # The student care system's screening groups (ระบบการดูแลช่วยเหลือนักเรียน), in its words.
@@ -118,3 +119,29 @@ class SchoolTerm(Base):
     ends_on: Mapped[date] = mapped_column(Date)
 
     area: Mapped[Area | None] = relationship()
+
+
+class ClassListUpload(WorkQueue, Base):
+    """A class list (XLSX or CSV) a school's teacher or coordinator sent in the chat: fetched from LINE and
+    read in the background (line/class_lists.py: pending -> fetching -> stored | failed), then imported or
+    cancelled by its sender. The file names children, so its content is encrypted and emptied once decided,
+    after a day undecided, and by pdpa forget."""
+
+    __tablename__ = "class_list_uploads"
+    __table_args__ = (Index("ix_class_list_uploads_due", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    line_message_id: Mapped[str] = mapped_column(String(32))
+    filename: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes | None] = mapped_column(EncryptedBytes("class_list_upload"))
+    # The reader's summary as the sender was shown it (it may quote a cell naming a child).
+    report: Mapped[str | None] = mapped_column(SealedText("class_list_report"))
+    rows: Mapped[int | None]  # the valid rows: the students an import puts on the list
+    fetched_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    decision: Mapped[str | None] = mapped_column(String(16))  # imported | cancelled
+
+    user: Mapped[User] = relationship()
+    school: Mapped[Organisation] = relationship()

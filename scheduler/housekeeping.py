@@ -1,13 +1,15 @@
-"""Jobs that keep the database small: delivered messages are not kept longer than needed (PDPA)."""
+"""Jobs that keep the database small: delivered messages and class lists sent in the chat are not kept
+longer than needed (PDPA)."""
 from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
+from domain.watch_import import UPLOAD_KEPT
 from line.notices import month_of
-from models import Notice, OutboxMessage, PushUsage
+from models import ClassListUpload, Notice, OutboxMessage, PushUsage
 from scheduler.jobs import JobContext, daily, job
 
 FINISHED = ("sent", "failed", "skipped", "cancelled")
@@ -17,7 +19,9 @@ FINISHED = ("sent", "failed", "skipped", "cancelled")
 def delete_old_outbox_rows(ctx: JobContext) -> int:
     """Delete finished outbox rows (they hold message text) older than OUTBOX_RETENTION_DAYS, and the
     notices sent as long ago (their lines name children). The pushes the deleted rows counted move
-    into PushUsage, by Bangkok month, in the same transaction: the month's push budget stays whole."""
+    into PushUsage, by Bangkok month, in the same transaction: the month's push budget stays whole.
+    The class lists sent in the chat and left undecided lose their content after UPLOAD_KEPT (their
+    buttons then say so)."""
     cutoff = ctx.now - timedelta(days=ctx.config["OUTBOX_RETENTION_DAYS"])
     old = (OutboxMessage.status.in_(FINISHED), OutboxMessage.created_at < cutoff)
     with ctx.db.transaction() as session:
@@ -32,4 +36,7 @@ def delete_old_outbox_rows(ctx: JobContext) -> int:
             else:
                 usage.pushes += pushes
         session.execute(delete(Notice).where(Notice.sent_at < cutoff))
+        session.execute(update(ClassListUpload).where(ClassListUpload.content.is_not(None),
+                                                      ClassListUpload.created_at < ctx.now - UPLOAD_KEPT)
+                        .values(content=None))
         return session.execute(delete(OutboxMessage).where(*old)).rowcount

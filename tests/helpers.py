@@ -77,9 +77,9 @@ def app_config(database_url: str, line_base_url: str, **extra) -> dict:
 def shut_down(app) -> None:
     """Stop an app's background workers and close its database connections.
 
-    The sender goes last: a file or photo finished while stopping queues a push, which starts the sender
-    again (ensure_started), and a sender left polling would claim the next test's rows."""
-    for worker in ("exporter", "photos", "sender"):
+    The sender goes last: a file, photo or class list finished while stopping queues a push, which starts
+    the sender again (ensure_started), and a sender left polling would claim the next test's rows."""
+    for worker in ("exporter", "photos", "class_lists", "sender"):
         app.extensions[worker].stop()
     app.extensions["db"].dispose()
 
@@ -221,6 +221,13 @@ class Chat:
 
     def sends_sticker(self) -> list[dict]:
         return self.send(self.line.sticker_event(self.user_id))
+
+    def sends_file(self, name: str, data: bytes, size: int | None = None) -> list[dict]:
+        """A file message whose content the fake LINE platform then serves; `size` is what the event says
+        (the content's length unless given)."""
+        event = self.line.file_event(self.user_id, name, len(data) if size is None else size)
+        self.line.add_content(event["message"]["id"], data, "application/octet-stream")
+        return self.send(event)
 
     def sends(self, kind: str) -> list[dict]:
         """A voice message, a video or a file: `kind` "audio", "video" or "file"."""

@@ -122,6 +122,8 @@ PERSONAL = {
     # A student on a watch list, and what makes them at risk (pregnancy, health, the family).
     "watch_students": {"title", "first_name", "last_name", "national_id", "risk_factors", "risk_note"},
     "watch_events": {"note", "details"},  # a home visit's note; a forgotten student keeps only its outcome
+    # A class list sent in the chat, and the reader's report of it (a problem quotes the cell).
+    "class_list_uploads": {"content", "report"},
 }
 NOT_PERSONAL = {
     # Codes, statuses, list categories and the programme's own words.
@@ -155,6 +157,7 @@ NOT_PERSONAL = {
     "watch_students": {"class_name", "sex", "group", "status"},
     "watch_events": {"kind", "source"},
     "school_terms": {"kind", "name"},
+    "class_list_uploads": {"line_message_id", "filename", "decision", "status", "last_error"},
 }
 
 

@@ -42,6 +42,7 @@ from models import (
     Case,
     CaseEvent,
     CaseTransfer,
+    ClassListUpload,
     Conversation,
     Deadline,
     DeadlineReport,
@@ -427,6 +428,8 @@ FORGED = {
     "attend": "student={student}&week=2026-W49&answer=none",
     "visit": "student={student}",
     "watch_left": "student={student}",
+    # A class list the other district's school sent in the chat, waiting for its sender's tap.
+    "class_import": "upload={upload}&do=import",
 }
 REFUSALS = ("นอกพื้นที่", "ไม่มีสิทธิ์", "ลงทะเบียน", "ไม่พบ", "ยังไม่มีเรื่องที่แจ้ง", "ยังไม่มีงาน")
 
@@ -457,8 +460,14 @@ def other_district(db, make_case, organisations):
         student, _ = watch.add_student(session, session.get(Organisation, faang),
                                        {"first_name": "ลับนักเรียน", "last_name": "ทดสอบ", "class_name": "ป.5/1",
                                         "group": "problem"}, None, now=utcnow(), rules=watch.Rules())
+        uploader = User(line_user_id="Uuploader", role="coordinator", organisation_id=faang, registered_at=utcnow())
+        session.add(uploader)
         session.flush()
-        ids |= {"school": faang, "student": student.id}
+        upload = ClassListUpload(user_id=uploader.id, school_id=faang, line_message_id="1", filename="ลับ.csv",
+                                 content="ชื่อ,ชั้น,กลุ่ม\nลับนักเรียน,ป.5/1,ปกติ".encode(), status="stored", rows=1)
+        session.add(upload)
+        session.flush()
+        ids |= {"school": faang, "student": student.id, "upload": upload.id}
     return ids
 
 
@@ -474,7 +483,9 @@ def snapshot(db) -> tuple:
                 session.scalar(select(func.count()).select_from(ExportJob)),
                 session.scalar(select(func.count()).select_from(Conversation)),
                 sorted(session.execute(select(WatchStudent.id, WatchStudent.status, WatchStudent.group)).all()),
-                session.scalar(select(func.count()).select_from(WatchEvent)))
+                session.scalar(select(func.count()).select_from(WatchEvent)),
+                sorted(session.execute(select(ClassListUpload.id, ClassListUpload.decision,
+                                              ClassListUpload.content.is_(None))).all()))
 
 
 @pytest.mark.parametrize("role", ["reporter", "teacher", "coordinator", "unregistered"])

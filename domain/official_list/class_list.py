@@ -23,17 +23,23 @@ from domain.official_list.list_report import (
     with_problems,
 )
 from domain.official_list.list_rows import RowParser
-from domain.official_list.table import Table, TableSpec, read_table
+from domain.official_list.table import Table, TableSpec, read_table, size_refusal
 from domain.school_classes import add_room, class_sort_key, parse_class, parse_group
 from domain.thai import InvalidInput
 from models import GROUPS, WatchStudent
 
-__all__ = ["CLASS_COLUMNS", "CLASS_REASONS", "MAX_FILE_BYTES", "MAX_ROWS", "ClassListReport", "ClassRow",
-           "read_class_list"]
+__all__ = ["CLASS_COLUMNS", "CLASS_REASONS", "FILE_SUFFIXES", "MAX_FILE_BYTES", "MAX_ROWS", "ClassListReport",
+           "ClassRow", "file_refusal", "read_class_list"]
 
 # A large school has a few thousand students; a file far beyond that is not one school's list.
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
+# The names of the files read_class_list reads, compared in lower case.
+FILE_SUFFIXES = (".xlsx", ".csv")
+OLD_EXCEL = ("ไฟล์ {} เป็นไฟล์ Excel รุ่นเก่า (.xls) ซึ่งระบบอ่านไม่ได้ "
+             "กรุณาเปิดใน Excel แล้วบันทึกเป็น .xlsx หรือ CSV แล้วส่งใหม่")
+NOT_A_LIST = ("ไฟล์ {} ไม่ใช่ไฟล์ Excel (.xlsx) หรือ CSV: รายชื่อนักเรียนรับเฉพาะไฟล์ .xlsx หรือ .csv "
+              "กรุณาบันทึกรายชื่อจาก Excel เป็น .xlsx หรือ \"CSV UTF-8\" แล้วส่งใหม่")
 
 # Every field of ClassRow a column can feed (see list_columns.COLUMN_ALIASES for how headers compare).
 CLASS_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -138,6 +144,17 @@ class ClassListReport:
 
 def _groups(counts: Counter) -> str:
     return ", ".join(f"{label} {counts[code]:,}" for code, label in GROUPS.items() if counts[code])
+
+
+def file_refusal(filename: str, size: int) -> str | None:
+    """Why a file of this name and size cannot be read as a class list, in Thai, before its content is
+    fetched (a chat knows a file's name and size first); None when it may be one."""
+    name = filename.lower()
+    if name.endswith(".xls"):
+        return OLD_EXCEL.format(filename)
+    if not name.endswith(FILE_SUFFIXES):
+        return NOT_A_LIST.format(filename)
+    return size_refusal(filename, size, CLASS_LIST, MAX_FILE_BYTES)
 
 
 def read_class_list(data: bytes, filename: str, *, max_bytes: int = MAX_FILE_BYTES,

@@ -21,7 +21,7 @@ from domain.official_list.list_columns import SPACES, header_key
 from domain.official_list.list_report import ColumnMapping, ListFileError
 from domain.thai import strip_control, to_ascii_digits
 
-__all__ = ["HEADER_SEARCH_ROWS", "Table", "TableSpec", "read_table", "texts"]
+__all__ = ["HEADER_SEARCH_ROWS", "Table", "TableSpec", "read_table", "size_refusal", "texts"]
 
 # Files put a title, a date or a logo row or two above the header.
 HEADER_SEARCH_ROWS = 20
@@ -96,16 +96,22 @@ class Table:
                                 f"ไม่มีรายชื่อ{self.spec.who}")
 
 
+def size_refusal(filename: str, size: int, spec: TableSpec, max_bytes: int) -> str | None:
+    """Why a file of `size` bytes is too large to read, in Thai; None when it is not (a chat knows a
+    file's size before it fetches it)."""
+    if size <= max_bytes:
+        return None
+    return (f"ไฟล์ {filename} มีขนาด {size / 2**20:,.1f} MB เกินขนาดที่รับได้ {max_bytes / 2**20:,.0f} MB "
+            f"กรุณาแบ่งไฟล์เป็นหลายไฟล์ (เช่น {spec.split_by}) แล้วส่งทีละไฟล์")
+
+
 @contextmanager
 def read_table(data: bytes, filename: str, spec: TableSpec, *, max_bytes: int) -> Iterator[Table]:
     """The file's table, open while the caller reads its rows (a workbook is closed on leaving)."""
     if not data:
         raise ListFileError(f"ไฟล์ {filename} ว่างเปล่า กรุณาตรวจสอบแล้วส่งใหม่")
-    if len(data) > max_bytes:
-        raise ListFileError(
-            f"ไฟล์ {filename} มีขนาด {len(data) / 2**20:,.1f} MB เกินขนาดที่รับได้ {max_bytes / 2**20:,.0f} MB "
-            f"กรุณาแบ่งไฟล์เป็นหลายไฟล์ (เช่น {spec.split_by}) แล้วส่งทีละไฟล์"
-        )
+    if too_big := size_refusal(filename, len(data), spec, max_bytes):
+        raise ListFileError(too_big)
     if data.startswith(b"PK\x03\x04"):
         file_format, encoding, tables = "xlsx", None, _xlsx_tables(data, filename)
     elif data.startswith(b"\xd0\xcf\x11\xe0"):

@@ -9,6 +9,8 @@ their names, national IDs, risk factors and notes are encrypted like a case's. s
 term dates and holidays per area (none here: domain.school_calendar has the national defaults).
 users.owns_prevention marks the area office's coordinator told when a student is raised. The
 "risk_factor" list is seeded like the other lists, with the words teachers type for each.
+class_list_uploads holds the class lists schools send in the chat until they are imported or cancelled
+(the file encrypted, a work queue like case_photos).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -111,6 +113,30 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_school_terms'))
     )
     op.create_index('ix_school_terms_area_id', 'school_terms', ['area_id'])
+    op.create_table('class_list_uploads',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('line_message_id', sa.String(length=32), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=True),
+    sa.Column('report', sa.Text(), nullable=True),
+    sa.Column('rows', sa.Integer(), nullable=True),
+    sa.Column('fetched_at', models.base.UTCDateTime(), nullable=True),
+    sa.Column('decided_at', models.base.UTCDateTime(), nullable=True),
+    sa.Column('decision', sa.String(length=16), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('not_before', models.base.UTCDateTime(), nullable=False),
+    sa.Column('claimed_at', models.base.UTCDateTime(), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_class_list_uploads_user_id_users')),
+    sa.ForeignKeyConstraint(['school_id'], ['organisations.id'], name=op.f('fk_class_list_uploads_school_id_organisations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_class_list_uploads'))
+    )
+    op.create_index('ix_class_list_uploads_user_id', 'class_list_uploads', ['user_id'])
+    op.create_index('ix_class_list_uploads_due', 'class_list_uploads', ['status', 'not_before'])
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('owns_prevention', sa.Boolean(), nullable=False, server_default=sa.false()))
     choice_options = sa.table('choice_options', sa.column('list_name'), sa.column('code'), sa.column('label'),
@@ -126,6 +152,9 @@ def downgrade() -> None:
     op.execute(sa.text("DELETE FROM choice_options WHERE list_name = 'risk_factor'"))
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('owns_prevention')
+    op.drop_index('ix_class_list_uploads_due', table_name='class_list_uploads')
+    op.drop_index('ix_class_list_uploads_user_id', table_name='class_list_uploads')
+    op.drop_table('class_list_uploads')
     op.drop_index('ix_school_terms_area_id', table_name='school_terms')
     op.drop_table('school_terms')
     op.drop_index('ix_watch_events_student_kind', table_name='watch_events')
