@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import ClassVar
 from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy import and_, case, distinct, func, or_, select
@@ -66,17 +67,26 @@ PARTS = frozenset({"wants_to_return", "does_not_want", "returned", "wants_unknow
 
 
 @dataclass(frozen=True)
-class AreaNumbers:
-    counts: dict[str, int] = field(default_factory=dict)  # by name (LABELS); a missing name is 0
+class Counts:
+    """Counts by name, the names and their Thai labels in `labels` (a subclass's): a missing name is 0, a
+    name not in it an error (a typo must not read as zero)."""
+
+    labels: ClassVar[Mapping[str, str]] = {}
+    counts: dict[str, int] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> int:
-        if name not in LABELS:
+        if name not in self.labels:
             raise KeyError(name)
         return self.counts.get(name, 0)
 
     def lines(self) -> list[tuple[str, str, int]]:
-        """(name, Thai label, count) of every count, in LABELS order."""
-        return [(name, label, self[name]) for name, label in LABELS.items()]
+        """(name, Thai label, count) of every count, in the labels' order."""
+        return [(name, label, self[name]) for name, label in self.labels.items()]
+
+
+@dataclass(frozen=True)
+class AreaNumbers(Counts):
+    labels: ClassVar[Mapping[str, str]] = LABELS
 
     def as_text(self, heading: list[str]) -> str:
         """The plain text to paste into the form: the heading lines, then one count a line (digits without a

@@ -17,12 +17,15 @@ its encrypted details. Nothing here reads a name: a forgotten student (domain.pd
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar
 
 from sqlalchemy import ColumnElement, and_, case, func, literal_column, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from domain import access
+from domain.area_numbers import Counts
 from domain.summary import CODE_LENGTH
 from domain.watch import school_area
 from models import FOLLOWED, Area, Organisation, User, WatchEvent, WatchStudent
@@ -50,22 +53,13 @@ BATCH = 2000  # visits read at a time
 
 
 @dataclass(frozen=True)
-class WatchNumbers:
-    counts: dict[str, int] = field(default_factory=dict)  # by name (LABELS); a missing name is 0
-
-    def __getitem__(self, name: str) -> int:
-        if name not in LABELS:
-            raise KeyError(name)
-        return self.counts.get(name, 0)
+class WatchNumbers(Counts):
+    labels: ClassVar[Mapping[str, str]] = LABELS
 
     @property
     def any(self) -> bool:
         """Has the scope any student on a list?"""
         return self["screened"] > 0
-
-    def lines(self) -> list[tuple[str, str, int]]:
-        """(name, Thai label, count) of every count, in LABELS order."""
-        return [(name, label, self[name]) for name, label in LABELS.items()]
 
 
 @dataclass(frozen=True)

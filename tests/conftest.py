@@ -2,6 +2,7 @@
 LINE platform, chatting users, areas, organisations, listed children, and the served simulator."""
 from __future__ import annotations
 
+import logging
 import shutil
 import threading
 import uuid
@@ -196,6 +197,17 @@ def invite_code(db, areas):
             return people.format_invite_code(invite.code)
 
     return make
+
+
+@pytest.fixture
+def no_handler_failed(caplog):
+    """Fail the test if any handler raised or the database refused a write (the dispatcher logs it and
+    apologises to the user): for the acceptance transcripts, where a polite apology must not hide a bug."""
+    caplog.set_level(logging.ERROR, logger="chat.dispatcher")
+    yield
+    failed = [r.getMessage() for r in caplog.records if "handler failed" in r.getMessage()
+              or "database refused" in r.getMessage()]
+    assert not failed, failed
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ The tests marked xfail(strict=True) are bugs found on the way: each reason says 
 """
 from __future__ import annotations
 
-import logging
 from datetime import date, timedelta
 
 import pytest
@@ -26,12 +25,7 @@ ASKED_ABOUT_DRAFT = "ค้างอยู่"
 
 # ------------------------------------------------------------------ helpers
 
-@pytest.fixture(autouse=True)
-def no_handler_failed(caplog):
-    caplog.set_level(logging.ERROR, logger="chat.dispatcher")
-    yield
-    failed = [r.getMessage() for r in caplog.records if "handler failed" in r.getMessage()]
-    assert not failed, failed
+pytestmark = pytest.mark.usefixtures("no_handler_failed")
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import re
 from datetime import date, datetime, time, timedelta
 
@@ -44,13 +43,7 @@ WEEKLY, VISITS = "watch-weekly-attendance", "watch-home-visits"
 THAI = re.compile(r"[\u0e00-\u0e7f]")
 
 
-@pytest.fixture(autouse=True)
-def no_handler_failed(caplog):
-    caplog.set_level(logging.ERROR, logger="chat.dispatcher")
-    yield
-    failed = [r.getMessage() for r in caplog.records if "handler failed" in r.getMessage()
-              or "database refused" in r.getMessage()]
-    assert not failed, failed
+pytestmark = pytest.mark.usefixtures("no_handler_failed")
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:

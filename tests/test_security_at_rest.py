@@ -154,7 +154,7 @@ NOT_PERSONAL = {
     "notices": {"kind"},
     "push_usage": {"month"},
     "step_deadlines": {"status", "action"},
-    "watch_students": {"class_name", "sex", "group", "status"},
+    "watch_students": {"class_name", "sex", "group", "status", "forgotten_key"},  # forgotten_key: a keyed tag
     "watch_events": {"kind", "source"},
     "school_terms": {"kind", "name"},
     "class_list_uploads": {"line_message_id", "filename", "decision", "status", "last_error"},

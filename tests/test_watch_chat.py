@@ -5,8 +5,6 @@ list is not for: a teacher of another school (also with forged buttons), a villa
 a school. Every reply is checked against LINE's limits (helpers.checked)."""
 from __future__ import annotations
 
-import logging
-
 import pytest
 from sqlalchemy import select
 
@@ -20,12 +18,7 @@ from models import AuditEntry, Organisation, User, WatchStudent, utcnow
 DONE = "เสร็จแล้ว"
 
 
-@pytest.fixture(autouse=True)
-def no_handler_failed(caplog):
-    caplog.set_level(logging.ERROR, logger="chat.dispatcher")
-    yield
-    failed = [r.getMessage() for r in caplog.records if "handler failed" in r.getMessage()]
-    assert not failed, failed
+pytestmark = pytest.mark.usefixtures("no_handler_failed")
 
 
 @pytest.fixture

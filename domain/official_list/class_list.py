@@ -13,12 +13,11 @@ from domain.official_list.list_columns import COLUMN_ALIASES, IGNORED_COLUMNS, h
 from domain.official_list.list_report import (
     MAX_CHAT_TEXT,
     REASONS,
-    ColumnMapping,
+    ReadReport,
     RowError,
     column_lines,
     problems_csv,
     reason_lines,
-    rejected_rows,
     source_line,
     with_problems,
 )
@@ -102,20 +101,8 @@ class ClassRow:
 
 
 @dataclass
-class ClassListReport:
-    """Everything the reader found: the caller shows it and decides whether to import ``rows``."""
-
-    filename: str
-    file_format: str  # "xlsx" or "csv"
-    encoding: str | None  # the CSV's text encoding as detected
-    mapping: ColumnMapping
-    rows: list[ClassRow]  # valid rows, possibly with warnings
-    errors: list[RowError]  # errors and warnings in row order
-    rows_read: int  # non-empty data rows
-
-    @property
-    def rejected(self) -> int:
-        return rejected_rows(self.errors)
+class ClassListReport(ReadReport):
+    """What the class list's reader found; its rows are ClassRows."""
 
     def by_class(self) -> dict[str, Counter]:
         """Each class, in school order, with how many of its valid rows are in each group."""

@@ -91,20 +91,26 @@ class ColumnMapping:
 
 
 @dataclass
-class ImportReport:
-    """Everything the reader found: the caller shows it and decides whether to import ``rows``."""
+class ReadReport:
+    """Everything a reader found in a list file (the official list, a class list): the caller shows it and
+    decides whether to import ``rows``."""
 
     filename: str
     file_format: str  # "xlsx" or "csv"
     encoding: str | None  # the CSV's text encoding as detected
     mapping: ColumnMapping
-    rows: list[ListRow]  # valid rows, possibly with warnings
+    rows: list  # valid rows (the kind of list's own), possibly with warnings
     errors: list[RowError]  # errors and warnings in row order
     rows_read: int  # non-empty data rows
 
     @property
     def rejected(self) -> int:
         return rejected_rows(self.errors)
+
+
+@dataclass
+class ImportReport(ReadReport):
+    """What the official list's reader found; its rows are ListRows."""
 
     def as_text(self, max_errors: int = 20, max_length: int = MAX_CHAT_TEXT) -> str:
         """A Thai summary: counts, the reasons rows were rejected or warned about, the columns not
