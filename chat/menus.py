@@ -37,8 +37,8 @@ MAX_AREA_BUTTONS = 10
 # "ตัวเลขพื้นที่ของฉัน" is every role's: the officer who files the ministry's form is a reporter.
 REPORTER_MENU = (MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND, MENU_MY_WORK, MENU_MY_REPORTS, MENU_MY_AREA_NUMBERS,
                  MENU_NOTICE_SETTINGS, MENU_HELP)
-# Teachers and coordinators keep a school's watch list (access.WATCHERS); the coordinator's menu is 12 of
-# LINE's 13 quick replies.
+# Teachers and coordinators keep a school's watch list (access.sees_watch_lists: not an agency's, such
+# as a สกร.'s); the coordinator's menu is 12 of LINE's 13 quick replies.
 TEACHER_MENU = (MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND, MENU_MY_WORK, MENU_WATCH_LIST, MENU_MY_REPORTS,
                 MENU_MY_AREA_NUMBERS, MENU_NOTICE_SETTINGS, MENU_HELP)
 COORDINATOR_MENU = (MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND, MENU_MY_WORK, MENU_WATCH_LIST, MENU_MY_REPORTS,
@@ -50,9 +50,10 @@ def main_menu(user: User | None = None) -> tuple[str, ...]:
     """Quick-reply labels for this user: what their role may do, or the public menu."""
     if user is not None and not user.active:
         return (MENU_ABOUT, MENU_HELP)
+    lists = access.sees_watch_lists(user)
     if access.refusal(user, access.COORDINATORS) is None:
-        return COORDINATOR_MENU
-    if access.refusal(user, access.WATCHERS) is None:
+        return COORDINATOR_MENU if lists else tuple(label for label in COORDINATOR_MENU if label != MENU_WATCH_LIST)
+    if lists:
         return TEACHER_MENU
     if access.refusal(user, access.REPORTERS) is None:
         return REPORTER_MENU

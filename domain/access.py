@@ -185,6 +185,12 @@ def student_refusal(user: User | None, student: WatchStudent) -> str | None:
     return refusal(user, WATCHERS) or (None if _keeps_list(user, student.school_id, student.area) else OUT_OF_SCOPE)
 
 
+def sees_watch_lists(user: User | None) -> bool:
+    """Has this user any watch list to see: a school's own people, and the watchers of a WATCH_OFFICE or
+    of no organisation (not an agency's: their menus leave the watch list out)."""
+    return refusal(user, WATCHERS) is None and (own_school(user) is not None or watches_area(user))
+
+
 def keeps_watch_list(user: User | None, school: Organisation, area: Area | None) -> bool:
     """May this user put students on `school`'s watch list, whose students are scoped by `area`
     (domain.watch.school_area)? Whoever would then see them (student_refusal): adding a student already

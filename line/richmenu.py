@@ -105,6 +105,8 @@ def menu_name(user: User) -> str:
     """The menu this user should see now."""
     if access.refusal(user, access.REPORTERS):
         return DEFAULT_MENU
+    if user.role == "teacher" and not access.sees_watch_lists(user):
+        return "reporter"  # a teacher of an agency (a สกร.) keeps no school's watch list
     return MENU_BY_ROLE[user.role]
 
 

@@ -249,6 +249,9 @@ def test_a_skr_coordinator_cannot_put_students_on_a_schools_list(people, db, sch
     skr = people["skr"]
     [told] = say(skr, MENU_ADD_STUDENT)
     assert "ไม่พบโรงเรียน" in told["text"]
+    # Nor is the watch list on their menu, as it is on a district coordinator's.
+    assert MENU_WATCH_LIST not in quick_reply_labels(told) and len(quick_reply_labels(told)) == 11
+    assert MENU_WATCH_LIST in quick_reply_labels(say(people["district"], "ช่วยเหลือ")[-1])
     # A school's button of another user's draft, forged: refused at the school question too.
     district = people["district"]
     say(district, MENU_ADD_STUDENT)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from devtools.fakeline import RICH_MENU_IMAGE_MAX_BYTES, image_size
 from domain.menu_labels import (
@@ -16,9 +16,9 @@ from domain.menu_labels import (
     MENU_REPORT_CHILD,
     MENU_WATCH_LIST,
 )
-from helpers import deliver_queued, register
+from helpers import deliver_queued, in_organisation, register
 from line import richmenu
-from models import OutboxMessage, RichMenu
+from models import OutboxMessage, RichMenu, User
 
 
 @pytest.mark.parametrize("menu", richmenu.MENUS.values(), ids=lambda m: m.name)
@@ -78,3 +78,13 @@ def test_linking_is_retried_when_line_fails(app, db, chat, line, rich_menus, inv
                         .values(not_before=OutboxMessage.created_at))
     deliver_queued(app)
     assert line.user_rich_menu(chat.user_id) == rich_menus["reporter"]
+
+
+def test_a_teacher_of_an_agency_gets_the_reporter_menu_without_the_watch_list(db, registered, new_chat, schools):
+    """A สกร. keeps no school's watch list (domain.access.sees_watch_lists): its teachers' menu leaves it out."""
+    ours = in_organisation(db, registered(new_chat(), "teacher", None), schools["nontan"])
+    theirs = in_organisation(db, registered(new_chat(), "teacher", None), schools["skr"])
+    with db.transaction() as session:
+        found = {chat: session.scalar(select(User).where(User.line_user_id == chat.user_id)) for chat in (ours, theirs)}
+        assert richmenu.menu_name(found[ours]) == "teacher"
+        assert richmenu.menu_name(found[theirs]) == "reporter"
