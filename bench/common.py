@@ -20,6 +20,7 @@ from urllib.request import urlopen
 
 import psycopg
 
+from bot import create_app
 from helpers import THROWAWAY_DATA_KEY, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +54,13 @@ def venv_env(**extra: str) -> dict[str, str]:
     env.setdefault("PUBLIC_BASE_URL", "https://bot.example.go.th")
     env.update(extra)
     return env
+
+
+def throwaway_app(database_url: str, **settings: object):
+    """The app on a benchmark's own database, with the throwaway data key: a benchmark never asks
+    for DATA_ENCRYPTION_KEY. TESTING: no LINE channel is needed to time work in-process."""
+    return create_app({"DATABASE_URL": database_url, "TESTING": True, "DATA_ENCRYPTION_KEY": THROWAWAY_DATA_KEY,
+                       **settings})
 
 
 def run_release(env: dict[str, str]) -> None:

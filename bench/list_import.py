@@ -1,10 +1,10 @@
 """Time the official-list reader on generated lists: CSV (UTF-8 with BOM, cp874) and XLSX.
 
-    .venv/bin/python bench/list_import.py                  # 25,000 and 250,000 rows
-    .venv/bin/python bench/list_import.py --scale 1 --repeat 5
+    .venv/bin/python -m bench.list_import                  # 25,000 and 250,000 rows
+    .venv/bin/python -m bench.list_import --scale 1 --repeat 5
 
 Parsing includes placing every row in the area tree.  Wall and CPU seconds are both shown: on a busy
-machine the CPU time is the steadier figure.  The figures go to docs/performance.md.
+machine the CPU time is the steadier figure.  The figures are printed, for docs/performance.md.
 """
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.list_import_db                 # 25,000 and 250,000 rows; writes docs/performance.md
     .venv/bin/python -m bench.list_import_db --factors 1 --no-write
+    .venv/bin/python -m bench.list_import_db --smoke         # 25 rows: does it still run?
 
 Each run gets a fresh, migrated database (a SQLite file, or a new PostgreSQL database on the server of
 BENCH_POSTGRES_URL) holding the areas of a whole province (data/areas/40-khon-kaen.csv), and a
@@ -23,7 +24,6 @@ from pathlib import Path
 
 from bench import common
 from bench.scaling import Curve, main
-from bot import create_app
 from bot.db_cli import upgrade_database
 from devtools.synthetic import generate_list, list_table, to_csv, to_excel_xlsx
 from domain import people
@@ -43,8 +43,7 @@ def database(backend: str):
             url = f"sqlite:///{Path(stack.enter_context(tempfile.TemporaryDirectory())) / 'bench.sqlite3'}"
         else:
             url = stack.enter_context(fresh_postgres(common.POSTGRES_ADMIN_URL, "bench"))
-        # TESTING: no LINE channel is needed to time the import.
-        app = create_app({"DATABASE_URL": url, "LOG_LEVEL": "WARNING", "TESTING": True})
+        app = common.throwaway_app(url, LOG_LEVEL="WARNING")
         db = app.extensions["db"]
         stack.callback(db.dispose)
         with app.app_context():

@@ -19,6 +19,8 @@ rewrites its own section of docs/performance.md:
     if __name__ == "__main__":
         main("list-import", "List import", CURVES)
 
+`--smoke` runs every curve once at a tiny size and prints it without writing (tests/test_bench_commands.py).
+
 "Linear or better" means the ×10 input takes at most 10 × (1 + TOLERANCE) times as long.
 """
 from __future__ import annotations
@@ -30,12 +32,13 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bench import common
 
 TOLERANCE = 0.3  # timing noise on a shared 2-core machine; more than this is called superlinear
+SMOKE_DIVISOR = 1000  # --smoke: each curve at a thousandth of its ×1 size, enough to run every step
 
 
 @dataclass(frozen=True)
@@ -116,8 +119,14 @@ def main(section: str, title: str, curves: Sequence[Curve], argv: list[str] | No
     parser.add_argument("--factors", default="1,10", help="input multiples to time (default 1,10)")
     parser.add_argument("--repeat", type=int, default=repeat, help=f"take the best of this many timings ({repeat})")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/performance.md")
+    parser.add_argument("--smoke", action="store_true",
+                        help=f"check it still runs: each curve once at 1/{SMOKE_DIVISOR:,} of its size; print only")
     args = parser.parse_args(argv)
     factors = [int(f) for f in args.factors.split(",")]
+    if args.smoke:
+        # Figures this small say nothing about the machine: never written to docs/performance.md.
+        factors, args.repeat, args.no_write = [1], 1, True
+        curves = [replace(c, base=max(1, c.base // SMOKE_DIVISOR), repeat=1) for c in curves]
     results, table_rows = [], []
     for curve in curves:
         points = measure(curve, factors, args.repeat)

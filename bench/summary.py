@@ -4,6 +4,7 @@ export (domain/export.py, XLSX) of a national and a province scope.
 
     .venv/bin/python -m bench.summary                   # writes its section of docs/performance.md
     .venv/bin/python -m bench.summary --factors 1 --no-write
+    .venv/bin/python -m bench.summary --smoke           # 100 cases: does it still run?
 
 Each size gets a fresh database with a national area tree (77 provinces × 12 districts × 8 subdistricts
 × 10 villages: 82,313 areas) and the cases bulk-loaded with COPY, through the trigger that copies each
@@ -23,11 +24,10 @@ from sqlalchemy import event, text
 
 from bench import common
 from bench.scaling import Curve, main
-from bot import create_app
 from bot.db_cli import upgrade_database
 from domain.export import export_file
 from domain.summary import summarise
-from helpers import THROWAWAY_DATA_KEY, fresh_postgres
+from helpers import fresh_postgres
 from models import LISTED, utcnow
 
 BASE = 100_000
@@ -66,7 +66,7 @@ def cases(size: int):
 @contextlib.contextmanager
 def _build(size: int):
     with fresh_postgres(common.POSTGRES_ADMIN_URL, "bench") as url:
-        app = create_app({"DATABASE_URL": url, "TESTING": True, "DATA_ENCRYPTION_KEY": THROWAWAY_DATA_KEY})
+        app = common.throwaway_app(url)
         with app.app_context():
             upgrade_database()
         db = app.extensions["db"]

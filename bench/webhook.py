@@ -21,6 +21,7 @@ import argparse
 import os
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -289,6 +290,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/performance.md")
     args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:  # before starting anything: every run is wrk's load
+        sys.exit("bench.webhook needs wrk to send the load, and it is not on PATH (Debian: apt-get install wrk)")
     args.mix = args.mix or list(MIXES)
     bench = Bench(args)
     try:

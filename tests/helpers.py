@@ -100,13 +100,20 @@ def fresh_postgres(admin_url: str, prefix: str) -> Iterator[str]:
         admin.close()
 
 
+def postgres_unreachable(admin_url: str = POSTGRES_ADMIN_URL, setting: str = "TEST_POSTGRES_URL") -> str | None:
+    """Why no PostgreSQL server answers at `admin_url` (a test's reason to skip), or None when one does."""
+    try:
+        psycopg.connect(admin_url, connect_timeout=3).close()
+    except psycopg.OperationalError as exc:
+        return (f"PostgreSQL not reachable at {urlsplit(admin_url).hostname} (set {setting}): "
+                f"{str(exc).strip()[:120]}")
+    return None
+
+
 def postgres_database() -> Iterator[str]:
     """Yield a new database on the local server (TEST_POSTGRES_URL); skip the test when there is none."""
-    try:
-        psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=3).close()
-    except psycopg.OperationalError as exc:
-        host = urlsplit(POSTGRES_ADMIN_URL).hostname
-        pytest.skip(f"PostgreSQL not reachable at {host} (set TEST_POSTGRES_URL): {str(exc).strip()[:120]}")
+    if reason := postgres_unreachable():
+        pytest.skip(reason)
     with fresh_postgres(POSTGRES_ADMIN_URL, "test_bot") as url:
         yield url
 
