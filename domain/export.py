@@ -237,7 +237,7 @@ def to_xlsx(headers: list[str], rows: Iterable[list],
     """The file and how many rows its first sheet holds. `sheets`: more sheets after it, each (title,
     headers, rows). Rows are written as they come, each going to a temporary file once the next begins
     (xlsxwriter's constant-memory mode): a national file holds one row in memory, not the sheet, and is
-    written about three times as fast as by openpyxl (docs/performance.md, "XLSX export")."""
+    written in about 0.6 of the time openpyxl took (docs/performance.md, "XLSX export")."""
     out = io.BytesIO()
     # Those temporary files, and the parts of the package made at close(), hold children's data: they go
     # in a directory of our own (mode 0700), removed whatever happens.
