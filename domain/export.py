@@ -251,8 +251,8 @@ def to_xlsx(headers: list[str], rows: Iterable[list],
 
 def _write_sheet(sheet, headers: list[str], rows: Iterable[list]) -> int:
     """`headers` then `rows` into `sheet`; how many rows. Each cell is written as its type: xlsxwriter's
-    write() would make a formula of text starting with "=" and a link of a URL, and a number of text
-    that looks like one (a national ID). Empty text and None leave the cell empty."""
+    write() would make a formula of text starting with "=" and a link of a URL. Empty text and None
+    leave the cell empty."""
     count = 0
     for count, row in enumerate(chain([headers], rows)):
         for column, cell in enumerate(row):
