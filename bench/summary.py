@@ -147,9 +147,9 @@ def notes() -> str:
         "a province or district reads only its own range of the index, and stays in milliseconds.",
         "",
         "The export is the file a coordinator asks for with \"ส่งออกรายงาน\", made in the background and sent "
-        "as a link: one row per case, written by openpyxl in write-only mode (most of the time: about 6 µs a "
-        "cell, 26 cells a row). A province's file takes under a second; a national one of 100,000 children "
-        "a few tens of seconds, within the \"usually under a minute\" the chat promises.",
+        "as a link: one row per case, written by xlsxwriter in constant-memory mode (\"XLSX export\" below "
+        "compares it with openpyxl, which wrote it before). A province's file takes under a second; a national "
+        "one of 100,000 children 10–20 seconds, within the \"usually under a minute\" the chat promises.",
         "",
         f"PostgreSQL's plans at {max(_databases):,} cases (`EXPLAIN ANALYZE` of the grouped count):",
         "",

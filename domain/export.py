@@ -18,11 +18,13 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import chain
 
-from openpyxl import Workbook
+import xlsxwriter
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
@@ -222,28 +224,45 @@ def _age(case, today: date) -> int | str:
 
 
 def _safe(cell):
-    # Control characters: openpyxl refuses them (IllegalCharacterError), and no stored value may stop a file.
-    return inert(strip_control(cell)) if isinstance(cell, str) else cell
+    # Control characters: they are not allowed in an XLSX cell, and no stored value may stop a file. Most
+    # text has none, which isprintable() (C, no regular expression) tells at a fraction of a national
+    # file's time; it is False for newlines and a few more too, and those go through strip_control.
+    if not isinstance(cell, str):
+        return cell
+    return inert(cell if cell.isprintable() else strip_control(cell))
 
 
 def to_xlsx(headers: list[str], rows: Iterable[list],
             sheets: Iterable[tuple[str, list[str], Iterable[list]]] = ()) -> tuple[bytes, int]:
-    """The file and how many rows its first sheet holds; rows are written as they come (write-only mode).
-    `sheets`: more sheets after it, each (title, headers, rows)."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("รายงาน")
-    sheet.append(headers)
-    count = 0
-    for count, row in enumerate(rows, start=1):
-        sheet.append([_safe(cell) for cell in row])
-    for title, more_headers, more_rows in sheets:
-        more = book.create_sheet(title)
-        more.append(more_headers)
-        for row in more_rows:
-            more.append([_safe(cell) for cell in row])
+    """The file and how many rows its first sheet holds. `sheets`: more sheets after it, each (title,
+    headers, rows). Rows are written as they come, each going to a temporary file once the next begins
+    (xlsxwriter's constant-memory mode): a national file holds one row in memory, not the sheet, and is
+    written in about 0.6 of the time openpyxl took (docs/performance.md, "XLSX export")."""
     out = io.BytesIO()
-    book.save(out)
+    # Those temporary files, and the parts of the package made at close(), hold children's data: they go
+    # in a directory of our own (mode 0700), removed whatever happens.
+    with tempfile.TemporaryDirectory(prefix="pnk-export-") as private, \
+            xlsxwriter.Workbook(out, {"constant_memory": True, "tmpdir": private}) as book:
+        count = _write_sheet(book.add_worksheet("รายงาน"), headers, rows)
+        for title, more_headers, more_rows in sheets:
+            _write_sheet(book.add_worksheet(title), more_headers, more_rows)
     return out.getvalue(), count
+
+
+def _write_sheet(sheet, headers: list[str], rows: Iterable[list]) -> int:
+    """`headers` then `rows` into `sheet`; how many rows. Each cell is written as its type: xlsxwriter's
+    write() would make a formula of text starting with "=" and a link of a URL. Empty text and None
+    leave the cell empty."""
+    count = 0
+    for count, row in enumerate(chain([headers], rows)):
+        for column, cell in enumerate(row):
+            cell = _safe(cell)
+            if isinstance(cell, str):
+                if cell:  # text longer than a cell holds (32,767 characters) is cut by xlsxwriter
+                    sheet.write_string(count, column, cell)
+            elif cell is not None:
+                sheet.write_number(count, column, cell)
+    return count
 
 
 def to_csv(headers: list[str], rows: Iterable[list]) -> tuple[bytes, int]:

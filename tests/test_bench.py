@@ -9,7 +9,7 @@ import psycopg
 import pytest
 from sqlalchemy import func, select
 
-from bench import common, scaling, summary
+from bench import common, export, scaling, summary
 from bench.mixes import MIXES, events
 from models import Case
 
@@ -107,3 +107,8 @@ def test_the_one_message_mix_reaches_a_case_with_the_gaps_asked(db, line, chat):
         assert "เลขที่เรื่อง" in replies[-1][-1]["text"], replies[-1]
     with db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Case)) == 2
+
+
+def test_the_export_benchmark_times_both_writers_in_the_same_run():
+    markdown = export.main(["--cases", "20", "--no-write"])
+    assert "openpyxl" in markdown and "xlsxwriter" in markdown and "× openpyxl" in markdown

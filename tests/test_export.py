@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections import Counter
 from datetime import date, datetime, timezone
 
@@ -11,9 +12,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from bench.export import openpyxl_xlsx, synthetic_rows
 from devtools.synthetic import generate_list
 from domain import access, watch
-from domain.export import HEADERS, WATCH_HEADERS, WATCH_SHEET, report_rows
+from domain.export import HEADERS, WATCH_HEADERS, WATCH_SHEET, report_rows, to_xlsx
 from domain.menu_labels import MENU_AREA_SUMMARY, MENU_EXPORT_REPORT
 from helpers import PUBLIC_BASE_URL, flex_texts, import_list, plain_answers, texts_of, walk
 from models import AuditEntry, Case, ExportJob, Organisation, Referral, User, record_event
@@ -240,6 +242,30 @@ def test_the_short_timeline_holds_the_newest_three_lines(db, make_case):
     timeline = row[HEADERS.index("ความเป็นมาล่าสุด")].split("\n")
     assert len(timeline) == 3 and "บันทึกที่ 4" in timeline[0] and "บันทึกที่ 2" in timeline[2]
     assert all(len(line) < 130 for line in timeline)  # each note cut
+
+
+# ----------------------------------------------------------------------------- the XLSX writer
+
+def test_each_cell_is_written_as_its_type_and_never_as_a_formula_a_number_or_a_control_character():
+    long = "ก" * 40_000
+    content, count = to_xlsx(["ก", "ข"], [["=SUM(A1:A9)", "0012345678901", "ด.ญ. กนกวรรณ ศรีสุข\nบ้านหนองแวง",
+                                          "ใจ\x00\x1b\x7f\x9fดี", "http://evil.example", 42, 16.43, None, "", long]])
+    assert count == 1
+    sheet = load_workbook(io.BytesIO(content)).active  # not read-only: each cell's type
+    header, row = sheet.iter_rows()
+    assert [cell.value for cell in header] == ["ก", "ข", *[None] * 8]
+    assert [(cell.value, cell.data_type) for cell in row[:7]] == [
+        ("'=SUM(A1:A9)", "s"), ("0012345678901", "s"), ("ด.ญ. กนกวรรณ ศรีสุข\nบ้านหนองแวง", "s"), ("ใจดี", "s"),
+        ("http://evil.example", "s"), (42, "n"), (16.43, "n")]
+    sheet_xml = zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml and "hyperlink" not in sheet_xml
+    assert [cell.value for cell in row[7:9]] == [None, None]
+    assert row[9].value == long[:32_767]  # all a cell holds
+
+
+def test_the_xlsx_reads_back_as_the_openpyxl_writer_before_it_wrote_it():
+    rows = synthetic_rows(50)
+    assert xlsx_rows(to_xlsx(HEADERS, rows)[0]) == xlsx_rows(openpyxl_xlsx(HEADERS, rows))
 
 
 # ----------------------------------------------------------------------------- the watch lists' sheet
