@@ -23,6 +23,7 @@ TINY_RUNS = {
     "list_import_db": (["--smoke"], True),
     "fakeline_validation": (["--repeat", "1"], False),
     "reminders": (["--users", "10", "--pushes", "10"], True),
+    "export": (["--cases", "20", "--no-write"], False),
 }
 DOCUMENTED = re.compile(r"python (?:-m bench\.(\w+)|bench/(\w+)\.py)")
 
