@@ -11,6 +11,7 @@ the demo clock (devtools/demo_clock.py) and runs the day's scheduled jobs.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import threading
@@ -57,6 +58,10 @@ def _fake() -> FakeLine:
     return current_app.extensions["fake_line"]
 
 
+# LINE takes files up to 300 MB; the page sends them inline, so the simulator takes what a class list needs.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
 def _event(fake: FakeLine, user_id: str, data: dict[str, Any]) -> dict:
     """The LINE webhook event for what the page sent, or ValueError."""
     if data.get("follow"):
@@ -74,7 +79,14 @@ def _event(fake: FakeLine, user_id: str, data: dict[str, Any]) -> dict:
                                    address=loc.get("address") or None)
     if data.get("image"):
         return fake.image_event(user_id)  # the fake makes up a tiny JPEG the bot can download
-    raise ValueError("send one of: text, postback, location, image, follow")
+    if "file" in data:  # a file picked on the page (a class list), its bytes in base64: LINE then serves them
+        name, content = str(data["file"]["name"]), base64.b64decode(data["file"]["data"], validate=True)
+        if not name.strip() or len(content) > MAX_FILE_BYTES:
+            raise ValueError(f"a file needs a name and at most {MAX_FILE_BYTES:,} bytes")
+        event = fake.file_event(user_id, name[:200], len(content))
+        fake.add_content(event["message"]["id"], content, "application/octet-stream")
+        return event
+    raise ValueError("send one of: text, postback, location, image, file, follow")
 
 
 @bp.get("")

@@ -6,6 +6,7 @@ it; they run on SQLite only, to keep CI short.
 """
 from __future__ import annotations
 
+import base64
 import re
 import shutil
 import uuid
@@ -15,10 +16,11 @@ from sqlalchemy import select
 
 from devtools.fakeline import image_size
 from devtools.simulator import user_id_for
+from domain import people
 from domain.menu_labels import MENU_HELP, MENU_REGISTER, MENU_REPORT_CHILD
 from helpers import quick_reply_labels, wait_for
 from line.richmenu import MENUS
-from models import InboundEvent, RichMenu
+from models import Area, InboundEvent, RichMenu, User, utcnow
 
 NAME = "ผู้ใหญ่สมชาย"
 USER_ID = user_id_for(NAME)
@@ -64,6 +66,22 @@ def test_every_kind_of_input_reaches_the_webhook(simulator):
     # Replies go out from several sender threads, so they need not arrive in order.
     wait_for(lambda: any("ยินดีต้อนรับ" in m.get("text", "") for m in messages(client, USER_ID)["messages"]),
              "the welcome for following")
+
+
+def test_a_file_picked_on_the_page_is_a_file_message_whose_content_line_serves(simulator):
+    app, _ = simulator
+    client = app.test_client()
+    content = "ชื่อ,นามสกุล,ชั้น,ผลการคัดกรอง\nมาลี,ดีใจ,ป.5/1,กลุ่มเสี่ยง\n".encode("utf-8-sig")
+    sent = send(client, file={"name": "ป5.csv", "data": base64.b64encode(content).decode()})
+    assert sent["webhook_status"] == 200
+    fake = app.extensions["fake_line"]
+    # The bot's answer to a file from someone not registered: what it takes instead (a school's people import).
+    wait_for(lambda: any("ไฟล์" in m.get("text", "") for m in messages(client, USER_ID)["messages"]), "the answer")
+    with app.extensions["db"].transaction() as session:
+        assert session.scalar(select(InboundEvent.event_type).where(InboundEvent.line_user_id == USER_ID)) == "message"
+    assert content in fake.contents().values()
+    for bad in ({"name": "", "data": ""}, {"name": "x.csv", "data": "not base64!"}, {"name": "x.csv"}):
+        assert client.post("/simulator/api/send", json={"display_name": NAME, "file": bad}).status_code == 400
 
 
 def test_bad_requests_are_refused(simulator):
@@ -369,3 +387,29 @@ def test_the_loading_animation_shows_until_the_bots_message(simulator, page):
     push(app, {"type": "text", "text": "ได้ข้อมูลแล้ว"})
     page.locator("#messages .row.bot .bubble", has_text="ได้ข้อมูลแล้ว").wait_for()
     assert page.locator("#typing").count() == 0
+
+
+@pytest.mark.browser
+def test_a_school_coordinator_sends_a_class_list_with_the_paperclip_and_imports_it(simulator, page):
+    app, _ = simulator
+    with app.extensions["db"].transaction() as session:  # the simulator's user: a school's coordinator
+        ids: dict[str, int] = {}
+        for code, level, name in (("40", "province", "ขอนแก่น"), ("4001", "district", "เมืองขอนแก่น"),
+                                  ("400101", "subdistrict", "ในเมือง")):
+            area = Area(code=code, level=level, name=name, parent_id=ids.get(code[:-2]))
+            session.add(area)
+            session.flush()
+            ids[code] = area.id
+        school = people.save_organisation(session, "school", "โรงเรียนบ้านโนนทัน", "1040010101",
+                                          [session.get(Area, ids["400101"])])
+        user = session.scalar(select(User).where(User.line_user_id == USER_ID)) or User(line_user_id=USER_ID)
+        session.add(user)
+        user.role, user.organisation, user.real_name = "coordinator", school, "ครูสมศรี"
+        user.pdpa_accepted_at = user.registered_at = utcnow()
+    page.set_input_files("#file", files=[{"name": "ป5.csv", "mimeType": "text/csv", "buffer": (
+        "ชื่อ,นามสกุล,ชั้น,ผลการคัดกรอง\nมาลี,ดีใจ,ป.5/1,กลุ่มเสี่ยง\nสมชาย,ใจดี,ป.5/1,ปกติ\n").encode("utf-8-sig")}])
+    assert page.locator("#messages .row.user .bubble").last.text_content() == "📎 ป5.csv"
+    page.locator("#quick-replies .chip", has_text="นำเข้า").wait_for(timeout=15_000)
+    assert "ป.5/1" in page.locator("#messages .row.bot .bubble").last.text_content()
+    page.locator("#quick-replies .chip", has_text="นำเข้า").click()
+    page.locator("#messages .row.bot .bubble", has_text="เพิ่ม 2 คน").wait_for(timeout=15_000)

@@ -172,6 +172,11 @@ class FakeLine(WebhookEvents, FaultInjection, RichMenus, LoadingAnimation):
         with self._lock:
             self._contents[message_id] = (bytes(data), content_type)
 
+    def contents(self) -> dict[str, bytes]:
+        """The content of every message the fake serves, by message id (what users sent: photos, files)."""
+        with self._lock:
+            return {message_id: data for message_id, (data, _) in self._contents.items()}
+
     # ------------------------------------------------------------ HTTP layer
 
     def _build_app(self) -> Flask:

@@ -30,7 +30,7 @@ async function startAs(name) {
   // Earlier messages to this user are not shown again: start after them.
   user.ready = getMessages(0).then((data) => { user.after = data.next; });
   await Promise.all([user.ready, loadRichMenu()]);
-  for (const id of ["#text", "#send", "#follow"]) $(id).disabled = false;
+  for (const id of ["#text", "#send", "#follow", "#attach"]) $(id).disabled = false;
   $("#text").focus();
   if (!user.polling) { user.polling = true; poll(); }
 }
@@ -299,6 +299,20 @@ $("#composer").addEventListener("submit", (event) => {
   if (!text.trim()) return;
   input.value = "";
   send({ text }, { text });
+});
+// A file sent in the chat (a school's class list): its bytes go to the fake LINE, which serves them as
+// LINE's content API does; the chat shows its name as LINE does.
+$("#attach").addEventListener("click", () => $("#file").click());
+$("#file").addEventListener("change", () => {
+  const picked = $("#file").files[0];
+  $("#file").value = "";
+  if (!picked) return;
+  const reader = new FileReader();
+  reader.addEventListener("load", () => {
+    const data = String(reader.result).split(",", 2)[1] || "";
+    send({ file: { name: picked.name, data } }, { text: "📎 " + picked.name });
+  });
+  reader.readAsDataURL(picked);
 });
 $("#location-form").addEventListener("submit", (event) => {
   event.preventDefault();
