@@ -66,6 +66,12 @@ def short_name(student: WatchStudent) -> str:
     return f"{title}{student.first_name} {student.last_name}"
 
 
+def student_draft(student: WatchStudent, **more) -> dict:
+    """The starting data of a flow about a student: their id, which the engine checks access on at every
+    answer, and "ด.ญ.มาลี ดีใจ (ป.5/1)" for its prompts."""
+    return {"student": student.id, "_name": f"{short_name(student)} ({student.class_name})", **more}
+
+
 def student_button(student: WatchStudent) -> PostbackAction:
     return PostbackAction(label="ดูข้อมูลนักเรียน", data=f"action=student&student={student.id}",
                           displayText="ดูข้อมูลนักเรียน")
@@ -179,8 +185,7 @@ def record_attendance(ctx: Context) -> Reply:
     if answer not in watch.ATTENDANCE:
         return [text("ไม่เข้าใจคำตอบนี้ค่ะ กรุณาเลือก “มาเรียนครบ” “ขาดบ้าง” หรือ “ไม่มาเลย”", *main_menu(ctx.user))]
     if answer == "some":
-        return flow.start(ctx, DAYS, {"student": student.id, "week": week,
-                                      "_name": f"{short_name(student)} ({student.class_name})"})
+        return flow.start(ctx, DAYS, student_draft(student, week=week))
     return save(ctx, student, week, answer)
 
 

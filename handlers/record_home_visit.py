@@ -27,7 +27,7 @@ from domain import watch
 from domain.access import WATCHERS
 from domain.thai import InvalidInput
 from domain.thai_dates import format_thai_date
-from handlers.record_attendance import answered, short_name
+from handlers.record_attendance import answered, short_name, student_draft
 from handlers.watch_list import student_for
 from line.messages import card
 from models import WatchStudent
@@ -82,8 +82,7 @@ def record_home_visit(ctx: Context) -> Reply:
     student, refused = student_for(ctx, ctx.postback.get("student"), ACTION, followed=True)
     if refused:
         return refused
-    return flow.start(ctx, HOME_VISIT, {"student": student.id,
-                                        "_name": f"{short_name(student)} ({student.class_name})"})
+    return flow.start(ctx, HOME_VISIT, student_draft(student))
 
 
 def visit_reminder(student: WatchStudent, overdue: bool) -> FlexBubble:

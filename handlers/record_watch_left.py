@@ -22,7 +22,7 @@ from chat.step import Finish, Step
 from domain import watch
 from domain.access import WATCHERS
 from domain.thai import InvalidInput
-from handlers.record_attendance import answered, short_name
+from handlers.record_attendance import answered, short_name, student_draft
 from handlers.watch_list import student_for
 
 ACTION = "watch_left"
@@ -69,4 +69,4 @@ def report_left(ctx: Context) -> Reply:
     student, refused = student_for(ctx, ctx.postback.get("student"), ACTION, followed=True)
     if refused:
         return refused
-    return flow.start(ctx, LEFT, {"student": student.id, "_name": f"{short_name(student)} ({student.class_name})"})
+    return flow.start(ctx, LEFT, student_draft(student))
