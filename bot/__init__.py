@@ -58,10 +58,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db = Database(app.config["DATABASE_URL"], app.config["DATABASE_POOL_SIZE"], cipher)
     links = DownloadLinks(cipher.derive_key(KEY_PURPOSE), app.config["PUBLIC_BASE_URL"])
     line = LineClient(app.config["LINE_CHANNEL_ACCESS_TOKEN"], app.config["LINE_API_BASE_URL"],
-                      app.config["LINE_TIMEOUT_SECONDS"], pool_size=app.config["SENDER_THREADS"])
+                      app.config["LINE_TIMEOUT_SECONDS"])
     sender = Sender(db, line, app.config["SENDER_THREADS"], app.config["SENDER_POLL_SECONDS"],
+                    connections=app.config["SENDER_CONNECTIONS"],
                     quiet_hours=QuietHours.parse(app.config["QUIET_HOURS"]),
-                    rate_limits=RateLimits({"reply": app.config["LINE_RATE_LIMIT"],
+                    rate_limits=RateLimits({"reply": app.config["LINE_REPLY_RATE_LIMIT"],
                                             "push": app.config["LINE_RATE_LIMIT"],
                                             "multicast": app.config["LINE_MULTICAST_RATE_LIMIT"]}),
                     prepare=links.expand)

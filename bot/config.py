@@ -28,10 +28,12 @@ DEFAULTS: dict[str, Any] = {
     # Development defaults (no channel secret needed): set by devtools.create_app, which serves the browser
     # simulator and an in-process fake LINE platform. Never in production.
     "SIMULATOR": False,
-    # Threads per process that deliver queued LINE messages. Each waits on LINE most of the time:
-    # at 100 ms per call, 32 threads carry up to ~300 messages/s per process, more than a web
-    # worker handles (docs/performance.md); more threads only add GIL hand-offs.
-    "SENDER_THREADS": 32,
+    # LINE calls each process keeps in flight, on the sender's event loop (line/outbox.py): calls in
+    # flight = rate x latency, so at 100 ms a call 200 carry 2,000 messages/s per process.
+    "SENDER_CONNECTIONS": 200,
+    # Threads per process for the sender's database work (who may still be told, what was sent):
+    # short statements, grouped under load; more threads only add GIL hand-offs.
+    "SENDER_THREADS": 8,
     # How often each process looks for queued messages that are due (retries, crashed peers).
     "SENDER_POLL_SECONDS": 2.0,
     "LINE_TIMEOUT_SECONDS": 10.0,
@@ -43,8 +45,12 @@ DEFAULTS: dict[str, Any] = {
     "LOG_LEVEL": "INFO",
     # Sending pace and timing. Bangkok time; "" turns quiet hours off. Replies are never held back.
     "QUIET_HOURS": "20:00-07:00",
-    # LINE calls per second per process, each for reply and push; 0 means no limit of our own.
+    # LINE calls per second per process, for push (and replies); 0 means no limit of our own.
     "LINE_RATE_LIMIT": 200.0,
+    # Replies answer events as fast as users send them (LINE cannot send more events than it takes
+    # replies for): their own, higher limit per process, so that a busy deadline day is not held back
+    # by the pushes' margin.
+    "LINE_REPLY_RATE_LIMIT": 1000.0,
     "LINE_MULTICAST_RATE_LIMIT": 20.0,
     # The pushes a month LINE's plan includes (LINE bills per recipient). Past 80 % of it in the Bangkok
     # calendar month, non-urgent notices wait for the evening digest (line/notices.py); 0 means no limit.

@@ -19,7 +19,7 @@ def run_sender() -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
     sender.ensure_started()
-    click.echo(f"sender: {sender.threads} threads, polling every {sender.poll_seconds}s")
+    click.echo(f"sender: up to {sender.connections} LINE calls in flight, polling every {sender.poll_seconds}s")
     stopping.wait()
     sender.stop()  # finishes the calls under way; rows it claimed but did not start go back after CLAIM_EXPIRES
 

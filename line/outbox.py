@@ -14,19 +14,22 @@ process keeps to its own rate limit per LINE endpoint (line.pacing).
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from datetime import datetime, timedelta
+from functools import partial
 
 from linebot.v3.messaging import Message
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from domain import access
-from line.client import UNREACHABLE, LineClient, LineError
+from line.client import UNREACHABLE, AsyncLineClient, LineClient, LineError
 from line.pacing import QuietHours, RateLimits
-from line.worker import GroupCommit, QueueWorker
+from line.worker import EventLoop, GroupCommit, QueueWorker
 from models import OutboxMessage, RichMenu, User, utcnow
 from models.database import Database
 
@@ -91,23 +94,58 @@ def chunk_retry_key(retry_key: str, chunk: int) -> str:
 
 
 class Sender(QueueWorker):
+    """Delivers outbox rows on an event loop (line.worker.EventLoop): up to `connections` LINE calls in
+    flight at once through the SDK's asyncio client, the database's part (who may still be told, what
+    was sent) on the worker's threads. A thread per call in flight would hand the GIL around a hundred
+    threads at a thousand replies a second."""
+
     model = OutboxMessage
     busy_status = "sending"
     thread_name = "line-sender"
 
     def __init__(self, db: Database, client: LineClient, threads: int, poll_seconds: float,
-                 quiet_hours: QuietHours | None = None, rate_limits: RateLimits | None = None,
-                 clock: Callable[[], datetime] = utcnow,
+                 connections: int = 200, quiet_hours: QuietHours | None = None,
+                 rate_limits: RateLimits | None = None, clock: Callable[[], datetime] = utcnow,
                  prepare: Callable[[list[dict]], list[dict]] | None = None):
         super().__init__(db, threads, poll_seconds, clock)
         self.client = client
+        self.connections = connections
         # Turns a row's stored messages into what LINE gets, at every attempt: what must not be
         # stored (a download link, line.download_links) is only made here.
         self.prepare = prepare or (lambda messages: messages)
         self.quiet_hours = quiet_hours
         self.rate_limits = rate_limits or RateLimits({})
         # Under load many replies are accepted in the same few milliseconds: one UPDATE records them.
-        self._sent = GroupCommit(self._record_sent)
+        self._sent = GroupCommit(self._record_sent, self._blocking)
+        self._loop: EventLoop | None = None
+        self._line: AsyncLineClient | None = None
+
+    @property
+    def capacity(self) -> int:
+        return self.connections
+
+    def _started(self) -> None:
+        self._loop = EventLoop(self.thread_name)
+        self._line = self._loop.run(self._connect())
+
+    async def _connect(self) -> AsyncLineClient:
+        return self.client.connect_async(self.connections)
+
+    def _stopping(self) -> None:
+        # The calls under way finish (or time out); what is claimed but not started goes back after
+        # CLAIM_EXPIRES.
+        self.wait_idle(3 * self.client.timeout)
+        if self._loop:
+            self._loop.run(self._line.close())
+            self._loop.close()
+            self._loop = None
+
+    def _start(self, rows: list[OutboxMessage]) -> Future:
+        return self._loop.submit(self._deliver_in_turn(rows))
+
+    def _blocking(self, fn: Callable, *args):
+        """Run database work on the worker's threads, off the event loop."""
+        return asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     def send_claimed(self, rows: list[OutboxMessage]) -> None:
         """Send rows a committed transaction queued already claimed (deliver_here), each user's in order."""
@@ -116,7 +154,7 @@ class Sender(QueueWorker):
         for row in rows:
             in_turn.setdefault(self.recipient(row), []).append(row)
         for user_rows in in_turn.values():
-            self._submit(self._process_in_turn, user_rows)
+            self._submit(user_rows)
 
     def recipient(self, row: OutboxMessage) -> object:
         return row.line_user_id or ("multicast", row.id)
@@ -130,17 +168,35 @@ class Sender(QueueWorker):
             or_(earlier.status == "sending", (earlier.status == "pending") & (earlier.not_before <= now)))
 
     def process(self, row: OutboxMessage) -> None:
+        """Deliver one claimed row and wait for it (another process's claim, in tests)."""
+        self.ensure_started()
+        self._loop.run(self._deliver(row))
+
+    async def _deliver_in_turn(self, rows: list[OutboxMessage]) -> None:
+        for row in rows:
+            await self._deliver(row)
+
+    async def _deliver(self, row: OutboxMessage) -> None:
         """Deliver a claimed row: its rich menu, then the reply when its token is fresh, then pushes."""
-        if self._held_for_quiet_hours(row):
+        morning = self._quiet_hours_end(row)
+        if morning is not None:
+            log.info("outbox %s: quiet hours, held until %s", row.id, morning.isoformat())
+            # Waiting is not a failed attempt: keep the backoff where it was.
+            await self._blocking(partial(self.record, row.id, status="pending", not_before=morning,
+                                         attempts=row.attempts - 1))
             return
-        recipients = self._reachable(row)
+        # They have just written to us, and the dispatcher set `personal` from their registration in
+        # the transaction that built this answer. A row whose token has expired goes by push, maybe
+        # much later, and is checked like any push.
+        fresh = self._reply_token_fresh(row)
+        recipients = [row.line_user_id] if fresh else await self._blocking(self._reachable, row)
         if recipients is None:
             log.info("outbox %s: cancelled while claimed, not sent", row.id)
             return
         if not recipients:
             reason = "no recipient registered and active" if row.personal else "blocked by the recipient"
             log.info("outbox %s: skipped, %s", row.id, reason)
-            self.record(row.id, status="skipped", last_error=reason)
+            await self._blocking(partial(self.record, row.id, status="skipped", last_error=reason))
             return
         messages = self.prepare(row.messages)
         chunks = [messages[i:i + MESSAGES_PER_CALL] for i in range(0, len(messages), MESSAGES_PER_CALL)]
@@ -148,15 +204,15 @@ class Sender(QueueWorker):
         # What LINE bills: one per recipient of each push or multicast call (replies are free),
         # added to what earlier attempts of this row pushed.
         pushes = row.pushes
-        reply_token = row.reply_token
+        reply_token = row.reply_token if fresh else None
         try:
             if row.rich_menu is not None:
-                self._show_rich_menu(row)
+                await self._show_rich_menu(row)
             while sent < len(chunks):
-                if reply_token and sent == 0 and self.clock() - row.created_at < REPLY_TOKEN_LIFETIME:
+                if reply_token and sent == 0:
                     try:
-                        self.rate_limits.take("reply")
-                        self.client.reply(reply_token, chunks[0])
+                        await self.rate_limits.take("reply")
+                        await self._line.reply(reply_token, chunks[0])
                     except LineError as exc:
                         if exc.status != 400:
                             raise
@@ -171,15 +227,18 @@ class Sender(QueueWorker):
                             reply_token = None
                             continue
                 else:
-                    self._push(row, recipients, chunks[sent], sent)
+                    await self._push(row, recipients, chunks[sent], sent)
                     pushes += len(recipients)
                 sent += 1
                 if sent < len(chunks):  # the last chunk is recorded together with "sent", one write less
-                    self.record(row.id, chunks_sent=sent, pushes=pushes)
+                    await self._blocking(partial(self.record, row.id, chunks_sent=sent, pushes=pushes))
         except LineError as exc:
-            self.record_failure(row, exc, chunks_sent=sent, pushes=pushes)
+            await self._blocking(partial(self.record_failure, row, exc, chunks_sent=sent, pushes=pushes))
             return
-        self._sent.add((row.id, sent, pushes))
+        await self._sent.add((row.id, sent, pushes))
+
+    def _reply_token_fresh(self, row: OutboxMessage) -> bool:
+        return bool(row.reply_token) and self.clock() - row.created_at < REPLY_TOKEN_LIFETIME
 
     def _record_sent(self, rows: list[tuple[int, int, int]]) -> None:
         # One UPDATE per (chunks, pushes) pair: under load almost every row is a one-chunk reply (0 pushes).
@@ -192,29 +251,18 @@ class Sender(QueueWorker):
                      .values(status="sent", chunks_sent=chunks, pushes=pushes, sent_at=self.clock(), last_error=None)
                      for (chunks, pushes), ids in by_outcome.items()])
 
-    def _held_for_quiet_hours(self, row: OutboxMessage) -> bool:
-        """Hold a push until the morning; a reply answers what the user just said, and a rich menu
-        change is silent, so those go at once."""
+    def _quiet_hours_end(self, row: OutboxMessage) -> datetime | None:
+        """When a push held for the night may go; None when it may go now. A reply answers what the
+        user just said, and a rich menu change is silent, so those go at once."""
         if self.quiet_hours is None or row.reply_token or not row.messages:
-            return False
-        morning = self.quiet_hours.release(self.clock())
-        if morning is None:
-            return False
-        log.info("outbox %s: quiet hours, held until %s", row.id, morning.isoformat())
-        # Waiting is not a failed attempt: keep the backoff where it was.
-        self.record(row.id, status="pending", not_before=morning, attempts=row.attempts - 1)
-        return True
+            return None
+        return self.quiet_hours.release(self.clock())
 
     def _reachable(self, row: OutboxMessage) -> list[str] | None:
         """The row's recipients, without the users who have blocked the bot since it was queued and,
         when the row may name a child, without anyone no longer registered and active (deactivated
         overnight, say) or unknown; None when the row was cancelled meanwhile. One transaction."""
         targets = row.recipients or [row.line_user_id]
-        if row.reply_token and self.clock() - row.created_at < REPLY_TOKEN_LIFETIME:
-            # They have just written to us, and the dispatcher set `personal` from their registration
-            # in the transaction that built this answer. A row whose token has expired goes by push,
-            # maybe much later, and is checked like any push.
-            return targets
         with self.db.transaction() as session:
             # Cancelled since it was claimed (pdpa forget found the child in it): it names someone
             # who must not be named any more.
@@ -233,24 +281,27 @@ class Sender(QueueWorker):
 
         return [t for t in targets if reachable(t)]
 
-    def _show_rich_menu(self, row: OutboxMessage) -> None:
-        """Link the rich menu the row names (line.richmenu.show_menu); "" or a menu never synced: the default."""
+    def _rich_menu_id(self, name: str) -> str | None:
         with self.db.transaction() as session:
-            menu_id = session.scalar(select(RichMenu.line_rich_menu_id).where(RichMenu.name == row.rich_menu))
-        if menu_id:
-            self.client.link_rich_menu(row.line_user_id, menu_id)
-        else:
-            self.client.unlink_rich_menu(row.line_user_id)
+            return session.scalar(select(RichMenu.line_rich_menu_id).where(RichMenu.name == name))
 
-    def _push(self, row: OutboxMessage, recipients: list[str], messages: list[dict], chunk: int) -> None:
+    async def _show_rich_menu(self, row: OutboxMessage) -> None:
+        """Link the rich menu the row names (line.richmenu.show_menu); "" or a menu never synced: the default."""
+        menu_id = await self._blocking(self._rich_menu_id, row.rich_menu)
+        if menu_id:
+            await self._line.link_rich_menu(row.line_user_id, menu_id)
+        else:
+            await self._line.unlink_rich_menu(row.line_user_id)
+
+    async def _push(self, row: OutboxMessage, recipients: list[str], messages: list[dict], chunk: int) -> None:
         retry_key = chunk_retry_key(row.retry_key, chunk)
         try:
             if row.recipients is None:
-                self.rate_limits.take("push")
-                self.client.push(recipients[0], messages, retry_key)
+                await self.rate_limits.take("push")
+                await self._line.push(recipients[0], messages, retry_key)
             else:
-                self.rate_limits.take("multicast")
-                self.client.multicast(recipients, messages, retry_key)
+                await self.rate_limits.take("multicast")
+                await self._line.multicast(recipients, messages, retry_key)
         except LineError as exc:
             if exc.status != 409:  # 409: LINE already accepted this retry key
                 raise

@@ -5,9 +5,9 @@ the operator keeps (number of sending processes × rate) under LINE's limit (REA
 """
 from __future__ import annotations
 
-import threading
+import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import time as clock_time
@@ -48,27 +48,32 @@ class QuietHours:
 
 
 class TokenBucket:
-    """At most `rate` calls a second: a token bucket one token deep, shared by a process's threads.
+    """At most `rate` calls a second: a token bucket one token deep, shared by the sender's coroutines.
 
     The caller sleeps while holding the lock, and the next call's time is counted from when this
-    one really goes: a thread that wakes late (a busy CPU) cannot bunch up with the next, so any
+    one really goes: a coroutine that wakes late (a busy CPU) cannot bunch up with the next, so any
     one-second window holds at most rate + 1 calls.
     """
 
     def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], Awaitable] = asyncio.sleep):
         self.interval = 1.0 / rate
         self.clock = clock
         self.sleep = sleep
         self._next = clock()
-        self._lock = threading.Lock()
+        # An asyncio lock belongs to the loop it first waited on; a sender that restarts has a new loop.
+        self._lock: asyncio.Lock | None = None
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
 
-    def take(self) -> None:
+    async def take(self) -> None:
         """Wait until a call may be made, and count it."""
-        with self._lock:
+        loop = asyncio.get_running_loop()
+        if self._lock_loop is not loop:
+            self._lock, self._lock_loop = asyncio.Lock(), loop
+        async with self._lock:
             wait = self._next - self.clock()
             if wait > 0:
-                self.sleep(wait)
+                await self.sleep(wait)
             self._next = max(self.clock(), self._next) + self.interval
 
 
@@ -78,7 +83,7 @@ class RateLimits:
     def __init__(self, per_second: dict[str, float]):
         self.buckets = {endpoint: TokenBucket(rate) for endpoint, rate in per_second.items() if rate > 0}
 
-    def take(self, endpoint: str) -> None:
+    async def take(self, endpoint: str) -> None:
         bucket = self.buckets.get(endpoint)
         if bucket is not None:
-            bucket.take()
+            await bucket.take()

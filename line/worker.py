@@ -1,6 +1,7 @@
-"""Background work on queued rows, beside the webhook: threads that take rows a committed transaction
-claimed for this process (Sender.send_claimed), and a poller that claims rows due for a retry, queued
-by processes without workers (the scheduler, the CLI), or left behind by a process that died mid-work.
+"""Background work on queued rows, beside the webhook: threads (or, for the sender, an event loop)
+that take rows a committed transaction claimed for this process (Sender.send_claimed), and a poller
+that claims rows due for a retry, queued by processes without workers (the scheduler, the CLI), or
+left behind by a process that died mid-work.
 
 The outbox sender (line/outbox.py), the photo fetcher (line/photos.py), the exporter (line/export_jobs.py)
 and the class-list reader (line/class_lists.py) are such workers. A
@@ -8,13 +9,13 @@ work table has the columns of models.base.WorkQueue; a row goes pending -> busy 
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import random
 import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Coroutine
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, true, update
@@ -51,6 +52,7 @@ class QueueWorker:
         self._stop = threading.Event()
         self._busy = 0
         self._idle = threading.Condition()
+        self._starting = threading.Lock()
 
     def process(self, row) -> None:
         """Work on a row this process has claimed, and record the outcome."""
@@ -64,47 +66,63 @@ class QueueWorker:
         """A condition on `model` a due row must also meet to be claimed by a poll."""
         return true()
 
+    @property
+    def capacity(self) -> int:
+        """How many rows this process works on at once."""
+        return self.threads
+
     def _process_in_turn(self, rows: list) -> None:
         for row in rows:
             self.process(row)
 
+    def _start(self, rows: list) -> Future:
+        """Start working on rows, one after another."""
+        return self._executor.submit(self._process_in_turn, rows)
+
+    def _started(self) -> None:
+        """Start what else a subclass works with, in the process that serves (ensure_started)."""
+
+    def _stopping(self) -> None:
+        """Before the threads stop: a subclass finishes what it runs beside them."""
+
     def ensure_started(self) -> None:
-        # Started lazily in the process that serves requests: threads do not survive a fork.
-        if self._pid == os.getpid():
-            return
-        self._pid = os.getpid()
-        self._stop.clear()
-        self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix=self.thread_name)
-        self._poller = threading.Thread(target=self._poll_forever, name=f"{self.thread_name}-poll", daemon=True)
-        self._poller.start()
+        # Started lazily in the process that serves requests: threads do not survive a fork. The
+        # webhook's threads all call this; the first one starts the workers.
+        with self._starting:
+            if self._pid == os.getpid():
+                return
+            self._stop.clear()
+            self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix=self.thread_name)
+            self._started()
+            self._poller = threading.Thread(target=self._poll_forever, name=f"{self.thread_name}-poll", daemon=True)
+            self._poller.start()
+            self._pid = os.getpid()
 
     def stop(self) -> None:
         self._stop.set()
         if self._poller:
             self._poller.join()
+        self._stopping()
         if self._executor:
             self._executor.shutdown(wait=True)
         self._pid = None
 
-    def wait_idle(self, timeout: float = 10.0) -> bool:
+    def wait_idle(self, timeout: float | None = 10.0) -> bool:
         """Wait until no work is under way in this process (tests and shutdown)."""
         with self._idle:
             return self._idle.wait_for(lambda: self._busy == 0, timeout)
 
-    def _submit(self, work: Callable, arg) -> None:
+    def _submit(self, rows: list) -> None:
         with self._idle:
             self._busy += 1
-        self._executor.submit(self._logged, work, arg)
+        self._start(rows).add_done_callback(lambda done: self._finished(done, rows[0].id))
 
-    def _logged(self, work: Callable, arg) -> None:
-        try:
-            work(arg)
-        except Exception:
-            log.exception("%s %s: crashed", self.model.__tablename__, getattr(arg, "id", arg))
-        finally:
-            with self._idle:
-                self._busy -= 1
-                self._idle.notify_all()
+    def _finished(self, done: Future, first_id: int) -> None:
+        if not done.cancelled() and done.exception() is not None:
+            log.error("%s %s: crashed", self.model.__tablename__, first_id, exc_info=done.exception())
+        with self._idle:
+            self._busy -= 1
+            self._idle.notify_all()
 
     def _poll_forever(self) -> None:
         while not self._stop.wait(self.poll_seconds):
@@ -116,7 +134,7 @@ class QueueWorker:
     def poll(self) -> None:
         """Claim as many due rows as the threads can start on soon, and work on them."""
         with self._idle:
-            room = 2 * self.threads - self._busy
+            room = 2 * self.capacity - self._busy
             if room <= 0:
                 return
             self._busy += 1  # rows claimed but not yet submitted are work under way too (wait_idle)
@@ -126,7 +144,7 @@ class QueueWorker:
             for row in self.claim_due(room):
                 in_turn.setdefault(self.recipient(row), []).append(row)
             for rows in in_turn.values():
-                self._submit(self._process_in_turn, rows)
+                self._submit(rows)
         finally:
             with self._idle:
                 self._busy -= 1
@@ -190,46 +208,61 @@ class QueueWorker:
         return False
 
 
-@dataclass
-class _Batch:
-    items: list = field(default_factory=list)
-    done: bool = False
-    error: BaseException | None = None
+class EventLoop:
+    """An asyncio event loop in a thread of its own, for work that mostly waits on the network;
+    any thread hands it coroutines."""
+
+    def __init__(self, name: str):
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, coroutine: Coroutine) -> Future:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+
+    def run(self, coroutine: Coroutine):
+        """Run a coroutine on the loop and wait for its result (from any thread but the loop's)."""
+        return self.submit(coroutine).result()
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join()
+        self.loop.close()
 
 
 class GroupCommit:
-    """Writes the items of many threads with one call of `write`, the way a database groups commits.
+    """Writes the items of many coroutines with one call of `write`, the way a database groups commits.
 
-    A thread that adds an item while a write is under way waits, and the next write takes every
-    item that arrived meanwhile. `add` returns only once its own item is written (or raises what the
-    write raised), so each item is as durable as with a write of its own; when one thread is alone
-    it writes at once, and under load one statement serves many rows.
+    An item added while a write is under way waits, and the next write takes every item that arrived
+    meanwhile. `add` returns only once its own item is written (or raises what the write raised), so
+    each item is as durable as with a write of its own; an item alone is written at once, and under
+    load one statement serves many rows. `write` blocks, so it runs through `run` (off the loop).
     """
 
-    def __init__(self, write: Callable[[list], None]):
+    def __init__(self, write: Callable[[list], None], run: Callable[..., Awaitable]):
         self._write = write
-        self._changed = threading.Condition()
-        self._open = _Batch()
-        self._writing = False
+        self._run = run
+        self._waiting: list[tuple[object, asyncio.Future]] = []
+        self._writer: asyncio.Task | None = None
 
-    def add(self, item) -> None:
-        with self._changed:
-            batch = self._open
-            batch.items.append(item)
-            while self._writing and not batch.done:
-                self._changed.wait()
-            writer = not batch.done  # no write under way: this thread writes the open batch
-            if writer:
-                self._writing = True
-                self._open = _Batch()
-        if writer:
-            try:
-                self._write(batch.items)
-            except BaseException as exc:
-                batch.error = exc
-            finally:
-                with self._changed:
-                    batch.done, self._writing = True, False
-                    self._changed.notify_all()
-        if batch.error is not None:
-            raise batch.error
+    async def add(self, item) -> None:
+        written = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, written))
+        if self._writer is None:
+            self._writer = asyncio.ensure_future(self._write_all())
+        await written
+
+    async def _write_all(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                try:
+                    await self._run(self._write, [item for item, _ in batch])
+                except Exception as exc:
+                    for _, written in batch:
+                        written.set_exception(exc)
+                else:
+                    for _, written in batch:
+                        written.set_result(None)
+        finally:
+            self._writer = None

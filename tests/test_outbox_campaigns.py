@@ -1,6 +1,7 @@
 """Sending to many: multicast batches, blocked users, quiet hours, long outages, several senders, pace."""
 from __future__ import annotations
 
+import asyncio
 import signal
 import subprocess
 import sys
@@ -213,13 +214,16 @@ def test_token_bucket_spaces_calls_at_the_rate():
     now = [0.0]
     slept = []
 
-    def sleep(seconds):
+    async def sleep(seconds):
         slept.append(seconds)
         now[0] += seconds
 
-    bucket = TokenBucket(5, clock=lambda: now[0], sleep=sleep)
-    for _ in range(11):
-        bucket.take()
+    async def eleven_calls():
+        bucket = TokenBucket(5, clock=lambda: now[0], sleep=sleep)
+        for _ in range(11):
+            await bucket.take()
+
+    asyncio.run(eleven_calls())
     assert now[0] == pytest.approx(2.0)  # the first call at once, then one every 0.2 s
 
 

@@ -12,6 +12,7 @@ import shutil
 import uuid
 
 import pytest
+from linebot.v3.messaging import ApiClient, MessagingApi, PushMessageRequest
 from sqlalchemy import select
 
 from devtools.fakeline import image_size
@@ -126,7 +127,7 @@ def test_the_rich_menu_is_the_one_the_fake_shows_the_user(simulator):
     assert image_size(image.data) == MENUS["public"].size
 
     # The sender links a registered user's menu; from then on that is the one shown.
-    app.extensions["line"].link_rich_menu(USER_ID, ids["reporter"])
+    bot_api(app).link_rich_menu_id_to_user(USER_ID, ids["reporter"])
     shown = client.get(f"/simulator/api/richmenu?user_id={USER_ID}").get_json()
     assert shown["menu"]["richMenuId"] == ids["reporter"] == messages(client, USER_ID)["rich_menu"]
     assert shown["menu"]["areas"][0]["action"]["text"] == MENU_REPORT_CHILD
@@ -139,7 +140,7 @@ def test_the_loading_animation_shows_until_the_next_message(simulator):
     client = app.test_client()
     app.extensions["line"].show_loading(USER_ID, 10)
     assert 9 < messages(client, USER_ID)["loading"] <= 10
-    app.extensions["line"].push(USER_ID, [{"type": "text", "text": "เสร็จแล้ว"}], str(uuid.uuid4()))
+    push(app, {"type": "text", "text": "เสร็จแล้ว"})
     assert messages(client, USER_ID)["loading"] == 0
 
 
@@ -184,9 +185,15 @@ def page(simulator, database_url, tmp_path, request):
             browser.close()
 
 
+def bot_api(app) -> MessagingApi:
+    """The SDK's client with the bot's channel settings: it calls the fake as the bot's sender would."""
+    return MessagingApi(ApiClient(app.extensions["line"].configuration))
+
+
 def push(app, *messages: dict) -> None:
-    """A push from the bot's LINE client to the simulator's user, through the fake as any push goes."""
-    app.extensions["line"].push(USER_ID, list(messages), str(uuid.uuid4()))
+    """A push from the bot's channel to the simulator's user, through the fake as any push goes."""
+    bot_api(app).push_message(PushMessageRequest.from_dict({"to": USER_ID, "messages": list(messages)}),
+                              x_line_retry_key=str(uuid.uuid4()))
 
 
 def caught_up(app, page) -> None:
@@ -262,7 +269,7 @@ def test_rich_menu_areas_send_their_action_and_follow_the_users_menu(simulator, 
     page.route("**/simulator/api/richmenu/*/image", lambda route: route.abort())
     with app.extensions["db"].transaction() as session:
         reporter_menu = session.scalar(select(RichMenu.line_rich_menu_id).where(RichMenu.name == "reporter"))
-    app.extensions["line"].link_rich_menu(USER_ID, reporter_menu)
+    bot_api(app).link_rich_menu_id_to_user(USER_ID, reporter_menu)
     report_area = page.locator("#rich-menu").get_by_role("button", name=MENU_REPORT_CHILD)
     report_area.wait_for()
     page.wait_for_selector("#rich-menu:not(.with-image)")
