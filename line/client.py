@@ -5,6 +5,7 @@ messages, which keep many calls in flight on one event loop.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 from dataclasses import dataclass
 
@@ -86,9 +87,9 @@ class LineClient:
         except HTTPError as exc:
             raise LineError(None, type(exc).__name__) from exc
 
-    def connect_async(self, connections: int) -> AsyncLineClient:
-        """The sender's client, made on its event loop (aiohttp binds its session to the running loop)."""
-        return AsyncLineClient(self.configuration, self.timeout, connections)
+    async def connect_async(self, connections: int) -> AsyncLineClient:
+        """The sender's client, with this one's channel, host and timeout, on the running loop."""
+        return await AsyncLineClient.open(self.configuration, self.timeout, connections)
 
     def message_quota(self) -> int | None:
         """This month's target limit set on LINE (free plus additional messages), None when there is none."""
@@ -142,11 +143,21 @@ class AsyncLineClient:
     replies a second need 100 calls in flight; threads waiting on LINE would each hold one.
     """
 
-    def __init__(self, configuration: Configuration, timeout: float, connections: int):
-        configuration = Configuration(access_token=configuration.access_token, host=configuration.host)
-        configuration.connection_pool_maxsize = connections
+    def __init__(self, api: AsyncMessagingApi, timeout: float):
+        self._api = api
         self.timeout = timeout
-        self._api = AsyncMessagingApi(AsyncApiClient(configuration))
+
+    @classmethod
+    async def open(cls, configuration: Configuration, timeout: float, connections: int) -> AsyncLineClient:
+        """The client, on the running loop (aiohttp binds its session to it)."""
+        api_client = AsyncApiClient(Configuration(access_token=configuration.access_token, host=configuration.host))
+        # The SDK's session trusts the environment: aiohttp then looks up ~/.netrc and the proxy
+        # variables on a thread at every call, two thread hand-offs per message. The SDK's other
+        # client reads neither, so neither does this one; the pool holds `connections`.
+        await api_client.rest_client.pool_manager.close()
+        api_client.rest_client.pool_manager = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=connections, ssl=ssl.create_default_context()))
+        return cls(AsyncMessagingApi(api_client), timeout)
 
     async def close(self) -> None:
         await self._api.api_client.close()

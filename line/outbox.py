@@ -126,10 +126,7 @@ class Sender(QueueWorker):
 
     def _started(self) -> None:
         self._loop = EventLoop(self.thread_name)
-        self._line = self._loop.run(self._connect())
-
-    async def _connect(self) -> AsyncLineClient:
-        return self.client.connect_async(self.connections)
+        self._line = self._loop.run(self.client.connect_async(self.connections))
 
     def _stopping(self) -> None:
         # The calls under way finish (or time out); what is claimed but not started goes back after

@@ -105,6 +105,9 @@ class FakeLine(WebhookEvents, FaultInjection, RichMenus, LoadingAnimation):
         self._server = WSGIServer((host, port), self.wsgi_app, numthreads=threads, request_queue_size=threads,
                                   timeout=30, shutdown_timeout=1)
         self._server.expiration_interval = 0.02  # how often it looks for stop(): a quick shutdown
+        # LINE keeps every idle connection open; cheroot by default keeps only ten, and a client with
+        # more calls in flight would pay for a new connection on most of them.
+        self._server.keep_alive_conn_limit = None
         self._server.prepare()
         self._thread = threading.Thread(target=self._server.serve, name="fakeline", daemon=True)
         self._thread.start()
