@@ -140,7 +140,6 @@ def nudge_organisation(ctx: Context) -> Reply:
     recipients = list(ctx.session.scalars(members(deadline, laggard.organisation)))
     if not recipients:
         return [text(f"{name} ยังไม่มีผู้ใช้ที่ลงทะเบียนและรับการแจ้งเตือนได้ค่ะ", *main_menu(ctx.user))]
-    rows = queue_multicast(ctx.session, recipients, [gap_reminder(deadline, laggard, today)])
-    rows[0].retry_key = key
+    queue_multicast(ctx.session, recipients, [gap_reminder(deadline, laggard, today)], retry_key=key)
     audit.record_chat(ctx, "deadline_nudge", "organisation", org_id, deadline=deadline.id, recipients=len(recipients))
     return [text(f"ส่งคำเตือนถึง {name} แล้ว {len(recipients)} คนค่ะ", *main_menu(ctx.user))]

@@ -118,7 +118,7 @@ def show_menu(session: Session, user: User) -> None:
     """
     name = menu_name(user)
     # No message: a deactivated user's menu must still go back to the public one.
-    queue_messages(session, user.line_user_id, [], personal=False).rich_menu = "" if name == DEFAULT_MENU else name
+    queue_messages(session, user.line_user_id, [], personal=False, rich_menu="" if name == DEFAULT_MENU else name)
 
 
 def sync(session: Session, client: LineClient) -> dict[str, str]:

@@ -65,8 +65,7 @@ def send_evening_digests(ctx: JobContext) -> int:
             dropped += [n.id for n in notices if n not in seen]
             if not seen:
                 continue
-            row = queue_messages(session, user.line_user_id, [text(digest_text([n.text for n in seen], day))])
-            row.retry_key = key
+            queue_messages(session, user.line_user_id, [text(digest_text([n.text for n in seen], day))], retry_key=key)
             session.execute(update(Notice).where(Notice.id.in_([n.id for n in seen])).values(sent_at=ctx.now))
             sent += 1
         if dropped:

@@ -149,7 +149,6 @@ def push_coordinator_summaries(ctx: JobContext) -> int:
             card = summary_card(summary, access.scope_label(user), format_thai_datetime(ctx.now), overdue_days,
                                 deadline_progress(session, roots, ctx.now), None, None,
                                 admin_budget(session, user, ctx.now), watch_numbers(session, roots, user))
-            row = queue_messages(session, user.line_user_id, [card])
-            row.retry_key = key
+            queue_messages(session, user.line_user_id, [card], retry_key=key)
             sent += 1
     return sent

@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 from cryptography.exceptions import InvalidTag
 from linebot.v3.messaging import TextMessage
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from bot import config
 from devtools.fakeline import tiny_jpeg
@@ -239,7 +239,7 @@ def on_the_list(db, schools, registered, new_chat):
                                  data={"student": student.id, "outcome": "moved", "note": "ย้ายไปอยู่กับป้า"}))
         queue_messages(session, teacher.user_id, [TextMessage(text="สัปดาห์นี้ ด.ญ. บุษบง ศรีสวัสดิ์รักษา มาเรียนไหม")])
         sent = queue_messages(session, teacher.user_id, [TextMessage(text="ยกระดับ: บุษบง ศรีสวัสดิ์รักษา")])
-        sent.status = "sent"
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == sent.id).values(status="sent"))
         return student.id, teacher.user_id
 
 
