@@ -35,11 +35,14 @@ from dataclasses import dataclass, field
 
 from bench import common, mixes
 from devtools.fakeline import FakeLine
+from domain.menu_labels import MENU_HELP
 from models import OutboxMessage
 
 SIZES = (2_000, 20_000)
 BACKENDS = ("sqlite", "postgresql")
 EVENTS = ("list", "next page", "search", "check-in tap")
+# For scale, in the same run: a text step every user gets, answered with one text (bench.mixes.text_steps).
+REFERENCE = f"for scale: a text step ({MENU_HELP})"
 TIMED = ("list", "next page", "search")  # the pages the 5 ms target is for
 TARGET_MS = 5.0  # issue 17, on PostgreSQL at 2,000 children
 SECRET = "bench-channel-secret"
@@ -74,8 +77,10 @@ def prepared(backend: str, children: int, users: list[str]) -> Iterator:
         yield app
 
 
-def conversation(fake: FakeLine, user: str) -> list[dict]:
-    return list(itertools.islice(mixes.checking_in(fake, user), len(EVENTS)))
+def conversation(fake: FakeLine, user: str) -> list[tuple[str, dict]]:
+    """The text step for scale, then the mix's first four events."""
+    steps = list(itertools.islice(mixes.checking_in(fake, user), len(EVENTS)))
+    return [(REFERENCE, fake.text_event(user, MENU_HELP)), *zip(EVENTS, steps)]
 
 
 def measure(backend: str, children: int, users: int, profile: bool, dump: dict | None) -> Run:
@@ -86,7 +91,7 @@ def measure(backend: str, children: int, users: int, profile: bool, dump: dict |
     with prepared(backend, children, names) as app:
         parser, dispatcher, db = (app.extensions[k] for k in ("webhook_parser", "dispatcher", "db"))
         for n, user in enumerate(names):
-            for label, event in zip(EVENTS, conversation(fake, user)):
+            for label, event in conversation(fake, user):
                 body, headers = fake.webhook_request([event])
                 body, signature = body.decode(), headers["X-Line-Signature"]
                 if profiler and n:
@@ -133,7 +138,7 @@ def report(runs: list[Run], users: int, profiled: int) -> str:
     headers = ["event"] + [f"{'SQLite' if r.backend == 'sqlite' else 'PostgreSQL'}, {r.children:,} children"
                            for r in runs]
     rows = [[label] + [f"{median(r.cpu_ms[label]):.2f} ({median(r.wall_ms[label]):.1f})" for r in runs]
-            for label in EVENTS]
+            for label in (*EVENTS, REFERENCE)]
     targets = [r for r in runs if r.backend == "postgresql" and r.children == SIZES[0]]
     lines = [
         "## The list of children to find: CPU per event",
@@ -153,7 +158,7 @@ def report(runs: list[Run], users: int, profiled: int) -> str:
                                                                                  "**not met**.")]
     for run in runs:
         if run.profile is not None:
-            lines += ["", f"Where the CPU goes ({run.backend}, {run.children:,} children, all four events, "
+            lines += ["", f"Where the CPU goes ({run.backend}, {run.children:,} children, all five events, "
                           "cProfile on the thread's CPU clock, each function's own time):", "",
                       common.table(["part", "share"], [[name, f"{share:.0%}"] for name, share in parts(run.profile)])]
     if profiled:
@@ -192,7 +197,7 @@ def main(argv: list[str] | None = None) -> None:
     print(text)
     if args.dump:
         with open(args.dump, "w") as out:
-            json.dump(dumps, out, ensure_ascii=False, indent=1, sort_keys=True)
+            json.dump(dumps, out, ensure_ascii=False, indent=1)
     if not args.no_write:
         common.write_section("pages", text)
 
