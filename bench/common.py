@@ -13,7 +13,8 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.request import urlopen
@@ -21,7 +22,8 @@ from urllib.request import urlopen
 import psycopg
 
 from bot import create_app
-from helpers import THROWAWAY_DATA_KEY, wait_for
+from bot.db_cli import upgrade_database
+from helpers import THROWAWAY_DATA_KEY, fresh_postgres, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "performance.md"
@@ -61,6 +63,22 @@ def throwaway_app(database_url: str, **settings: object):
     for DATA_ENCRYPTION_KEY. TESTING: no LINE channel is needed to time work in-process."""
     return create_app({"DATABASE_URL": database_url, "TESTING": True, "DATA_ENCRYPTION_KEY": THROWAWAY_DATA_KEY,
                        **settings})
+
+
+@contextlib.contextmanager
+def migrated_app(backend: str, **settings: object) -> Iterator:
+    """throwaway_app on a new, migrated database: a SQLite file, or ("postgresql") a database of its own
+    on the server of POSTGRES_ADMIN_URL; both gone afterwards."""
+    with contextlib.ExitStack() as stack:
+        if backend == "sqlite":
+            url = f"sqlite:///{Path(stack.enter_context(tempfile.TemporaryDirectory())) / 'bench.sqlite3'}"
+        else:
+            url = stack.enter_context(fresh_postgres(POSTGRES_ADMIN_URL, "bench"))
+        app = throwaway_app(url, **settings)
+        stack.callback(app.extensions["db"].dispose)
+        with app.app_context():
+            upgrade_database()
+        yield app
 
 
 def run_release(env: dict[str, str]) -> None:

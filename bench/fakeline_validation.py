@@ -41,9 +41,8 @@ def maximal_reply() -> dict:
     choices = [PostbackAction(label=f"ตัวเลือกที่ {i}", data=f"action=menu&item={i}", displayText=f"ตัวเลือกที่ {i}")
                for i in range(MAX_QUICK_REPLIES)]
     message = flex("รายชื่อที่ต้องติดตามในพื้นที่ของท่าน: 1,234 คน (หน้า 1/103)", bubbles, *choices)
-    # As line.outbox stores a message: pydantic's dict() of the SDK model.
-    stored = message.dict(by_alias=True, exclude_none=True)
-    messages = [copy.deepcopy(stored) for _ in range(MAX_MESSAGES)]  # distinct, so one_error changes one
+    # line.messages builds the JSON the outbox stores.
+    messages = [copy.deepcopy(message) for _ in range(MAX_MESSAGES)]  # distinct, so one_error changes one
     return {"replyToken": "nHuyWiB7yP5Zw52FIkcQobQuGDXCTA", "messages": messages}
 
 

@@ -17,19 +17,15 @@ children already known and write the cases and their history in one transaction.
 from __future__ import annotations
 
 import contextlib
-import tempfile
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 
 from bench import common
 from bench.scaling import Curve, main
-from bot.db_cli import upgrade_database
 from devtools.synthetic import generate_list, list_table, to_csv, to_excel_xlsx
 from domain import people
 from domain.official_list.importer import area_index, file_digest, import_rows
 from domain.official_list.reader import read_official_list
-from helpers import fresh_postgres
 
 TODAY = date(2026, 11, 23)
 AREAS = common.ROOT / "data" / "areas" / "40-khon-kaen.csv"
@@ -37,17 +33,9 @@ AREAS = common.ROOT / "data" / "areas" / "40-khon-kaen.csv"
 
 @contextlib.contextmanager
 def database(backend: str):
-    """A migrated database with the province's areas, and its app (no LINE channel needed)."""
-    with contextlib.ExitStack() as stack:
-        if backend == "sqlite":
-            url = f"sqlite:///{Path(stack.enter_context(tempfile.TemporaryDirectory())) / 'bench.sqlite3'}"
-        else:
-            url = stack.enter_context(fresh_postgres(common.POSTGRES_ADMIN_URL, "bench"))
-        app = common.throwaway_app(url, LOG_LEVEL="WARNING")
+    """A migrated database with the province's areas (no LINE channel needed)."""
+    with common.migrated_app(backend, LOG_LEVEL="WARNING") as app:
         db = app.extensions["db"]
-        stack.callback(db.dispose)
-        with app.app_context():
-            upgrade_database()
         with db.transaction() as session:
             people.load_areas(session, people.read_area_csv(AREAS.read_bytes()))
         yield db

@@ -80,12 +80,12 @@ def registered_users(session, users: list[str], area_code: str) -> None:
                     for user in users)
 
 
-def listed_children(db: Database, users: list[str]) -> None:
-    """The sample province's areas, a list of children imported, every user a reporter for all of it
+def listed_children(db: Database, users: list[str], children: int = LISTED) -> None:
+    """The sample province's areas, a list of `children` imported, every user a reporter for all of it
     (so that any child may be checked in by any of them)."""
     with db.transaction() as session:
         registered_users(session, users, "40")
-        import_rows(session, generate_list(LISTED, seed=1), filename="bench.csv", digest="bench", source="bench")
+        import_rows(session, generate_list(children, seed=1), filename="bench.csv", digest="bench", source="bench")
 
 
 def checking_in(fake: FakeLine, user: str) -> Iterator[dict]:

@@ -34,7 +34,7 @@ from linebot.v3.webhooks import (
 )
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from domain.access import may_receive_personal
 from domain.thai import strip_control
@@ -50,7 +50,8 @@ MAX_ID_LENGTH = InboundEvent.webhook_event_id.type.length
 # The console's "Verify" button sends these; LINE refuses any reply to them.
 DUMMY_REPLY_TOKENS = {"0" * 32, "f" * 32}
 
-Reply = list[Message] | None
+# Messages as SDK models or as their JSON (line.messages builds JSON).
+Reply = list[Message | dict] | None
 
 
 @dataclass
@@ -157,6 +158,9 @@ class Dispatcher:
         # The time handlers act at (Context.now): a test following a child for months moves it, as
         # the scheduler's jobs take `now`.
         self.clock = clock
+        # With the user's area, which nearly every answer to a registered user asks for (their scope):
+        # joined, it costs less than the query a lazy load would make.
+        self._load_user = select(User).options(joinedload(User.area))
         self._record_event = (db.insert(InboundEvent).on_conflict_do_nothing(index_elements=["webhook_event_id"])
                               .returning(InboundEvent.id))
 
@@ -216,7 +220,7 @@ class Dispatcher:
     def _user(self, session: Session, user_id: str | None) -> User | None:
         if user_id is None:
             return None
-        user = session.scalar(select(User).where(User.line_user_id == user_id))
+        user = session.scalar(self._load_user.where(User.line_user_id == user_id))
         if user is None:
             session.execute(
                 self.db.insert(User).values(line_user_id=user_id, created_at=utcnow())

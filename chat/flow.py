@@ -22,7 +22,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from linebot.v3.messaging import Message
 from sqlalchemy import or_, select
 
 from chat.dispatcher import Context, Reply, normalize_text
@@ -31,7 +30,7 @@ from chat.step import BACK, CANCEL, ENGINE_BUTTONS, FINISH, Answer, Fill, Finish
 from domain import access
 from domain.small_talk import is_greeting, is_question, looks_like_chat
 from domain.thai import InvalidInput, quote
-from line.messages import MAX_QUICK_REPLIES, text
+from line.messages import MAX_QUICK_REPLIES, Json, text
 from line.outbox import queue_messages
 from models import Case, Conversation, User, WatchStudent
 from models.database import Database
@@ -136,7 +135,7 @@ class Flow:
             name = self.after(self.step(name), data)
         return path
 
-    def render(self, name: str, data: dict, trail: Sequence[str] = (), error: str | None = None) -> list[Message]:
+    def render(self, name: str, data: dict, trail: Sequence[str] = (), error: str | None = None) -> list[Json]:
         """Ask the step `name`, numbered (see number)."""
         step = self.step(name)
         return step.render(data, error=error, number=self.number(step, data, trail))
@@ -305,7 +304,7 @@ def _answered(flow: Flow, data: dict) -> bool:
     return any(step.name in data and step.name not in known for step in flow.steps)
 
 
-def _ask_about_draft(flow: Flow, convo: Conversation, about: str) -> list[Message]:
+def _ask_about_draft(flow: Flow, convo: Conversation, about: str) -> list[Json]:
     """"มีแจ้งพบ ด.ช.สมชาย ค้างอยู่ (ข้อ 3/9)": go on, put it aside or cancel (talk mid-form), or
     confirm cancelling a draft with answers in it; the next message answers it."""
     convo.data = {**convo.data, ASKED_KEY: about}
@@ -382,7 +381,7 @@ def _drop(convo: Conversation, *keys: str) -> None:
     convo.data = {key: value for key, value in convo.data.items() if key not in keys}
 
 
-def _ask_again(flow: Flow, convo: Conversation, note: str | None = None) -> list[Message]:
+def _ask_again(flow: Flow, convo: Conversation, note: str | None = None) -> list[Json]:
     """The open step's question, after `note` (why it is asked again) when there is one."""
     return flow.render(convo.step, convo.data, convo.trail, error=note)
 
@@ -538,11 +537,11 @@ def _cancelled(ctx: Context, message: str) -> Reply:
     return _notice(ctx.user, message)
 
 
-def _expired_notice(user: User | None) -> list[Message]:
+def _expired_notice(user: User | None) -> list[Json]:
     return _notice(user, "ขออภัยค่ะ รายการที่กรอกค้างไว้หมดเวลาแล้ว (เกิน 24 ชั่วโมง) กรุณาเริ่มใหม่จากเมนูค่ะ")
 
 
-def _notice(user: User | None, message: str) -> list[Message]:
+def _notice(user: User | None, message: str) -> list[Json]:
     return [text(message, *main_menu(user))]
 
 

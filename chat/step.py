@@ -10,10 +10,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from linebot.v3.messaging import Action, CameraAction, CameraRollAction, DatetimePickerAction, LocationAction, Message
+from linebot.v3.messaging import Action, CameraAction, CameraRollAction, DatetimePickerAction, LocationAction
 
 from chat.dispatcher import Context
-from line.messages import MAX_LABEL, MAX_QUICK_REPLIES, quick_replies, text
+from line.messages import MAX_LABEL, MAX_QUICK_REPLIES, Json, text, with_quick_replies
 
 CANCEL = "ยกเลิก"
 BACK = "ย้อนกลับ"
@@ -127,7 +127,7 @@ class Step:
     # engine refuses, as a bug, a move to any step not listed.
     goes_to: tuple[str, ...] = ()
     # Replaces the text prompt with a richer message (a Flex card), built from the data.
-    card: Callable[[dict], Message] | None = None
+    card: Callable[[dict], Json] | None = None
     # Shown in the confirmation card's "แก้ไข" menu (edit_step) when set.
     edit_label: str | None = None
     # Asked only when this returns True for the answers so far; otherwise the flow passes over it.
@@ -144,14 +144,13 @@ class Step:
     def applies(self, data: dict) -> bool:
         return self.when is None or self.when(data)
 
-    def render(self, data: dict, error: str | None = None, number: str | None = None) -> list[Message]:
+    def render(self, data: dict, error: str | None = None, number: str | None = None) -> list[Json]:
         choices = list(self.choices(data) if callable(self.choices) else self.choices)
         # Cut long lists, never the skip, back and cancel buttons (typing an option still works).
         skip = [self.skip] if self.skip else []
         choices = choices[:MAX_QUICK_REPLIES - ENGINE_BUTTONS - len(skip)] + skip + [BACK, CANCEL]
         if self.card is not None:
-            card = self.card(data)
-            card.quick_reply = quick_replies(*choices)
+            card = with_quick_replies(self.card(data), *choices)
             return [text(error), card] if error else [card]
         body = self.prompt(data) if callable(self.prompt) else self.prompt
         if number:

@@ -31,7 +31,6 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from linebot.v3.messaging import FlexBubble, PostbackAction
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
@@ -47,7 +46,7 @@ from domain.thai_dates import BANGKOK, format_thai_date, now_bangkok
 from domain.thai_ids import mask_national_id
 from handlers import case_details, case_news
 from handlers.report_child import choice_steps
-from line.messages import card, flex, text
+from line.messages import Json, card, flex, postback, text
 from line.outbox import queue_messages
 from models import (
     IN_SCHOOL,
@@ -94,8 +93,8 @@ class CaseAction:
         return (self.permits(user, case) and case.status in self.statuses
                 and (self.when is None or self.when(user, case)))
 
-    def postback(self, case_id: int) -> PostbackAction:
-        return PostbackAction(label=self.label, data=f"action={self.name}&case={case_id}", displayText=self.label)
+    def postback(self, case_id: int) -> Json:
+        return postback(self.label, f"action={self.name}&case={case_id}", self.label)
 
 
 def has_stored_photos(case: Case) -> bool:
@@ -185,9 +184,8 @@ def viewed(ctx: Context, cases: list[Case], via: str, fields: list[str] | None =
     """Audit that these cases were shown to the user (a card, a list page, search results), with the
     personal fields shown when the caller says (a case's card)."""
     shown = {} if fields is None else {"fields": fields}
-    for case in cases:
-        audit.record_chat(ctx, "view", "case", case.id, area_code=case.area.code if case.area else None, via=via,
-                          **shown)
+    audit.record_chat_each(ctx, "view", "case", [(case.id, case.area.code if case.area else None) for case in cases],
+                           via=via, **shown)
 
 
 def move(ctx: Context, case: Case, kind: str, to_status: str | None, *, note: str | None = None,
@@ -289,11 +287,11 @@ def withdraw_referral(ctx: Context, case: Case) -> Referral | None:
     return referral
 
 
-def case_card(session: Session, case: Case, user: User) -> FlexBubble:
+def case_card(session: Session, case: Case, user: User) -> Json:
     return case_card_shown(session, case, user)[0]
 
 
-def case_card_shown(session: Session, case: Case, user: User) -> tuple[FlexBubble, list[str]]:
+def case_card_shown(session: Session, case: Case, user: User) -> tuple[Json, list[str]]:
     """The whole case: summary, where the child is now, the open referral, who is responsible, for those
     who act on it the family's contacts and the reporter and owner (case_details), the map, the history,
     and the buttons this user may press; with the personal fields it shows, for the audit."""

@@ -33,7 +33,7 @@ screened ปกติ is asked none.
 """
 from __future__ import annotations
 
-from linebot.v3.messaging import Message, MessageAction, PostbackAction
+from linebot.v3.messaging import MessageAction, PostbackAction
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -51,7 +51,7 @@ from domain.thai_names import TITLE_SEX
 from domain.watch_import import match_risk_factors
 from handlers.report_child import full_name, read_name, read_sex, read_title, sex_of
 from handlers.watch_list import show_student
-from line.messages import MAX_LABEL, MAX_QUICK_REPLIES, card, flex, text
+from line.messages import MAX_LABEL, MAX_QUICK_REPLIES, Json, card, flex, text
 from models import FOLLOWED, GROUPS, SEXES, Organisation, WatchStudent, choice_options
 from models.choice import OTHER
 
@@ -246,7 +246,7 @@ def summary(data: dict) -> list[tuple[str, str]]:
             ("บันทึกเพิ่มเติม", data.get("note") or "-")]
 
 
-def summary_card(data: dict) -> Message:
+def summary_card(data: dict) -> Json:
     buttons = [(style, MessageAction(label=label, text=label))
                for style, label in (("primary", CONFIRM), ("secondary", EDIT), ("link", flow.CANCEL))]
     return flex(f"{CARD_TITLE}: {full_name(data)}", card(CARD_TITLE, summary(data), buttons))

@@ -15,7 +15,6 @@ from linebot.v3.messaging import (
     FlexBox,
     FlexButton,
     FlexComponent,
-    FlexMessage,
     FlexSeparator,
     FlexText,
     PostbackAction,
@@ -30,7 +29,7 @@ from domain.summary import LEVEL_WORDS, Summary, deadline_progress, summarise
 from domain.thai_dates import format_thai_datetime
 from domain.watch_numbers import WatchNumbers, watch_numbers
 from line import notices
-from line.messages import MAX_LABEL, area_bubble, quick_replies, text
+from line.messages import MAX_LABEL, Json, area_bubble, flex, text, with_quick_replies
 from models import STATUSES, User
 
 TITLE = "สรุปพื้นที่"
@@ -77,8 +76,7 @@ def summary_reply(ctx: Context, roots: tuple[str, ...], label: str, area_code: s
     card = summary_card(summary, label, format_thai_datetime(ctx.now), ctx.config["SUMMARY_OVERDUE_DAYS"],
                         progress, area_code, up_action(ctx, area_code), admin_budget(ctx.session, ctx.user, ctx.now),
                         watched)
-    card.quick_reply = quick_replies(*main_menu(ctx.user))
-    return [card]
+    return [with_quick_replies(card, *main_menu(ctx.user))]
 
 
 def admin_budget(session: Session, user: User, now: datetime) -> str | None:
@@ -101,7 +99,7 @@ def up_action(ctx: Context, area_code: str | None) -> PostbackAction | None:
 
 def summary_card(summary: Summary, label: str, as_of: str, overdue_days: int, progress: list[str],
                  area_code: str | None, up: PostbackAction | None, budget: str | None = None,
-                 watched: WatchNumbers | None = None) -> FlexMessage:
+                 watched: WatchNumbers | None = None) -> Json:
     """`budget`: the month's pushes against the allowance (line.notices.Budget.thai), on admins' cards;
     `watched`: the numbers of the students on the watch lists the user may see there, shown when any."""
     counts = summary.counts
@@ -133,7 +131,7 @@ def summary_card(summary: Summary, label: str, as_of: str, overdue_days: int, pr
            f"เกินกำหนด {counts.overdue:,} เรื่อง")
     if watched is not None and watched.any:
         alt += f" นักเรียนเฝ้าระวัง {watched['followed']:,} คน"
-    return FlexMessage(alt_text=alt[:1500], contents=bubble)
+    return flex(alt, bubble)
 
 
 def status_rows(summary: Summary) -> list[FlexComponent]:

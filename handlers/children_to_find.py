@@ -12,11 +12,11 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from linebot.v3.messaging import FlexBubble, LocationAction, PostbackAction
-from sqlalchemy import ColumnElement, Select, and_
+from linebot.v3.messaging import LocationAction
+from sqlalchemy import ColumnElement, and_
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, load_only
 
 from chat.dispatcher import Context, Reply
 from chat.menus import main_menu, requires
@@ -25,8 +25,8 @@ from domain.access import REPORTERS
 from domain.thai import quote, to_ascii_digits
 from domain.thai_names import parse_title
 from handlers.act_on_case import CASE_ACTIONS, age_text, distance_km, masked_id, school_text, viewed
-from line.messages import MAX_QUICK_REPLIES, card, flex, text
-from models import STATUSES, TO_FIND, Area, Case, User
+from line.messages import MAX_QUICK_REPLIES, Json, card, flex, postback, text
+from models import STATUSES, TO_FIND, Case, User
 
 PAGE_SIZE = 10  # cards per carousel (LINE allows 12)
 SEARCH = "ค้นหา"
@@ -93,45 +93,68 @@ def search_condition(q: str) -> ColumnElement[bool]:
     return and_(*(or_(Case.first_name.contains(w), Case.last_name.contains(w)) for w in words))
 
 
-def matching(user: User, query: ListQuery) -> Select:
-    """The cases this user may see that the page lists, in the order shown: urgent (safeguarding) cases
-    first, however the rest are sorted."""
-    stmt = select(Case).outerjoin(Area, Case.area_id == Area.id).where(access.visible_area_filter(user))
-    stmt = stmt.where(search_condition(query.q)) if query.q else stmt.where(Case.status.in_(TO_FIND))
-    if query.near:
-        lat, lng = query.near
-        # Squared distance on a flat map scaled at this latitude: the order of a great-circle sort,
-        # in plain SQL that SQLite and PostgreSQL both run. Homes not pinned come last.
-        scale = math.cos(math.radians(lat))
-        distance = (Case.latitude - lat) * (Case.latitude - lat) + \
-            (Case.longitude - lng) * scale * (Case.longitude - lng) * scale
-        return stmt.order_by(Case.urgent.desc(), Case.latitude.is_(None), distance, Case.id)
-    still_to_find = sql_case(*((Case.status == s, i) for i, s in enumerate(TO_FIND)), else_=len(TO_FIND))
-    return stmt.order_by(Case.urgent.desc(), still_to_find, Area.code, Case.first_name, Case.id)
+# What a card shows (child_bubble) of a case: only these columns are fetched, so a page decrypts no
+# personal field it does not show (the address, the notes, the guardian).
+# Built once: making the loader options and the ORDER BY anew for every page cost more CPU than running them.
+PAGE_OPTIONS = (load_only(Case.id, Case.status, Case.title, Case.first_name, Case.last_name, Case.national_id,
+                          Case.birth_date, Case.age_years, Case.area_id, Case.grade, Case.previous_school,
+                          Case.owner_id, Case.latitude, Case.longitude, Case.urgent, Case.created_at),
+                contains_eager(Case.area))
+STILL_TO_FIND_FIRST = (Case.urgent.desc(),
+                       sql_case(*((Case.status == s, i) for i, s in enumerate(TO_FIND)), else_=len(TO_FIND)),
+                       Case.area_code, Case.first_name, Case.id)
+
+
+def matching(user: User, query: ListQuery) -> list[ColumnElement[bool]]:
+    """Which cases the page lists: those this user may see, by the case's own copy of its area's code
+    (models.Case.area_code, indexed with the status), so that counting them needs no join."""
+    return [access.visible_area_filter(user, Case.area_code),
+            search_condition(query.q) if query.q else Case.status.in_(TO_FIND)]
+
+
+def order(query: ListQuery) -> tuple[ColumnElement, ...]:
+    """The order shown: urgent (safeguarding) cases first, however the rest are sorted."""
+    if not query.near:
+        return STILL_TO_FIND_FIRST
+    lat, lng = query.near
+    # Squared distance on a flat map scaled at this latitude: the order of a great-circle sort,
+    # in plain SQL that SQLite and PostgreSQL both run. Homes not pinned come last.
+    scale = math.cos(math.radians(lat))
+    distance = (Case.latitude - lat) * (Case.latitude - lat) + \
+        (Case.longitude - lng) * scale * (Case.longitude - lng) * scale
+    return Case.urgent.desc(), Case.latitude.is_(None), distance, Case.id
 
 
 def page_of(session: Session, user: User, query: ListQuery) -> tuple[ListQuery, list[Case], int]:
-    """The page's cases and how many match in all; a page past the end is the last one."""
-    stmt = matching(user, query)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    query = replace(query, page=min(query.page, max(1, math.ceil(total / PAGE_SIZE))))
-    return query, list(session.scalars(stmt.offset((query.page - 1) * PAGE_SIZE).limit(PAGE_SIZE))), total
+    """The page's cases and how many match in all; a page past the end is the last one.
+
+    One statement: the page's rows, each with its area (joined), and the count as a subquery that
+    reads no row (a case someone owns loads its owner when the card names them). Only a page past
+    the end (a list shorter than when its button was made) needs a second."""
+    where = matching(user, query)
+    total = select(func.count()).select_from(Case).where(*where).scalar_subquery()
+    rows = session.execute(select(Case, total).outerjoin(Case.area).where(*where).order_by(*order(query))
+                           .options(*PAGE_OPTIONS).offset((query.page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    if not rows and query.page > 1:
+        last = max(1, math.ceil(session.scalar(select(total)) / PAGE_SIZE))
+        return page_of(session, user, replace(query, page=min(query.page - 1, last)))
+    return query, [case for case, _ in rows], rows[0][1] if rows else 0
 
 
-def child_bubble(case: Case, user: User, near: tuple[float, float] | None) -> FlexBubble:
+def child_bubble(case: Case, user: User, near: tuple[float, float] | None) -> Json:
     rows = [*([("เร่งด่วน", URGENT)] if case.urgent else []), ("เลขประจำตัว", masked_id(case)),
             ("อายุ", age_text(case)), ("พื้นที่", case.area.name if case.area else "-")]
-    if school_text(case):
-        rows.append(("โรงเรียนเดิม", school_text(case)))
+    if school := school_text(case):
+        rows.append(("โรงเรียนเดิม", school))
     rows.append(("สถานะ", STATUSES[case.status]))
-    if case.owner is not None:  # so that two people do not visit the same child
+    # The id first: most cases on the list have no owner, and the relationship costs a lookup each.
+    if case.owner_id is not None and case.owner is not None:  # so that two people do not visit the same child
         rows.append(("มีผู้รับเรื่องแล้ว", case.owner.real_name or "-"))
     if (km := distance_km(case, near)) is not None:
         rows.append(("ระยะทาง", f"{km:,.1f} กม."))
     checkin = CASE_ACTIONS["checkin"]
     buttons = [(checkin.style, checkin.postback(case.id))] if case.status in checkin.statuses else []
-    buttons.append(("secondary", PostbackAction(label="ดูเรื่อง", data=f"action=case&case={case.id}",
-                                                displayText="ดูเรื่อง")))
+    buttons.append(("secondary", postback("ดูเรื่อง", f"action=case&case={case.id}", "ดูเรื่อง")))
     return card(case.full_name or case.number, rows, buttons, size="kilo")
 
 
@@ -145,7 +168,7 @@ def list_page(ctx: Context, query: ListQuery) -> Reply:
     title = f"ผลการค้นหา {quote(query.q)}" if query.q else "รายชื่อที่ต้องติดตามในพื้นที่ของท่าน"
     order = " เรียงจากใกล้ที่สุด" if query.near else ""
     heading = f"{title}: {total:,} คน (หน้า {query.page}/{pages}){order}"
-    more = [PostbackAction(label=NEXT, data=query.postback(query.page + 1), displayText=NEXT)] \
+    more = [postback(NEXT, query.postback(query.page + 1), NEXT)] \
         if query.page < pages else []
     choices = [*more, LocationAction(label=NEAR_ME), *main_menu(ctx.user)][:MAX_QUICK_REPLIES]
     bubbles = [child_bubble(case, ctx.user, query.near) for case in cases]

@@ -15,7 +15,6 @@ from linebot.v3.messaging import (
     FlexBox,
     FlexButton,
     FlexComponent,
-    FlexMessage,
     FlexText,
     PostbackAction,
     URIAction,
@@ -29,7 +28,7 @@ from domain.deadlines import open_deadlines, organisations_of
 from domain.menu_labels import MENU_COPY_NUMBERS, MENU_EXPORT_FILE, MENU_MY_AREA_NUMBERS, MENU_OPEN_FORM
 from domain.thai_dates import format_thai_datetime
 from handlers.area_summary import area_in_scope
-from line.messages import area_bubble, flex, text
+from line.messages import Json, area_bubble, flex, text
 
 ACTION = "numbers"
 TITLE = MENU_MY_AREA_NUMBERS
@@ -83,7 +82,7 @@ def numbers_choices(ctx: Context, area_code: str | None) -> list:
 
 
 def numbers_card(numbers: AreaNumbers, label: str, as_of: str, choices: list, *,
-                 form_link: str | None = None) -> FlexMessage:
+                 form_link: str | None = None) -> Json:
     """The card; `form_link`, the ministry form's pre-filled link (domain.area_numbers.prefilled_form_url),
     adds a button opening it."""
     rows: list[FlexComponent] = [_row(name, line_label, count) for name, line_label, count in numbers.lines()]

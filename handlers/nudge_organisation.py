@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from linebot.v3.messaging import FlexMessage, FlexText, MessageAction, PostbackAction
+from linebot.v3.messaging import FlexText, MessageAction, PostbackAction
 from sqlalchemy import select
 
 from chat.dispatcher import Context, Reply
@@ -31,7 +31,7 @@ from domain.deadlines import (
 from domain.menu_labels import MENU_CHILDREN_TO_FIND, MENU_NO_MORE_CHILDREN
 from domain.thai import parse_id
 from domain.thai_dates import format_thai_date_digits
-from line.messages import MAX_LABEL, card, flex, text
+from line.messages import MAX_LABEL, Json, card, flex, text
 from line.outbox import queue_multicast
 from models import Deadline, OutboxMessage
 
@@ -50,7 +50,7 @@ def when_due(due_date: date, today: date) -> str:
     return {0: "วันนี้", 1: "พรุ่งนี้"}.get(days, f"อีก {days} วัน")
 
 
-def gap_reminder(deadline: Deadline, org: OrgProgress, today: date) -> FlexMessage:
+def gap_reminder(deadline: Deadline, org: OrgProgress, today: date) -> Json:
     """What an organisation's members get: its children still unchecked and the due date in Thai digits.
     The same for every member (no names), so it goes by multicast."""
     due = format_thai_date_digits(deadline.due_date)
@@ -69,7 +69,7 @@ def gap_reminder(deadline: Deadline, org: OrgProgress, today: date) -> FlexMessa
     return flex(f"{deadline.title}: {gap}", bubble)
 
 
-def deadline_card(result: Progress, *choices) -> FlexMessage:
+def deadline_card(result: Progress, *choices) -> Json:
     """The progress lines, and a "เตือน" button for each of the first laggards."""
     deadline = result.deadline
     buttons = [("secondary", PostbackAction(

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from linebot.v3.messaging import FlexBubble, FlexText, Message, PostbackAction
+from linebot.v3.messaging import FlexText, PostbackAction
 
 from chat import flow
 from chat.dispatcher import Context, Reply
@@ -35,7 +35,7 @@ from domain.thai_dates import format_thai_date
 from domain.thai_names import THAI_TITLES
 from handlers.refer_child import case_button
 from handlers.watch_list import student_for
-from line.messages import card, flex, text
+from line.messages import Json, card, flex, text
 from line.outbox import queue_messages
 from models import STATUSES, WatchStudent
 
@@ -93,7 +93,7 @@ def week_label(week: str) -> str:
     return f"สัปดาห์ {format_thai_date(monday)} – {format_thai_date(monday + timedelta(days=4))}"
 
 
-def attendance_question(student: WatchStudent, week: str) -> FlexBubble:
+def attendance_question(student: WatchStudent, week: str) -> Json:
     """The weekly check of one student: the question and the three answers, each one tap."""
     name = f"{short_name(student)} ({student.class_name})"
     buttons = [("primary" if answer == "full" else "secondary",
@@ -126,7 +126,7 @@ def tell(ctx: Context, student: WatchStudent, outcome: watch.Outcome) -> str:
             f"แล้ว และ{told}ค่ะ")
 
 
-def notice_card(ctx: Context, student: WatchStudent, outcome: watch.Outcome) -> Message:
+def notice_card(ctx: Context, student: WatchStudent, outcome: watch.Outcome) -> Json:
     rows = [("นักเรียน", short_name(student)), ("โรงเรียน", f"{student.school.name} ชั้น {student.class_name}"),
             ("เหตุผล", outcome.reason), ("แจ้งโดย", ctx.user.real_name or "-")]
     if outcome.what == "raised":

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import logging
 
-from linebot.v3.messaging import PostbackAction, TextMessage
+from linebot.v3.messaging import PostbackAction
 from sqlalchemy import select, update
 
 from domain.official_list.class_list import ClassListReport, read_class_list
 from domain.official_list.list_report import ListFileError
 from domain.thai import utf16_length
 from line.client import LineClient, LineError
-from line.messages import MAX_TEXT, text
+from line.messages import MAX_TEXT, Json, text
 from line.outbox import Sender, deliver_here, queue_messages, queued_rows
 from line.worker import QueueWorker
 from models import ClassListUpload, Organisation, User, utcnow
@@ -77,19 +77,19 @@ class ClassListReader(QueueWorker):
                      last_error=None)
         log.info("class_list_uploads %s: stored %d bytes, %d rows", row.id, len(content), len(report.rows))
 
-    def _finish(self, row: ClassListUpload, messages: list[TextMessage], **values) -> None:
+    def _finish(self, row: ClassListUpload, messages: list[Json], **values) -> None:
         """Record `values` and what the sender is told (the row's report) and push `messages` to the
         sender, in one transaction."""
         with self.db.transaction() as session:
             deliver_here(session)
             session.execute(update(ClassListUpload).where(ClassListUpload.id == row.id)
-                            .values(report="\n\n".join(message.text for message in messages), **values))
+                            .values(report="\n\n".join(message["text"] for message in messages), **values))
             queue_messages(session, session.get(User, row.user_id).line_user_id, messages)
             queued = queued_rows(session)
         self.sender.send_claimed(queued)
 
 
-def report_message(upload_id: int, report: ClassListReport, school: str) -> TextMessage:
+def report_message(upload_id: int, report: ClassListReport, school: str) -> Json:
     """The reader's report, what an import would do, and the two buttons, in one text within LINE's limit."""
     rows = len(report.rows)
     tail = [REFUSED_ROWS.format(rejected=report.rejected, rows=rows)] if report.rejected else []

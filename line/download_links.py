@@ -19,7 +19,6 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from linebot.v3.messaging import TextMessage
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -91,8 +90,8 @@ class DownloadLinks:
         return sent
 
 
-def with_link(message: TextMessage, nonce: str, kind: str = DOWNLOAD) -> dict:
-    """`message` (whose text holds LINK) as the outbox keeps it: the sender puts the link in."""
-    return {**message.dict(by_alias=True, exclude_none=True), LINK_NONCE: nonce, LINK_KIND: kind}
+def with_link(message: dict, nonce: str, kind: str = DOWNLOAD) -> dict:
+    """`message` (line.messages JSON whose text holds LINK) as the outbox keeps it: the sender puts the link in."""
+    return {**message, LINK_NONCE: nonce, LINK_KIND: kind}
 
 

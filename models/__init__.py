@@ -25,7 +25,7 @@ from models.case import (
     record_event,
     report_outside,
 )
-from models.choice import ChoiceOption, choice_label, choice_list, choice_options
+from models.choice import ChoiceOption, active_options, choice_label, choice_list, choice_options
 from models.conversation import Conversation
 from models.deadline import DEADLINE_RULES, Deadline, DeadlineReminder, DeadlineReport
 from models.directory import AREA_LEVELS, ORGANISATION_KINDS, ROLES, Area, Organisation, User, organisation_areas
@@ -49,7 +49,8 @@ __all__ = [
     "SEXES", "STATUSES", "TO_FIND", "TRANSITIONS", "Area", "AuditEntry", "Base", "Case", "CaseElsewhere", "CaseEvent",
     "CasePhoto", "ChoiceOption", "Conversation", "Deadline", "DeadlineReminder", "DeadlineReport", "Download",
     "ExportJob", "IllegalTransition", "InboundEvent", "Invite", "Organisation", "OutboxMessage", "OutsideReport",
-    "Referral", "RichMenu", "SchedulerLease", "User", "WorkQueue", "add_report", "can_move", "case_by_number",
+    "Referral", "RichMenu", "SchedulerLease", "User", "WorkQueue", "active_options", "add_report", "can_move",
+    "case_by_number",
     "case_number", "choice_label", "choice_list", "choice_options", "find_duplicate", "open_case", "organisation_areas",
     "record_event", "report_outside", "utcnow",
     "FOLLOWED", "GROUPS", "WATCH_STATUSES", "ClassListUpload", "SchoolTerm", "WatchEvent", "WatchStudent",

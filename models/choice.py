@@ -8,7 +8,7 @@ them with `flask lists synonyms`), read by domain/report_text.py.
 """
 from __future__ import annotations
 
-from sqlalchemy import String, UniqueConstraint, false, select, text
+from sqlalchemy import Row, String, UniqueConstraint, false, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, JSONType
@@ -37,23 +37,28 @@ class ChoiceOption(Base):
     synonyms: Mapped[list] = mapped_column(JSONType, default=list, server_default=text("'[]'"))
 
 
+def active_options(session: Session, *list_names: str) -> dict[str, list[Row]]:
+    """Each list's active options, in order, as rows of (code, label, synonyms, urgent): in one query,
+    however many lists (the check-in and the report read three when they start)."""
+    options: dict[str, list[Row]] = {list_name: [] for list_name in list_names}
+    for row in session.execute(
+            select(ChoiceOption.list_name, ChoiceOption.code, ChoiceOption.label, ChoiceOption.synonyms,
+                   ChoiceOption.urgent)
+            .where(ChoiceOption.list_name.in_(list_names), ChoiceOption.active)
+            .order_by(ChoiceOption.position, ChoiceOption.id)):
+        options[row.list_name].append(row)
+    return options
+
+
 def choice_list(session: Session, list_name: str) -> list[tuple[str, str]]:
     """The active options of a list, in order, as (code, label)."""
-    return [tuple(row) for row in session.execute(
-        select(ChoiceOption.code, ChoiceOption.label)
-        .where(ChoiceOption.list_name == list_name, ChoiceOption.active)
-        .order_by(ChoiceOption.position, ChoiceOption.id)
-    )]
+    return [(row.code, row.label) for row in active_options(session, list_name)[list_name]]
 
 
 def choice_options(session: Session, list_name: str) -> list[tuple[str, str, tuple[str, ...]]]:
     """The active options of a list, in order, as (code, label, synonyms): what a typed answer or a
     free-text report is matched against (domain.report_text.Option takes them as they are)."""
-    return [(code, label, tuple(synonyms or ())) for code, label, synonyms in session.execute(
-        select(ChoiceOption.code, ChoiceOption.label, ChoiceOption.synonyms)
-        .where(ChoiceOption.list_name == list_name, ChoiceOption.active)
-        .order_by(ChoiceOption.position, ChoiceOption.id)
-    )]
+    return [(row.code, row.label, tuple(row.synonyms or ())) for row in active_options(session, list_name)[list_name]]
 
 
 def choice_label(session: Session, list_name: str, code: str | None) -> str | None:

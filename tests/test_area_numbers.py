@@ -183,10 +183,10 @@ def test_the_card_opens_the_prefilled_form_when_given_its_link():
     link = prefilled_form_url("https://docs.google.com/forms/d/e/1FAIpQLSe_x-1/viewform?usp=sf_link",
                               {"entry.1001": "on_list", "entry.1002": "unchecked"}, numbers)
     assert link == "https://docs.google.com/forms/d/e/1FAIpQLSe_x-1/viewform?usp=pp_url&entry.1001=10&entry.1002=2"
-    card = numbers_card(numbers, "ตำบลสำราญ", "1 ม.ค. 2569 08:00 น.", [], form_link=link).to_dict()
+    card = numbers_card(numbers, "ตำบลสำราญ", "1 ม.ค. 2569 08:00 น.", [], form_link=link)
     [button] = card["contents"]["footer"]["contents"]
     assert button["action"] == {"type": "uri", "label": MENU_OPEN_FORM, "uri": link}
-    assert "footer" not in numbers_card(numbers, "ตำบลสำราญ", "-", []).to_dict()["contents"]
+    assert "footer" not in numbers_card(numbers, "ตำบลสำราญ", "-", [])["contents"]
 
 
 @pytest.mark.parametrize("url", [

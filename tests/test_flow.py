@@ -63,20 +63,20 @@ def test_after_passes_over_steps_that_do_not_apply():
 def test_render_keeps_skip_back_and_cancel_however_long_the_list():
     step = Step("long", "เลือก", text_answer(keep), choices=[f"ข้อ {i}" for i in range(20)], skip="ข้าม")
     [message] = step.render({})
-    labels = quick_reply_labels(message.to_dict())
+    labels = quick_reply_labels(message)
     assert len(labels) == MAX_QUICK_REPLIES
     assert labels[-3:] == ["ข้าม", "ย้อนกลับ", "ยกเลิก"] and labels[0] == "ข้อ 0"
 
 
 def test_render_puts_the_error_before_the_question():
     [message] = DEMO.steps[0].render({}, error="ผิด")
-    assert message.text == "ผิด\n\nA?"
+    assert message["text"] == "ผิด\n\nA?"
 
 
 def test_edit_menu_lists_editable_steps_that_apply():
     menu = flow.edit_step("edit", DEMO.steps, return_to="card")
-    assert quick_reply_labels(menu.render({"a": "no"})[0].to_dict())[:-2] == ["เอ"]
-    assert quick_reply_labels(menu.render({"a": "yes"})[0].to_dict())[:-2] == ["เอ", "บี"]
+    assert quick_reply_labels(menu.render({"a": "no"})[0])[:-2] == ["เอ"]
+    assert quick_reply_labels(menu.render({"a": "yes"})[0])[:-2] == ["เอ", "บี"]
     assert menu.parse(Answer("text", text="บี"), {"a": "yes"}) == Goto("b", {"_return_to": "card"})
     assert menu.goes_to == ("a", "b", "card") and not menu.numbered
     with pytest.raises(InvalidInput):
@@ -256,9 +256,9 @@ def test_steps_are_numbered_among_those_asked_for_the_answers_so_far():
 
 def test_the_number_comes_before_the_prompt_and_after_an_error():
     [message] = NUMBERED.render("b", {"a": "x"}, trail=["a"], error="ผิด")
-    assert message.text == "ผิด\n\n2/3 B?"
+    assert message["text"] == "ผิด\n\n2/3 B?"
     [message] = NUMBERED.render("confirm", {}, trail=["a", "b", "c"])
-    assert message.text == "OK?"
+    assert message["text"] == "OK?"
 
 
 def test_a_report_numbers_its_questions_the_village_too(chat, registered):

@@ -207,5 +207,5 @@ def test_the_fullest_card_stays_within_lines_limits():
                 "ยังไม่รายงาน: " + ", ".join([f"{organisation} (ยังไม่ได้ติดตาม 999 คน)"] * 3) + " และอีก 999 แห่ง"]
     watched = WatchNumbers(dict.fromkeys(LABELS, 999_999))
     card = summary_card(summary, name * 2, "1 ธ.ค. 2569 07:30 น.", 14, progress, "40", None, "ง" * 200, watched)
-    assert WATCH_HEADING in flex_texts(card.to_dict())
-    assert len(json.dumps(card.to_dict()["contents"])) < 30_000
+    assert WATCH_HEADING in flex_texts(card)
+    assert len(json.dumps(card["contents"])) < 30_000
