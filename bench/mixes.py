@@ -51,6 +51,25 @@ def events(fake: FakeLine, mix: Mix, users: list[str], count: int) -> Iterator[d
             yield next(talks[user])
 
 
+def write_bodies(fake: FakeLine, mix_name: str, users: list[str], count: int, path: str) -> list[tuple[str, str]]:
+    """Write `count` signed webhook requests of a mix to `path`, one "signature<TAB>body" a line as
+    bench/webhook.lua reads them; return each event's (webhookEventId, replyToken or "").
+
+    Run where `fake` serves (bench.fakeline_process): LINE accepts only the reply tokens it issued."""
+    sent = []
+    with open(path, "w", encoding="utf-8") as out:
+        for event in events(fake, MIXES[mix_name], users, count):
+            body, headers = fake.webhook_request([event])
+            out.write(f"{headers['X-Line-Signature']}\t{body.decode('utf-8')}\n")
+            sent.append((event["webhookEventId"], event.get("replyToken", "")))
+    return sent
+
+
+def conversation_length(fake: FakeLine, mix_name: str) -> int:
+    """How many events one user's conversation of this mix has."""
+    return sum(1 for _ in MIXES[mix_name].conversation(fake, "U" + "0" * 32))
+
+
 def text_steps(fake: FakeLine, user: str) -> Iterator[dict]:
     yield fake.text_event(user, "สวัสดี")
     yield fake.text_event(user, MENU_HELP)

@@ -1,7 +1,8 @@
 -- wrk script: POST pre-signed LINE webhook bodies, each once, optionally at a fixed rate.
 -- Arguments after "--": FILE RATE THREADS. FILE has one "signature<TAB>body" per line; each of the
 -- THREADS wrk threads takes every THREADS-th line. RATE > 0 (requests/s, all threads together) paces
--- the requests on a schedule; 0 sends as fast as the connections allow.
+-- the requests on a schedule; 0 sends as fast as the connections allow. wrk runs for its whole -d
+-- even when every body is answered sooner: a run needs bodies for all of it.
 local ffi = require("ffi")
 ffi.cdef[[
 typedef struct { long tv_sec; long tv_nsec; } timespec;
@@ -23,6 +24,9 @@ end
 function init(args)
   local nthreads = tonumber(args[3])
   requests, sent, answered, period = {}, 0, 0, nil
+  -- wrk calls request() once more in thread 0, before the run, to see what it returns
+  -- (script_verify_request): that call must not use up a body.
+  checked = id ~= 0
   local n = 0
   for line in io.lines(args[1]) do
     if n % nthreads == id then
@@ -48,6 +52,10 @@ function delay()
 end
 
 function request()
+  if not checked then
+    checked = true
+    return requests[1]
+  end
   sent = sent + 1
   -- Past the end, repeat the last body: the bot finds its event id already recorded.
   return requests[math.min(sent, #requests)]

@@ -18,6 +18,7 @@ from helpers import postgres_unreachable
 # Module: (the smallest run its options allow, whether it needs PostgreSQL).
 TINY_RUNS = {
     "webhook": (["--seconds", "1", "--users", "1", "--mix", "text", "--no-write"], True),
+    "soak": (["--soak-seconds", "3", "--seconds", "1", "--users", "10", "--sample-seconds", "1", "--no-write"], True),
     "summary": (["--smoke"], True),
     "list_import": (["--rows", "50", "--scale", "1", "--repeat", "1"], False),
     "list_import_db": (["--smoke"], True),
@@ -35,7 +36,7 @@ def command(module: str, args: list[str]) -> list[str]:
 @functools.cache
 def missing(module: str) -> str | None:
     """Why this benchmark cannot run here, or None."""
-    if module == "webhook" and shutil.which("wrk") is None:
+    if module in ("webhook", "soak") and shutil.which("wrk") is None:
         return "wrk is not installed"
     if TINY_RUNS[module][1]:
         return postgres_unreachable(common.POSTGRES_ADMIN_URL, "BENCH_POSTGRES_URL or TEST_POSTGRES_URL")
