@@ -140,7 +140,7 @@ class Soak:
     warm_up: float
     loads: list[Load]
     sent: list[tuple[str, str]]  # (webhookEventId, replyToken) of every event wrk sent
-    unsent: int  # bodies built that wrk had no time to send
+    unsent: int  # bodies not answered before their segment ended (in flight then, or never sent)
     tally: Tally
     recorded: Counter  # webhookEventId -> rows
     outbox: dict[str, int]
@@ -217,7 +217,7 @@ def report(bench: Bench, soak: Soak) -> str:
     events_twice = sum(1 for n in soak.recorded.values() if n > 1)
     lost_replies = sum(1 for token in set(tokens) if token not in soak.tally.accepted)
     replies_twice = sum(1 for n in soak.tally.attempts.values() if n > 1)
-    # Events recorded that wrk did not count as sent: only those in flight when a segment ran out of time.
+    # Events recorded that wrk did not count as answered: those in flight when their segment ended.
     unexpected = len(set(soak.recorded) - set(sent_ids))
     memory = soak.memory.growth(soak.warm_up)
     worst = max((m for m in memory if m[2] is not None), key=lambda m: m[2])
@@ -235,7 +235,7 @@ def report(bench: Bench, soak: Soak) -> str:
         return "yes" if ok else "**no**"
 
     targets = [
-        [f"memory of every process flat after the warm-up (growth < {MEMORY_GROWTH:.0%})",
+        [f"memory of every process flat after the warm-up (growth < {MEMORY_GROWTH * 100:.0f} %)",
          f"largest {worst[2]:+.1%} ({worst[0]})" + (f"; gone: {', '.join(gone)}" if gone else ""),
          met(worst[2] < MEMORY_GROWTH and not gone)],
         ["nothing lost: every event sent is recorded, every reply token's reply accepted",
@@ -257,14 +257,14 @@ def report(bench: Bench, soak: Soak) -> str:
         f"as in the webhook benchmark (gunicorn as in the Procfile, PostgreSQL, the fake LINE in a process of its "
         f"own answering after 100 ms, not validating). Text steps flat out first: {capacity.rate:,.0f} events/s with "
         f"replies delivered ({capacity.load.accepted_rate:,.0f} webhook 2xx/s). Then {soak.seconds:,.0f} s paced at "
-        f"{a.share:.0%} of it, {soak.rate:,.0f} events/s from {soak.users:,} users, in {len(soak.loads)} segments of "
-        f"up to {SEGMENT_SECONDS:.0f} s. Memory sampled every {a.sample_seconds:g} s; the warm-up is the first "
-        f"{soak.warm_up:.0f} s. Load average {soak.load_average[0]:.1f} at the start, {soak.load_average[1]:.1f} "
+        f"{a.share * 100:.0f} % of it, {soak.rate:,.0f} events/s from {soak.users:,} users, in {len(soak.loads)} "
+        f"segments of up to {SEGMENT_SECONDS:.0f} s. Memory sampled every {a.sample_seconds:g} s; the warm-up is the "
+        f"first {soak.warm_up:.0f} s. Load average {soak.load_average[0]:.1f} at the start, {soak.load_average[1]:.1f} "
         f"at the end (other work on the machine shares the same 2 cores).",
         "",
         f"Load: {accepted:,} events accepted, {accepted / wrk_seconds:,.0f}/s, {errors} non-2xx answers or socket "
-        f"errors, {soak.unsent:,} bodies wrk had no time to send, {unexpected:,} events recorded beyond those "
-        f"counted as sent; webhook p99 per segment: median {statistics.median(p99s):.0f} ms, worst "
+        f"errors; {soak.unsent:,} bodies not answered before their segment ended, {unexpected:,} events recorded "
+        f"beyond those answered (in flight then); webhook p99 per segment: median {statistics.median(p99s):.0f} ms, worst "
         f"{max(p99s):.0f} ms; webhook → reply call p50 {percentile(soak.to_reply_s, 50):.2f} s, p99 "
         f"{percentile(soak.to_reply_s, 99):.2f} s. Server CPU {soak.cpu[0] / max(accepted, 1) * 1000:.2f} ms per "
         f"event; CPU cores: server {server:.2f}, wrk {wrk:.2f}, PostgreSQL {postgres:.2f}, fake LINE {fake:.2f}.",
