@@ -8,14 +8,15 @@ audited as a view of every case on it.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, replace
 
 from linebot.v3.messaging import LocationAction
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, Select, and_, bindparam
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import Session, contains_eager, load_only
 
 from chat.dispatcher import Context, Reply
@@ -79,64 +80,78 @@ def clean_query(said: str) -> str:
     return " ".join(_UNSAFE.sub(" ", said).split())[:MAX_QUERY]
 
 
-def search_condition(q: str) -> ColumnElement[bool]:
-    """A case number, a whole national ID, or words each found in the first or last name.
+def search_terms(q: str) -> tuple[str, dict[str, object]]:
+    """What a search looks for, and its values: a case number ("number"), a whole national ID ("id"),
+    or words each found in the first or last name ("words", titles such as ด.ช. left out).
 
     National IDs are encrypted with a deterministic cipher (models/crypto.py): a whole ID can be
     looked up, a few of its digits cannot."""
     ascii_q = to_ascii_digits(q)
     if number := _CASE_NUMBER.fullmatch(ascii_q):
-        return Case.id == int(number.group(2))
+        return "number", {"number": int(number.group(2))}
     if _ID_DIGITS.fullmatch(ascii_q):
-        return Case.national_id == re.sub(r"\D", "", ascii_q)
-    words = [w for w in q.split() if not parse_title(w)]
-    return and_(*(or_(Case.first_name.contains(w), Case.last_name.contains(w)) for w in words))
+        return "id", {"national_id": re.sub(r"\D", "", ascii_q)}
+    return "words", {f"word{i}": w for i, w in enumerate(w for w in q.split() if not parse_title(w))}
+
+
+def search_condition(kind: str, words: int) -> ColumnElement[bool]:
+    """The condition of a search_terms() kind, its values left as parameters of the same names."""
+    if kind == "number":
+        return Case.id == bindparam("number")
+    if kind == "id":
+        return Case.national_id == bindparam("national_id")
+    return and_(true(), *(or_(Case.first_name.contains(bindparam(f"word{i}")),
+                              Case.last_name.contains(bindparam(f"word{i}"))) for i in range(words)))
 
 
 # What a card shows (child_bubble) of a case: only these columns are fetched, so a page decrypts no
 # personal field it does not show (the address, the notes, the guardian).
-# Built once: making the loader options and the ORDER BY anew for every page cost more CPU than running them.
-PAGE_OPTIONS = (load_only(Case.id, Case.status, Case.title, Case.first_name, Case.last_name, Case.national_id,
-                          Case.birth_date, Case.age_years, Case.area_id, Case.grade, Case.previous_school,
-                          Case.owner_id, Case.latitude, Case.longitude, Case.urgent, Case.created_at),
-                contains_eager(Case.area))
-STILL_TO_FIND_FIRST = (Case.urgent.desc(),
-                       sql_case(*((Case.status == s, i) for i, s in enumerate(TO_FIND)), else_=len(TO_FIND)),
-                       Case.area_code, Case.first_name, Case.id)
+SHOWN = load_only(Case.id, Case.status, Case.title, Case.first_name, Case.last_name, Case.national_id,
+                  Case.birth_date, Case.age_years, Case.area_id, Case.grade, Case.previous_school, Case.owner_id,
+                  Case.latitude, Case.longitude, Case.urgent, Case.created_at)
 
 
-def matching(user: User, query: ListQuery) -> list[ColumnElement[bool]]:
-    """Which cases the page lists: those this user may see, by the case's own copy of its area's code
-    (models.Case.area_code, indexed with the status), so that counting them needs no join."""
-    return [access.visible_area_filter(user, Case.area_code),
-            search_condition(query.q) if query.q else Case.status.in_(TO_FIND)]
+@functools.lru_cache(maxsize=1024)
+def page_statements(prefixes: tuple[str, ...], search: str | None, words: int, near: bool) -> tuple[Select, Select]:
+    """The statements of a page of this shape, for a scope (access.scope_prefixes): the page's rows, with
+    their area joined and the count as a subquery that reads no row, and the count alone. Built once:
+    building a statement and its cache key cost more CPU than running it. The values (the page's
+    offset, a search's terms, where the reporter is) are parameters: those of search_terms(), "offset",
+    and "lat", "lng" and "scale" for `near`.
 
-
-def order(query: ListQuery) -> tuple[ColumnElement, ...]:
-    """The order shown: urgent (safeguarding) cases first, however the rest are sorted."""
-    if not query.near:
-        return STILL_TO_FIND_FIRST
-    lat, lng = query.near
-    # Squared distance on a flat map scaled at this latitude: the order of a great-circle sort,
-    # in plain SQL that SQLite and PostgreSQL both run. Homes not pinned come last.
-    scale = math.cos(math.radians(lat))
-    distance = (Case.latitude - lat) * (Case.latitude - lat) + \
-        (Case.longitude - lng) * scale * (Case.longitude - lng) * scale
-    return Case.urgent.desc(), Case.latitude.is_(None), distance, Case.id
+    Both filter on the case's own copy of its area's code (models.Case.area_code, indexed with the
+    status), so counting needs no join. Urgent (safeguarding) cases come first, however the rest are
+    sorted."""
+    where = (access.prefix_filter(prefixes, Case.area_code),
+             Case.status.in_(TO_FIND) if search is None else search_condition(search, words))
+    if near:
+        # Squared distance on a flat map scaled at the reporter's latitude: the order of a great-circle
+        # sort, in plain SQL that SQLite and PostgreSQL both run. Homes not pinned come last.
+        lat, lng, scale = bindparam("lat"), bindparam("lng"), bindparam("scale")
+        distance = (Case.latitude - lat) * (Case.latitude - lat) + \
+            (Case.longitude - lng) * scale * (Case.longitude - lng) * scale
+        order = (Case.urgent.desc(), Case.latitude.is_(None), distance, Case.id)
+    else:
+        still_to_find = sql_case(*((Case.status == s, i) for i, s in enumerate(TO_FIND)), else_=len(TO_FIND))
+        order = (Case.urgent.desc(), still_to_find, Case.area_code, Case.first_name, Case.id)
+    count = select(func.count()).select_from(Case).where(*where)
+    page = (select(Case, count.scalar_subquery()).outerjoin(Case.area).where(*where).order_by(*order)
+            .options(SHOWN, contains_eager(Case.area)).offset(bindparam("offset")).limit(PAGE_SIZE))
+    return page, count
 
 
 def page_of(session: Session, user: User, query: ListQuery) -> tuple[ListQuery, list[Case], int]:
-    """The page's cases and how many match in all; a page past the end is the last one.
-
-    One statement: the page's rows, each with its area (joined), and the count as a subquery that
-    reads no row (a case someone owns loads its owner when the card names them). Only a page past
-    the end (a list shorter than when its button was made) needs a second."""
-    where = matching(user, query)
-    total = select(func.count()).select_from(Case).where(*where).scalar_subquery()
-    rows = session.execute(select(Case, total).outerjoin(Case.area).where(*where).order_by(*order(query))
-                           .options(*PAGE_OPTIONS).offset((query.page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    """The page's cases and how many match in all, in one statement; a page past the end (a list shorter
+    than when its button was made) is the last one, found with one more. A case someone owns loads its
+    owner when the card names them."""
+    search, values = search_terms(query.q) if query.q else (None, {})
+    words = len(values) if search == "words" else 0
+    if query.near:
+        values |= {"lat": query.near[0], "lng": query.near[1], "scale": math.cos(math.radians(query.near[0]))}
+    page, count = page_statements(access.scope_prefixes(user), search, words, bool(query.near))
+    rows = session.execute(page, {**values, "offset": (query.page - 1) * PAGE_SIZE}).all()
     if not rows and query.page > 1:
-        last = max(1, math.ceil(session.scalar(select(total)) / PAGE_SIZE))
+        last = max(1, math.ceil(session.scalar(count, values) / PAGE_SIZE))
         return page_of(session, user, replace(query, page=min(query.page - 1, last)))
     return query, [case for case, _ in rows], rows[0][1] if rows else 0
 

@@ -25,6 +25,7 @@ TINY_RUNS = {
     "fakeline_validation": (["--repeat", "1"], False),
     "reminders": (["--users", "10", "--pushes", "10"], True),
     "export": (["--cases", "20", "--no-write"], False),
+    "pages": (["--smoke"], True),
 }
 DOCUMENTED = re.compile(r"python (?:-m bench\.(\w+)|bench/(\w+)\.py)")
 
