@@ -187,9 +187,13 @@ def _chosen(said: str, lists: Mapping[str, Sequence[Option]]) -> dict[str, set[s
     for list_name, options in lists.items():
         for option in options:
             for key in _keys(option):
-                spans += [(found.start(), found.end(), (list_name, option.code))
-                          for found in re.finditer(re.escape(key), said)
-                          if not _not_so(_before(said, found.start()), _DONE_TO.match(key) is not None)]
+                # str.find, not a regular expression per keyword: every answer in a form is read for
+                # the other questions too, against a few hundred keywords.
+                start = said.find(key)
+                while start != -1:
+                    if not _not_so(_before(said, start), _DONE_TO.match(key) is not None):
+                        spans.append((start, start + len(key), (list_name, option.code)))
+                    start = said.find(key, start + len(key))
     spans.sort()
     starts, longest = [span[0] for span in spans], max((e - s for s, e, _ in spans), default=0)
     chosen: dict[str, set[str]] = {list_name: set() for list_name in lists}
@@ -432,6 +436,7 @@ def _a_year(number: str) -> bool:
     return number.isdigit() and len(number) == 4 and (2540 <= int(number) <= 2570 or 1997 <= int(number) <= 2027)
 
 
+@lru_cache(maxsize=4096)  # the reporter's villages come with every message
 def _core(name: str) -> str:
     """A village's own name: "บ้านหนองไผ่ หมู่ที่ 3" -> "หนองไผ่"."""
     return _VILLAGE_WORD.sub("", _VILLAGE_MOO.sub("", normalize(to_ascii_digits(name))).strip())
@@ -461,7 +466,7 @@ def _named_villages(text: _Text, villages: Sequence[tuple[int, str]]) -> set[int
 
 def _written(s: str, core: str) -> list[tuple[int, int]]:
     """Where a village's name is written as it is; a short one only as a word of its own."""
-    if len(core) < 2:
+    if len(core) < 2 or core not in s:
         return []
     return [(m.start(), m.end()) for m in re.finditer(re.escape(core), s)
             if not _NOT_VILLAGE.search(before := _before(s, m.start()))
