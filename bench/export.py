@@ -1,5 +1,6 @@
-"""The report export's XLSX writer (domain.export.to_xlsx: xlsxwriter in constant-memory mode) against
-openpyxl's write-only mode, which wrote the file before, on the same rows in the same run.
+"""The report export's XLSX writer (domain.export.to_xlsx, written by domain/xlsx.py) against the two
+that wrote the file before it, on the same rows in the same run: openpyxl's write-only mode, then
+xlsxwriter's constant-memory mode.
 
     .venv/bin/python -m bench.export                      # 100,000 cases; writes its section of docs/performance.md
     .venv/bin/python -m bench.export --cases 2000 --no-write
@@ -18,10 +19,13 @@ import json
 import os
 import random
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterable
+from itertools import chain
 
+import xlsxwriter
 from openpyxl import Workbook
 
 from bench.common import machine, table, today, write_section
@@ -29,6 +33,7 @@ from domain.export import HEADERS, _safe, to_xlsx
 
 CASES = 100_000
 TARGET_SECONDS = 5  # issue 17: a coordinator waits for the link of a national file
+ISSUE_OPENPYXL_SECONDS = 16  # what issue 17 measured openpyxl at for those cases, on a quieter machine
 
 PROVINCES = ["ขอนแก่น", "อุดรธานี", "นครราชสีมา", "เชียงใหม่", "สงขลา", "กรุงเทพมหานคร"]
 FIRST_NAMES = ["สมชาย", "สมหญิง", "ณัฐวุฒิ", "กนกวรรณ", "ธีรภัทร", "พิมพ์ชนก", "อภิสิทธิ์", "ศิริพร"]
@@ -38,8 +43,8 @@ REASONS = ["ยากจน/ขาดค่าใช้จ่าย", "ย้า
 
 
 def openpyxl_xlsx(headers: list[str], rows: Iterable[list]) -> bytes:
-    """The cases sheet as domain/export.py wrote it before xlsxwriter: openpyxl's write-only mode, the
-    same cleaning of each cell."""
+    """The cases sheet as domain/export.py wrote it first: openpyxl's write-only mode, the same cleaning of
+    each cell."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("รายงาน")
     sheet.append(headers)
@@ -51,12 +56,31 @@ def openpyxl_xlsx(headers: list[str], rows: Iterable[list]) -> bytes:
 
 
 def xlsxwriter_xlsx(headers: list[str], rows: Iterable[list]) -> bytes:
+    """The cases sheet as domain/export.py wrote it next: xlsxwriter's constant-memory mode (each row to a
+    temporary file in a private directory), each cell written as its type."""
+    out = io.BytesIO()
+    with tempfile.TemporaryDirectory(prefix="bench-export-") as private, \
+            xlsxwriter.Workbook(out, {"constant_memory": True, "tmpdir": private}) as book:
+        sheet = book.add_worksheet("รายงาน")
+        for number, row in enumerate(chain([headers], rows)):
+            for column, cell in enumerate(map(_safe, row)):
+                if isinstance(cell, str):
+                    if cell:
+                        sheet.write_string(number, column, cell)
+                elif cell is not None:
+                    sheet.write_number(number, column, cell)
+    return out.getvalue()
+
+
+def our_xlsx(headers: list[str], rows: Iterable[list]) -> bytes:
     return to_xlsx(headers, rows)[0]
 
 
+# The first is what the issue measured; the last is what the export uses.
 WRITERS: dict[str, Callable[[list[str], Iterable[list]], bytes]] = {
     "openpyxl, write-only (before)": openpyxl_xlsx,
-    "xlsxwriter, constant_memory (domain.export.to_xlsx)": xlsxwriter_xlsx,
+    "xlsxwriter, constant_memory (before)": xlsxwriter_xlsx,
+    "domain/xlsx.py (domain.export.to_xlsx)": our_xlsx,
 }
 
 
@@ -130,14 +154,23 @@ def measure(cases: int, repeat: int) -> str:
     lines = [[name, f"{run['seconds']:.2f}", f"{run['seconds'] / before['seconds']:.2f}", f"{run['cpu']:.2f}",
               f"{run['cpu'] / before['cpu']:.2f}", f"{run['cpu'] * 1e6 / cells:.2f}",
               f"{run['peak_kib'] / 1024:,.0f}", f"{run['bytes'] / 2**20:.1f}"] for name, run in results.items()]
-    now = results[list(WRITERS)[-1]]["seconds"]
-    verdict = ("met" if now <= TARGET_SECONDS else "NOT met") if cases == CASES else "not measured at this size"
+    now = results[list(WRITERS)[-1]]
+    # The machine is shared: beside the seconds measured here, the seconds the issue's openpyxl run would
+    # give at the CPU ratio measured here.
+    scaled = ISSUE_OPENPYXL_SECONDS * now["cpu"] / before["cpu"]
+    verdict = (f"{_met(now['seconds'])} here ({now['seconds']:.2f} s); scaled to the {ISSUE_OPENPYXL_SECONDS} s the "
+               f"issue measured for openpyxl, at the CPU ratio above, {scaled:.1f} s: {_met(scaled)}"
+               if cases == CASES else "not measured at this size")
     return (f"Measured {today()} on {machine()} (load average {load:.1f} at the start) with "
             f"`python -m bench.export --cases {cases} --repeat {repeat}`: {cases:,} cases, {cells:,} cells that are "
             f"not empty, best of {repeat} run(s) each.\n\n"
             + table(["writer", "seconds", "× openpyxl", "CPU seconds", "× openpyxl (CPU)", "µs CPU per cell",
                      "peak memory added (MiB)", "file (MiB)"], lines)
             + f"\n\nTarget ≤ {TARGET_SECONDS} s for {CASES:,} cases: {verdict}.")
+
+
+def _met(seconds: float) -> str:
+    return "met" if seconds <= TARGET_SECONDS else "NOT met"
 
 
 def main(argv: list[str] | None = None) -> str:

@@ -147,9 +147,10 @@ def notes() -> str:
         "a province or district reads only its own range of the index, and stays in milliseconds.",
         "",
         "The export is the file a coordinator asks for with \"ส่งออกรายงาน\", made in the background and sent "
-        "as a link: one row per case, written by xlsxwriter in constant-memory mode (\"XLSX export\" below "
-        "compares it with openpyxl, which wrote it before). A province's file takes under a second; a national "
-        "one of 100,000 children 10–20 seconds, within the \"usually under a minute\" the chat promises.",
+        "as a link: one row per case, written by domain/xlsx.py (\"XLSX export\" below compares it with "
+        "openpyxl and xlsxwriter, which wrote it before). A province's file takes under a second; a national "
+        "one of 100,000 children a few seconds more than reading its rows, within the \"usually under a "
+        "minute\" the chat promises.",
         "",
         f"PostgreSQL's plans at {max(_databases):,} cases (`EXPLAIN ANALYZE` of the grouped count):",
         "",
