@@ -58,9 +58,10 @@ _INSERT = insert(AuditEntry.__table__)
 
 def record_chat_each(ctx: ChatTurn, action: str, subject_type: str, subjects: Iterable[tuple[Any, str | None]],
                      **detail: Any) -> None:
-    """record_chat for each (subject id, area code) of a list shown at once, in one INSERT on the
-    session's connection: a page of the list of children to find audits ten cases, and the ORM's unit of
-    work (or its bulk insert) for them cost more CPU than the rest of the page."""
+    """record_chat for each (subject id, area code) of a list shown at once: one INSERT on the session's
+    connection, executed for every row (psycopg pipelines them). A page of the list of children to find
+    audits ten cases; the ORM's unit of work for ten entries, or its bulk insert, cost more CPU than the
+    rest of the page's work."""
     actor_id, source, at = ctx.user.id if ctx.user else None, getattr(ctx.event, "webhook_event_id", None), utcnow()
     rows = [dict(at=at, actor_id=actor_id, actor_label=None, action=action, subject_type=subject_type,
                  subject_id=None if subject_id is None else str(subject_id), area_code=area_code, source=source,
