@@ -15,8 +15,7 @@ from linebot.v3.messaging import (
     URIAction,
 )
 
-from line.messages import area_bubble, card, flex, postback, text, with_quick_replies
-from line.outbox import _as_dicts
+from line.messages import area_bubble, as_json, card, flex, postback, text, with_quick_replies
 
 
 def as_the_sdk_makes_it(message: dict) -> str:
@@ -78,5 +77,6 @@ def test_sdk_models_are_stored_as_the_sdk_serialises_them():
         TextMessage(text="ไม่มีปุ่ม"),
         {"type": "text", "text": "เก็บไว้เป็น JSON แล้ว"},
     ]
-    assert _as_dicts(messages) == [m if isinstance(m, dict) else m.to_dict() for m in messages]
-    assert "quickReply" in _as_dicts(messages)[1] and "quick_reply" not in _as_dicts(messages)[1]
+    stored = [as_json(m) for m in messages]
+    assert stored == [m if isinstance(m, dict) else m.to_dict() for m in messages]
+    assert "quickReply" in stored[1] and "quick_reply" not in stored[1]
