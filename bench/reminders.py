@@ -141,7 +141,7 @@ def drain(database_url: str, fake: RemoteFakeLine, endpoint: str, **settings) ->
     app = create_app(app_config(database_url, fake.base_url, TESTING=False, SENDER_THREADS=16,
                                 SENDER_POLL_SECONDS=0.05, LOG_LEVEL="WARNING", **settings))
     fake.ask("reset")
-    departures = record_departures(app.extensions["line"], endpoint)
+    departures = record_departures(app.extensions["sender"], endpoint)
     started = time.perf_counter()
     app.extensions["sender"].ensure_started()
     wait_until_sent(app.extensions["db"])
@@ -157,16 +157,17 @@ def drain(database_url: str, fake: RemoteFakeLine, endpoint: str, **settings) ->
             "busiest_second_arrived": busiest_second([at for at, _ in calls]), **settings}
 
 
-def record_departures(client, endpoint: str) -> list[float]:
-    """Wrap the LINE client's method for `endpoint` to note when each call starts."""
+def record_departures(sender, endpoint: str) -> list[float]:
+    """Note when the sender's rate limit lets each call to `endpoint` go: when it leaves this process."""
     departures: list[float] = []
-    call = getattr(client, endpoint)
+    take = sender.rate_limits.take
 
-    def timed(*args, **kwargs):
-        departures.append(time.time())
-        return call(*args, **kwargs)
+    async def timed(name: str) -> None:
+        await take(name)
+        if name == endpoint:
+            departures.append(time.time())
 
-    setattr(client, endpoint, timed)
+    sender.rate_limits.take = timed
     return departures
 
 

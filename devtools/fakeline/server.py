@@ -3,6 +3,10 @@
 Every call is authenticated, may meet an injected fault, is validated against the spec (header
 parameters, the JSON body against its schema, and what the spec cannot say), then handled under one
 lock and recorded.
+
+Long: one request's way through the fake, from the socket to the recorded call, reads best in one
+place; the parts that stand alone (events, faults, rich menus, the loading animation) are mixins of
+their own.
 """
 
 from __future__ import annotations
@@ -176,9 +180,12 @@ class FakeLine(WebhookEvents, FaultInjection, RichMenus, LoadingAnimation):
                     del self._reply_tokens[token]
 
     def reset(self) -> None:
-        """Forget recorded calls, deliveries, loading animations and the month's quota; users, contents and
-        menus stay."""
+        """Forget recorded calls, deliveries, loading animations, the month's quota and the faults not yet
+        met (a test's leftover failures would meet the next test's calls); users, contents, menus and the
+        latency stay."""
         with self._lock:
+            self._failures.clear()
+            self._hangs.clear()
             self.calls.clear()
             self._deliveries.clear()
             self._loading.clear()
