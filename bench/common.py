@@ -206,3 +206,11 @@ def write_section(name: str, markdown: str, path: Path = DOC) -> None:
     text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
+
+
+def publish(name: str, markdown: str, write: bool) -> None:
+    """Print a benchmark's section and, unless told not to, put it in docs/performance.md."""
+    print(markdown)
+    if write:
+        write_section(name, markdown)
+        print(f"\nwritten to {DOC.relative_to(ROOT)}", file=sys.stderr)

@@ -21,7 +21,6 @@ import argparse
 import math
 import os
 import statistics
-import sys
 import threading
 import time
 from collections import Counter
@@ -295,11 +294,7 @@ def main(argv: list[str] | None = None) -> None:
                             args.sample_seconds)
     finally:
         bench.close()
-    text = report(bench, soak)
-    print(text)
-    if not args.no_write:
-        common.write_section("soak", text)
-        print(f"\nwritten to {common.DOC.relative_to(common.ROOT)}", file=sys.stderr)
+    common.publish("soak", report(bench, soak), write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -496,11 +496,7 @@ def main(argv: list[str] | None = None) -> None:
         bench.bot()
     finally:
         bench.close()
-    text = report(bench)
-    print(text)
-    if not args.no_write:
-        common.write_section("webhook", text)
-        print(f"\nwritten to {common.DOC.relative_to(common.ROOT)}", file=sys.stderr)
+    common.publish("webhook", report(bench), write=not args.no_write)
 
 
 if __name__ == "__main__":
