@@ -160,7 +160,7 @@ def set_role(who: str, role: str, org_key: str | None, area_code: str | None, na
 def sync_rich_menus() -> None:
     """Create or update the rich menus on LINE and link registered users to theirs."""
     with get_db().transaction() as session:
-        outcome = richmenu.sync(session, current_app.extensions["line"])
+        outcome = richmenu.sync(session, current_app.extensions["line"], current_app.config["LIFF_ID"])
     for name, what in outcome.items():
         click.echo(f"{name}: {what}")
 

@@ -32,3 +32,7 @@ MENU_ADD_STUDENT_TYPED = "เพิ่มนักเรียนเฝ้าร
 MENU_COPY_NUMBERS = "คัดลอกข้อความ"
 MENU_EXPORT_FILE = "ส่งออกไฟล์"
 MENU_OPEN_FORM = "เปิดแบบฟอร์ม"
+# The coordinators' dashboard (a LIFF page): the rich menu's button and the summary card's; they open it,
+# they send no text.
+MENU_DASHBOARD = "แดชบอร์ด"
+MENU_OPEN_DASHBOARD = "เปิดแดชบอร์ด"

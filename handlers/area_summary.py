@@ -4,7 +4,8 @@ Totals by status, the sub-areas one level down with the most children still to f
 first, the cases nobody has touched for SUMMARY_OVERDUE_DAYS, the students still in class that the
 schools watch (once any school the coordinator may see has a watch list), and the reporting progress
 against the current deadline. Tapping a sub-area sends a postback with its code,
-which is checked against the coordinator's scope again: a forged one for another area is refused.
+which is checked against the coordinator's scope again: a forged one for another area is refused. With
+LIFF_ID set, "เปิดแดชบอร์ด" opens the coordinators' dashboard (a LIFF page) at the card's area.
 Every summary shown is recorded in the audit log.
 """
 from __future__ import annotations
@@ -18,17 +19,18 @@ from linebot.v3.messaging import (
     FlexSeparator,
     FlexText,
     PostbackAction,
+    URIAction,
 )
 from sqlalchemy.orm import Session
 
 from chat.dispatcher import Context, Reply
 from chat.menus import main_menu, requires
 from domain import access, audit, people
-from domain.menu_labels import MENU_EXPORT_REPORT
+from domain.menu_labels import MENU_EXPORT_REPORT, MENU_OPEN_DASHBOARD
 from domain.summary import LEVEL_WORDS, Summary, deadline_progress, summarise
 from domain.thai_dates import format_thai_datetime
 from domain.watch_numbers import WatchNumbers, watch_numbers
-from line import notices
+from line import liff, notices
 from line.messages import MAX_LABEL, Json, area_bubble, flex, text, with_quick_replies
 from models import STATUSES, User
 
@@ -75,7 +77,7 @@ def summary_reply(ctx: Context, roots: tuple[str, ...], label: str, area_code: s
     progress = deadline_progress(ctx.session, roots, ctx.now)
     card = summary_card(summary, label, format_thai_datetime(ctx.now), ctx.config["SUMMARY_OVERDUE_DAYS"],
                         progress, area_code, up_action(ctx, area_code), admin_budget(ctx.session, ctx.user, ctx.now),
-                        watched)
+                        watched, liff.dashboard_url(ctx.config["LIFF_ID"], area=area_code))
     return [with_quick_replies(card, *main_menu(ctx.user))]
 
 
@@ -99,9 +101,10 @@ def up_action(ctx: Context, area_code: str | None) -> PostbackAction | None:
 
 def summary_card(summary: Summary, label: str, as_of: str, overdue_days: int, progress: list[str],
                  area_code: str | None, up: PostbackAction | None, budget: str | None = None,
-                 watched: WatchNumbers | None = None) -> Json:
+                 watched: WatchNumbers | None = None, dashboard: str | None = None) -> Json:
     """`budget`: the month's pushes against the allowance (line.notices.Budget.thai), on admins' cards;
-    `watched`: the numbers of the students on the watch lists the user may see there, shown when any."""
+    `watched`: the numbers of the students on the watch lists the user may see there, shown when any;
+    `dashboard`: the dashboard's LIFF URL at this area (line.liff.dashboard_url), None when it is off."""
     counts = summary.counts
     body: list[FlexComponent] = [
         FlexText(text=f"ทั้งหมด {counts.total:,} คน", weight="bold", size="xl"),
@@ -121,6 +124,9 @@ def summary_card(summary: Summary, label: str, as_of: str, overdue_days: int, pr
     export = PostbackAction(label=MENU_EXPORT_REPORT, displayText=MENU_EXPORT_REPORT,
                             data="action=export" + (f"&area={area_code}" if area_code else ""))
     buttons = [FlexButton(style="primary", height="sm", action=export)]
+    if dashboard:
+        buttons.append(FlexButton(style="secondary", height="sm",
+                                  action=URIAction(label=MENU_OPEN_DASHBOARD, uri=dashboard)))
     if progress:  # the deadline's card: the laggards, each with "เตือน" (handlers/nudge_organisation.py)
         buttons.append(FlexButton(style="secondary", height="sm", action=PostbackAction(
             label=DEADLINE_CARD_LABEL, displayText=DEADLINE_CARD_LABEL, data="action=deadline-card")))

@@ -2,8 +2,8 @@
 
 Unregistered and deactivated users see the default "public" menu; reporters the reporter menu;
 teachers the teacher menu (the reporter's with the watch list of students at risk); coordinators
-and admins the coordinator menu. The buttons send their label as
-text, so they reach the same routes as the quick replies. A user's menu changes when they
+and admins the coordinator menu, which also opens their dashboard (a LIFF page) when LIFF_ID is set. The
+other buttons send their label as text, so they reach the same routes as the quick replies. A user's menu changes when they
 register, change role or are deactivated: the handler queues the change in the outbox
 (`show_menu`) and the sender links it after the commit, because handlers never call LINE.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import select
@@ -24,6 +24,7 @@ from domain.menu_labels import (
     MENU_ADD_STUDENT,
     MENU_AREA_SUMMARY,
     MENU_CHILDREN_TO_FIND,
+    MENU_DASHBOARD,
     MENU_EXPORT_REPORT,
     MENU_HELP,
     MENU_MY_REPORTS,
@@ -31,6 +32,7 @@ from domain.menu_labels import (
     MENU_REPORT_CHILD,
     MENU_WATCH_LIST,
 )
+from line import liff
 from line.client import LineClient
 from line.messages import text
 from line.outbox import queue_messages
@@ -45,10 +47,14 @@ BULK_LINK_LIMIT = 500  # LINE's limit of user ids per bulk link call
 @dataclass(frozen=True)
 class Menu:
     name: str
-    # Buttons row by row; every row has the same number of buttons.
+    # Buttons row by row, each row's buttons of equal width.
     rows: tuple[tuple[str, ...], ...]
     width: int = 1200
     row_height: int = 405
+    # The buttons that open a web page (label, URL) instead of sending their label.
+    links: tuple[tuple[str, str], ...] = ()
+    # The picture's name when it is not the menu's (line/static/richmenu-<image>.png).
+    image: str = ""
 
     @property
     def size(self) -> tuple[int, int]:
@@ -73,14 +79,19 @@ class Menu:
             "selected": self.name != "public",
             "name": f"pnk-{self.name}",
             "chatBarText": "เมนู",
-            "areas": [{"bounds": {"x": x, "y": y, "width": w, "height": h},
-                       "action": {"type": "message", "label": label, "text": label}}
+            "areas": [{"bounds": {"x": x, "y": y, "width": w, "height": h}, "action": self.action(label)}
                       for label, (x, y, w, h) in self.buttons()],
         }
 
+    def action(self, label: str) -> dict:
+        url = dict(self.links).get(label)
+        if url:
+            return {"type": "uri", "label": label, "uri": url}
+        return {"type": "message", "label": label, "text": label}
+
     @property
     def image_path(self) -> Path:
-        return IMAGES / f"richmenu-{self.name}.png"
+        return IMAGES / f"richmenu-{self.image or self.name}.png"
 
     def signature(self) -> str:
         digest = hashlib.sha256(json.dumps(self.definition(), sort_keys=True).encode())
@@ -96,6 +107,11 @@ MENUS = {
     "coordinator": Menu("coordinator", ((MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND, MENU_MY_REPORTS),
                                         (MENU_AREA_SUMMARY, MENU_EXPORT_REPORT, MENU_HELP))),
 }
+# The coordinators' menu when their dashboard is on: its seventh button opens it (menus() adds the link).
+WITH_DASHBOARD = Menu("coordinator", ((MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND, MENU_MY_REPORTS),
+                                      (MENU_AREA_SUMMARY, MENU_DASHBOARD, MENU_EXPORT_REPORT, MENU_HELP)),
+                      image="coordinator-dashboard")
+VARIANTS = (WITH_DASHBOARD,)  # every menu drawn: MENUS and these (scripts/make-richmenu-images)
 DEFAULT_MENU = "public"
 MENU_BY_ROLE = {role: "coordinator" if role in access.COORDINATORS else role if role in MENUS else "reporter"
                 for role in access.REPORTERS}
@@ -121,13 +137,23 @@ def show_menu(session: Session, user: User) -> None:
     queue_messages(session, user.line_user_id, [], personal=False, rich_menu="" if name == DEFAULT_MENU else name)
 
 
-def sync(session: Session, client: LineClient) -> dict[str, str]:
+def menus(liff_id: str) -> dict[str, Menu]:
+    """The menus LINE should have: with LIFF_ID set, the coordinators' opens their dashboard. A menu keeps
+    its name either way (the sender links users by name); sync replaces it when LIFF_ID changes."""
+    url = liff.dashboard_url(liff_id)
+    if url is None:
+        return MENUS
+    return {**MENUS, "coordinator": replace(WITH_DASHBOARD, links=((MENU_DASHBOARD, url),))}
+
+
+def sync(session: Session, client: LineClient, liff_id: str) -> dict[str, str]:
     """Create on LINE every menu that is new or changed, move its users to it, delete the old one.
+    `liff_id`: the LIFF_ID setting ("" when the dashboard is off).
 
     Returns what happened to each menu ("created", "replaced", "unchanged").
     """
     outcome = {}
-    for menu in MENUS.values():
+    for menu in menus(liff_id).values():
         stored = session.get(RichMenu, menu.name)
         signature = menu.signature()
         if stored and stored.signature == signature and client.rich_menu_exists(stored.line_rich_menu_id):

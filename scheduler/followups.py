@@ -22,6 +22,7 @@ from domain.summary import deadline_progress, summarise
 from domain.thai_dates import BANGKOK, format_thai_datetime
 from domain.watch_numbers import watch_numbers
 from handlers.area_summary import admin_budget, summary_card
+from line import liff
 from line.outbox import queue_messages
 from models import IN_SCHOOL, Case, CaseEvent, OutboxMessage, User, follow_up_days
 from scheduler.jobs import JobContext, daily, job
@@ -148,7 +149,8 @@ def push_coordinator_summaries(ctx: JobContext) -> int:
             summary = summarise(session, roots, ctx.now, overdue_days)
             card = summary_card(summary, access.scope_label(user), format_thai_datetime(ctx.now), overdue_days,
                                 deadline_progress(session, roots, ctx.now), None, None,
-                                admin_budget(session, user, ctx.now), watch_numbers(session, roots, user))
+                                admin_budget(session, user, ctx.now), watch_numbers(session, roots, user),
+                                liff.dashboard_url(ctx.config["LIFF_ID"]))
             queue_messages(session, user.line_user_id, [card], retry_key=key)
             sent += 1
     return sent
