@@ -7,7 +7,10 @@ their replies there over real HTTP (LINE_API_BASE_URL must point at it), and it 
 whose every action is turned into a LINE-shaped, signed webhook event posted to the real
 /callback. The page polls for the messages the fake received for its user, whether LINE's loading
 animation is on in that chat, and which rich menu the fake shows them. Its "เลื่อนเวลา +1 วัน" moves
-the demo clock (devtools/demo_clock.py) and runs the day's scheduled jobs.
+the demo clock (devtools/demo_clock.py) and runs the day's scheduled jobs. It also plays LIFF's part: a
+URI action to https://liff.line.me/<LIFF_ID> opens the dashboard (bot/dashboard.py) in a panel of the
+page, where the stand-in SDK (static/fake-liff.js) signs in as the simulated user with an ID token of
+the fake LINE's (`/api/liff/token`).
 """
 from __future__ import annotations
 
@@ -31,6 +34,8 @@ from models.database import get_db
 log = logging.getLogger(__name__)
 
 FAKE_LINE_PREFIX = "/fake-line"
+# The LIFF app's endpoint URL, as registered in the LINE Developers console (README: the dashboard).
+LIFF_ENDPOINT = "/liff/dashboard"
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator", template_folder="templates",
                static_folder="static")
@@ -91,7 +96,7 @@ def _event(fake: FakeLine, user_id: str, data: dict[str, Any]) -> dict:
 
 @bp.get("")
 def page():
-    return render_template("simulator.html")
+    return render_template("simulator.html", liff_id=current_app.config["LIFF_ID"], liff_endpoint=LIFF_ENDPOINT)
 
 
 @bp.post("/api/send")
@@ -134,6 +139,22 @@ def messages():
                    rich_menu=fake.user_rich_menu(user_id, include_default=True) if user_id else None)
 
 
+@bp.post("/api/liff/token")
+def liff_token():
+    """LIFF's part for the page the simulator opens: the simulated user's ID token, issued by the fake LINE
+    for the LIFF app's LINE Login channel (the LIFF ID's part before "-"), as liff.getIDToken() gives it.
+    Another LIFF ID fails, as liff.init() does for an app that is not registered."""
+    data = request.get_json(silent=True) or {}
+    liff_id, user_id = str(data.get("liff_id") or ""), str(data.get("user_id") or "")
+    if not liff_id or liff_id != current_app.config["LIFF_ID"]:
+        return jsonify(error="no LIFF app with this LIFF ID"), 400
+    if not user_id:
+        return jsonify(error="user_id is required"), 400
+    name = str(data.get("display_name") or "").strip() or None
+    token = _fake().issue_id_token(user_id, liff_id.split("-", 1)[0], name=name)
+    return jsonify(id_token=token, profile={"userId": user_id, "displayName": name or ""})
+
+
 def _sync_rich_menus() -> None:
     """Put the bot's rich menus on the fake, once.
 
@@ -147,7 +168,7 @@ def _sync_rich_menus() -> None:
             return
         try:
             with get_db().transaction() as session:
-                richmenu.sync(session, current_app.extensions["line"])
+                richmenu.sync(session, current_app.extensions["line"], current_app.config["LIFF_ID"])
         except LineError as exc:  # LINE_API_BASE_URL is not this server: the page shows no menu
             log.warning("the simulator could not put the rich menus on its fake LINE: %s", exc)
 

@@ -121,8 +121,11 @@ function doAction(action, fromChip = false) {
   }
 }
 
-// A URI action: a web page opens in a new tab (LINE's in-app browser); tel: would start a call on a phone.
+// A URI action: a LIFF URL opens its LIFF app over the chat; a web page opens in a new tab (LINE's in-app
+// browser); tel: would start a call on a phone.
 function openUri(uri) {
+  const liffUrl = LIFF_URL.exec(uri || "");
+  if (liffUrl) return openLiff(...liffUrl.slice(1));
   const url = safeUrl(uri);
   if (url) return void window.open(url, "_blank", "noopener");
   const phone = /^tel:([0-9+*#-]+)$/i.exec(uri || "");
@@ -131,6 +134,36 @@ function openUri(uri) {
   link.href = "tel:" + phone[1];
   note("โทรออก ", link);
 }
+
+// ----- LIFF apps: the simulator plays LINE's part (devtools/static/fake-liff.js plays the SDK's) ----------
+// https://liff.line.me/<LIFF ID>[/path][?query][#fragment]: LINE opens the app's endpoint URL with the rest
+// in liff.state, which the SDK's init() puts back in the address. The simulated user goes with it.
+const LIFF_URL = /^https:\/\/liff\.line\.me\/([^/?#]+)([^?#]*)(\?[^#]*)?(#.*)?$/;
+function openLiff(liffId, path, query, fragment) {
+  if (!liffId || liffId !== document.body.dataset.liffId) return void note("ไม่มีแอป LIFF นี้ในตัวจำลอง: " + liffId);
+  const url = new URL(document.body.dataset.liffEndpoint, location.origin);
+  const rest = (path === "/" ? "" : path) + (query || "") + (fragment || "");
+  if (rest) url.searchParams.set("liff.state", rest);
+  url.searchParams.set("simulator_user", user.id);
+  url.searchParams.set("simulator_name", user.name);
+  $("#liff-title").textContent = "LIFF";
+  $("#liff-frame").src = url.href;
+  $("#liff").hidden = false;
+}
+function closeLiff() {
+  $("#liff").hidden = true;
+  $("#liff-frame").src = "about:blank";
+}
+$("#liff-frame").addEventListener("load", () => {
+  const page = $("#liff-frame").contentDocument;  // the same server's page
+  if (page && page.title) $("#liff-title").textContent = page.title;
+});
+$("#liff-close").addEventListener("click", closeLiff);
+// liff.closeWindow() in the app (fake-liff.js) asks the page that opened it.
+window.addEventListener("message", (event) => {
+  if (event.origin === location.origin && event.source === $("#liff-frame").contentWindow &&
+      event.data && event.data.type === "liff.closeWindow") closeLiff();
+});
 
 let pendingDate = null;
 function askDate(action) {
@@ -240,6 +273,7 @@ function textBubble(text) {
     link.href = url;
     link.target = "_blank";
     link.rel = "noopener noreferrer";
+    if (LIFF_URL.test(url)) link.addEventListener("click", (event) => { event.preventDefault(); openUri(url); });
     bubble.append(text.slice(done, match.index), link);
     done = match.index + url.length;
   }
