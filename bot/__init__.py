@@ -13,6 +13,7 @@ from linebot.v3 import WebhookParser
 from bot import config as config_module
 from bot import (
     coordinator_cli,
+    dashboard,
     db_cli,
     deadline_cli,
     download_page,
@@ -41,7 +42,7 @@ from models.database import Database
 
 # Each registers its blueprint or its command group on the app (the scheduler's command only starts
 # the scheduler process, which runs apart from the web workers: Procfile "scheduler").
-MODULES = (webhook, download_page, photo_page, db_cli, sender_cli, deadline_cli, scheduler_cli, people_cli,
+MODULES = (webhook, download_page, photo_page, dashboard, db_cli, sender_cli, deadline_cli, scheduler_cli, people_cli,
            coordinator_cli, list_cli, lists_cli, line_cli, watch_cli)
 
 

@@ -22,6 +22,16 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": "",
     # The folder of the development database and key; empty means instance/ beside the code.
     "INSTANCE_PATH": "",
+    # The coordinators' dashboard, a LIFF app (bot/dashboard.py): its LIFF ID from the LINE Developers console,
+    # "<LINE Login channel id>-<suffix>"; "" turns the dashboard off (no button to it, its API answers 503).
+    "LIFF_ID": "",
+    # Where the dashboard verifies the ID token its page sends: POST {this}/oauth2/v2.1/verify.
+    "LINE_LOGIN_API_BASE_URL": "https://api.line.me",
+    # The LIFF SDK the page loads (LINE's CDN; the simulator serves a stand-in of its own).
+    "LIFF_SDK_URL": "https://static.line-scdn.net/liff/edge/2/sdk.js",
+    # The dashboard map's tiles ({z}/{x}/{y}) and their credit line; "" shows the pins on a blank map.
+    "MAP_TILE_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    "MAP_TILE_ATTRIBUTION": "© OpenStreetMap contributors",
     # The address users reach this server at (https://bot.example.go.th); download links are built
     # from it. Required in production; development uses DEV_PUBLIC_BASE_URL.
     "PUBLIC_BASE_URL": "",

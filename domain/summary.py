@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, literal_column, select
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from domain.access import LEVEL_PREFIX, WHOLE_COUNTRY, prefix_filter
 from domain.deadlines import current_deadline, progress, progress_lines
-from models import AREA_LEVELS, Area, Case, case_number
+from models import AREA_LEVELS, Area, Case, Deadline, case_number
 
 # Statuses that wait on someone to act: a case in one of them untouched for the configured number of
 # days (SUMMARY_OVERDUE_DAYS) is overdue. The others are outcomes, or follow-up on a longer rhythm.
@@ -76,7 +76,7 @@ def summarise(session: Session, roots: tuple[str, ...], now: datetime, overdue_d
     if not roots:  # a coordinator with no scope: nothing to count, and no sub-area key to group by
         return Summary(roots, Counts(), [], [], None)
     within = prefix_filter(roots, Case.area_code)
-    stale = and_(Case.status.in_(AWAITING), Case.updated_at < now - timedelta(days=overdue_days))
+    stale = overdue_condition(now, overdue_days)
     key = _sub_area_key(roots).label("sub_area")
     rows = session.execute(
         select(key, Case.status, func.count(), func.sum(case((stale, 1), else_=0)))
@@ -97,6 +97,11 @@ def summarise(session: Session, roots: tuple[str, ...], now: datetime, overdue_d
     overdue_cases = [OverdueCase(case_number(case_id, created), code, (now - touched).days, case_id)
                      for case_id, created, code, touched in oldest]
     return Summary(roots, total, sub_areas, overdue_cases, sub_level_of(roots))
+
+
+def overdue_condition(now: datetime, overdue_days: int) -> ColumnElement[bool]:
+    """Overdue: waiting on someone (AWAITING) and unchanged for `overdue_days` (SUMMARY_OVERDUE_DAYS)."""
+    return and_(Case.status.in_(AWAITING), Case.updated_at < now - timedelta(days=overdue_days))
 
 
 def sub_level_of(roots: tuple[str, ...]) -> str | None:
@@ -139,7 +144,14 @@ def deadline_progress(session: Session, roots: tuple[str, ...], now: datetime, n
     """Thai lines on reporting progress against the current deadline in `roots` (domain.deadlines
     current_deadline), counted over its audience organisations inside the scope
     (domain.deadlines.progress_lines). No lines when no deadline is open there."""
+    return deadline_report(session, roots, now, names_shown)[1]
+
+
+def deadline_report(session: Session, roots: tuple[str, ...], now: datetime,
+                    names_shown: int = 3) -> tuple[Deadline | None, list[str]]:
+    """The current deadline in `roots` and deadline_progress's lines on it; (None, []) when none is open."""
     deadline = current_deadline(session, roots, now)
     if deadline is None:
-        return []
-    return progress_lines(progress(session, deadline, None if roots == WHOLE_COUNTRY else roots), names_shown)
+        return None, []
+    return deadline, progress_lines(progress(session, deadline, None if roots == WHOLE_COUNTRY else roots),
+                                    names_shown)

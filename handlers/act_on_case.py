@@ -295,6 +295,18 @@ def case_card_shown(session: Session, case: Case, user: User) -> tuple[Json, lis
     """The whole case: summary, where the child is now, the open referral, who is responsible, for those
     who act on it the family's contacts and the reporter and owner (case_details), the map, the history,
     and the buttons this user may press; with the personal fields it shows, for the audit."""
+    rows, full = card_rows(session, case, user)
+    history, notes = case_details.timeline(session, case, full)
+    buttons = [(a.style, a.postback(case.id)) for a in allowed_actions(user, case)]
+    bubble = card(fit_text(case.full_name or case.number, case_details.ROW_SHOWN),
+                  [*case_details.fitted(rows), history], buttons)
+    return bubble, case_details.shown_fields(case, full, notes)
+
+
+def card_rows(session: Session, case: Case, user: User) -> tuple[list, bool]:
+    """The rows of the case's card for this user ((label, value), and a box of link buttons when there are
+    any), and whether they include what only those who act on the case see (access.sees_case_details).
+    The card and the dashboard's case page (bot/dashboard.py) both show these."""
     full = access.sees_case_details(user, case)
     rows: list = summary_rows(case)
     if case.list_group:
@@ -313,11 +325,7 @@ def case_card_shown(session: Session, case: Case, user: User) -> tuple[Json, lis
     links = case_details.link_buttons(case, full)
     if links is not None:
         rows.append(links)
-    history, notes = case_details.timeline(session, case, full)
-    buttons = [(a.style, a.postback(case.id)) for a in allowed_actions(user, case)]
-    bubble = card(fit_text(case.full_name or case.number, case_details.ROW_SHOWN),
-                  [*case_details.fitted(rows), history], buttons)
-    return bubble, case_details.shown_fields(case, full, notes)
+    return rows, full
 
 
 def show(ctx: Context, case: Case, note: str | None = None) -> Reply:

@@ -107,26 +107,39 @@ def timeline(session: Session, case: Case, full: bool) -> tuple[tuple[str, str],
     """The history row, newest first: for those who act on the case the last TIMELINE_LINES with who
     did it and the notes' text, for the others the last BASIC_LINES as words only; and whether a
     note was shown."""
+    lines = timeline_lines(session, case, full)
+    text = "\n".join(" ".join([when, words, *([f"({who})"] if who else [])]) for when, words, who, _ in lines)
+    if len(text) > TIMELINE_SHOWN:
+        text = text[:TIMELINE_SHOWN].rsplit("\n", 1)[0] + "\n…"
+    notes = any(noted for *_, noted in lines)
+    return ("ความเป็นมา" if full else "ล่าสุด", text or "-"), notes
+
+
+def timeline_lines(session: Session, case: Case, full: bool) -> list[tuple[str, str, str | None, bool]]:
+    """The timeline's lines, newest first (the card's, and the dashboard's case page): (date, what happened,
+    who did it or None, whether it showed a note or a later report's words), as `timeline` says."""
     events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
                              .order_by(CaseEvent.id.desc()).limit(TIMELINE_LINES if full else BASIC_LINES)).all()
     reported = {event.id: report_words(session, news_of(case, event.details)) for event in events
                 if full and event.kind in LATER_REPORTS and event.details}
-    lines = [event_text(event, full, reported.get(event.id)) for event in events]
-    text = "\n".join(lines)
-    if len(text) > TIMELINE_SHOWN:
-        text = text[:TIMELINE_SHOWN].rsplit("\n", 1)[0] + "\n…"
-    notes = full and any(event.note or reported.get(event.id) for event in events)
-    return ("ความเป็นมา" if full else "ล่าสุด", text or "-"), notes
+    return [(*event_parts(event, full, reported.get(event.id)), full and bool(event.note or reported.get(event.id)))
+            for event in events]
 
 
 def event_text(event: CaseEvent, full: bool = False, reported: str | None = None) -> str:
     """A history line: its date, what happened, and for those who act on the case its note (or `reported`,
     what a later report said) and who did it."""
+    when, words, who = event_parts(event, full, reported)
+    return f"{when} {words}" + (f" ({who})" if who else "")
+
+
+def event_parts(event: CaseEvent, full: bool = False, reported: str | None = None) -> tuple[str, str, str | None]:
+    """event_text's parts: the date, what happened (with the note for those who act on the case), who did it."""
     when = format_thai_date(event.at.astimezone(BANGKOK).date())
     words = event_words(event.kind, event.from_status, event.to_status, event.note or reported,
                         NOTE_SHOWN if full else 0)
-    who = f" ({event.actor.real_name})" if full and event.actor is not None and event.actor.real_name else ""
-    return f"{when} {words}{who}"
+    who = event.actor.real_name if full and event.actor is not None and event.actor.real_name else None
+    return when, words, who
 
 
 def report_words(session: Session, details: dict) -> str:

@@ -7,6 +7,7 @@ import re
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
@@ -763,3 +764,64 @@ def test_fake_in_its_own_process_accepts_the_tokens_of_the_bodies_it_built(tmp_p
     finally:
         fake.shutdown()
     assert fake.process.returncode == 0
+
+
+# ------------------------------------------------------------ LINE Login
+
+
+CHANNEL = "1657000000"
+
+
+def verify(fake, **form) -> tuple[int, dict, dict]:
+    """LINE Login's verify call, form-urlencoded as LINE takes it: (status, JSON body, headers)."""
+    request = urllib.request.Request(f"{fake.base_url}/oauth2/v2.1/verify",
+                                     data=urllib.parse.urlencode(form).encode(), method="POST",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, json.loads(response.read()), response.headers
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, json.loads(error.read()), error.headers
+
+
+def login_refusal(description: str) -> dict:
+    return {"error": "invalid_request", "error_description": description}
+
+
+def test_an_issued_id_token_verifies_to_its_payload(fake, clock):
+    token = fake.issue_id_token(USER, CHANNEL, name="สมหญิง")
+    status, body, headers = verify(fake, id_token=token, client_id=CHANNEL, user_id=USER)
+    assert status == 200 and headers["x-line-request-id"]
+    assert body == {"iss": "https://access.line.me", "sub": USER, "aud": CHANNEL, "iat": int(clock.now),
+                    "exp": int(clock.now) + 3600, "amr": ["linesso"], "name": "สมหญิง"}
+    call = fake.calls[-1]
+    assert (call.method, call.path, call.status) == ("POST", "/oauth2/v2.1/verify", 200)
+    assert call.json == {"id_token": token, "client_id": CHANNEL, "user_id": USER}
+
+
+def test_verify_refuses_like_line(fake, clock):
+    token = fake.issue_id_token(USER, CHANNEL, expires_in=60, nonce="n-1")
+    header, payload, signature = token.split(".")
+    other_fake = FakeLine(SECRET, TOKEN, clock=clock)
+    for bad in ("garbage", f"{header}.{payload}.{signature[:-2]}AA", other_fake.issue_id_token(USER, CHANNEL)):
+        assert verify(fake, id_token=bad, client_id=CHANNEL)[:2] == (400, login_refusal("Invalid IdToken."))
+    assert verify(fake, id_token=token, client_id="1600000000")[:2] == (
+        400, login_refusal("Invalid IdToken Audience."))
+    assert verify(fake, id_token=token, client_id=CHANNEL, user_id=OTHER)[:2] == (
+        400, login_refusal("Invalid IdToken Subject Identifier."))
+    assert verify(fake, id_token=token, client_id=CHANNEL, nonce="n-2")[:2] == (
+        400, login_refusal("Invalid IdToken Nonce."))
+    assert verify(fake, id_token=token, client_id=CHANNEL, nonce="n-1")[0] == 200
+    clock.advance(60)  # the fake's clock: expired at exp
+    status, body, headers = verify(fake, id_token=token, client_id=CHANNEL)
+    assert (status, body) == (400, login_refusal("IdToken expired.")) and headers["x-line-request-id"]
+    assert verify(fake, client_id=CHANNEL)[0] == 400
+    assert [call.status for call in fake.calls].count(400) == 8
+
+
+def test_verify_meets_injected_faults(fake):
+    fake.fail_next(1, 500, paths="/oauth2/")
+    token = fake.issue_id_token(USER, CHANNEL)
+    assert verify(fake, id_token=token, client_id=CHANNEL)[0] == 500
+    assert verify(fake, id_token=token, client_id=CHANNEL)[0] == 200

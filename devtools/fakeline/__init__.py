@@ -21,6 +21,9 @@ What "faithful" means here:
   after a minute, retry keys, rich-menu image rules.
 * Errors use LINE's bodies and headers (``x-line-request-id`` on every
   response, ``{"message": ..., "details": [...]}``).
+* Beside the spec's routes, LINE Login's ``POST /oauth2/v2.1/verify`` for the
+  ID tokens the fake issues (``issue_id_token``), as a LIFF page sends them:
+  LINE Login is not in the Messaging API spec.
 
 It also builds signed webhook requests whose events have the exact shape of
 LINE's webhook JSON, and records every call so tests can assert on what the
@@ -30,8 +33,8 @@ Modules: ``spec`` (the OpenAPI documents and their operations) and ``schema``
 (their schemas compiled to checks), ``server`` (``FakeLine``: routes, auth,
 validation, messaging handlers), ``events`` (webhook bodies and event
 builders), ``faults`` (fault injection), ``richmenus``, ``loading`` (the
-loading animation), ``answers`` (what a handler returns, what a call
-recorded) and ``images``.
+loading animation), ``login`` (LINE Login's ID tokens), ``answers`` (what
+a handler returns, what a call recorded) and ``images``.
 """
 
 from devtools.fakeline.images import image_size, solid_png, tiny_jpeg

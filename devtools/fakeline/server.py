@@ -15,6 +15,7 @@ import copy
 import functools
 import itertools
 import json
+import secrets
 import threading
 import time
 import uuid
@@ -29,6 +30,7 @@ from devtools.fakeline.answers import Answer, Call, error
 from devtools.fakeline.events import ReplyToken, WebhookEvents, new_quote_token
 from devtools.fakeline.faults import Fault, FaultInjection
 from devtools.fakeline.loading import LoadingAnimation, loading_checks
+from devtools.fakeline.login import VERIFY_PATH, LineLogin
 from devtools.fakeline.richmenus import RichMenus, rich_menu_checks
 from devtools.fakeline.spec import ApiSpec, Operation, messaging_api_spec
 
@@ -48,8 +50,9 @@ class _AcceptedRetryKey:
     sent_messages: list | None
 
 
-class FakeLine(WebhookEvents, FaultInjection, RichMenus, LoadingAnimation):
-    """The LINE platform, as seen by one channel (one secret, one access token)."""
+class FakeLine(WebhookEvents, FaultInjection, RichMenus, LoadingAnimation, LineLogin):
+    """The LINE platform, as seen by one channel (one secret, one access token), and LINE Login's verify
+    endpoint for the ID tokens it issues (devtools/fakeline/login.py)."""
 
     def __init__(
         self,
@@ -81,6 +84,7 @@ class FakeLine(WebhookEvents, FaultInjection, RichMenus, LoadingAnimation):
         self._profiles: dict[str, dict] = {}
         self._contents: dict[str, tuple[bytes, str]] = {}
         self._loading: dict[str, float] = {}
+        self._id_token_key = secrets.token_bytes(32)
 
         # The channel's monthly target limit (None: type "none") and the messages LINE counts against it:
         # one per recipient of each push, multicast or broadcast since this fake started (its "month").
@@ -224,6 +228,7 @@ class FakeLine(WebhookEvents, FaultInjection, RichMenus, LoadingAnimation):
                 view_func=functools.partial(self._serve_operation, op),
                 methods=[op.method],
             )
+        app.add_url_rule(VERIFY_PATH, endpoint="verifyIdToken", view_func=self._serve_login_verify, methods=["POST"])
         app.register_error_handler(NotFound, lambda e: self._respond(error(404, "Not found")))
         app.register_error_handler(
             MethodNotAllowed, lambda e: self._respond(error(405, "Method Not Allowed"))
@@ -254,6 +259,17 @@ class FakeLine(WebhookEvents, FaultInjection, RichMenus, LoadingAnimation):
         if hang is not None:
             time.sleep(hang.seconds)
         return response
+
+    def _serve_login_verify(self) -> Response:
+        """LINE Login's verify call: form fields in, no bearer token; faults and latency as for every call."""
+        if self._latency > 0:
+            time.sleep(self._latency)
+        form = request.form.to_dict()
+        answer = self._injected_failure()
+        if answer is None:
+            with self._lock:
+                answer = self._verify_id_token(form)
+        return self._respond(answer, form)
 
     def _authenticate(self) -> Answer | None:
         if request.headers.get("Authorization", "") != f"Bearer {self.access_token}":
