@@ -24,6 +24,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request, url_for
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+from bot.dashboard import liff_channel
 from devtools import demo_clock
 from devtools.fakeline import FakeLine
 from domain.thai_dates import format_thai_datetime
@@ -142,7 +143,7 @@ def messages():
 @bp.post("/api/liff/token")
 def liff_token():
     """LIFF's part for the page the simulator opens: the simulated user's ID token, issued by the fake LINE
-    for the LIFF app's LINE Login channel (the LIFF ID's part before "-"), as liff.getIDToken() gives it.
+    for the LIFF app's LINE Login channel, as liff.getIDToken() gives it.
     Another LIFF ID fails, as liff.init() does for an app that is not registered."""
     data = request.get_json(silent=True) or {}
     liff_id, user_id = str(data.get("liff_id") or ""), str(data.get("user_id") or "")
@@ -151,7 +152,7 @@ def liff_token():
     if not user_id:
         return jsonify(error="user_id is required"), 400
     name = str(data.get("display_name") or "").strip() or None
-    token = _fake().issue_id_token(user_id, liff_id.split("-", 1)[0], name=name)
+    token = _fake().issue_id_token(user_id, liff_channel(current_app.config), name=name)
     return jsonify(id_token=token, profile={"userId": user_id, "displayName": name or ""})
 
 

@@ -21,6 +21,7 @@ from devtools.synthetic import generate_list
 from domain import people
 from helpers import (
     AREA_TREE,
+    CHROMIUM_ARGS,
     LIVE_APPS,
     SECRET,
     TOKEN,
@@ -304,6 +305,31 @@ def simulator(database_url):
     thread.join()
     server.server_close()
     shut_down(app)
+
+
+@pytest.fixture
+def browser(database_url):
+    """Headless Chromium through Playwright (Debian's chromium, apt-get install chromium), for the browser
+    tests; they are skipped, saying why, on PostgreSQL (to keep CI short), without Chromium, or when
+    Playwright cannot start it."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the browser tests run on SQLite only, to keep CI short")
+    chromium = shutil.which("chromium")
+    if not chromium:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    # Imported here: only these tests need playwright, and only where Chromium is (skipped above otherwise).
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        try:
+            launched = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        except PlaywrightError as exc:
+            pytest.skip(f"Playwright cannot launch {chromium}: {str(exc).splitlines()[0]}")
+        try:
+            yield launched
+        finally:
+            launched.close()
 
 
 @pytest.fixture

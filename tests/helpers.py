@@ -52,6 +52,11 @@ THROWAWAY_DATA_KEY = base64.b64encode(bytes(range(64))).decode()
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
+# Headless Chromium for the browser tests (the `browser` fixture): no outside traffic of its own.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
 def app_config(database_url: str, line_base_url: str, **extra) -> dict:
     return {
         "TESTING": True,

@@ -2,13 +2,12 @@
 bot uses (rich menu, quick replies, links and URI actions, the Thai date picker, the loading animation).
 
 The browser tests need Debian's chromium (apt-get install chromium; .ci/run installs it) and skip without
-it; they run on SQLite only, to keep CI short.
+it; they run on SQLite only, to keep CI short (the `browser` fixture, tests/conftest.py).
 """
 from __future__ import annotations
 
 import base64
 import re
-import shutil
 import uuid
 
 import pytest
@@ -146,43 +145,22 @@ def test_the_loading_animation_shows_until_the_next_message(simulator):
 
 # ----------------------------------------------------------------------------- in Chromium
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
 @pytest.fixture
-def page(simulator, database_url, tmp_path, request):
+def page(simulator, browser, tmp_path, request):
     """The simulator's page, chatting as NAME; fails the test on any script error, screenshots it."""
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the browser tests run on SQLite only, to keep CI short")
-    chromium = shutil.which("chromium")
-    if not chromium:
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    # Imported here: only these tests need playwright, and only where Chromium is (skipped above otherwise).
-    from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import sync_playwright
-
     _, base_url = simulator
-    with sync_playwright() as pw:
-        try:
-            browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        except PlaywrightError as exc:
-            pytest.skip(f"Playwright cannot launch {chromium}: {str(exc).splitlines()[0]}")
-        try:
-            page = browser.new_page(viewport={"width": 480, "height": 860}, locale="th-TH")
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(f"{base_url}/simulator")
-            page.fill("#name", NAME)
-            page.click("#start")
-            page.wait_for_selector("#text:enabled")
-            page.wait_for_function("() => menu.id !== undefined && !menu.loading")
-            yield page
-            page.screenshot(path=tmp_path / f"{request.node.name}.png")
-            assert page.text_content("#status") == ""
-            assert errors == []
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 480, "height": 860}, locale="th-TH")
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{base_url}/simulator")
+    page.fill("#name", NAME)
+    page.click("#start")
+    page.wait_for_selector("#text:enabled")
+    page.wait_for_function("() => menu.id !== undefined && !menu.loading")
+    yield page
+    page.screenshot(path=tmp_path / f"{request.node.name}.png")
+    assert page.text_content("#status") == ""
+    assert errors == []
 
 
 def bot_api(app) -> MessagingApi:

@@ -143,9 +143,15 @@ function refuse(message) {
   document.getElementById("who").textContent = "";
   hideNotice();
   view.replaceChildren(el("section", { class: "refused", role: "alert" },
-    el("p", { class: "refused-icon", "aria-hidden": "true" }, "🔒"),
+    lockIcon(),
     el("p", {}, message),
     state.inClient ? el("button", { type: "button", onclick: () => liff.closeWindow() }, TEXT.backToChat) : null));
+}
+
+function lockIcon() {
+  return svg("svg", { viewBox: "0 0 24 24", width: 48, height: 48, class: "refused-icon", "aria-hidden": "true" },
+    svg("rect", { x: 5, y: 10, width: 14, height: 11, rx: 2 }),
+    svg("path", { d: "M8 10V7a4 4 0 0 1 8 0v3", fill: "none", "stroke-width": 2 }));
 }
 
 // ----------------------------------------------------------------------------- routing
@@ -182,7 +188,7 @@ async function route() {
   try {
     const content = await show(params, id);
     if (shown !== state.shown) return;  // the user went elsewhere meanwhile
-    view.replaceChildren(...[content].flat());
+    view.replaceChildren(...[content].flat().filter(Boolean));  // a section with nothing to show is null
     if (content && content.afterShown) content.afterShown();
   } catch (error) {
     if (shown !== state.shown) return;
@@ -241,14 +247,14 @@ async function showOverview(params) {
     subAreas(data.sub_areas || []),
     el("div", { class: "actions" },
       el("a", { class: "button", href: href("cases", scoped()) }, "ดูรายชื่อเด็ก"),
-      el("a", { class: "button", href: href("map", scoped()) }, "ดูแผนที่"),
-      exportButton(here.code || null)),
+      el("a", { class: "button secondary", href: href("map", scoped()) }, "ดูแผนที่")),
+    exportButtons(here.code || null),
   ];
   return parts;
 }
 
 function breadcrumbs(crumbs, here) {
-  if (!crumbs.length) return null;
+  if (crumbs.length < 2) return null;  // the whole scope: its name is the heading
   const list = el("ol");
   crumbs.forEach((crumb, i) => {
     const last = i === crumbs.length - 1 && (crumb.code || null) === (here.code || null);
@@ -291,16 +297,17 @@ function progressFill(share) {
 
 // A horizontal bar chart drawn by hand in SVG: each row its label above a bar as long as its share of the
 // largest count, the count at the bar's end. The rows are links where a list lies behind them.
-function chart(title, rows) {
-  if (!rows.length) return null;
+function chart(title, all) {
+  const rows = all.filter((r) => r.count > 0);  // as the chat's card, the statuses that have children
+  if (!rows.length) return all.length ? el("section", { class: "card" }, el("h3", {}, title), el("p", { class: "muted" }, "ยังไม่มีข้อมูล")) : null;
   const max = Math.max(1, ...rows.map((r) => r.count || 0));
   const rowHeight = 40, labelY = 14, barY = 20, barHeight = 14, width = 320, barWidth = 260;
   const drawing = svg("svg", { viewBox: `0 0 ${width} ${rows.length * rowHeight}`, class: "chart", role: "img",
     "aria-label": title + ": " + rows.map((r) => r.label + " " + number(r.count)).join(", ") });
   rows.forEach((row, i) => {
     const y = i * rowHeight;
-    const length = Math.max(row.count ? 2 : 0, Math.round(barWidth * (row.count || 0) / max));
-    const group = svg("g", { class: "bar" + (row.count ? "" : " empty") },
+    const length = Math.max(2, Math.round(barWidth * row.count / max));
+    const group = svg("g", { class: "bar" },
       svg("text", { x: 0, y: y + labelY, class: "bar-label" }, row.label),
       svg("rect", { x: 0, y: y + barY, width: barWidth, height: barHeight, rx: 3, class: "bar-track" }),
       svg("rect", { x: 0, y: y + barY, width: length, height: barHeight, rx: 3, class: "bar-fill" }),
@@ -332,20 +339,27 @@ function subAreas(subs) {
       body));
 }
 
-function exportButton(area) {
-  return el("button", { type: "button", class: "button secondary", onclick: async (event) => {
-    const button = event.currentTarget;
-    button.disabled = true;
+// The chat's export of this area (or the whole scope): the file's link arrives in the chat.
+function exportButtons(area) {
+  const exporting = async (event, format) => {
+    const buttons = event.currentTarget.parentElement.querySelectorAll("button");
+    for (const button of buttons) button.disabled = true;
     try {
-      const data = await api("/export", { method: "POST", body: { area } });
+      const data = await api("/export", { method: "POST", body: { area, format } });
       notify(data.message);
     } catch (error) {
       if (error instanceof ApiError && error.final) return refuse(error.message);
       notify(error.message, "bad");
     } finally {
-      button.disabled = false;
+      for (const button of buttons) button.disabled = false;
     }
-  } }, "ส่งออกรายงาน");
+  };
+  return el("section", { class: "card export", "aria-labelledby": "export-title" },
+    el("h3", { id: "export-title" }, "ส่งออกรายงาน"),
+    el("p", { class: "small muted" }, "ไฟล์รายชื่อเด็กของพื้นที่นี้ ระบบจะส่งลิงก์ดาวน์โหลดมาในแชท"),
+    el("div", { class: "actions" },
+      el("button", { type: "button", class: "button", onclick: (e) => exporting(e, "xlsx") }, "Excel (.xlsx)"),
+      el("button", { type: "button", class: "button secondary", onclick: (e) => exporting(e, "csv") }, "CSV")));
 }
 
 // ----------------------------------------------------------------------------- the filters (list and map)
@@ -408,7 +422,7 @@ async function showCases(params) {
 
 function caseItem(item) {
   const badges = [
-    item.urgent ? el("span", { class: "badge urgent" }, "🚨 เร่งด่วน") : null,
+    item.urgent ? el("span", { class: "badge urgent" }, "เร่งด่วน") : null,
     item.overdue ? el("span", { class: "badge overdue" }, "เกินกำหนด") : null,
     el("span", { class: "badge status-" + item.status }, item.status_label),
   ];
@@ -459,7 +473,7 @@ async function showMap(params) {
     : "ยังไม่มีบ้านที่ปักหมุดตามตัวกรองนี้";
   const parts = [
     el("h2", {}, "แผนที่บ้านเด็ก"),
-    filterForm(params, "map", state.filterOptions),
+    filterForm(params, "map", (state.filterOptions = data.filters || state.filterOptions)),
     el("p", { class: "count-line" }, said),
     box,
     el("ul", { class: "legend", "aria-label": "สีของหมุด" },
@@ -513,7 +527,7 @@ async function showCase(params, id) {
   return [
     el("p", { class: "back" }, el("a", { href: state.lastList || "#/cases" }, "‹ กลับไปรายชื่อ")),
     el("h2", {}, item.title),
-    el("p", { class: "badges" }, item.urgent ? el("span", { class: "badge urgent" }, "🚨 เร่งด่วน") : null,
+    el("p", { class: "badges" }, item.urgent ? el("span", { class: "badge urgent" }, "เร่งด่วน") : null,
       el("span", { class: "badge status-" + item.status }, item.status_label)),
     el("section", { class: "card" }, rows),
     data.actions && data.actions.length ? el("section", { class: "card" }, el("h3", {}, "ดำเนินการ"), actions) : null,
@@ -532,9 +546,12 @@ async function act(caseId, action, buttons) {
     notify(data.message);
     if (state.inClient) setTimeout(() => liff.closeWindow(), 1500);
   } catch (error) {
-    if (error instanceof ApiError && error.final) return refuse(error.message);
+    // 403 here is also an action no longer offered (the case moved on): the case is shown again as it is
+    // now, and should the user have lost the dashboard meanwhile, that says so.
+    if (error instanceof ApiError && error.final && error.status !== 403) return refuse(error.message);
     notify(error.message, "bad");
-    for (const button of buttons.querySelectorAll("button")) button.disabled = false;
+    if (error.status === 403) route();
+    else for (const button of buttons.querySelectorAll("button")) button.disabled = false;
   }
 }
 
