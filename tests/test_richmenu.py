@@ -9,6 +9,7 @@ from domain.menu_labels import (
     MENU_ADD_STUDENT,
     MENU_AREA_SUMMARY,
     MENU_CHILDREN_TO_FIND,
+    MENU_DASHBOARD,
     MENU_EXPORT_REPORT,
     MENU_HELP,
     MENU_MY_REPORTS,
@@ -21,7 +22,7 @@ from line import richmenu
 from models import OutboxMessage, RichMenu, User
 
 
-@pytest.mark.parametrize("menu", richmenu.MENUS.values(), ids=lambda m: m.name)
+@pytest.mark.parametrize("menu", [*richmenu.MENUS.values(), *richmenu.VARIANTS], ids=lambda m: m.image or m.name)
 def test_every_menu_has_an_image_of_its_size(menu):
     data = menu.image_path.read_bytes()
     assert image_size(data) == menu.size and len(data) < RICH_MENU_IMAGE_MAX_BYTES
@@ -48,6 +49,25 @@ def test_sync_creates_the_menus_sets_the_default_and_is_then_unchanged(app, line
     result = app.test_cli_runner().invoke(args=["richmenu", "sync"])
     assert result.output.split() == ["public:", "unchanged", "reporter:", "unchanged", "teacher:", "unchanged",
                                     "coordinator:", "unchanged"]
+
+
+def test_with_liff_id_the_coordinators_menu_opens_the_dashboard(app, db, chat, line, rich_menus):
+    """Without LIFF_ID (rich_menus synced so) no button opens it; set, sync replaces the coordinators' menu
+    with one whose seventh button is the dashboard's LIFF URL, and back again when it is unset."""
+    assert MENU_DASHBOARD not in [a["action"]["label"] for a in line.rich_menus[rich_menus["coordinator"]]["areas"]]
+    app.config["LIFF_ID"] = "1657000000-abcdefgh"
+    result = app.test_cli_runner().invoke(args=["richmenu", "sync"])
+    assert "coordinator: replaced" in result.output and "reporter: unchanged" in result.output
+    with db.transaction() as session:
+        menu = line.rich_menus[session.get(RichMenu, "coordinator").line_rich_menu_id]
+    actions = {a["action"]["label"]: a["action"] for a in menu["areas"]}
+    assert actions[MENU_DASHBOARD] == {"type": "uri", "label": MENU_DASHBOARD,
+                                       "uri": "https://liff.line.me/1657000000-abcdefgh"}
+    assert set(actions) == {MENU_REPORT_CHILD, MENU_CHILDREN_TO_FIND, MENU_MY_REPORTS, MENU_AREA_SUMMARY,
+                            MENU_EXPORT_REPORT, MENU_HELP, MENU_DASHBOARD}
+    assert all(a["type"] == "message" and a["text"] == label for label, a in actions.items() if label != MENU_DASHBOARD)
+    app.config["LIFF_ID"] = ""
+    assert "coordinator: replaced" in app.test_cli_runner().invoke(args=["richmenu", "sync"]).output
 
 
 def test_a_changed_menu_is_replaced_and_its_users_move_to_the_new_one(app, db, chat, line, rich_menus,

@@ -9,12 +9,12 @@ from sqlalchemy import select
 
 from domain import access, people, watch
 from domain.deadlines import create_deadline
-from domain.menu_labels import MENU_AREA_SUMMARY
+from domain.menu_labels import MENU_AREA_SUMMARY, MENU_OPEN_DASHBOARD
 from domain.summary import Counts, OverdueCase, SubArea, Summary, summarise
 from domain.thai_dates import now_bangkok
 from domain.watch_numbers import LABELS, WatchNumbers
 from handlers.area_summary import WATCH_HEADING, summary_card
-from helpers import deliver_queued, flex_texts, in_organisation, texts_of
+from helpers import bubbles, deliver_queued, flex_texts, in_organisation, texts_of
 from models import STATUSES, Area, AuditEntry, Organisation, User, utcnow
 from scheduler.jobs import run_job
 
@@ -138,6 +138,29 @@ def test_no_progress_without_an_open_deadline(chat, registered, province):
     assert "การรายงานตามกำหนด" not in card_of(chat.says(MENU_AREA_SUMMARY))
 
 
+def dashboard_link(card: dict) -> str | None:
+    """Where the card's "เปิดแดชบอร์ด" button goes, or None without one."""
+    [bubble] = bubbles(card)
+    return next((b["action"]["uri"] for b in bubble["footer"]["contents"]
+                 if b["action"]["label"] == MENU_OPEN_DASHBOARD), None)
+
+
+def test_the_card_opens_the_dashboard_at_its_area_when_it_is_on(app, line, chat, registered, province):
+    registered(chat, "coordinator", "4001")
+    [card] = chat.says(MENU_AREA_SUMMARY)
+    assert dashboard_link(card) is None  # LIFF_ID unset: the dashboard is off
+    app.config["LIFF_ID"] = "1657000000-abcdefgh"
+    [card] = chat.says(MENU_AREA_SUMMARY)
+    assert dashboard_link(card) == "https://liff.line.me/1657000000-abcdefgh"
+    # A sub-area's card: LINE passes the LIFF URL's query to the page (liff.state), which opens that area.
+    [card] = chat.taps("action=summary&area=400102")
+    assert dashboard_link(card) == "https://liff.line.me/1657000000-abcdefgh?area=400102"
+    morning = datetime(2026, 6, 2, 0, 30, tzinfo=timezone.utc)
+    assert run_job("coordinator-daily-summary", app, now=morning) == 1
+    deliver_queued(app)
+    assert dashboard_link(line.messages_to(chat.user_id)[-1]) == "https://liff.line.me/1657000000-abcdefgh"
+
+
 # ----------------------------------------------------------------------------- the watch lists
 
 @pytest.fixture
@@ -206,6 +229,7 @@ def test_the_fullest_card_stays_within_lines_limits():
     progress = [f"กำหนดส่ง: {'ค' * 100} (ภายใน 31 ธ.ค. 2569)", "รายงานแล้ว 999 จาก 999 แห่ง",
                 "ยังไม่รายงาน: " + ", ".join([f"{organisation} (ยังไม่ได้ติดตาม 999 คน)"] * 3) + " และอีก 999 แห่ง"]
     watched = WatchNumbers(dict.fromkeys(LABELS, 999_999))
-    card = summary_card(summary, name * 2, "1 ธ.ค. 2569 07:30 น.", 14, progress, "40", None, "ง" * 200, watched)
+    card = summary_card(summary, name * 2, "1 ธ.ค. 2569 07:30 น.", 14, progress, "40", None, "ง" * 200, watched,
+                        "https://liff.line.me/1657000000-abcdefgh?area=4001010199999999")
     assert WATCH_HEADING in flex_texts(card)
     assert len(json.dumps(card["contents"])) < 30_000

@@ -145,7 +145,7 @@ function refuse(message) {
   view.replaceChildren(el("section", { class: "refused", role: "alert" },
     lockIcon(),
     el("p", {}, message),
-    state.inClient ? el("button", { type: "button", onclick: () => liff.closeWindow() }, TEXT.backToChat) : null));
+    state.inClient ? el("button", { type: "button", class: "button", onclick: () => liff.closeWindow() }, TEXT.backToChat) : null));
 }
 
 function lockIcon() {
@@ -529,8 +529,9 @@ async function showCase(params, id) {
     el("h2", {}, item.title),
     el("p", { class: "badges" }, item.urgent ? el("span", { class: "badge urgent" }, "เร่งด่วน") : null,
       el("span", { class: "badge status-" + item.status }, item.status_label)),
-    el("section", { class: "card" }, rows),
+    // The buttons before the card's rows: on a phone they are what the page was opened for.
     data.actions && data.actions.length ? el("section", { class: "card" }, el("h3", {}, "ดำเนินการ"), actions) : null,
+    el("section", { class: "card" }, rows),
     el("section", { class: "card" }, el("h3", {}, "ความเคลื่อนไหว"),
       timeline.childElementCount ? timeline : el("p", { class: "muted" }, "ยังไม่มีความเคลื่อนไหว")),
   ];
