@@ -112,7 +112,8 @@ def test_a_district_coordinator_opens_the_dashboard_from_the_chat_and_acts(simul
     view = dash.locator("#view")
 
     # The overview of their district: its numbers, the chart, the subdistricts.
-    view.get_by_role("heading", name="อำเภอเมืองขอนแก่น จังหวัดขอนแก่น").wait_for()
+    dash.locator("body[data-state=ready]").wait_for()
+    assert view.get_by_role("heading", name="อำเภอเมืองขอนแก่น จังหวัดขอนแก่น").is_visible()
     assert dash.locator("#who").text_content() == "สมหญิง รักเด็ก · อำเภอเมืองขอนแก่น จังหวัดขอนแก่น"
     assert view.locator(".tile", has_text="เด็กทั้งหมด").locator(".count").text_content() == "4"
     assert view.locator(".tile", has_text="เร่งด่วน").locator(".count").text_content() == "1"
@@ -178,8 +179,8 @@ def test_a_village_heads_token_is_refused_with_no_data(simulator, district, phon
         phone.evaluate("id => openUri(`https://liff.line.me/${id}`)", SIMULATOR_LIFF_ID)
     assert answer.value.status == 403 and answer.value.json()["error"] == "not_allowed"
     dash = phone.frame_locator("#liff-frame")
+    dash.locator("body[data-state=refused]").wait_for()
     refusal = dash.locator(".refused[role=alert]")
-    refusal.wait_for()
     assert "สำหรับผู้ประสานงานเท่านั้น" in refusal.text_content()
     assert dash.locator("#tabs").is_hidden() and dash.locator(".case-row, .tile, .map").count() == 0
     assert dash.locator("#who").text_content() == ""

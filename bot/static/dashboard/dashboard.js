@@ -106,6 +106,7 @@ async function startSession() {
 }
 
 async function start() {
+  setState("loading");
   if (!settings.liffId) return refuse(TEXT.noLiff);
   try {
     // LINE keeps a LIFF URL's own query (?area=, ?case=) in liff.state until init has put it back in the
@@ -119,9 +120,17 @@ async function start() {
     return;
   }
   state.inClient = liff.isInClient();
+  signIn();
+}
+
+async function signIn() {
   try {
     await startSession();
   } catch (error) {
+    // LINE Login or this server out of reach for a moment: try again, the user is not refused.
+    if (error.status === 0 || error.code === "line_unavailable" || error.code === "unavailable") {
+      return showError(error.message, signIn);
+    }
     return refuse(error.message);
   }
   document.getElementById("tabs").hidden = false;
@@ -136,8 +145,13 @@ async function start() {
   route();
 }
 
+// Where the page is, for whoever waits on it (bench/dashboard.py, the browser tests): "loading", "ready" once
+// a view has its data, "refused", or "error".
+function setState(name) { document.body.dataset.state = name; }
+
 // The whole page refuses: the server's message, no data, no tabs.
 function refuse(message) {
+  setState("refused");
   state.session = null;
   document.getElementById("tabs").hidden = true;
   document.getElementById("who").textContent = "";
@@ -183,6 +197,7 @@ async function route() {
     tab.href = href(tab.dataset.view, area ? { area } : {});
   }
   const shown = ++state.shown;
+  setState("loading");
   view.setAttribute("aria-busy", "true");
   view.replaceChildren(el("p", { class: "loading" }, el("span", { class: "spinner", "aria-hidden": "true" }), " " + TEXT.loading));
   try {
@@ -190,16 +205,22 @@ async function route() {
     if (shown !== state.shown) return;  // the user went elsewhere meanwhile
     view.replaceChildren(...[content].flat().filter(Boolean));  // a section with nothing to show is null
     if (content && content.afterShown) content.afterShown();
+    setState("ready");
   } catch (error) {
     if (shown !== state.shown) return;
     if (error instanceof ApiError && error.final) return refuse(error.message);
-    view.replaceChildren(el("section", { class: "error", role: "alert" },
-      el("p", {}, error instanceof ApiError ? error.message : TEXT.failed),
-      el("button", { type: "button", onclick: route }, TEXT.retry)));
+    showError(error instanceof ApiError ? error.message : TEXT.failed, route);
     if (!(error instanceof ApiError)) console.error(error);
   } finally {
     if (shown === state.shown) view.removeAttribute("aria-busy");
   }
+}
+
+function showError(message, retry) {
+  setState("error");
+  view.removeAttribute("aria-busy");
+  view.replaceChildren(el("section", { class: "error", role: "alert" }, el("p", {}, message),
+    el("button", { type: "button", class: "button", onclick: retry }, TEXT.retry)));
 }
 
 function filtersOf(params) {
@@ -461,7 +482,10 @@ function loadLeaflet() {
 }
 
 const PIN_COLOURS = { urgent: "#c62828", overdue: "#e65100", done: "#2e7d32", open: "#1565c0" };
+const LEGEND = { urgent: "เร่งด่วน", overdue: "เกินกำหนด", open: "กำลังติดตาม", done: "กลับเข้าเรียน/ปิดเรื่อง" };
 const DONE = new Set(["back_in_school", "staying", "closed"]);
+// urgent/overdue: see dash_contract.md, "Changes by front end"; without them a pin has its status's colour.
+const pinKind = (pin) => (pin.urgent ? "urgent" : pin.overdue ? "overdue" : DONE.has(pin.status) ? "done" : "open");
 
 async function showMap(params) {
   const filters = filtersOf(params);
@@ -477,7 +501,9 @@ async function showMap(params) {
     el("p", { class: "count-line" }, said),
     box,
     el("ul", { class: "legend", "aria-label": "สีของหมุด" },
-      legend("urgent", "เร่งด่วน"), legend("overdue", "เกินกำหนด"), legend("open", "กำลังติดตาม"), legend("done", "กลับเข้าเรียน/ปิดเรื่อง")),
+      // Only the colours on this map: the pins' kinds (urgent and overdue when the answer says so).
+      Object.entries(LEGEND).filter(([kind]) => pins.some((pin) => pinKind(pin) === kind))
+        .map(([kind, label]) => legend(kind, label))),
   ];
   parts.afterShown = () => drawMap(box, pins);
   return parts;
@@ -494,8 +520,7 @@ function drawMap(box, pins) {
   }
   const points = [];
   for (const pin of pins) {
-    // urgent/overdue: see dash_contract.md, "Changes by front end"; without them a pin has its status's colour.
-    const kind = pin.urgent ? "urgent" : pin.overdue ? "overdue" : DONE.has(pin.status) ? "done" : "open";
+    const kind = pinKind(pin);
     const marker = L.circleMarker([pin.lat, pin.lng], { radius: 7, weight: 2, color: "#ffffff",
       fillColor: PIN_COLOURS[kind], fillOpacity: 0.9, className: "pin pin-" + kind });
     marker.bindPopup(() => el("div", { class: "popup" }, el("p", {}, pin.label),
@@ -516,7 +541,7 @@ async function showCase(params, id) {
   for (const [label, value] of item.rows || []) rows.append(el("div", {}, el("dt", {}, label), el("dd", {}, value)));
   const actions = el("div", { class: "actions" });
   for (const action of data.actions || []) {
-    actions.append(el("button", { type: "button", class: "button", "data-action": action.action,
+    actions.append(el("button", { type: "button", class: "button secondary", "data-action": action.action,
       onclick: () => act(item.id, action, actions) }, action.label));
   }
   const timeline = el("ol", { class: "timeline" });
