@@ -9,6 +9,10 @@ summary's numbers (domain/summary.py), the case card's rows, timeline and button
 an area or case outside their scope is "not found". A button pressed on the page is the chat's postback,
 run through the Dispatcher with no reply token, so its answers reach the chat by push; the export is the
 chat's export. Every overview, list page, map and case view is audited (source "liff").
+
+Long: the session, the page and the API routes share the refusals, the session check and the call's
+transaction, and each route is a few lines shaping what the chat's own code returns; split, every route
+would reach into another module for half of what it does.
 """
 from __future__ import annotations
 

@@ -2,7 +2,9 @@
 LINE issues, verified at the fake's LINE Login endpoint, then the JSON API with the session it gives."""
 from __future__ import annotations
 
+import json
 import time
+import urllib.request
 
 import pytest
 from sqlalchemy import select, update
@@ -297,3 +299,18 @@ def test_every_view_is_audited(client, line, db, coordinator, make_case):
     assert views[2] == (str(pinned), "liff", "liff", ("pin",))
     assert views[3][0] == str(other) and "name" in views[3][3]
     assert len(views) == 4
+
+
+def test_the_simulator_verifies_with_its_own_fake_line(simulator, new_chat, registered):
+    app, base_url = simulator
+    assert (app.config["LIFF_ID"], app.config["MAP_TILE_URL"]) == ("1657000000-simulatr", "")
+    assert app.config["LIFF_SDK_URL"] == "/simulator/static/fake-liff.js"
+    coordinator = registered(new_chat(), "coordinator", "4001")
+    id_token = app.extensions["fake_line"].issue_id_token(coordinator.user_id, "1657000000")
+    request = urllib.request.Request(f"{base_url}/liff/api/session", data=json.dumps({"id_token": id_token}).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert json.loads(response.read())["user"]["role"] == "coordinator"
+    with urllib.request.urlopen(f"{base_url}/liff/dashboard", timeout=10) as response:
+        policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "img-src 'self' data:;" in policy
