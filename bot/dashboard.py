@@ -9,6 +9,10 @@ summary's numbers (domain/summary.py), the case card's rows, timeline and button
 an area or case outside their scope is "not found". A button pressed on the page is the chat's postback,
 run through the Dispatcher with no reply token, so its answers reach the chat by push; the export is the
 chat's export. Every overview, list page, map and case view is audited (source "liff").
+
+Long: the session, the page and the API routes share the refusals, the session check and the call's
+transaction, and each route is a few lines shaping what the chat's own code returns; split, every route
+would reach into another module for half of what it does.
 """
 from __future__ import annotations
 
@@ -17,6 +21,8 @@ import hashlib
 import hmac
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -221,6 +227,20 @@ class Turn:
     event: Via = Via()
 
 
+@contextmanager
+def call() -> Iterator[Turn]:
+    """An API call's transaction and its signed-in user. A refusal raised inside still commits what was
+    recorded before it (the audit entry of an area or case outside the scope)."""
+    refusal = None
+    with get_db().transaction() as session:
+        try:
+            yield Turn(session, signed_in(session))
+        except Refused as exc:
+            refusal = exc
+    if refusal is not None:
+        raise refusal
+
+
 def scope_of(turn: Turn, code: str | None) -> tuple[tuple[str, ...], Area | None]:
     """The roots a call covers: the whole scope, or the area `code` when it lies in the scope (the chat's
     check, audited when it does not); Refused (404) otherwise."""
@@ -251,8 +271,8 @@ def breadcrumbs(user: User, area: Area | None) -> list[dict[str, Any]]:
 
 @bp.get("/api/overview")
 def overview():
-    with get_db().transaction() as session:
-        turn = Turn(session, signed_in(session))
+    with call() as turn:
+        session = turn.session
         roots, area = scope_of(turn, request.args.get("area"))
         now = utcnow()
         summary = summarise(session, roots, now, overdue_days())
@@ -296,8 +316,8 @@ def page_number() -> int:
 
 @bp.get("/api/cases")
 def cases():
-    with get_db().transaction() as session:
-        turn = Turn(session, signed_in(session))
+    with call() as turn:
+        session = turn.session
         filters, page = filters_of(session), page_number()
         roots, _ = scope_of(turn, request.args.get("area"))
         found = dashboard.cases_page(session, turn.user, roots, filters, page, utcnow(), overdue_days())
@@ -330,8 +350,8 @@ def case_row(session: Session, case: Case, overdue: bool, reasons: dict[str, str
 
 @bp.get("/api/map")
 def map_pins():
-    with get_db().transaction() as session:
-        turn = Turn(session, signed_in(session))
+    with call() as turn:
+        session = turn.session
         filters = filters_of(session)
         roots, _ = scope_of(turn, request.args.get("area"))
         pins, total = dashboard.pins(session, turn.user, roots, filters, utcnow(), overdue_days())
@@ -359,8 +379,8 @@ def visible_case(turn: Turn, case_id: str) -> Case:
 
 @bp.get("/api/cases/<case_id>")
 def case_page(case_id: str):
-    with get_db().transaction() as session:
-        turn = Turn(session, signed_in(session))
+    with call() as turn:
+        session = turn.session
         case = visible_case(turn, case_id)
         rows, full = act_on_case.card_rows(session, case, turn.user)
         lines = case_details.timeline_lines(session, case, full)
@@ -379,8 +399,7 @@ def case_page(case_id: str):
 
 @bp.post("/api/cases/<case_id>/actions/<action>")
 def act(case_id: str, action: str):
-    with get_db().transaction() as session:
-        turn = Turn(session, signed_in(session))
+    with call() as turn:
         case = visible_case(turn, case_id)
         if action not in {a.name for a in act_on_case.allowed_actions(turn.user, case)}:
             raise Refused(403, "not_allowed", access.NOT_ALLOWED)
@@ -396,8 +415,7 @@ def export():
     code, fmt = body.get("area"), body.get("format") or "xlsx"
     if (code is not None and not isinstance(code, str)) or fmt not in EXPORT_FORMATS:
         raise Refused(400, "bad_filter", dashboard.BAD_FILTER.format("ไฟล์รายงาน"))
-    with get_db().transaction() as session:
-        turn = Turn(session, signed_in(session))
+    with call() as turn:
         _, area = scope_of(turn, code)
         line_user_id = turn.user.line_user_id
     run_in_chat(line_user_id, f"action=export&format={fmt}" + (f"&area={area.code}" if area else ""))
