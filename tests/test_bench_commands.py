@@ -26,6 +26,7 @@ TINY_RUNS = {
     "reminders": (["--users", "10", "--pushes", "10"], True),
     "export": (["--cases", "20", "--no-write"], False),
     "pages": (["--smoke"], True),
+    "dashboard": (["--smoke"], True),
 }
 DOCUMENTED = re.compile(r"python (?:-m bench\.(\w+)|bench/(\w+)\.py)")
 
