@@ -184,12 +184,18 @@ def check(flow: Flow) -> None:
 
 
 def conversation(ctx: Context) -> Conversation | None:
+    """The user's open draft, read and locked once per event: the `in_flow` route's test and the handler
+    both ask (it is read again once deleted, or while there was none: a flow may start in between)."""
     if ctx.user is None:
         return None
+    draft = ctx.draft
+    if draft is not None and draft in ctx.session and draft not in ctx.session.deleted:
+        return draft
     # FOR UPDATE serialises two events of one user on PostgreSQL (SQLite locks the whole file).
-    return ctx.session.scalar(
+    ctx.draft = ctx.session.scalar(
         select(Conversation).where(Conversation.user_id == ctx.user.id).with_for_update()
     )
+    return ctx.draft
 
 
 def in_flow(ctx: Context) -> bool:
