@@ -10,7 +10,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -40,7 +40,7 @@ from domain.access import may_receive_personal
 from domain.thai import strip_control
 from line.loading import LoadingAnimation
 from line.outbox import deliver_here, queue_messages, queued_rows
-from models import InboundEvent, OutboxMessage, User, utcnow
+from models import Conversation, InboundEvent, OutboxMessage, User, utcnow
 from models.database import Database
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,8 @@ class Context:
     user: User | None
     now: datetime
     config: dict[str, Any]
+    # The user's open draft once chat.flow has read it this event (chat.flow.conversation).
+    draft: Conversation | None = field(default=None, init=False, repr=False)
 
     # What the user sent is read here and only here, rid of control characters (domain.thai.strip_control).
     # Cached: every route in the table asks.

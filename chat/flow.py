@@ -184,12 +184,18 @@ def check(flow: Flow) -> None:
 
 
 def conversation(ctx: Context) -> Conversation | None:
+    """The user's open draft, read and locked once per event: the `in_flow` route's test and the handler
+    both ask (it is read again once deleted, or while there was none: a flow may start in between)."""
     if ctx.user is None:
         return None
+    draft = ctx.draft
+    if draft is not None and draft in ctx.session and draft not in ctx.session.deleted:
+        return draft
     # FOR UPDATE serialises two events of one user on PostgreSQL (SQLite locks the whole file).
-    return ctx.session.scalar(
+    ctx.draft = ctx.session.scalar(
         select(Conversation).where(Conversation.user_id == ctx.user.id).with_for_update()
     )
+    return ctx.draft
 
 
 def in_flow(ctx: Context) -> bool:
@@ -274,13 +280,15 @@ def continue_flow(ctx: Context) -> Reply:
     try:
         if len(said) > step.max_length:
             raise InvalidInput(too_long(said, step.max_length))
-        found = _understood(flow, step, answer, convo.data)
-        try:
-            value = None if (step.skip and said == step.skip) else step.parse(answer, convo.data)
-        except (InvalidInput, WrongKind):
-            if not any(name != step.name and not name.startswith("_") for name in found):
-                raise
-            value = _REFUSED
+        # The parsers' lookups need not see the draft's new updated_at: no UPDATE of it on its own.
+        with ctx.session.no_autoflush:
+            found = _understood(flow, step, answer, convo.data)
+            try:
+                value = None if (step.skip and said == step.skip) else step.parse(answer, convo.data)
+            except (InvalidInput, WrongKind):
+                if not any(name != step.name and not name.startswith("_") for name in found):
+                    raise
+                value = _REFUSED
         # What the step's own parser did not take from the message ("ด.ช." gives the title to both).
         ahead = {name: found[name] for name in found.keys() - {step.name} - _filled_by(value)
                  if not name.startswith("_")}
