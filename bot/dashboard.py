@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from domain import access, audit, dashboard
 from domain.access import LEVEL_PREFIX
+from domain.deadlines import progress_lines
 from domain.summary import deadline_report, summarise
 from domain.thai import fit_text
 from domain.thai_dates import BANGKOK, format_thai_date, format_thai_date_digits
@@ -64,6 +65,8 @@ MESSAGES = {
     "no_session": "กรุณาเข้าสู่ระบบใหม่: ปิดหน้านี้แล้วเปิดใหม่จากเมนูในแชท LINE",
     "expired_session": "หมดเวลาการใช้งานแล้ว กรุณาปิดหน้านี้แล้วเปิดใหม่จากเมนูในแชท LINE",
     "not_found": access.OUT_OF_SCOPE,
+    # The case has moved on since the page showed its buttons (another coordinator took it, say).
+    "not_offered": "รายการนี้ทำกับเรื่องนี้ไม่ได้แล้ว หน้านี้แสดงสถานะล่าสุดของเรื่องให้แล้ว",
 }
 ACTION_TAKEN = "รับคำสั่งแล้ว ดูขั้นตอนต่อไปในแชท"
 EXPORT_QUEUED = "รับคำขอแล้ว ระบบจะส่งลิงก์ดาวน์โหลดไฟล์รายงานมาในแชท LINE เมื่อไฟล์พร้อม (โดยปกติไม่เกิน 1 นาที)"
@@ -277,7 +280,8 @@ def overview():
         now = utcnow()
         summary = summarise(session, roots, now, overdue_days())
         numbers = dashboard.numbers(session, roots)
-        deadline, lines = deadline_report(session, roots, now)
+        reporting = deadline_report(session, roots, now)
+        deadline = reporting.deadline if reporting else None
         counts = summary.counts
         audit.record_chat(turn, "summary", "area", area.code if area else "scope", area_code=area.code if area else None,
                           scope=list(roots), cases=counts.total, via="liff")
@@ -287,7 +291,9 @@ def overview():
             "breadcrumbs": breadcrumbs(turn.user, area),
             "deadline": None if deadline is None else {
                 "title": deadline.title, "due": format_thai_date_digits(deadline.due_date),
-                "days_left": (deadline.due_date - now.astimezone(BANGKOK).date()).days, "lines": lines},
+                "days_left": (deadline.due_date - now.astimezone(BANGKOK).date()).days,
+                "lines": progress_lines(reporting), "reported": len(reporting.reported),
+                "expected": len(reporting.organisations)},
             "by_status": [{"status": status, "label": label, "count": counts.by_status.get(status, 0)}
                           for status, label in STATUSES.items()],
             "by_outcome": [{"key": key, "label": label, "count": count} for key, label, count in numbers.outcomes],
@@ -326,14 +332,19 @@ def cases():
         answer = {
             "cases": [case_row(session, case, case.id in found.overdue, dict(reasons)) for case in found.cases],
             "page": found.page, "pages": found.pages, "total": found.total,
-            "filters": {
-                "statuses": [{"value": status, "label": label} for status, label in STATUSES.items()],
-                "reasons": [{"value": code, "label": label} for code, label in reasons],
-                "owners": OWNER_CHOICES + [{"value": str(user_id), "label": name or f"ผู้ใช้ {user_id}"}
-                                           for user_id, name in dashboard.owners(session, roots)],
-            },
+            "filters": filter_choices(session, roots, reasons),
         }
     return jsonify(answer)
+
+
+def filter_choices(session: Session, roots: tuple[str, ...], reasons: list[tuple[str, str]] | None = None) -> dict:
+    """What the list's and the map's filters offer under `roots`."""
+    return {
+        "statuses": [{"value": status, "label": label} for status, label in STATUSES.items()],
+        "reasons": [{"value": code, "label": label} for code, label in reasons or choice_list(session, "reason")],
+        "owners": OWNER_CHOICES + [{"value": str(user_id), "label": name or f"ผู้ใช้ {user_id}"}
+                                   for user_id, name in dashboard.owners(session, roots)],
+    }
 
 
 def case_row(session: Session, case: Case, overdue: bool, reasons: dict[str, str]) -> dict[str, Any]:
@@ -359,8 +370,8 @@ def map_pins():
         audit.record_chat_each(turn, "view", "case", [(pin.case_id, pin.area_code) for pin in pins], via="liff",
                                fields=["pin"])
         answer = {"pins": [{"id": pin.case_id, "lat": pin.latitude, "lng": pin.longitude, "status": pin.status,
-                            "label": pin_label(pin)} for pin in pins],
-                  "total": total, "shown": len(pins)}
+                            "urgent": pin.urgent, "overdue": pin.overdue, "label": pin_label(pin)} for pin in pins],
+                  "total": total, "shown": len(pins), "filters": filter_choices(session, roots)}
     return jsonify(answer)
 
 
@@ -402,7 +413,7 @@ def act(case_id: str, action: str):
     with call() as turn:
         case = visible_case(turn, case_id)
         if action not in {a.name for a in act_on_case.allowed_actions(turn.user, case)}:
-            raise Refused(403, "not_allowed", access.NOT_ALLOWED)
+            raise Refused(403, "not_offered")
         line_user_id, data = turn.user.line_user_id, f"action={action}&case={case.id}"
     run_in_chat(line_user_id, data)
     return jsonify(ok=True, message=ACTION_TAKEN)

@@ -14,8 +14,8 @@ from sqlalchemy import ColumnElement, and_, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from domain.access import LEVEL_PREFIX, WHOLE_COUNTRY, prefix_filter
-from domain.deadlines import current_deadline, progress, progress_lines
-from models import AREA_LEVELS, Area, Case, Deadline, case_number
+from domain.deadlines import Progress, current_deadline, progress, progress_lines
+from models import AREA_LEVELS, Area, Case, case_number
 
 # Statuses that wait on someone to act: a case in one of them untouched for the configured number of
 # days (SUMMARY_OVERDUE_DAYS) is overdue. The others are outcomes, or follow-up on a longer rhythm.
@@ -144,14 +144,13 @@ def deadline_progress(session: Session, roots: tuple[str, ...], now: datetime, n
     """Thai lines on reporting progress against the current deadline in `roots` (domain.deadlines
     current_deadline), counted over its audience organisations inside the scope
     (domain.deadlines.progress_lines). No lines when no deadline is open there."""
-    return deadline_report(session, roots, now, names_shown)[1]
+    found = deadline_report(session, roots, now)
+    return progress_lines(found, names_shown) if found else []
 
 
-def deadline_report(session: Session, roots: tuple[str, ...], now: datetime,
-                    names_shown: int = 3) -> tuple[Deadline | None, list[str]]:
-    """The current deadline in `roots` and deadline_progress's lines on it; (None, []) when none is open."""
+def deadline_report(session: Session, roots: tuple[str, ...], now: datetime) -> Progress | None:
+    """The reporting progress against the current deadline in `roots`; None when none is open there."""
     deadline = current_deadline(session, roots, now)
     if deadline is None:
-        return None, []
-    return deadline, progress_lines(progress(session, deadline, None if roots == WHOLE_COUNTRY else roots),
-                                    names_shown)
+        return None
+    return progress(session, deadline, None if roots == WHOLE_COUNTRY else roots)

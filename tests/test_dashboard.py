@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 
 from domain import access
+from domain import people as directory
+from domain.deadlines import create_deadline, today_in_bangkok
 from helpers import flex_texts, link_in, wait_for
-from models import AuditEntry, Case, CaseEvent, ExportJob, User
+from models import LISTED, AuditEntry, Case, CaseEvent, ExportJob, User, utcnow
 
 LIFF_ID = "1657000000-testliff"
 CHANNEL = "1657000000"
@@ -162,6 +165,29 @@ def test_a_district_coordinator_sees_only_their_district(client, line, db, coord
         str(theirs), "999999", "not-a-number"]
 
 
+def test_the_deadline_and_the_pins_say_as_much_as_the_chat(client, line, db, coordinator, make_case):
+    """The overview's deadline counts the organisations that reported, as the chat's line does; a pin says
+    whether its case is urgent or overdue, and the map offers the list's filters."""
+    with db.transaction() as session:
+        for name, code, area in (("อบต.สำราญ", "LG2", "40010201"), ("อบต.โคกสี", "LG3", "40010202")):
+            directory.save_organisation(session, "local_government", name, code, [directory.find_area(session, area)])
+        create_deadline(session, title="รายงานผลการติดตามเด็ก รอบที่ 1", due_date=today_in_bangkok(utcnow())
+                        + timedelta(days=10), area=directory.find_area(session, "4001"), roles=["reporter"],
+                        remind_days=[0], rule="all_checked", org_kinds=("local_government",))
+    make_case("40010201", status="to_find", source=LISTED)  # อบต.สำราญ has a child to check; โคกสี none
+    urgent = make_case("40010202", urgent=True, latitude=16.4, longitude=102.8)
+    overdue = make_case("40010101", status="to_find", days_idle=60, latitude=16.41, longitude=102.81)
+    headers = signed_in(client, line, coordinator)
+
+    deadline = api(client, headers, "overview")[1]["deadline"]
+    assert (deadline["reported"], deadline["expected"]) == (1, 2)
+    assert "รายงานแล้ว 1 จาก 2 แห่ง" in deadline["lines"]
+    status, pinned = api(client, headers, "map")
+    assert {pin["id"]: (pin["urgent"], pin["overdue"]) for pin in pinned["pins"]} == {
+        urgent: (True, False), overdue: (False, True)}
+    assert {"statuses", "reasons", "owners"} <= pinned["filters"].keys()
+
+
 def test_drilling_down_to_a_village(client, line, coordinator, make_case):
     for code in ("40010101", "40010201", "40010201", "40010202"):
         make_case(code)
@@ -264,7 +290,7 @@ def test_an_action_from_the_page_is_the_chats_postback(client, line, db, coordin
     # Not offered on this case any more (it is staying now), nor ever offered (reopen on an open case).
     for action in ("reopen", "no-such-action"):
         response = client.post(f"/liff/api/cases/{case_id}/actions/{action}", headers=headers)
-        assert response.status_code == 403 and response.get_json()["error"] == "not_allowed"
+        assert response.status_code == 403 and response.get_json()["error"] == "not_offered"
 
 
 def test_export_queues_the_chats_export(client, line, db, coordinator, make_case, run_exports):

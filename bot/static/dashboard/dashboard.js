@@ -572,11 +572,10 @@ async function act(caseId, action, buttons) {
     notify(data.message);
     if (state.inClient) setTimeout(() => liff.closeWindow(), 1500);
   } catch (error) {
-    // 403 here is also an action no longer offered (the case moved on): the case is shown again as it is
-    // now, and should the user have lost the dashboard meanwhile, that says so.
-    if (error instanceof ApiError && error.final && error.status !== 403) return refuse(error.message);
+    if (error instanceof ApiError && error.final) return refuse(error.message);
     notify(error.message, "bad");
-    if (error.status === 403) route();
+    // An action no longer offered (the case moved on): the case is shown again as it is now.
+    if (error.code === "not_offered") route();
     else for (const button of buttons.querySelectorAll("button")) button.disabled = false;
   }
 }
