@@ -280,15 +280,13 @@ def continue_flow(ctx: Context) -> Reply:
     try:
         if len(said) > step.max_length:
             raise InvalidInput(too_long(said, step.max_length))
-        # The parsers' lookups need not see the draft's new updated_at: no UPDATE of it on its own.
-        with ctx.session.no_autoflush:
-            found = _understood(flow, step, answer, convo.data)
-            try:
-                value = None if (step.skip and said == step.skip) else step.parse(answer, convo.data)
-            except (InvalidInput, WrongKind):
-                if not any(name != step.name and not name.startswith("_") for name in found):
-                    raise
-                value = _REFUSED
+        found = _understood(flow, step, answer, convo.data)
+        try:
+            value = None if (step.skip and said == step.skip) else step.parse(answer, convo.data)
+        except (InvalidInput, WrongKind):
+            if not any(name != step.name and not name.startswith("_") for name in found):
+                raise
+            value = _REFUSED
         # What the step's own parser did not take from the message ("ด.ช." gives the title to both).
         ahead = {name: found[name] for name in found.keys() - {step.name} - _filled_by(value)
                  if not name.startswith("_")}
