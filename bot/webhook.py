@@ -1,8 +1,10 @@
 """POST /callback, the endpoint LINE calls, and GET /healthz."""
 from __future__ import annotations
 
+import gc
 import json
 import logging
+import sys
 import threading
 
 from flask import Blueprint, Flask, current_app, jsonify, request
@@ -90,7 +92,25 @@ def healthz():
     return jsonify(status="ok")
 
 
+# A web process's threads mostly wait on PostgreSQL and LINE while one computes. A thread whose round trip
+# has returned waits for the GIL until the computing one is made to let go, every switch interval (5 ms by
+# default); at ~6 round trips an event, that wait, not the work, was most of a webhook's time at 80 % of
+# capacity (docs/performance.md, "Where the time goes").
+SWITCH_INTERVAL_SECONDS = 0.0005
+
+
+def warm_up() -> None:
+    report_text.warm_up()
+    # The dictionary is ~480,000 objects that live as long as the process. Left to the collector, each of
+    # its full passes walks them all, ~90 ms with every thread stopped; frozen, they are never walked. Once a
+    # process: what a later app of the same process (the tests make many) leaves behind stays collectable.
+    if gc.get_freeze_count() == 0:
+        gc.collect()
+        gc.freeze()
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     # In the background: a worker answers /healthz and the first events while the dictionary loads.
-    threading.Thread(target=report_text.warm_up, name="thai-dictionary", daemon=True).start()
+    threading.Thread(target=warm_up, name="thai-dictionary", daemon=True).start()
