@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from chat.dispatcher import Context, Reply, normalize_text
 from chat.menus import main_menu
@@ -183,6 +183,10 @@ def check(flow: Flow) -> None:
             raise ValueError(f"flow {flow.name}, step {step.name}: {problem}")
 
 
+# FOR UPDATE serialises two events of one user on PostgreSQL (SQLite locks the whole file). Built once.
+_DRAFT = select(Conversation).where(Conversation.user_id == bindparam("user_id")).with_for_update()
+
+
 def conversation(ctx: Context) -> Conversation | None:
     """The user's open draft, read and locked once per event: the `in_flow` route's test and the handler
     both ask (it is read again once deleted, or while there was none: a flow may start in between)."""
@@ -191,11 +195,9 @@ def conversation(ctx: Context) -> Conversation | None:
     draft = ctx.draft
     if draft is not None and draft in ctx.session and draft not in ctx.session.deleted:
         return draft
-    # FOR UPDATE serialises two events of one user on PostgreSQL (SQLite locks the whole file).
-    ctx.draft = ctx.session.scalar(
-        select(Conversation).where(Conversation.user_id == ctx.user.id).with_for_update()
-    )
+    ctx.draft = ctx.session.scalar(_DRAFT, {"user_id": ctx.user.id})
     return ctx.draft
+
 
 
 def in_flow(ctx: Context) -> bool:
