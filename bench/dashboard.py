@@ -26,19 +26,16 @@ import os
 import random
 import shutil
 import statistics
-import threading
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
 
 from sqlalchemy import insert, select, text
-from werkzeug.serving import make_server
 
-import devtools
 from bench import common
 from bench.summary import STATUS_WEIGHTS, area_rows
 from devtools.fakeline import FakeLine
-from helpers import CHROMIUM_ARGS, QuietRequestHandler, app_config
+from helpers import CHROMIUM_ARGS, served_simulator
 from models import Area, Case, User, choice_list, utcnow
 
 CASES = 100_000
@@ -150,12 +147,6 @@ def in_chromium(database_url: str, repeat: int) -> tuple[list[float], list[float
         return "Chromium is not installed (apt-get install chromium)"
     from playwright.sync_api import sync_playwright
 
-    server = make_server("127.0.0.1", 0, None, threaded=True, request_handler=QuietRequestHandler)
-    base = f"http://127.0.0.1:{server.server_port}"
-    server.app = app = devtools.create_app(app_config(database_url, f"{base}/fake-line", PUBLIC_BASE_URL=base))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f"{base}/liff/dashboard?simulator_user={COORDINATOR}&simulator_name=bench"
     times: dict[str, list[float]] = {"page": [], "floor": []}
 
     def opened(browser, address: str, ready: str | None) -> float:
@@ -169,18 +160,13 @@ def in_chromium(database_url: str, repeat: int) -> tuple[list[float], list[float
         context.close()
         return took
 
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-            for _ in range(repeat + 1):
-                times["floor"].append(opened(browser, f"{base}/healthz", None))
-                times["page"].append(opened(browser, url, "body[data-state=ready]"))
-            browser.close()
-    finally:
-        server.shutdown()
-        thread.join()
-        server.server_close()
-        app.extensions["db"].dispose()
+    with served_simulator(database_url) as (_, base), sync_playwright() as pw:
+        url = f"{base}/liff/dashboard?simulator_user={COORDINATOR}&simulator_name=bench"
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        for _ in range(repeat + 1):
+            times["floor"].append(opened(browser, f"{base}/healthz", None))
+            times["page"].append(opened(browser, url, "body[data-state=ready]"))
+        browser.close()
     return times["page"][1:], times["floor"][1:]
 
 

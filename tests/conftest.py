@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import logging
 import shutil
-import threading
 import uuid
 from datetime import timedelta
 
 import pytest
 from hypothesis import settings
 from sqlalchemy import create_engine, select, text
-from werkzeug.serving import make_server
 
-import devtools
 import helpers  # helpers.deliver_queued, which the fixture of that name wraps
 from bot import create_app
 from devtools.fakeline import FakeLine
@@ -27,12 +24,12 @@ from helpers import (
     TOKEN,
     Chat,
     MovableClock,
-    QuietRequestHandler,
     app_config,
     cases_in,
     import_list,
     migrate,
     postgres_database,
+    served_simulator,
     shut_down,
 )
 from models import LISTED, Area, Base, FollowUpRound, RichMenu, StepDeadline, User, open_case, utcnow
@@ -288,23 +285,8 @@ def listed(app, tmp_path, db, areas):
 @pytest.fixture
 def simulator(database_url):
     """The devtools app (the bot with the simulator), served on a free port: its senders reach the fake it mounts."""
-    server = make_server("127.0.0.1", 0, None, threaded=True, request_handler=QuietRequestHandler)
-    base_url = f"http://127.0.0.1:{server.server_port}"
-    # The app needs the port in its config, so it is built after the socket is bound; its download
-    # links point at itself, as scripts/run-local sets them.
-    try:
-        app = server.app = devtools.create_app(app_config(database_url, f"{base_url}/fake-line",
-                                                          PUBLIC_BASE_URL=base_url))
-    except BaseException:
-        server.server_close()
-        raise
-    thread = threading.Thread(target=server.serve_forever, name="simulator-test-server", daemon=True)
-    thread.start()
-    yield app, base_url
-    server.shutdown()
-    thread.join()
-    server.server_close()
-    shut_down(app)
+    with served_simulator(database_url) as served:
+        yield served
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,8 +26,9 @@ import psycopg
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import JSON, LargeBinary, String, func, or_, select, text, update
-from werkzeug.serving import WSGIRequestHandler
+from werkzeug.serving import WSGIRequestHandler, make_server
 
+import devtools
 from bot import create_app
 from bot.db_cli import MIGRATIONS, upgrade_database
 from devtools.fakeline import FakeLine
@@ -77,6 +79,30 @@ def app_config(database_url: str, line_base_url: str, **extra) -> dict:
         "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
         **extra,
     }
+
+
+@contextlib.contextmanager
+def served_simulator(database_url: str) -> Iterator[tuple]:
+    """The devtools app (the bot with the simulator) served on a free port, as scripts/run-local serves it:
+    its senders reach the fake LINE it mounts, its download links point at itself. Yields (app, base URL)."""
+    server = make_server("127.0.0.1", 0, None, threaded=True, request_handler=QuietRequestHandler)
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    # The app needs the port in its config, so it is built after the socket is bound.
+    try:
+        app = server.app = devtools.create_app(app_config(database_url, f"{base_url}/fake-line",
+                                                          PUBLIC_BASE_URL=base_url))
+    except BaseException:
+        server.server_close()
+        raise
+    thread = threading.Thread(target=server.serve_forever, name="simulator-server", daemon=True)
+    thread.start()
+    try:
+        yield app, base_url
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+        shut_down(app)
 
 
 def shut_down(app) -> None:
