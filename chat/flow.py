@@ -185,6 +185,7 @@ def check(flow: Flow) -> None:
 
 # FOR UPDATE serialises two events of one user on PostgreSQL (SQLite locks the whole file). Built once.
 _DRAFT = select(Conversation).where(Conversation.user_id == bindparam("user_id")).with_for_update()
+_CASE_AREA_CODE = select(Case.area_code).where(Case.id == bindparam("id"))
 
 
 def conversation(ctx: Context) -> Conversation | None:
@@ -407,8 +408,10 @@ def _subject_refusal(session, user: User | None, data: dict) -> str | None:
     since the flow began, and its prompts name the child."""
     case_id, student_id = data.get("case"), data.get("student")
     if case_id is not None:
-        case = session.get(Case, case_id)
-        if case is None or not access.in_scope(user, case.area):
+        # Its area's code alone, asked at every step: the whole row would be read and its sealed fields
+        # decrypted, for a step that does not show them.
+        found = session.execute(_CASE_AREA_CODE, {"id": case_id}).first()
+        if found is None or not access.code_visible(user, found.area_code):
             return CASE_GONE
     if student_id is not None:
         student = session.get(WatchStudent, student_id)

@@ -119,10 +119,15 @@ def code_in_scope(prefixes: tuple[str, ...], code: str) -> bool:
 
 def in_scope(user: User | None, area: Area | None) -> bool:
     """May this user see things located in `area`? Things with no area are national: only for national scope."""
+    return code_visible(user, area.code if area is not None else None)
+
+
+def code_visible(user: User | None, code: str | None) -> bool:
+    """in_scope for an area known by its code alone (a case's area_code), None for no area."""
     prefixes = scope_prefixes(user)
-    if area is None:
+    if code is None:
         return prefixes == WHOLE_COUNTRY
-    return code_in_scope(prefixes, area.code)
+    return code_in_scope(prefixes, code)
 
 
 def area_refusal(user: User | None, area: Area | None) -> str | None:
