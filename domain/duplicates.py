@@ -15,7 +15,7 @@ from typing import Any
 
 from pythainlp.soundex import soundex
 from pythainlp.util import normalize
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from domain.access import in_scope, visible_area_filter
@@ -53,11 +53,15 @@ def sounds_alike(one: str, other: str) -> bool:
                                for engine in SOUNDEX_ENGINES)
 
 
+# Built once: a report asks at every answer after the ID.
+_CASE_ID_HOLDING = select(Case.id).where(Case.national_id == bindparam("national_id"))
+
+
 def case_with_id(session: Session, national_id: str) -> Case | None:
     """The case holding this national ID, wherever it is (the caller decides what the user may learn)."""
-    # The id first: a report asks at every answer after the ID, and a new child's ID is nobody's, so the
-    # whole row (every sealed field decrypted) is read only when there is one.
-    case_id = session.scalar(select(Case.id).where(Case.national_id == national_id))
+    # The id first: a new child's ID is nobody's, so the whole row (every sealed field decrypted) is read
+    # only when there is one.
+    case_id = session.scalar(_CASE_ID_HOLDING, {"national_id": national_id})
     return None if case_id is None else session.get(Case, case_id)
 
 
