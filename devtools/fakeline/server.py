@@ -68,7 +68,7 @@ class FakeLine(WebhookEvents, FaultInjection, RichMenus, LoadingAnimation, LineL
         self.spec = messaging_api_spec()
         self.base_url: str | None = None
 
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # _respond takes it again inside _serve_operation
         self._latency = latency
         self._validating = True
         self._failures: list[Fault] = []
@@ -248,14 +248,16 @@ class FakeLine(WebhookEvents, FaultInjection, RichMenus, LoadingAnimation, LineL
             hang = self._take(self._hangs, request.path)
             answer = self._validate(op, body)
         request_id = uuid.uuid4().hex
-        if answer is None:
-            handler = self._handlers.get(op.operation_id)
-            if handler is None:
-                answer = error(501, f"FakeLine does not implement {op.operation_id}")
-            else:
-                with self._lock:
+        # The call is recorded in the same hold of the lock as the messages it delivered: a test that
+        # sees a message in the chat also finds the call that carried it.
+        with self._lock:
+            if answer is None:
+                handler = self._handlers.get(op.operation_id)
+                if handler is None:
+                    answer = error(501, f"FakeLine does not implement {op.operation_id}")
+                else:
                     answer = handler(path_params, body, request_id)
-        response = self._respond(answer, body, request_id)
+            response = self._respond(answer, body, request_id)
         if hang is not None:
             time.sleep(hang.seconds)
         return response
