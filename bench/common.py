@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import pstats
 import re
 import shlex
 import signal
@@ -14,6 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -214,3 +216,24 @@ def publish(name: str, markdown: str, write: bool) -> None:
     if write:
         write_section(name, markdown)
         print(f"\nwritten to {DOC.relative_to(ROOT)}", file=sys.stderr)
+
+
+# Where a profiled function's own time is counted, by its file's path and its name (for functions in C,
+# whose path is "~"): the first part that matches.
+PARTS = (
+    ("SQLAlchemy and the database driver", ("sqlalchemy/", "psycopg", "sqlite3")),
+    ("the SDK and pydantic (parsing the event, any SDK model)", ("pydantic/", "linebot/")),
+    ("encrypting and decrypting fields", ("models/crypto.py", "cryptography")),
+    ("JSON", ("json/", "_json")),
+    ("the bot's own code", ("/handlers/", "/chat/", "/domain/", "/line/", "/models/", "/bot/")),
+)
+
+
+def profile_parts(stats: pstats.Stats) -> list[tuple[str, float]]:
+    """Each function's own time, summed by where it lives (PARTS), as shares of the whole."""
+    spent: dict[str, float] = defaultdict(float)
+    for (path, _, function), (_, _, own, _, _) in stats.stats.items():
+        where = f"{path}:{function}"
+        spent[next((name for name, marks in PARTS if any(m in where for m in marks)), "everything else")] += own
+    total = sum(spent.values()) or 1
+    return sorted(((name, seconds / total) for name, seconds in spent.items()), key=lambda p: -p[1])

@@ -47,15 +47,6 @@ REFERENCE = f"for scale: a text step ({MENU_HELP})"
 TIMED = ("list", "next page", "search")  # the pages the 5 ms target is for
 TARGET_MS = 5.0  # issue 17, on PostgreSQL at 2,000 children
 SECRET = "bench-channel-secret"
-# Where a profiled function's own time is counted, by its file's path and its name (for functions in C,
-# whose path is "~"): the first part that matches.
-PARTS = (
-    ("SQLAlchemy and the database driver", ("sqlalchemy/", "psycopg", "sqlite3")),
-    ("the SDK and pydantic (parsing the event, any SDK model)", ("pydantic/", "linebot/")),
-    ("encrypting and decrypting fields", ("models/crypto.py", "cryptography")),
-    ("JSON", ("json/", "_json")),
-    ("the bot's own code", ("/handlers/", "/chat/", "/domain/", "/line/", "/models/", "/bot/")),
-)
 
 
 @dataclass
@@ -123,16 +114,6 @@ def check_replies(db, fake: FakeLine, row_ids: list[int], label: str, dump: dict
         dump[label] = messages
 
 
-def parts(stats: pstats.Stats) -> list[tuple[str, float]]:
-    """Each function's own time, summed by where it lives (PARTS), as shares of the whole."""
-    spent: dict[str, float] = defaultdict(float)
-    for (path, _, function), (_, _, own, _, _) in stats.stats.items():
-        where = f"{path}:{function}"
-        spent[next((name for name, marks in PARTS if any(m in where for m in marks)), "everything else")] += own
-    total = sum(spent.values()) or 1
-    return sorted(((name, seconds / total) for name, seconds in spent.items()), key=lambda p: -p[1])
-
-
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -171,7 +152,7 @@ def report(runs: list[Run], users: int, profiled: int, load: float) -> str:
         if run.profile is not None:
             lines += ["", f"Where the CPU goes ({run.backend}, {run.children:,} children, all five events, "
                           "cProfile on the thread's CPU clock, each function's own time):", "",
-                      common.table(["part", "share"], [[name, f"{share:.0%}"] for name, share in parts(run.profile)])]
+                      common.table(["part", "share"], [[name, f"{share:.0%}"] for name, share in common.profile_parts(run.profile)])]
     if profiled:
         for run in runs:
             if run.profile is not None:

@@ -27,6 +27,7 @@ TINY_RUNS = {
     "export": (["--cases", "20", "--no-write"], False),
     "pages": (["--smoke"], True),
     "dashboard": (["--smoke"], True),
+    "mix_profile": (["--events", "5", "--users", "2", "--top", "3"], True),
 }
 DOCUMENTED = re.compile(r"python (?:-m bench\.(\w+)|bench/(\w+)\.py)")
 
