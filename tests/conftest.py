@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from hypothesis import settings
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 import helpers  # helpers.deliver_queued, which the fixture of that name wraps
 from bot import create_app
@@ -24,6 +24,7 @@ from helpers import (
     TOKEN,
     Chat,
     MovableClock,
+    TableEmptier,
     app_config,
     cases_in,
     import_list,
@@ -52,22 +53,30 @@ def migrated_database(request, tmp_path_factory):
             yield url
 
 
+@pytest.fixture(scope="session")
+def table_emptier(migrated_database):
+    """PostgreSQL's way of cleaning the database between tests (helpers.TableEmptier); None on SQLite."""
+    if migrated_database.startswith("sqlite"):
+        yield None
+        return
+    # Reference data seeded by the migrations (choice lists) stays.
+    emptier = TableEmptier(migrated_database, [t.name for t in Base.metadata.sorted_tables
+                                               if not t.info.get("reference_data")])
+    yield emptier
+    emptier.dispose()
+
+
 @pytest.fixture
-def database_url(migrated_database, tmp_path):
+def database_url(migrated_database, table_emptier, tmp_path):
     """A clean, migrated database for one test: a copy of the SQLite template, or PostgreSQL truncated.
 
     Emptying by copy or TRUNCATE also works for the append-only audit log, whose triggers refuse DELETE.
     """
-    if migrated_database.startswith("sqlite"):
+    if table_emptier is None:
         copy = tmp_path / "test.sqlite3"
         shutil.copyfile(migrated_database.removeprefix("sqlite:///"), copy)
         return f"sqlite:///{copy}"
-    engine = create_engine(migrated_database.replace("postgresql://", "postgresql+psycopg://"))
-    # Reference data seeded by the migrations (choice lists) stays.
-    tables = ", ".join(t.name for t in Base.metadata.sorted_tables if not t.info.get("reference_data"))
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    table_emptier.empty()
     return migrated_database
 
 

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import JSON, LargeBinary, String, func, or_, select, text, update
+from sqlalchemy import JSON, LargeBinary, String, create_engine, func, or_, select, text, update
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 import devtools
@@ -147,6 +147,46 @@ def postgres_database() -> Iterator[str]:
         pytest.skip(reason)
     with fresh_postgres(POSTGRES_ADMIN_URL, "test_bot") as url:
         yield url
+
+
+class TableEmptier:
+    """Empties a PostgreSQL test database between tests as `TRUNCATE <every table> RESTART IDENTITY` would,
+    touching only the tables a test wrote to (a row in it, or its id sequence used). TRUNCATE gives every
+    table it empties new files, ~10 ms a table here, and it cascades from the areas to nearly every table:
+    a third of a PostgreSQL test's time. A superuser (the local test server's) deletes the rows instead,
+    with triggers off (session_replication_role), as the append-only audit log refuses DELETE."""
+
+    def __init__(self, url: str, tables: list[str]):
+        self.engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+        with self.engine.connect() as conn:
+            # Each identity or serial sequence with the table that owns it.
+            owned = [(sequence, table) for sequence, table in conn.execute(text(
+                "SELECT s.oid::regclass::text, t.relname FROM pg_class s"
+                " JOIN pg_depend d ON d.objid = s.oid AND d.classid = 'pg_class'::regclass"
+                " AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')"
+                " JOIN pg_class t ON t.oid = d.refobjid WHERE s.relkind = 'S'")) if table in tables]
+            self.superuser = conn.scalar(text("SELECT current_setting('is_superuser') = 'on'"))
+        self._written = text(" UNION ALL ".join(
+            [f"SELECT '{table}' WHERE EXISTS (SELECT 1 FROM {table})" for table in tables]
+            + [f"SELECT '{table}' FROM {sequence} WHERE is_called" for sequence, table in owned]))
+        self._restart = text("SELECT setval(s, 1, false) FROM unnest(CAST(:sequences AS regclass[])) AS s")
+        self._sequences = [sequence for sequence, _ in owned]
+
+    def empty(self) -> None:
+        with self.engine.begin() as conn:
+            written = sorted(set(conn.scalars(self._written)))
+            if not written:
+                return
+            if not self.superuser:
+                conn.execute(text(f"TRUNCATE {', '.join(written)} RESTART IDENTITY CASCADE"))
+                return
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            for table in written:
+                conn.execute(text(f"DELETE FROM {table}"))
+            conn.execute(self._restart, {"sequences": self._sequences})
+
+    def dispose(self) -> None:
+        self.engine.dispose()
 
 
 def migrate(url: str) -> None:
