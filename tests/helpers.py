@@ -157,7 +157,8 @@ class TableEmptier:
     with triggers off (session_replication_role), as the append-only audit log refuses DELETE."""
 
     def __init__(self, url: str, tables: list[str]):
-        self.engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+        # pre_ping: a fault test terminates every connection to the database, this one's too.
+        self.engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"), pool_pre_ping=True)
         with self.engine.connect() as conn:
             # Each identity or serial sequence with the table that owns it.
             owned = [(sequence, table) for sequence, table in conn.execute(text(
