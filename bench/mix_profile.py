@@ -27,7 +27,6 @@ from bench import common, mixes
 from devtools.fakeline import FakeLine
 
 SECRET = "bench-channel-secret"
-OWN = ("/bot/", "/chat/", "/domain/", "/handlers/", "/line/", "/models/")  # the project's packages
 ROOT_CALL = "handle"  # chat/dispatcher.py Dispatcher.handle: every event's work is under it
 
 
@@ -69,11 +68,12 @@ def own_parts(stats: pstats.Stats, top: int) -> list[tuple[str, float]]:
 def _own(path: str) -> bool:
     """Whether a profiled file is the project's: under its root, not an installed package's (the SDK
     has a models/ too)."""
-    return path.startswith(str(common.ROOT)) and "site-packages" not in path and any(part in path for part in OWN)
+    return (path.startswith(str(common.ROOT)) and "site-packages" not in path
+            and any(part in path for part in common.PROJECT_PACKAGES))
 
 
 def _short(path: str) -> str:
-    for part in OWN:
+    for part in common.PROJECT_PACKAGES:
         if part in path:
             return part.strip("/") + "/" + path.rsplit(part, 1)[1]
     return path
@@ -87,10 +87,7 @@ def measure(mix_name: str, backend: str, users: int, events: int, top: int) -> s
         db = app.extensions["db"]
         if mix.prepare:
             mix.prepare(db, names)
-        # The web process loads the Thai dictionary in the background when it starts: not while timing.
-        for thread in threading.enumerate():
-            if thread.name == "thai-dictionary":
-                thread.join()
+        common.dictionary_loaded()
         this, statements = threading.get_ident(), [0]
 
         def count(*_):

@@ -28,7 +28,6 @@ import json
 import os
 import pstats
 import statistics
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -63,10 +62,7 @@ def prepared(backend: str, children: int, users: list[str]) -> Iterator:
     """A migrated database holding the mix's children and users, and its app (LINE never called)."""
     with common.migrated_app(backend, LINE_CHANNEL_SECRET=SECRET, LOG_LEVEL="WARNING") as app:
         mixes.listed_children(app.extensions["db"], users, children)
-        # The web process loads the Thai dictionary in the background when it starts: not while timing.
-        for thread in threading.enumerate():
-            if thread.name == "thai-dictionary":
-                thread.join()
+        common.dictionary_loaded()
         yield app
 
 
@@ -152,7 +148,8 @@ def report(runs: list[Run], users: int, profiled: int, load: float) -> str:
         if run.profile is not None:
             lines += ["", f"Where the CPU goes ({run.backend}, {run.children:,} children, all five events, "
                           "cProfile on the thread's CPU clock, each function's own time):", "",
-                      common.table(["part", "share"], [[name, f"{share:.0%}"] for name, share in common.profile_parts(run.profile)])]
+                      common.table(["part", "share"],
+                                   [[name, f"{share:.0%}"] for name, share in common.profile_parts(run.profile)])]
     if profiled:
         for run in runs:
             if run.profile is not None:

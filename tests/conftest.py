@@ -68,10 +68,8 @@ def table_emptier(migrated_database):
 
 @pytest.fixture
 def database_url(migrated_database, table_emptier, tmp_path):
-    """A clean, migrated database for one test: a copy of the SQLite template, or PostgreSQL truncated.
-
-    Emptying by copy or TRUNCATE also works for the append-only audit log, whose triggers refuse DELETE.
-    """
+    """A clean, migrated database for one test: a copy of the SQLite template, or PostgreSQL emptied of
+    what the last test wrote (table_emptier)."""
     if table_emptier is None:
         copy = tmp_path / "test.sqlite3"
         shutil.copyfile(migrated_database.removeprefix("sqlite:///"), copy)
